@@ -1,0 +1,11 @@
+//! Identity: brands (tenants) and their branches, people and their roles, registered devices,
+//! and every way of signing in — password, refresh, staff PIN on a device, customer, guest.
+
+pub mod device_auth;
+pub mod model;
+pub mod repo;
+pub mod routes;
+pub mod seed;
+pub mod tokens;
+
+pub use routes::router;

@@ -1,0 +1,273 @@
+//! Request and response types of the identity API, validated with `garde`.
+
+use chrono::{DateTime, Utc};
+use garde::Validate;
+use platform::auth::{PrincipalKind, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignUpTenant {
+    #[garde(length(chars, min = 1, max = 200))]
+    pub name: String,
+    #[garde(pattern(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"))]
+    pub slug: String,
+    #[garde(email, length(max = 254))]
+    pub owner_email: String,
+    #[garde(length(chars, min = 10, max = 200))]
+    pub owner_password: String,
+    #[garde(length(chars, min = 1, max = 200))]
+    #[serde(default)]
+    pub owner_name: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TenantCreated {
+    pub tenant: TenantDto,
+    pub owner_id: Uuid,
+    pub tokens: TokenPair,
+}
+
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct TenantDto {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub name_ar: Option<String>,
+    pub currency: String,
+    pub vat_rate_bp: i32,
+    pub vat_inclusive: bool,
+    pub default_locale: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    #[garde(length(min = 3, max = 254))]
+    pub email: String,
+    #[garde(length(min = 1, max = 200))]
+    pub password: String,
+    /// The brand's slug, for someone who belongs to several brands.
+    #[garde(inner(pattern(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")))]
+    #[serde(default)]
+    pub tenant: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub token_type: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    #[garde(length(min = 10, max = 200))]
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PinLogin {
+    #[garde(pattern(r"^[0-9]{4,6}$"))]
+    pub pin: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerSignUp {
+    #[garde(pattern(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"))]
+    pub tenant: String,
+    #[garde(email, length(max = 254))]
+    pub email: String,
+    #[garde(length(chars, min = 10, max = 200))]
+    pub password: String,
+    #[garde(length(chars, min = 1, max = 200))]
+    pub display_name: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GuestSessionRequest {
+    #[garde(pattern(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"))]
+    pub tenant: String,
+    #[garde(skip)]
+    pub branch_id: Uuid,
+    #[garde(inner(length(min = 1, max = 64)))]
+    #[serde(default)]
+    pub table_ref: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub principal: platform::auth::Principal,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub tenant: TenantDto,
+}
+
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct BranchDto {
+    pub id: Uuid,
+    pub name: String,
+    pub name_ar: Option<String>,
+    pub address: Option<String>,
+    pub address_ar: Option<String>,
+    pub time_zone: String,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    #[schema(value_type = Object)]
+    pub opening_hours: serde_json::Value,
+    pub status: String,
+}
+
+fn valid_time_zone(tz: &str, _: &()) -> garde::Result {
+    tz.parse::<chrono_tz::Tz>()
+        .map(|_| ())
+        .map_err(|_| garde::Error::new("must be an IANA time zone such as Asia/Riyadh"))
+}
+
+fn valid_hours(v: &serde_json::Value, _: &()) -> garde::Result {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let obj = v
+        .as_object()
+        .ok_or_else(|| garde::Error::new("must be an object of days"))?;
+    for (day, spans) in obj {
+        if !DAYS.contains(&day.as_str()) {
+            return Err(garde::Error::new(format!("unknown day `{day}`")));
+        }
+        let ok = spans.as_array().is_some_and(|a| {
+            a.iter().all(|span| {
+                span.as_array().is_some_and(|s| {
+                    s.len() == 2
+                        && s.iter().all(|t| {
+                            t.as_str().is_some_and(|t| {
+                                chrono::NaiveTime::parse_from_str(t, "%H:%M").is_ok()
+                            })
+                        })
+                })
+            })
+        });
+        if !ok {
+            return Err(garde::Error::new(format!(
+                "`{day}` must be a list of [\"HH:MM\", \"HH:MM\"] spans"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BranchInput {
+    #[garde(length(chars, min = 1, max = 200))]
+    pub name: String,
+    #[garde(inner(length(chars, max = 200)))]
+    #[serde(default)]
+    pub name_ar: Option<String>,
+    #[garde(inner(length(chars, max = 500)))]
+    #[serde(default)]
+    pub address: Option<String>,
+    #[garde(inner(length(chars, max = 500)))]
+    #[serde(default)]
+    pub address_ar: Option<String>,
+    #[garde(custom(valid_time_zone))]
+    pub time_zone: String,
+    #[garde(inner(range(min = -90.0, max = 90.0)))]
+    #[serde(default)]
+    pub lat: Option<f64>,
+    #[garde(inner(range(min = -180.0, max = 180.0)))]
+    #[serde(default)]
+    pub lng: Option<f64>,
+    #[garde(custom(valid_hours))]
+    #[serde(default = "empty_object")]
+    #[schema(value_type = Object)]
+    pub opening_hours: serde_json::Value,
+    #[garde(pattern(r"^(open|closed|archived)$"))]
+    #[serde(default = "open")]
+    pub status: String,
+}
+
+fn empty_object() -> serde_json::Value {
+    serde_json::json!({})
+}
+
+fn open() -> String {
+    "open".into()
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterDevice {
+    #[garde(pattern(r"^(pos|kds)$"))]
+    pub kind: String,
+    #[garde(length(chars, min = 1, max = 100))]
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeviceRegistered {
+    pub device: DeviceDto,
+    /// The signing secret (base64url). Shown once; store it on the device.
+    pub secret: String,
+}
+
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct DeviceDto {
+    pub id: Uuid,
+    pub branch_id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddStaff {
+    #[garde(email, length(max = 254))]
+    pub email: String,
+    #[garde(length(chars, min = 10, max = 200))]
+    pub password: String,
+    #[garde(length(chars, min = 1, max = 200))]
+    pub display_name: String,
+    #[garde(skip)]
+    pub role: Role,
+    #[garde(skip)]
+    #[serde(default)]
+    pub branch_id: Option<Uuid>,
+    #[garde(inner(pattern(r"^[0-9]{4,6}$")))]
+    #[serde(default)]
+    pub pin: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct StaffDto {
+    pub membership_id: Uuid,
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub branch_id: Option<Uuid>,
+    pub has_pin: bool,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// A principal as the token service needs it.
+#[derive(Clone, Copy, Debug)]
+pub struct Subject {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub kind: PrincipalKind,
+    pub role: Role,
+    pub branch_id: Option<Uuid>,
+    pub device_id: Option<Uuid>,
+}

@@ -1,0 +1,289 @@
+use axum::{Json, extract::State, http::StatusCode};
+use chrono::{Duration, Utc};
+use garde::Validate;
+use platform::{
+    AppState,
+    auth::{Auth, PrincipalKind, Role, password, policy},
+    db::TenantScope,
+    error::{Error, Problem, Result},
+    http::{ClientIp, ValidJson},
+};
+use uuid::Uuid;
+
+use crate::{
+    device_auth::SignedDevice,
+    model::{CustomerSignUp, GuestSessionRequest, Login, Me, PinLogin, RefreshRequest, Subject, TokenPair},
+    repo, tokens,
+};
+
+const BAD_CREDENTIALS: Error = Error::Unauthorized("invalid_credentials");
+const GUEST_SESSION_HOURS: i64 = 12;
+
+fn kind_of(role: Role) -> PrincipalKind {
+    match role {
+        Role::Customer => PrincipalKind::Customer,
+        Role::Guest => PrincipalKind::Guest,
+        _ => PrincipalKind::Staff,
+    }
+}
+
+/// Log in with email and password.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Login,
+    responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 429, body = Problem)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ValidJson(req): ValidJson<Login>,
+) -> Result<Json<TokenPair>> {
+    let email = req.email.trim().to_lowercase();
+    state.limits.login.check(&format!("{ip}|{email}"))?;
+    let mut tx = state.db.begin_anonymous().await?;
+    let candidates = repo::login_candidates(&mut tx, &email).await?;
+    tx.commit().await?;
+
+    let Some(first) = candidates.first() else {
+        // Same cost as a wrong password, so timing does not tell which emails exist.
+        password::verify(req.password, password::DUMMY_HASH.into()).await?;
+        return Err(BAD_CREDENTIALS);
+    };
+    if !password::verify(req.password, first.password_hash.clone()).await? {
+        return Err(BAD_CREDENTIALS);
+    }
+    // The most privileged membership (roles are ordered owner → guest) of the chosen brand.
+    let chosen = candidates
+        .iter()
+        .filter(|c| c.tenant_id.is_some())
+        .filter(|c| req.tenant.as_ref().is_none_or(|t| c.tenant_slug.as_ref() == Some(t)))
+        .min_by_key(|c| c.role)
+        .ok_or(BAD_CREDENTIALS)?;
+    let (Some(tenant_id), Some(role)) = (chosen.tenant_id, chosen.role) else {
+        return Err(BAD_CREDENTIALS);
+    };
+    let subject = Subject {
+        id: chosen.user_id,
+        tenant_id,
+        kind: kind_of(role),
+        role,
+        branch_id: chosen.branch_id,
+        device_id: None,
+    };
+    let mut tx = state.db.begin(TenantScope::tenant(tenant_id).user(subject.id)).await?;
+    let pair = tokens::issue(&mut tx, &state, &subject, None).await?;
+    tx.commit().await?;
+    Ok(Json(pair))
+}
+
+/// Exchange a refresh token for a new pair. The old token dies; presenting it again revokes
+/// every token of its family.
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 429, body = Problem)))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ValidJson(req): ValidJson<RefreshRequest>,
+) -> Result<Json<TokenPair>> {
+    state.limits.refresh.check(&ip)?;
+    let hash = password::token_hash(&req.refresh_token);
+    let mut tx = state.db.begin_anonymous().await?;
+    let tenant_id = repo::refresh_tenant(&mut tx, &hash).await?;
+    tx.commit().await?;
+    let tenant_id = tenant_id.ok_or(Error::Unauthorized("invalid_refresh_token"))?;
+
+    let mut tx = state.db.begin(TenantScope::tenant(tenant_id)).await?;
+    let row = repo::lock_refresh(&mut tx, &hash)
+        .await?
+        .ok_or(Error::Unauthorized("invalid_refresh_token"))?;
+    if row.used && !row.revoked {
+        repo::revoke_family(&mut tx, row.family_id).await?;
+        tx.commit().await?;
+        tracing::warn!(family = %row.family_id, "refresh token reused; family revoked");
+        return Err(Error::Unauthorized("refresh_token_reused"));
+    }
+    if row.used || row.revoked || row.expired {
+        return Err(Error::Unauthorized("invalid_refresh_token"));
+    }
+    // The membership (or guest session) must still be valid; its current scope is used.
+    let branch_id = match row.kind.as_str() {
+        "guest" => {
+            if !repo::guest_session_active(&mut tx, row.subject_id).await? {
+                return Err(Error::Unauthorized("session_expired"));
+            }
+            row.branch_id
+        }
+        _ => {
+            let scope = repo::active_membership(&mut tx, row.subject_id, row.role)
+                .await?
+                .ok_or(Error::Unauthorized("membership_revoked"))?;
+            // A device login stays narrowed to the device's branch.
+            if row.device_id.is_some() { row.branch_id } else { scope }
+        }
+    };
+    repo::mark_refresh_used(&mut tx, row.id).await?;
+    let subject = Subject {
+        id: row.subject_id,
+        tenant_id,
+        kind: kind_of(row.role),
+        role: row.role,
+        branch_id,
+        device_id: row.device_id,
+    };
+    let pair = tokens::issue(&mut tx, &state, &subject, Some((row.family_id, row.id))).await?;
+    tx.commit().await?;
+    Ok(Json(pair))
+}
+
+/// Log out: the refresh token's family is revoked. Unknown tokens are accepted silently.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses((status = 204)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    ValidJson(req): ValidJson<RefreshRequest>,
+) -> Result<StatusCode> {
+    let hash = password::token_hash(&req.refresh_token);
+    let mut tx = state.db.begin_anonymous().await?;
+    let tenant_id = repo::refresh_tenant(&mut tx, &hash).await?;
+    tx.commit().await?;
+    if let Some(tenant_id) = tenant_id {
+        let mut tx = state.db.begin(TenantScope::tenant(tenant_id)).await?;
+        if let Some(row) = repo::lock_refresh(&mut tx, &hash).await? {
+            repo::revoke_family(&mut tx, row.family_id).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Staff PIN login on a registered device. The request must be signed by the device
+/// (`X-Sous-Device`, `X-Sous-Timestamp`, `X-Sous-Signature`). Five wrong PINs lock the device
+/// for 30 s, doubling with each further failure.
+#[utoipa::path(post, path = "/api/auth/pin", tag = "auth", request_body = PinLogin,
+    responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn pin_login(State(state): State<AppState>, device: SignedDevice) -> Result<Json<TokenPair>> {
+    let req: PinLogin = serde_json::from_slice(&device.body)
+        .map_err(|e| Error::bad_request("malformed_json", e.to_string()))?;
+    req.validate()?;
+    let mut tx = state.db.begin(TenantScope::tenant(device.tenant_id)).await?;
+    let locked_for = repo::device_lock_remaining(&mut tx, device.device_id).await?;
+    if locked_for > 0 {
+        return Err(Error::TooManyRequests { retry_after_secs: locked_for as u64 });
+    }
+    let lookup = password::pin_lookup(&state.pin_pepper, device.tenant_id, &req.pin);
+    let owner = repo::pin_owner(&mut tx, &lookup).await?;
+    let accepted = match &owner {
+        Some(o) => {
+            o.branch_id.is_none_or(|b| b == device.branch_id)
+                && password::verify(req.pin.clone(), o.pin_hash.clone()).await?
+        }
+        None => false,
+    };
+    let Some(owner) = owner.filter(|_| accepted) else {
+        repo::record_pin_failure(&mut tx, device.device_id).await?;
+        tx.commit().await?;
+        return Err(Error::Unauthorized("invalid_pin"));
+    };
+    repo::record_pin_success(&mut tx, device.device_id).await?;
+    let subject = Subject {
+        id: owner.user_id,
+        tenant_id: device.tenant_id,
+        kind: PrincipalKind::Staff,
+        role: owner.role,
+        branch_id: Some(device.branch_id),
+        device_id: Some(device.device_id),
+    };
+    let pair = tokens::issue(&mut tx, &state, &subject, None).await?;
+    tx.commit().await?;
+    Ok(Json(pair))
+}
+
+/// Sign up a customer account with a brand.
+#[utoipa::path(post, path = "/api/auth/customers", tag = "auth", request_body = CustomerSignUp,
+    responses((status = 201, body = TokenPair), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn customer_sign_up(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ValidJson(req): ValidJson<CustomerSignUp>,
+) -> Result<(StatusCode, Json<TokenPair>)> {
+    state.limits.signup.check(&ip)?;
+    let mut tx = state.db.begin_anonymous().await?;
+    let tenant_id = repo::tenant_id_by_slug(&mut tx, &req.tenant).await?.ok_or(Error::NotFound)?;
+    tx.commit().await?;
+    let hash = password::hash(req.password.clone()).await?;
+    let user_id = Uuid::now_v7();
+    let mut tx = state.db.begin(TenantScope::tenant(tenant_id).user(user_id)).await?;
+    repo::insert_user(&mut tx, user_id, &req.email.trim().to_lowercase(), &hash, &req.display_name).await?;
+    repo::insert_membership(
+        &mut tx,
+        &repo::NewMembership {
+            tenant_id,
+            user_id,
+            role: Role::Customer,
+            branch_id: None,
+            pin_hash: None,
+            pin_lookup: None,
+        },
+    )
+    .await?;
+    let subject = Subject {
+        id: user_id,
+        tenant_id,
+        kind: PrincipalKind::Customer,
+        role: Role::Customer,
+        branch_id: None,
+        device_id: None,
+    };
+    let pair = tokens::issue(&mut tx, &state, &subject, None).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(pair)))
+}
+
+/// Start an anonymous guest session at a branch (QR table ordering).
+#[utoipa::path(post, path = "/api/auth/guest", tag = "auth", request_body = GuestSessionRequest,
+    responses((status = 201, body = TokenPair), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn guest_session(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ValidJson(req): ValidJson<GuestSessionRequest>,
+) -> Result<(StatusCode, Json<TokenPair>)> {
+    state.limits.signup.check(&format!("guest|{ip}"))?;
+    let mut tx = state.db.begin_anonymous().await?;
+    let tenant_id = repo::tenant_id_by_slug(&mut tx, &req.tenant).await?.ok_or(Error::NotFound)?;
+    tx.commit().await?;
+    let mut tx = state.db.begin(TenantScope::tenant(tenant_id)).await?;
+    let branch = repo::branch(&mut tx, req.branch_id).await?;
+    if branch.status == "archived" {
+        return Err(Error::NotFound);
+    }
+    let id = Uuid::now_v7();
+    let expires = Utc::now() + Duration::hours(GUEST_SESSION_HOURS);
+    repo::insert_guest_session(&mut tx, id, tenant_id, branch.id, req.table_ref.as_deref(), expires).await?;
+    let subject = Subject {
+        id,
+        tenant_id,
+        kind: PrincipalKind::Guest,
+        role: Role::Guest,
+        branch_id: Some(branch.id),
+        device_id: None,
+    };
+    let pair = tokens::issue(&mut tx, &state, &subject, None).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(pair)))
+}
+
+/// The caller: principal, profile and brand.
+#[utoipa::path(get, path = "/api/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = Problem)))]
+pub async fn me(State(state): State<AppState>, auth: Auth<policy::Authenticated>) -> Result<Json<Me>> {
+    let mut tx = state.db.begin(auth.scope()).await?;
+    let tenant = repo::current_tenant(&mut tx).await?;
+    let user = match auth.kind {
+        PrincipalKind::Guest => None,
+        _ => repo::user(&mut tx, auth.id).await?,
+    };
+    tx.commit().await?;
+    Ok(Json(Me {
+        principal: auth.0.clone(),
+        email: user.as_ref().map(|u| u.email.clone()),
+        display_name: user.map(|u| u.display_name),
+        tenant,
+    }))
+}

@@ -1,0 +1,30 @@
+//! HTTP routes of the identity context. Handlers stay thin: parse, open a scoped transaction,
+//! call the repository, commit, answer.
+
+mod auth;
+mod branches;
+mod devices;
+mod staff;
+
+pub(crate) use staff::create_member;
+mod tenants;
+
+use platform::AppState;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(tenants::sign_up))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::pin_login))
+        .routes(routes!(auth::customer_sign_up))
+        .routes(routes!(auth::guest_session))
+        .routes(routes!(auth::me))
+        .routes(routes!(branches::list, branches::create))
+        .routes(routes!(branches::get, branches::update))
+        .routes(routes!(devices::register, devices::list))
+        .routes(routes!(devices::revoke))
+        .routes(routes!(staff::add, staff::list))
+}

@@ -1,0 +1,10 @@
+//! Authentication primitives shared by every context: tokens, password/PIN hashing, device
+//! request signatures, and the principal extractors that enforce roles.
+
+pub mod jwt;
+pub mod password;
+pub mod principal;
+pub mod signing;
+
+pub use jwt::{Claims, JwtKeys};
+pub use principal::{Auth, Policy, Principal, PrincipalKind, Role, policy};

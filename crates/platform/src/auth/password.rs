@@ -1,0 +1,75 @@
+//! argon2id hashing for passwords and PINs, run off the async threads (it is deliberately slow),
+//! and the keyed look-up hash that finds a PIN's owner without trying every hash.
+
+use argon2::{
+    Argon2,
+    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng},
+};
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+use crate::error::Error;
+
+pub async fn hash(secret: String) -> Result<String, Error> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(secret.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| Error::Internal(anyhow::anyhow!("argon2: {e}")))
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))?
+}
+
+pub async fn verify(secret: String, hash: String) -> Result<bool, Error> {
+    tokio::task::spawn_blocking(move || {
+        let parsed =
+            PasswordHash::new(&hash).map_err(|e| Error::Internal(anyhow::anyhow!("argon2: {e}")))?;
+        Ok(Argon2::default()
+            .verify_password(secret.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))?
+}
+
+/// A hash to compare against when the user does not exist, so a login for an unknown email
+/// costs as much time as one with a wrong password.
+pub const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c291cy1kdW1teS1zYWx0$TA6zS4Kn2oWk5fwJ8g5nSSPG1xB3V0n3lVg2h3Gk3KM";
+
+/// `HMAC-SHA256(pepper, tenant ‖ pin)`: unique per tenant, so a PIN identifies one staff member
+/// with a single indexed look-up; the argon2 hash is still what proves it.
+pub fn pin_lookup(pepper: &[u8], tenant_id: uuid::Uuid, pin: &str) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(pepper).expect("any key length");
+    mac.update(tenant_id.as_bytes());
+    mac.update(pin.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// SHA-256 of an opaque token (refresh tokens are stored only as this hash).
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hash_and_verify() {
+        let h = hash("sous-demo-2026".into()).await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify("sous-demo-2026".into(), h.clone()).await.unwrap());
+        assert!(!verify("wrong".into(), h).await.unwrap());
+        assert!(!verify("x".into(), DUMMY_HASH.into()).await.unwrap());
+    }
+
+    #[test]
+    fn pin_lookup_depends_on_tenant() {
+        let a = uuid::Uuid::now_v7();
+        let b = uuid::Uuid::now_v7();
+        assert_ne!(pin_lookup(b"p", a, "1111"), pin_lookup(b"p", b, "1111"));
+        assert_eq!(pin_lookup(b"p", a, "1111"), pin_lookup(b"p", a, "1111"));
+    }
+}

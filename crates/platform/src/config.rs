@@ -1,0 +1,131 @@
+//! Settings: built-in defaults, then an optional TOML file, then `SOUS_*` environment variables.
+//! Secrets (database URLs with passwords, JWT keys) are never printed: `Debug` redacts them.
+
+use std::{fmt, net::SocketAddr, path::PathBuf};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::rate_limit::RateLimitSettings;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// Owner connection (runs migrations). Unset: an embedded cluster in `data_dir/pg`.
+    pub database_url: Option<String>,
+    /// Application connection (non-owner role, RLS applies). Unset: the owner URL with the
+    /// user switched to `sous_app`.
+    pub app_database_url: Option<String>,
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `kid:secret` pairs separated by commas; the first signs new tokens, all verify.
+    /// Unset: a key generated once and kept in `data_dir/jwt.key`.
+    pub jwt_keys: Option<String>,
+    /// Key of the PIN look-up hash. Unset: generated once in `data_dir/pin.pepper`.
+    pub pin_pepper: Option<String>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub log_format: LogFormat,
+    /// Maximum connections of the application pool.
+    pub db_pool_size: u32,
+    /// Where the built web app lives (used when it exists).
+    pub web_dir: PathBuf,
+    pub rate_limits: RateLimitSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            app_database_url: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from(".data"),
+            jwt_keys: None,
+            pin_pepper: None,
+            jwt_issuer: "sous".into(),
+            jwt_audience: "sous-api".into(),
+            log_format: LogFormat::Text,
+            db_pool_size: 16,
+            web_dir: PathBuf::from("web"),
+            rate_limits: RateLimitSettings::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// Loads settings from `SOUS_CONFIG` (default `sous.toml`, optional) and `SOUS_*` variables.
+    pub fn load() -> Result<Self, figment::Error> {
+        let file = std::env::var("SOUS_CONFIG").unwrap_or_else(|_| "sous.toml".into());
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("SOUS_").split("__").ignore(&["config"]))
+            .extract()
+    }
+
+    pub fn pg_dir(&self) -> PathBuf {
+        self.data_dir.join("pg")
+    }
+}
+
+fn redact(v: &Option<String>) -> &'static str {
+    if v.is_some() { "<set>" } else { "<unset>" }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact(&self.database_url))
+            .field("app_database_url", &redact(&self.app_database_url))
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("jwt_keys", &redact(&self.jwt_keys))
+            .field("jwt_issuer", &self.jwt_issuer)
+            .field("jwt_audience", &self.jwt_audience)
+            .field("log_format", &self.log_format)
+            .field("db_pool_size", &self.db_pool_size)
+            .field("web_dir", &self.web_dir)
+            .field("pin_pepper", &redact(&self.pin_pepper))
+            .field("rate_limits", &self.rate_limits)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_contains_secrets() {
+        let s = Settings {
+            database_url: Some("postgres://u:hunter2@h/db".into()),
+            jwt_keys: Some("k1:topsecret".into()),
+            ..Settings::default()
+        };
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains("topsecret"));
+        assert!(printed.contains("<set>"));
+    }
+
+    #[test]
+    fn env_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SOUS_LISTEN", "127.0.0.1:9999");
+            jail.set_env("SOUS_LOG_FORMAT", "json");
+            let s = Settings::load()?;
+            assert_eq!(s.listen.port(), 9999);
+            assert_eq!(s.log_format, LogFormat::Json);
+            Ok(())
+        });
+    }
+}

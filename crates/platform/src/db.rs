@@ -1,0 +1,110 @@
+//! Connection pools and tenant-scoped transactions.
+//!
+//! The application pool connects as `sous_app`, a role that owns no table and has no
+//! BYPASSRLS, so row level security applies to every query it runs. Each request that touches
+//! tenant data runs in a transaction that first sets `app.tenant_id` (and `app.user_id`) with
+//! `set_config(…, true)`, the function form of `SET LOCAL`: the values vanish at commit or
+//! rollback, so a pooled connection never carries one tenant's context into another request.
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    PgPool, Postgres, Transaction,
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+use uuid::Uuid;
+
+use crate::error::Result;
+
+pub type Tx = Transaction<'static, Postgres>;
+
+/// Every migration of every context, applied in order. sqlx takes a PostgreSQL advisory lock
+/// while it migrates, so instances that start together do not race.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
+
+/// The application role that `serve` uses.
+pub const APP_ROLE: &str = "sous_app";
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: PgPool,
+}
+
+/// Who a transaction acts for; becomes `app.tenant_id` / `app.user_id` / `app.branch_id`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TenantScope {
+    pub tenant_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
+    pub branch_id: Option<Uuid>,
+}
+
+impl TenantScope {
+    pub fn tenant(tenant_id: Uuid) -> Self {
+        Self {
+            tenant_id: Some(tenant_id),
+            ..Self::default()
+        }
+    }
+
+    pub fn user(mut self, user_id: Uuid) -> Self {
+        self.user_id = Some(user_id);
+        self
+    }
+}
+
+fn opt(v: Option<Uuid>) -> String {
+    v.map(|u| u.to_string()).unwrap_or_default()
+}
+
+impl Db {
+    /// Connects the application pool. `app_url` wins; otherwise the owner URL's user is
+    /// replaced by `sous_app` (enough for the embedded cluster, whose socket trusts local users).
+    pub async fn connect(owner_url: &str, app_url: Option<&str>, size: u32) -> Result<Self> {
+        let options = match app_url {
+            Some(url) => PgConnectOptions::from_str(url)?,
+            None => PgConnectOptions::from_str(owner_url)?.username(APP_ROLE),
+        };
+        Self::connect_with(options, size).await
+    }
+
+    pub async fn connect_with(options: PgConnectOptions, size: u32) -> Result<Self> {
+        let options = options.application_name("sous");
+        let pool = PgPoolOptions::new()
+            .max_connections(size)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    /// A transaction scoped to one tenant (and optionally a user and branch).
+    pub async fn begin(&self, scope: TenantScope) -> Result<Tx> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "select set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true), \
+             set_config('app.branch_id', $3, true)",
+        )
+        .bind(opt(scope.tenant_id))
+        .bind(opt(scope.user_id))
+        .bind(opt(scope.branch_id))
+        .execute(&mut *tx)
+        .await?;
+        Ok(tx)
+    }
+
+    /// A transaction without tenant context: tenant tables show no rows; used for the few
+    /// security-definer look-ups that come before a tenant is known (login, device key).
+    pub async fn begin_anonymous(&self) -> Result<Tx> {
+        self.begin(TenantScope::default()).await
+    }
+}
+
+/// Applies all pending migrations as the owner.
+pub async fn migrate(owner_url: &str) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(owner_url).await?;
+    MIGRATOR.run(&mut conn).await?;
+    conn.close().await?;
+    Ok(())
+}

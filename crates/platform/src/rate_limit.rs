@@ -1,0 +1,94 @@
+//! In-process rate limits (GCRA, via `governor`) for the endpoints that guess secrets: login,
+//! refresh, PIN and sign-up. Keys combine the client address with what is being guessed.
+//! Limits are per process; the durable defence for PINs is the lockout kept in the database.
+
+use std::num::NonZeroU32;
+
+use governor::{
+    Quota, RateLimiter,
+    clock::{Clock, DefaultClock},
+    state::keyed::DefaultKeyedStateStore,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct RateLimitSettings {
+    pub login_per_minute: u32,
+    pub refresh_per_minute: u32,
+    pub pin_per_minute: u32,
+    pub signup_per_minute: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            login_per_minute: 10,
+            refresh_per_minute: 30,
+            pin_per_minute: 10,
+            signup_per_minute: 5,
+        }
+    }
+}
+
+pub struct Limiter {
+    inner: RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>,
+}
+
+impl Limiter {
+    pub fn per_minute(n: u32) -> Self {
+        let n = NonZeroU32::new(n.max(1)).expect("non-zero");
+        Self {
+            inner: RateLimiter::keyed(Quota::per_minute(n).allow_burst(n)),
+        }
+    }
+
+    /// Counts one attempt for `key`; over the limit → 429 with the seconds until the next slot.
+    pub fn check(&self, key: &str) -> Result<(), Error> {
+        if self.inner.len() > 50_000 {
+            self.inner.retain_recent();
+        }
+        self.inner.check_key(&key.to_string()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            Error::TooManyRequests {
+                retry_after_secs: wait.as_secs().max(1),
+            }
+        })
+    }
+}
+
+pub struct RateLimits {
+    pub login: Limiter,
+    pub refresh: Limiter,
+    pub pin: Limiter,
+    pub signup: Limiter,
+}
+
+impl RateLimits {
+    pub fn new(s: RateLimitSettings) -> Self {
+        Self {
+            login: Limiter::per_minute(s.login_per_minute),
+            refresh: Limiter::per_minute(s.refresh_per_minute),
+            pin: Limiter::per_minute(s.pin_per_minute),
+            signup: Limiter::per_minute(s.signup_per_minute),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_per_key_with_retry_after() {
+        let l = Limiter::per_minute(2);
+        assert!(l.check("a").is_ok());
+        assert!(l.check("a").is_ok());
+        match l.check("a") {
+            Err(Error::TooManyRequests { retry_after_secs }) => assert!(retry_after_secs >= 1),
+            other => panic!("expected 429, got {other:?}"),
+        }
+        assert!(l.check("b").is_ok(), "other keys are not affected");
+    }
+}

@@ -1,0 +1,40 @@
+//! State shared by every handler.
+
+use std::sync::Arc;
+
+use crate::{auth::JwtKeys, config::Settings, db::Db, rate_limit::RateLimits};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub jwt: Arc<JwtKeys>,
+    pub limits: Arc<RateLimits>,
+    /// Key of the PIN look-up hash (see `auth::password::pin_lookup`).
+    pub pin_pepper: Arc<Vec<u8>>,
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// Builds the state, generating missing secrets in the data dir.
+    pub fn new(db: Db, settings: Settings) -> anyhow::Result<Self> {
+        let jwt = JwtKeys::load(
+            settings.jwt_keys.as_deref(),
+            &settings.data_dir,
+            &settings.jwt_issuer,
+            &settings.jwt_audience,
+        )?;
+        let pepper = match &settings.pin_pepper {
+            Some(p) => p.clone(),
+            None => crate::secrets::load_or_create(&settings.data_dir, "pin.pepper", || {
+                crate::secrets::random_token(32)
+            })?,
+        };
+        Ok(Self {
+            db,
+            jwt: Arc::new(jwt),
+            limits: Arc::new(RateLimits::new(settings.rate_limits)),
+            pin_pepper: Arc::new(pepper.into_bytes()),
+            settings: Arc::new(settings),
+        })
+    }
+}

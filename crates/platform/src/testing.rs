@@ -1,0 +1,66 @@
+//! Test support: a database per test, cloned from a migrated template on the throwaway cluster
+//! that `sous test-cluster` (run by `make test`) starts, and dropped when the test ends.
+
+use std::str::FromStr;
+
+use sqlx::{Connection, PgConnection, postgres::PgConnectOptions};
+
+pub use crate::testing_env::{ADMIN_URL_ENV, TEMPLATE_ENV};
+
+pub struct TestDb {
+    pub name: String,
+    admin_url: String,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let admin_url = std::env::var(ADMIN_URL_ENV).unwrap_or_else(|_| {
+            panic!("{ADMIN_URL_ENV} is not set: run the tests with `make test` (sous test-cluster)")
+        });
+        let template = std::env::var(TEMPLATE_ENV).unwrap_or_else(|_| "sous_template".into());
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::connect(&admin_url).await.expect("connect to test cluster");
+        sqlx::query(&format!("create database {name} template {template}"))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        conn.close().await.ok();
+        Self { name, admin_url }
+    }
+
+    /// Owner connection options for this test's database.
+    pub fn owner_options(&self) -> PgConnectOptions {
+        PgConnectOptions::from_str(&self.admin_url)
+            .expect("admin url")
+            .database(&self.name)
+    }
+
+    /// Application-role (RLS-bound) connection options.
+    pub fn app_options(&self) -> PgConnectOptions {
+        self.owner_options().username(crate::db::APP_ROLE)
+    }
+
+    pub async fn owner_conn(&self) -> PgConnection {
+        PgConnection::connect_with(&self.owner_options()).await.expect("owner connection")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let url = self.admin_url.clone();
+        // Drop runs outside async; use a private runtime on its own thread.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            rt.block_on(async {
+                let mut conn = PgConnection::connect(&url).await.ok()?;
+                sqlx::query(&format!("drop database if exists {name} with (force)"))
+                    .execute(&mut conn)
+                    .await
+                    .ok()?;
+                conn.close().await.ok()
+            })
+        })
+        .join();
+    }
+}

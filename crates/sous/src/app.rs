@@ -1,0 +1,95 @@
+//! Composition: every context's router merged under `/api`, the OpenAPI document generated from
+//! their annotations, health and docs.
+
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{StatusCode, header},
+    response::{Html, IntoResponse},
+    routing::get,
+};
+use platform::AppState;
+use serde::Serialize;
+use tower_http::services::ServeDir;
+use utoipa::{
+    Modify, OpenApi, ToSchema,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "sous API", description = "Restaurant platform API: identity, and more as contexts arrive."),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+    pub database: &'static str,
+    pub version: &'static str,
+}
+
+/// Liveness and database check.
+#[utoipa::path(get, path = "/api/health", tag = "ops",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let db_ok = sqlx::query("select 1").execute(&state.db.pool).await.is_ok();
+    let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (
+        status,
+        Json(Health {
+            status: if db_ok { "ok" } else { "degraded" },
+            database: if db_ok { "ok" } else { "unreachable" },
+            version: env!("CARGO_PKG_VERSION"),
+        }),
+    )
+}
+
+/// The API router and its OpenAPI document.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health))
+        .merge(identity::router())
+        .split_for_parts()
+}
+
+const DOCS_HTML: &str = r##"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>sous API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/api/docs/assets/swagger-ui.css"></head>
+<body><div id="ui"><p style="font-family:sans-serif;padding:1rem">The interactive reference needs
+the web assets (<code>npm ci --prefix web</code>); the spec itself is at
+<a href="/api/openapi.json">/api/openapi.json</a>.</p></div>
+<script src="/api/docs/assets/swagger-ui-bundle.js"></script>
+<script>if (window.SwaggerUIBundle) SwaggerUIBundle({ url: "/api/openapi.json", dom_id: "#ui" });</script>
+</body></html>"##;
+
+/// The whole HTTP app: API, spec, docs UI, shared middleware.
+pub fn build(state: AppState) -> Router {
+    let (api, spec) = api();
+    let spec_json = serde_json::to_string(&spec).expect("openapi serialises");
+    let assets = state.settings.web_dir.join("node_modules/swagger-ui-dist");
+    let router = api
+        .route(
+            "/api/openapi.json",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], spec_json).into_response() }),
+        )
+        .route("/api/docs", get(|| async { Html(DOCS_HTML) }))
+        .nest_service("/api/docs/assets", ServeDir::new(assets))
+        .with_state(state);
+    platform::http::with_middleware(router)
+}

@@ -1,0 +1,7 @@
+//! The `sous` binary's library half: composing the routers into one app, resolving the database
+//! (embedded or external), and the operational subcommands.
+
+pub mod app;
+pub mod bootstrap;
+pub mod doctor;
+pub mod test_cluster;

@@ -1,0 +1,83 @@
+//! `sous`: the restaurant platform in one binary.
+
+use clap::{Parser, Subcommand};
+use platform::config::Settings;
+
+#[derive(Parser)]
+#[command(name = "sous", version, about = "Run a restaurant brand end to end")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (and workers); starts the embedded PostgreSQL unless SOUS_DATABASE_URL is set.
+    Serve {
+        /// Refuse to start an embedded PostgreSQL (SOUS_DATABASE_URL must be set).
+        #[arg(long)]
+        no_embedded: bool,
+        /// Do not start the web app server.
+        #[arg(long)]
+        no_web: bool,
+        /// Port to listen on (overrides SOUS_LISTEN's port).
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Seed the demo brand into a database that does not have it.
+    Seed,
+    /// Print what sous finds on this machine.
+    Doctor,
+    /// Run a command against a throwaway PostgreSQL cluster (used by `make test`).
+    #[command(hide = true)]
+    TestCluster {
+        #[arg(trailing_var_arg = true, required = true)]
+        command: Vec<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut settings = Settings::load()?;
+    platform::http::init_tracing(settings.log_format);
+    match cli.command {
+        Command::Serve { no_embedded, no_web: _, port } => {
+            if let Some(port) = port {
+                settings.listen.set_port(port);
+            }
+            sous::bootstrap::serve(settings, !no_embedded).await
+        }
+        Command::Migrate => {
+            let db = sous::bootstrap::Database::open(&settings, true).await?;
+            let result = platform::db::migrate(&db.owner_url).await;
+            db.close().await?;
+            result?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Seed => {
+            let db = sous::bootstrap::Database::open(&settings, true).await?;
+            let result = async {
+                let state = db.prepare(&settings).await?;
+                sous::bootstrap::seed(&state).await
+            }
+            .await;
+            db.close().await?;
+            println!("{}", if result? { "demo brand seeded" } else { "demo brand already present" });
+            Ok(())
+        }
+        Command::Doctor => {
+            if !sous::doctor::run(&settings) {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::TestCluster { command } => {
+            let code = sous::test_cluster::run(&command).await?;
+            std::process::exit(code);
+        }
+    }
+}
