@@ -78,9 +78,9 @@ create policy tenant_isolation on branches
 create table users (
     id uuid primary key,
     email citext not null constraint users_email_key unique
-        check (email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' and length(email) <= 254),
+        check (email ~ '^[^@\s]+@[^@\s]+$' and length(email) <= 254),
     password_hash text not null,
-    display_name text not null check (length(display_name) between 1 and 200),
+    display_name text not null check (length(display_name) between 1 and 254),
     created_at timestamptz not null default now()
 );
 alter table users enable row level security;
@@ -213,8 +213,9 @@ create policy tenant_isolation on audit_log
     using (tenant_id = app_tenant_id()) with check (tenant_id = app_tenant_id());
 revoke update, delete, truncate on audit_log from sous_app;
 
--- Look-ups that must happen before a tenant is known. SECURITY DEFINER runs them as the
--- owner (which bypasses RLS); each returns the minimum the caller needs.
+-- Look-ups that must happen before a tenant is known. SECURITY DEFINER runs them as the owner,
+-- which must be a superuser or have BYPASSRLS to read past the forced policies (`sous migrate`
+-- checks this); each returns the minimum the caller needs.
 create function auth_login_candidates(p_email text)
     returns table (user_id uuid, password_hash text, tenant_id uuid, tenant_slug text,
                    role role, branch_id uuid)
@@ -242,11 +243,7 @@ create function auth_refresh_tenant(p_hash bytea) returns uuid
     language sql stable security definer set search_path = public, pg_temp
     as $$ select tenant_id from refresh_tokens where token_hash = p_hash $$;
 
-create function auth_email_taken(p_email text) returns boolean
-    language sql stable security definer set search_path = public, pg_temp
-    as $$ select exists (select 1 from users where email = p_email::citext) $$;
-
 revoke all on function auth_login_candidates(text), auth_tenant_by_slug(text), auth_device(uuid),
-    auth_refresh_tenant(bytea), auth_email_taken(text) from public;
+    auth_refresh_tenant(bytea) from public;
 grant execute on function auth_login_candidates(text), auth_tenant_by_slug(text), auth_device(uuid),
-    auth_refresh_tenant(bytea), auth_email_taken(text) to sous_app;
+    auth_refresh_tenant(bytea) to sous_app;

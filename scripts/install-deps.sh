@@ -48,3 +48,8 @@ if ! have_cron; then
     # pg_cron is optional: sous falls back to its in-process scheduler without it.
     apt_install "postgresql-$major-cron" || echo "install-deps: pg_cron unavailable; continuing without it" >&2
 fi
+
+if ! cargo nextest --version >/dev/null 2>&1; then
+    echo "install-deps: installing cargo-nextest (the test runner)"
+    cargo install cargo-nextest --locked
+fi

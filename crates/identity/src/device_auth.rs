@@ -39,16 +39,23 @@ impl FromRequest<AppState> for SignedDevice {
             .parse()
             .map_err(|_| Error::Unauthorized("stale_signature"))?;
         let signature = header(&req, signing::SIGNATURE_HEADER)?.to_ascii_lowercase();
+        let nonce = header(&req, signing::NONCE_HEADER)?.to_string();
+        if !signing::valid_nonce(&nonce) {
+            return Err(Error::Unauthorized("bad_signature"));
+        }
         let method = req.method().as_str().to_string();
         let path = req
             .uri()
             .path_and_query()
             .map(|p| p.as_str().to_string())
             .unwrap_or_default();
-        state.limits.pin.check(&format!("device:{device_id}"))?;
-        let body = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| Error::bad_request("invalid_body", e.body_text()))?;
+        let body = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                Error::PayloadTooLarge
+            } else {
+                Error::bad_request("invalid_body", e.body_text())
+            }
+        })?;
 
         if !signing::is_fresh(timestamp, chrono::Utc::now().timestamp()) {
             return Err(Error::Unauthorized("stale_signature"));
@@ -59,9 +66,19 @@ impl FromRequest<AppState> for SignedDevice {
             .filter(|k| !k.revoked)
             .ok_or(Error::Unauthorized("unknown_device"))?;
         tx.commit().await?;
-        if !signing::verify(&key.secret, &method, &path, timestamp, &body, &signature) {
+        let signed = signing::Request {
+            method: &method,
+            path_and_query: &path,
+            timestamp,
+            nonce: &nonce,
+            body: &body,
+        };
+        if !signed.verify(&key.secret, &signature) {
             return Err(Error::Unauthorized("bad_signature"));
         }
+        // Counted only for correctly signed requests, so nobody without the device's secret
+        // can keep its PIN login at 429.
+        state.limits.pin.check(&format!("device:{device_id}"))?;
         let mut tx = state.db.begin(TenantScope::tenant(key.tenant_id)).await?;
         if !repo::remember_signature(&mut tx, key.tenant_id, device_id, &signature).await? {
             return Err(Error::Unauthorized("replayed_signature"));

@@ -61,16 +61,18 @@ pub async fn insert_user(
     password_hash: &str,
     display_name: &str,
 ) -> Result<()> {
-    sqlx::query("insert into users (id, email, password_hash, display_name) values ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(email)
-        .bind(password_hash)
-        .bind(display_name)
-        .execute(&mut **tx)
-        .await
-        .on_constraint("users_email_key", || {
-            Error::conflict("email_taken", "an account with this email already exists")
-        })?;
+    sqlx::query(
+        "insert into users (id, email, password_hash, display_name) values ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(password_hash)
+    .bind(display_name)
+    .execute(&mut **tx)
+    .await
+    .on_constraint("users_email_key", || {
+        Error::conflict("email_taken", "an account with this email already exists")
+    })?;
     Ok(())
 }
 
@@ -119,7 +121,10 @@ pub async fn insert_membership(tx: &mut Tx, m: &NewMembership<'_>) -> Result<Uui
     .fetch_one(&mut **tx)
     .await
     .on_constraint("memberships_pin_key", || {
-        Error::conflict("pin_taken", "another staff member of this brand uses this PIN")
+        Error::conflict(
+            "pin_taken",
+            "another staff member of this brand uses this PIN",
+        )
     })
     .on_constraint("memberships_user_role_key", || {
         Error::conflict("already_member", "this person already has this role")
@@ -154,7 +159,11 @@ pub async fn tenant_id_by_slug(tx: &mut Tx, slug: &str) -> Result<Option<Uuid>> 
 }
 
 /// The active membership that a refresh or a PIN acts for.
-pub async fn active_membership(tx: &mut Tx, user_id: Uuid, role: Role) -> Result<Option<Option<Uuid>>> {
+pub async fn active_membership(
+    tx: &mut Tx,
+    user_id: Uuid,
+    role: Role,
+) -> Result<Option<Option<Uuid>>> {
     Ok(sqlx::query_scalar(
         "select branch_id from memberships where user_id = $1 and role = $2 and disabled_at is null",
     )
@@ -301,7 +310,11 @@ pub async fn insert_guest_session(
 const BRANCH_COLS: &str =
     "id, name, name_ar, address, address_ar, time_zone, lat, lng, opening_hours, status";
 
-pub async fn list_branches(tx: &mut Tx, only: Option<Uuid>, include_archived: bool) -> Result<Vec<BranchDto>> {
+pub async fn list_branches(
+    tx: &mut Tx,
+    only: Option<Uuid>,
+    include_archived: bool,
+) -> Result<Vec<BranchDto>> {
     Ok(sqlx::query_as(&format!(
         "select {BRANCH_COLS} from branches \
          where ($1::uuid is null or id = $1) and ($2 or status <> 'archived') order by created_at, id"
@@ -320,7 +333,12 @@ pub async fn branch(tx: &mut Tx, id: Uuid) -> Result<BranchDto> {
         .ok_or(Error::NotFound)
 }
 
-pub async fn insert_branch(tx: &mut Tx, tenant_id: Uuid, id: Uuid, b: &BranchInput) -> Result<BranchDto> {
+pub async fn insert_branch(
+    tx: &mut Tx,
+    tenant_id: Uuid,
+    id: Uuid,
+    b: &BranchInput,
+) -> Result<BranchDto> {
     Ok(sqlx::query_as(&format!(
         "insert into branches (id, tenant_id, name, name_ar, address, address_ar, time_zone, lat, lng, \
          opening_hours, status) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) returning {BRANCH_COLS}"
@@ -406,7 +424,14 @@ pub async fn device(tx: &mut Tx, id: Uuid) -> Result<DeviceDto> {
         .ok_or(Error::NotFound)
 }
 
+/// Revokes a device and every session started on it.
 pub async fn revoke_device(tx: &mut Tx, id: Uuid) -> Result<DeviceDto> {
+    sqlx::query(
+        "update refresh_tokens set revoked_at = now() where device_id = $1 and revoked_at is null",
+    )
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     sqlx::query_as(&format!(
         "update devices set revoked_at = coalesce(revoked_at, now()) where id = $1 returning {DEVICE_COLS}"
     ))
@@ -433,7 +458,12 @@ pub async fn device_key(tx: &mut Tx, id: Uuid) -> Result<Option<DeviceKey>> {
 
 /// Records an accepted signature; `false` if it was seen before (a replay). Signatures older
 /// than the freshness window can no longer be replayed, so they are dropped here.
-pub async fn remember_signature(tx: &mut Tx, tenant_id: Uuid, device_id: Uuid, signature: &str) -> Result<bool> {
+pub async fn remember_signature(
+    tx: &mut Tx,
+    tenant_id: Uuid,
+    device_id: Uuid,
+    signature: &str,
+) -> Result<bool> {
     sqlx::query("delete from device_signatures where device_id = $1 and seen_at < now() - interval '5 minutes'")
         .bind(device_id)
         .execute(&mut **tx)
@@ -467,7 +497,7 @@ pub async fn record_pin_failure(tx: &mut Tx, id: Uuid) -> Result<()> {
     sqlx::query(
         "update devices set pin_failures = pin_failures + 1, \
          locked_until = case when pin_failures + 1 >= 5 \
-           then now() + least(interval '1 hour', interval '30 seconds' * power(2, pin_failures + 1 - 5)) \
+           then now() + least(interval '1 hour', interval '30 seconds' * power(2, least(pin_failures + 1 - 5, 8))) \
            else locked_until end \
          where id = $1",
     )

@@ -1,12 +1,7 @@
 //! The demo brand that `make run` seeds into an empty database; its logins are listed in the
 //! README. Other contexts extend it (menu, tables, stock) through their own seed functions.
 
-use platform::{
-    AppState,
-    auth::Role,
-    db::TenantScope,
-    error::Result,
-};
+use platform::{AppState, auth::Role, db::TenantScope, error::Result};
 use uuid::Uuid;
 
 use crate::{
@@ -40,7 +35,15 @@ pub struct Demo {
     pub dubai: Uuid,
 }
 
-fn branch(name: &str, name_ar: &str, address: &str, address_ar: &str, tz: &str, lat: f64, lng: f64) -> BranchInput {
+fn branch(
+    name: &str,
+    name_ar: &str,
+    address: &str,
+    address_ar: &str,
+    tz: &str,
+    lat: f64,
+    lng: f64,
+) -> BranchInput {
     let day = serde_json::json!([["08:00", "23:59"]]);
     BranchInput {
         name: name.into(),
@@ -85,7 +88,15 @@ pub async fn run(state: &AppState) -> Result<Option<Demo>> {
         &mut tx,
         tenant_id,
         Uuid::now_v7(),
-        &branch("Riyadh — Olaya", "الرياض — العليا", "Olaya St, Riyadh", "شارع العليا، الرياض", "Asia/Riyadh", 24.6905, 46.6855),
+        &branch(
+            "Riyadh — Olaya",
+            "الرياض — العليا",
+            "Olaya St, Riyadh",
+            "شارع العليا، الرياض",
+            "Asia/Riyadh",
+            24.6905,
+            46.6855,
+        ),
     )
     .await?
     .id;
@@ -93,7 +104,15 @@ pub async fn run(state: &AppState) -> Result<Option<Demo>> {
         &mut tx,
         tenant_id,
         Uuid::now_v7(),
-        &branch("Dubai — Marina", "دبي — المارينا", "Marina Walk, Dubai", "ممشى المارينا، دبي", "Asia/Dubai", 25.0805, 55.1403),
+        &branch(
+            "Dubai — Marina",
+            "دبي — المارينا",
+            "Marina Walk, Dubai",
+            "ممشى المارينا، دبي",
+            "Asia/Dubai",
+            25.0805,
+            55.1403,
+        ),
     )
     .await?
     .id;
@@ -120,5 +139,9 @@ pub async fn run(state: &AppState) -> Result<Option<Demo>> {
     create_member(&mut tx, &state.pin_pepper, tenant_id, &customer).await?;
     tx.commit().await?;
     tracing::info!(slug = DEMO_SLUG, "seeded the demo brand");
-    Ok(Some(Demo { tenant_id, riyadh, dubai }))
+    Ok(Some(Demo {
+        tenant_id,
+        riyadh,
+        dubai,
+    }))
 }

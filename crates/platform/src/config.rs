@@ -41,6 +41,8 @@ pub struct Settings {
     /// Where the built web app lives (used when it exists).
     pub web_dir: PathBuf,
     pub rate_limits: RateLimitSettings,
+    /// Seed the demo brand when `serve` finds an empty database.
+    pub seed_demo: bool,
 }
 
 impl Default for Settings {
@@ -58,18 +60,20 @@ impl Default for Settings {
             db_pool_size: 16,
             web_dir: PathBuf::from("web"),
             rate_limits: RateLimitSettings::default(),
+            seed_demo: true,
         }
     }
 }
 
 impl Settings {
     /// Loads settings from `SOUS_CONFIG` (default `sous.toml`, optional) and `SOUS_*` variables.
-    pub fn load() -> Result<Self, figment::Error> {
+    pub fn load() -> Result<Self, Box<figment::Error>> {
         let file = std::env::var("SOUS_CONFIG").unwrap_or_else(|_| "sous.toml".into());
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
             .merge(Env::prefixed("SOUS_").split("__").ignore(&["config"]))
             .extract()
+            .map_err(Box::new)
     }
 
     pub fn pg_dir(&self) -> PathBuf {
@@ -96,6 +100,7 @@ impl fmt::Debug for Settings {
             .field("web_dir", &self.web_dir)
             .field("pin_pepper", &redact(&self.pin_pepper))
             .field("rate_limits", &self.rate_limits)
+            .field("seed_demo", &self.seed_demo)
             .finish()
     }
 }
@@ -118,11 +123,12 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // the closure's type is figment's Jail API
     fn env_overrides_defaults() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("SOUS_LISTEN", "127.0.0.1:9999");
             jail.set_env("SOUS_LOG_FORMAT", "json");
-            let s = Settings::load()?;
+            let s = Settings::load().map_err(|e| *e)?;
             assert_eq!(s.listen.port(), 9999);
             assert_eq!(s.log_format, LogFormat::Json);
             Ok(())

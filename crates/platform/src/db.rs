@@ -100,10 +100,22 @@ impl Db {
     }
 }
 
-/// Applies all pending migrations as the owner.
+/// Applies all pending migrations as the owner. The owner must be a superuser or have
+/// BYPASSRLS: the sign-in look-ups run as the owner and must read past the forced policies.
 pub async fn migrate(owner_url: &str) -> anyhow::Result<()> {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(owner_url).await?;
+    let can_bypass: bool = sqlx::query_scalar(
+        "select rolsuper or rolbypassrls from pg_roles where rolname = current_user",
+    )
+    .fetch_one(&mut conn)
+    .await?;
+    if !can_bypass {
+        anyhow::bail!(
+            "the migration role must be a superuser or have BYPASSRLS \
+             (ALTER ROLE <owner> BYPASSRLS), see docs/operations.md"
+        );
+    }
     MIGRATOR.run(&mut conn).await?;
     conn.close().await?;
     Ok(())

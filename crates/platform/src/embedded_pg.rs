@@ -3,8 +3,13 @@
 //!
 //! As root, the server runs as the `postgres` system user because `initdb` and `postgres` refuse
 //! to run as root. The child gets `PR_SET_PDEATHSIG`, so a `kill -9` of `sous` does not leave an
-//! orphan server behind; a server that is still running from such a crash (or a stale
-//! `postmaster.pid` whose process is gone or reused) is dealt with on the next start.
+//! orphan server behind, and its own session, so a Ctrl-C in the terminal reaches only `sous`,
+//! which drains requests before it stops the server.
+//!
+//! The `sous` process that runs the cluster holds an exclusive lock on `<data dir>.lock`. Another
+//! `sous` command on the same data dir (`migrate`, `seed`, a second `serve`) finds the lock taken
+//! and attaches to the running server instead of starting one. A process that gets the lock and
+//! still finds a live server knows it is a leftover of a crashed `sous`, and stops it first.
 
 use std::{
     os::unix::fs::PermissionsExt,
@@ -14,11 +19,13 @@ use std::{
 };
 
 use anyhow::{Context, bail};
-use sqlx::Connection;
 use nix::{
+    errno::Errno,
+    fcntl::{Flock, FlockArg},
     sys::signal::{Signal, kill},
     unistd::{Pid, User, geteuid},
 };
+use sqlx::Connection;
 use tokio::process::{Child, Command};
 
 /// The bootstrap superuser of an embedded cluster; it owns the schema and runs migrations.
@@ -45,10 +52,12 @@ impl PgInstall {
         if let Some(path) = std::env::var_os("PATH") {
             candidates.extend(std::env::split_paths(&path));
         }
-        if let Ok(out) = std::process::Command::new("pg_config").arg("--bindir").output() {
-            if out.status.success() {
-                candidates.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
-            }
+        if let Ok(out) = std::process::Command::new("pg_config")
+            .arg("--bindir")
+            .output()
+            && out.status.success()
+        {
+            candidates.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
         }
         if let Ok(entries) = std::fs::read_dir("/usr/lib/postgresql") {
             candidates.extend(entries.flatten().map(|e| e.path().join("bin")));
@@ -112,12 +121,14 @@ impl PgInstall {
     }
 }
 
-/// A running embedded cluster.
+/// A running embedded cluster, started by this process or attached to.
 pub struct EmbeddedPg {
     install: PgInstall,
     data_dir: PathBuf,
     socket_dir: PathBuf,
-    child: Child,
+    /// `None` when attached to a server another `sous` process runs.
+    child: Option<Child>,
+    _lock: Option<Flock<std::fs::File>>,
     pub pg_cron: bool,
 }
 
@@ -175,8 +186,19 @@ fn running_postmaster(data_dir: &Path) -> Option<Pid> {
     (cmdline.contains("postgres") && Path::new(dir) == data_dir).then(|| Pid::from_raw(pid))
 }
 
-fn pid_alive(pid: Pid) -> bool {
-    kill(pid, None).is_ok()
+/// Alive and not a zombie (an exited child not yet reaped by its parent counts as gone).
+pub fn pid_alive(pid: Pid) -> bool {
+    if kill(pid, None).is_err() {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // Format: "pid (comm) state …"; comm may contain spaces, so read after the last ')'.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_none_or(|state| state != "Z"),
+        Err(_) => false,
+    }
 }
 
 impl EmbeddedPg {
@@ -187,6 +209,32 @@ impl EmbeddedPg {
         let data_dir = absolute(data_dir)?;
         let run_as = postgres_user()?;
         let socket_dir = socket_dir_for(&data_dir);
+        if let Some(parent) = data_dir.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let lock_file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(data_dir.with_extension("lock"))
+            .context("opening the cluster lock")?;
+        let lock = match Flock::lock(lock_file, FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => lock,
+            Err((_, Errno::EWOULDBLOCK)) => {
+                tracing::info!("the cluster is run by another sous process; attaching to it");
+                let mut pg = Self {
+                    pg_cron: install.has_pg_cron(),
+                    install,
+                    data_dir,
+                    socket_dir,
+                    child: None,
+                    _lock: None,
+                };
+                pg.wait_ready().await?;
+                return Ok(pg);
+            }
+            Err((_, e)) => return Err(e).context("locking the cluster"),
+        };
 
         if !data_dir.join("PG_VERSION").is_file() {
             Self::initdb(&install, &data_dir, run_as.as_ref()).await?;
@@ -206,7 +254,7 @@ impl EmbeddedPg {
         let pg_cron = install.has_pg_cron();
         if !pg_cron {
             tracing::warn!(
-                "pg_cron is not installed; periodic jobs run in the in-process scheduler \
+                "pg_cron is not installed; sous will schedule periodic jobs itself \
                  (apt-get install postgresql-{}-cron to use pg_cron)",
                 install.major
             );
@@ -235,9 +283,10 @@ impl EmbeddedPg {
         if let Some(user) = &run_as {
             cmd.uid(user.uid.as_raw()).gid(user.gid.as_raw());
         }
-        // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+        // SAFETY: setsid and prctl are async-signal-safe; nothing else runs between fork and exec.
         unsafe {
             cmd.pre_exec(|| {
+                nix::unistd::setsid().map_err(std::io::Error::from)?;
                 nix::sys::prctl::set_pdeathsig(Signal::SIGINT).map_err(std::io::Error::from)
             });
         }
@@ -246,7 +295,8 @@ impl EmbeddedPg {
             install,
             data_dir,
             socket_dir,
-            child,
+            child: Some(child),
+            _lock: Some(lock),
             pg_cron,
         };
         pg.wait_ready().await?;
@@ -254,7 +304,11 @@ impl EmbeddedPg {
         Ok(pg)
     }
 
-    async fn initdb(install: &PgInstall, data_dir: &Path, run_as: Option<&User>) -> anyhow::Result<()> {
+    async fn initdb(
+        install: &PgInstall,
+        data_dir: &Path,
+        run_as: Option<&User>,
+    ) -> anyhow::Result<()> {
         tracing::info!(dir = %data_dir.display(), version = %install.version, "initialising PostgreSQL cluster");
         std::fs::create_dir_all(data_dir)?;
         std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
@@ -292,9 +346,10 @@ impl EmbeddedPg {
         Ok(())
     }
 
-    /// A server left running by a crashed `sous` is shut down (fast, so it checkpoints); a
-    /// `postmaster.pid` whose process is gone is left for PostgreSQL, which removes stale lock
-    /// files itself, unless its pid now belongs to an unrelated process.
+    /// Called with the cluster lock held, so a live server is a leftover of a crashed `sous`:
+    /// it is shut down (fast, so it checkpoints). A `postmaster.pid` whose process is gone, or
+    /// whose pid now belongs to an unrelated process, is removed; PostgreSQL then recovers
+    /// from its WAL as after any crash.
     async fn clear_leftover_server(data_dir: &Path) -> anyhow::Result<()> {
         let pid_file = data_dir.join("postmaster.pid");
         if !pid_file.exists() {
@@ -324,10 +379,16 @@ impl EmbeddedPg {
         let deadline = Instant::now() + Duration::from_secs(60);
         let url = self.url("postgres");
         loop {
-            if let Some(status) = self.child.try_wait()? {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .map(Child::try_wait)
+                .transpose()?
+                .flatten()
+            {
                 bail!(
-                    "postgres exited during start-up ({status}); see {}",
-                    self.data_dir.with_extension("log").display()
+                    "postgres exited during start-up ({status}); log tail:\n{}",
+                    self.log_tail()
                 );
             }
             if let Ok(conn) = sqlx::postgres::PgConnection::connect(&url).await {
@@ -335,10 +396,19 @@ impl EmbeddedPg {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                bail!("postgres did not accept connections within 60 s");
+                bail!(
+                    "postgres did not accept connections within 60 s; log tail:\n{}",
+                    self.log_tail()
+                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.data_dir.with_extension("log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
     }
 
     /// Creates `name` (owned by the bootstrap superuser) if it does not exist.
@@ -374,25 +444,35 @@ impl EmbeddedPg {
         &self.data_dir
     }
 
+    /// The server's pid when this process started it.
     pub fn pid(&self) -> Option<u32> {
-        self.child.id()
+        self.child.as_ref().and_then(Child::id)
+    }
+
+    /// Whether this process runs the server (rather than attached to another's).
+    pub fn is_owner(&self) -> bool {
+        self.child.is_some()
     }
 
     /// Fast shutdown: active sessions are ended, a checkpoint is written, the process exits.
+    /// An attached handle leaves the server to the process that runs it.
     pub async fn stop(mut self) -> anyhow::Result<()> {
-        if let Some(pid) = self.child.id() {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        if let Some(pid) = child.id() {
             let _ = kill(Pid::from_raw(pid as i32), Signal::SIGINT);
         }
-        match tokio::time::timeout(Duration::from_secs(60), self.child.wait()).await {
+        match tokio::time::timeout(Duration::from_secs(60), child.wait()).await {
             Ok(status) => {
                 status?;
             }
             Err(_) => {
                 tracing::error!("PostgreSQL did not stop in 60 s; sending SIGQUIT");
-                if let Some(pid) = self.child.id() {
+                if let Some(pid) = child.id() {
                     let _ = kill(Pid::from_raw(pid as i32), Signal::SIGQUIT);
                 }
-                self.child.wait().await?;
+                child.wait().await?;
             }
         }
         Ok(())

@@ -36,6 +36,10 @@ pub enum Error {
     Validation {
         fields: BTreeMap<String, Vec<String>>,
     },
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("database error: {0}")]
@@ -89,6 +93,8 @@ impl Error {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Sqlx(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -101,6 +107,8 @@ impl Error {
             Self::Conflict { code, .. } | Self::BadRequest { code, .. } => code,
             Self::Validation { .. } => "validation_failed",
             Self::TooManyRequests { .. } => "rate_limited",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Sqlx(_) | Self::Internal(_) => "internal",
         }
     }
@@ -137,7 +145,10 @@ impl From<garde::Report> for Error {
         for (path, err) in report.iter() {
             let key = path.to_string();
             let key = if key.is_empty() { "body".into() } else { key };
-            fields.entry(key).or_default().push(err.message().to_string());
+            fields
+                .entry(key)
+                .or_default()
+                .push(err.message().to_string());
         }
         Self::Validation { fields }
     }
@@ -154,6 +165,25 @@ impl<T, E: Into<Error>> ResultExt<T> for std::result::Result<T, E> {
             Error::Sqlx(sqlx::Error::Database(db)) if db.constraint() == Some(name) => f(),
             other => other,
         })
+    }
+}
+
+impl Problem {
+    /// A problem that only names its status (for answers made by middleware).
+    pub fn for_status(status: StatusCode) -> Self {
+        let code = status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_ascii_lowercase()
+            .replace([' ', '-'], "_");
+        Self {
+            kind: format!("https://sous.dev/problems/{code}"),
+            title: status.canonical_reason().unwrap_or("error").to_string(),
+            status: status.as_u16(),
+            code,
+            detail: None,
+            errors: None,
+        }
     }
 }
 

@@ -6,14 +6,13 @@ use std::time::Duration;
 
 use axum::{
     Router,
-    extract::{FromRequest, FromRequestParts, Request, rejection::JsonRejection},
+    extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, rejection::JsonRejection},
     http::{HeaderName, StatusCode, request::Parts},
     response::{IntoResponse, Response},
 };
 use serde::de::DeserializeOwned;
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     timeout::TimeoutLayer,
     trace::TraceLayer,
@@ -23,6 +22,9 @@ use crate::{
     config::LogFormat,
     error::{Error, Problem, problem_response},
 };
+
+/// Largest request body accepted (the extractors answer 413 problem+json above it).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -38,18 +40,16 @@ where
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
-        let axum::Json(value) = axum::Json::<T>::from_request(req, state)
-            .await
-            .map_err(|rejection| match rejection {
+        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await.map_err(
+            |rejection| match rejection {
                 JsonRejection::JsonDataError(e) => Error::Validation {
                     fields: [("body".to_string(), vec![e.body_text()])].into(),
                 },
-                JsonRejection::MissingJsonContentType(_) => Error::bad_request(
-                    "unsupported_media_type",
-                    "expected Content-Type: application/json",
-                ),
+                JsonRejection::MissingJsonContentType(_) => Error::UnsupportedMediaType,
+                other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge,
                 other => Error::bad_request("malformed_json", other.body_text()),
-            })?;
+            },
+        )?;
         value.validate()?;
         Ok(Self(value))
     }
@@ -98,15 +98,49 @@ async fn not_found() -> Error {
 async fn method_not_allowed() -> Response {
     problem_response(
         StatusCode::METHOD_NOT_ALLOWED,
-        &Problem {
-            kind: "https://sous.dev/problems/method_not_allowed".into(),
-            title: "Method Not Allowed".into(),
-            status: 405,
-            code: "method_not_allowed".into(),
-            detail: None,
-            errors: None,
-        },
+        &Problem::for_status(StatusCode::METHOD_NOT_ALLOWED),
     )
+}
+
+/// Errors made by middleware (timeouts, for instance) come without a body; give them the same
+/// problem+json shape as every other error.
+async fn ensure_problem(res: Response) -> Response {
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+        let mut fresh = problem_response(status, &Problem::for_status(status));
+        for (name, value) in res.headers() {
+            if name != axum::http::header::CONTENT_TYPE
+                && name != axum::http::header::CONTENT_LENGTH
+            {
+                fresh.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        return fresh;
+    }
+    res
+}
+
+/// Parses and validates a JSON body already read as bytes (signed requests), with the same
+/// answers as [`ValidJson`]: malformed → 400, wrong shape or invalid → 422.
+pub fn parse_json<T>(bytes: &[u8]) -> Result<T, Error>
+where
+    T: DeserializeOwned + garde::Validate<Context = ()>,
+{
+    let value: T = serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_data() {
+            Error::Validation {
+                fields: [("body".to_string(), vec![e.to_string()])].into(),
+            }
+        } else {
+            Error::bad_request("malformed_json", e.to_string())
+        }
+    })?;
+    value.validate()?;
+    Ok(value)
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
@@ -120,12 +154,13 @@ pub fn with_middleware(router: Router) -> Router {
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),
         ))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(axum::middleware::map_response(ensure_problem))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
                 let id = req
@@ -145,7 +180,11 @@ pub fn init_tracing(format: LogFormat) {
     use tracing_subscriber::{EnvFilter, fmt};
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().with_current_span(true).try_init(),
         LogFormat::Text => builder.try_init(),
@@ -178,5 +217,26 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
                 .map(|c| c.0.ip().to_string())
                 .unwrap_or_else(|| "unknown".into()),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn bare_error_responses_become_problems() {
+        let bare = (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "5")]).into_response();
+        let res = ensure_problem(bare).await;
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        assert_eq!(res.headers()["retry-after"], "5");
+        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["code"], "service_unavailable");
+        assert_eq!(v["status"], 503);
+
+        let ok = ensure_problem(StatusCode::OK.into_response()).await;
+        assert!(ok.headers().get("content-type").is_none());
     }
 }

@@ -13,7 +13,11 @@ pub fn random_token(bytes: usize) -> String {
 }
 
 /// Reads `data_dir/name`, creating it with `make()` on first use.
-pub fn load_or_create(data_dir: &Path, name: &str, make: impl FnOnce() -> String) -> anyhow::Result<String> {
+pub fn load_or_create(
+    data_dir: &Path,
+    name: &str,
+    make: impl FnOnce() -> String,
+) -> anyhow::Result<String> {
     let path = data_dir.join(name);
     if let Ok(s) = std::fs::read_to_string(&path) {
         return Ok(s.trim().to_string());

@@ -19,7 +19,9 @@ impl TestDb {
         });
         let template = std::env::var(TEMPLATE_ENV).unwrap_or_else(|_| "sous_template".into());
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = PgConnection::connect(&admin_url).await.expect("connect to test cluster");
+        let mut conn = PgConnection::connect(&admin_url)
+            .await
+            .expect("connect to test cluster");
         sqlx::query(&format!("create database {name} template {template}"))
             .execute(&mut conn)
             .await
@@ -41,7 +43,9 @@ impl TestDb {
     }
 
     pub async fn owner_conn(&self) -> PgConnection {
-        PgConnection::connect_with(&self.owner_options()).await.expect("owner connection")
+        PgConnection::connect_with(&self.owner_options())
+            .await
+            .expect("owner connection")
     }
 }
 
@@ -51,7 +55,10 @@ impl Drop for TestDb {
         let url = self.admin_url.clone();
         // Drop runs outside async; use a private runtime on its own thread.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             rt.block_on(async {
                 let mut conn = PgConnection::connect(&url).await.ok()?;
                 sqlx::query(&format!("drop database if exists {name} with (force)"))

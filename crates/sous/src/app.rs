@@ -31,7 +31,12 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
@@ -47,8 +52,15 @@ pub struct Health {
 #[utoipa::path(get, path = "/api/health", tag = "ops",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let db_ok = sqlx::query("select 1").execute(&state.db.pool).await.is_ok();
-    let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let db_ok = sqlx::query("select 1")
+        .execute(&state.db.pool)
+        .await
+        .is_ok();
+    let status = if db_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (
         status,
         Json(Health {
@@ -86,7 +98,9 @@ pub fn build(state: AppState) -> Router {
     let router = api
         .route(
             "/api/openapi.json",
-            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], spec_json).into_response() }),
+            get(move || async move {
+                ([(header::CONTENT_TYPE, "application/json")], spec_json).into_response()
+            }),
         )
         .route("/api/docs", get(|| async { Html(DOCS_HTML) }))
         .nest_service("/api/docs/assets", ServeDir::new(assets))

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use anyhow::{Context, bail};
 use platform::{AppState, config::Settings, db::Db, embedded_pg::EmbeddedPg};
+use sqlx::postgres::PgConnectOptions;
 
 /// The database the process uses, and the embedded cluster when it runs one.
 pub struct Database {
@@ -39,7 +40,12 @@ impl Database {
         platform::db::migrate(&self.owner_url)
             .await
             .context("applying migrations")?;
-        let db = Db::connect(&self.owner_url, self.app_url.as_deref(), settings.db_pool_size).await?;
+        let db = Db::connect(
+            &self.owner_url,
+            self.app_url.as_deref(),
+            settings.db_pool_size,
+        )
+        .await?;
         AppState::new(db, settings.clone())
     }
 
@@ -54,6 +60,24 @@ impl Database {
 /// Seeds every context's demo data (only into a database without the demo brand).
 pub async fn seed(state: &AppState) -> anyhow::Result<bool> {
     Ok(identity::seed::run(state).await?.is_some())
+}
+
+/// Seeds the demo brand into an empty database (no brand at all), once: instances that start
+/// together serialise on an advisory lock, and a database that holds real brands is left alone.
+pub async fn seed_if_empty(owner: &PgConnectOptions, state: &AppState) -> anyhow::Result<bool> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect_with(owner).await?;
+    let mut tx = conn.begin().await?;
+    sqlx::query("select pg_advisory_xact_lock(hashtext('sous.seed'))")
+        .execute(&mut *tx)
+        .await?;
+    // The owner reads past RLS (checked by `migrate`), so this sees every brand.
+    let empty: bool = sqlx::query_scalar("select not exists(select 1 from tenants)")
+        .fetch_one(&mut *tx)
+        .await?;
+    let seeded = empty && seed(state).await?;
+    tx.commit().await?;
+    Ok(seeded)
 }
 
 pub fn print_banner(addr: SocketAddr) {
@@ -85,8 +109,9 @@ pub async fn serve(settings: Settings, allow_embedded: bool) -> anyhow::Result<(
 
 async fn run_server(database: &Database, settings: &Settings) -> anyhow::Result<()> {
     let state = database.prepare(settings).await?;
-    if seed(&state).await? {
-        tracing::info!("demo data seeded");
+    let owner: PgConnectOptions = database.owner_url.parse()?;
+    if settings.seed_demo && seed_if_empty(&owner, &state).await? {
+        tracing::info!("demo data seeded into the empty database");
     }
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -95,9 +120,12 @@ async fn run_server(database: &Database, settings: &Settings) -> anyhow::Result<
     let app = crate::app::build(state.clone());
     tracing::info!(%addr, "listening");
     print_banner(addr);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(platform::http::shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(platform::http::shutdown_signal())
+    .await?;
     state.db.pool.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -25,7 +25,11 @@ pub fn run(settings: &Settings) -> bool {
             println!("postgresql:   {} in {}", pg.version, pg.bin_dir.display());
             println!(
                 "pg_cron:      {}",
-                if pg.has_pg_cron() { "installed" } else { "not installed (in-process scheduler is used)" }
+                if pg.has_pg_cron() {
+                    "installed"
+                } else {
+                    "not installed (in-process scheduler is used)"
+                }
             );
         }
         Err(e) if settings.database_url.is_none() => {
@@ -36,13 +40,21 @@ pub fn run(settings: &Settings) -> bool {
     }
     println!(
         "database:     {}",
-        if settings.database_url.is_some() { "external (SOUS_DATABASE_URL)" } else { "embedded" }
+        if settings.database_url.is_some() {
+            "external (SOUS_DATABASE_URL)"
+        } else {
+            "embedded"
+        }
     );
     let pg_dir = settings.pg_dir();
     println!(
         "data dir:     {} ({})",
         settings.data_dir.display(),
-        if pg_dir.join("PG_VERSION").exists() { "cluster initialised" } else { "no cluster yet" }
+        if pg_dir.join("PG_VERSION").exists() {
+            "cluster initialised"
+        } else {
+            "no cluster yet"
+        }
     );
     println!(
         "node:         {}",
@@ -51,8 +63,16 @@ pub fn run(settings: &Settings) -> bool {
     let web_build = settings.web_dir.join("dist");
     println!(
         "web build:    {}",
-        if web_build.exists() { format!("{}", web_build.display()) } else { "not built".into() }
+        if web_build.exists() {
+            format!("{}", web_build.display())
+        } else {
+            "not built".into()
+        }
     );
-    println!("listen:       {} ({})", settings.listen, port_state(settings.listen));
+    println!(
+        "listen:       {} ({})",
+        settings.listen,
+        port_state(settings.listen)
+    );
     ok
 }

@@ -44,7 +44,11 @@ async fn main() -> anyhow::Result<()> {
     let mut settings = Settings::load()?;
     platform::http::init_tracing(settings.log_format);
     match cli.command {
-        Command::Serve { no_embedded, no_web: _, port } => {
+        Command::Serve {
+            no_embedded,
+            no_web: _,
+            port,
+        } => {
             if let Some(port) = port {
                 settings.listen.set_port(port);
             }
@@ -66,7 +70,14 @@ async fn main() -> anyhow::Result<()> {
             }
             .await;
             db.close().await?;
-            println!("{}", if result? { "demo brand seeded" } else { "demo brand already present" });
+            println!(
+                "{}",
+                if result? {
+                    "demo brand seeded"
+                } else {
+                    "demo brand already present"
+                }
+            );
             Ok(())
         }
         Command::Doctor => {

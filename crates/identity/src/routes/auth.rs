@@ -1,18 +1,20 @@
 use axum::{Json, extract::State, http::StatusCode};
 use chrono::{Duration, Utc};
-use garde::Validate;
 use platform::{
     AppState,
     auth::{Auth, PrincipalKind, Role, password, policy},
     db::TenantScope,
     error::{Error, Problem, Result},
-    http::{ClientIp, ValidJson},
+    http::{ClientIp, ValidJson, parse_json},
 };
 use uuid::Uuid;
 
 use crate::{
     device_auth::SignedDevice,
-    model::{CustomerSignUp, GuestSessionRequest, Login, Me, PinLogin, RefreshRequest, Subject, TokenPair},
+    model::{
+        CustomerSignUp, GuestSessionRequest, Login, Me, PinLogin, RefreshRequest, Subject,
+        TokenPair,
+    },
     repo, tokens,
 };
 
@@ -53,7 +55,11 @@ pub async fn login(
     let chosen = candidates
         .iter()
         .filter(|c| c.tenant_id.is_some())
-        .filter(|c| req.tenant.as_ref().is_none_or(|t| c.tenant_slug.as_ref() == Some(t)))
+        .filter(|c| {
+            req.tenant
+                .as_ref()
+                .is_none_or(|t| c.tenant_slug.as_ref() == Some(t))
+        })
         .min_by_key(|c| c.role)
         .ok_or(BAD_CREDENTIALS)?;
     let (Some(tenant_id), Some(role)) = (chosen.tenant_id, chosen.role) else {
@@ -67,7 +73,10 @@ pub async fn login(
         branch_id: chosen.branch_id,
         device_id: None,
     };
-    let mut tx = state.db.begin(TenantScope::tenant(tenant_id).user(subject.id)).await?;
+    let mut tx = state
+        .db
+        .begin(TenantScope::tenant(tenant_id).user(subject.id))
+        .await?;
     let pair = tokens::issue(&mut tx, &state, &subject, None).await?;
     tx.commit().await?;
     Ok(Json(pair))
@@ -115,7 +124,11 @@ pub async fn refresh(
                 .await?
                 .ok_or(Error::Unauthorized("membership_revoked"))?;
             // A device login stays narrowed to the device's branch.
-            if row.device_id.is_some() { row.branch_id } else { scope }
+            if row.device_id.is_some() {
+                row.branch_id
+            } else {
+                scope
+            }
         }
     };
     repo::mark_refresh_used(&mut tx, row.id).await?;
@@ -158,14 +171,20 @@ pub async fn logout(
 /// for 30 s, doubling with each further failure.
 #[utoipa::path(post, path = "/api/auth/pin", tag = "auth", request_body = PinLogin,
     responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
-pub async fn pin_login(State(state): State<AppState>, device: SignedDevice) -> Result<Json<TokenPair>> {
-    let req: PinLogin = serde_json::from_slice(&device.body)
-        .map_err(|e| Error::bad_request("malformed_json", e.to_string()))?;
-    req.validate()?;
-    let mut tx = state.db.begin(TenantScope::tenant(device.tenant_id)).await?;
+pub async fn pin_login(
+    State(state): State<AppState>,
+    device: SignedDevice,
+) -> Result<Json<TokenPair>> {
+    let req: PinLogin = parse_json(&device.body)?;
+    let mut tx = state
+        .db
+        .begin(TenantScope::tenant(device.tenant_id))
+        .await?;
     let locked_for = repo::device_lock_remaining(&mut tx, device.device_id).await?;
     if locked_for > 0 {
-        return Err(Error::TooManyRequests { retry_after_secs: locked_for as u64 });
+        return Err(Error::TooManyRequests {
+            retry_after_secs: locked_for as u64,
+        });
     }
     let lookup = password::pin_lookup(&state.pin_pepper, device.tenant_id, &req.pin);
     let owner = repo::pin_owner(&mut tx, &lookup).await?;
@@ -205,12 +224,24 @@ pub async fn customer_sign_up(
 ) -> Result<(StatusCode, Json<TokenPair>)> {
     state.limits.signup.check(&ip)?;
     let mut tx = state.db.begin_anonymous().await?;
-    let tenant_id = repo::tenant_id_by_slug(&mut tx, &req.tenant).await?.ok_or(Error::NotFound)?;
+    let tenant_id = repo::tenant_id_by_slug(&mut tx, &req.tenant)
+        .await?
+        .ok_or(Error::NotFound)?;
     tx.commit().await?;
     let hash = password::hash(req.password.clone()).await?;
     let user_id = Uuid::now_v7();
-    let mut tx = state.db.begin(TenantScope::tenant(tenant_id).user(user_id)).await?;
-    repo::insert_user(&mut tx, user_id, &req.email.trim().to_lowercase(), &hash, &req.display_name).await?;
+    let mut tx = state
+        .db
+        .begin(TenantScope::tenant(tenant_id).user(user_id))
+        .await?;
+    repo::insert_user(
+        &mut tx,
+        user_id,
+        &req.email.trim().to_lowercase(),
+        &hash,
+        &req.display_name,
+    )
+    .await?;
     repo::insert_membership(
         &mut tx,
         &repo::NewMembership {
@@ -246,7 +277,9 @@ pub async fn guest_session(
 ) -> Result<(StatusCode, Json<TokenPair>)> {
     state.limits.signup.check(&format!("guest|{ip}"))?;
     let mut tx = state.db.begin_anonymous().await?;
-    let tenant_id = repo::tenant_id_by_slug(&mut tx, &req.tenant).await?.ok_or(Error::NotFound)?;
+    let tenant_id = repo::tenant_id_by_slug(&mut tx, &req.tenant)
+        .await?
+        .ok_or(Error::NotFound)?;
     tx.commit().await?;
     let mut tx = state.db.begin(TenantScope::tenant(tenant_id)).await?;
     let branch = repo::branch(&mut tx, req.branch_id).await?;
@@ -255,7 +288,15 @@ pub async fn guest_session(
     }
     let id = Uuid::now_v7();
     let expires = Utc::now() + Duration::hours(GUEST_SESSION_HOURS);
-    repo::insert_guest_session(&mut tx, id, tenant_id, branch.id, req.table_ref.as_deref(), expires).await?;
+    repo::insert_guest_session(
+        &mut tx,
+        id,
+        tenant_id,
+        branch.id,
+        req.table_ref.as_deref(),
+        expires,
+    )
+    .await?;
     let subject = Subject {
         id,
         tenant_id,
@@ -272,7 +313,10 @@ pub async fn guest_session(
 /// The caller: principal, profile and brand.
 #[utoipa::path(get, path = "/api/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = Problem)))]
-pub async fn me(State(state): State<AppState>, auth: Auth<policy::Authenticated>) -> Result<Json<Me>> {
+pub async fn me(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+) -> Result<Json<Me>> {
     let mut tx = state.db.begin(auth.scope()).await?;
     let tenant = repo::current_tenant(&mut tx).await?;
     let user = match auth.kind {

@@ -3,7 +3,7 @@ use platform::{
     AppState,
     audit::{self, Entry},
     auth::{Auth, policy},
-    error::{Problem, Result},
+    error::{Error, Problem, Result},
     http::{ApiPath, ValidJson},
 };
 use uuid::Uuid;
@@ -17,9 +17,17 @@ use crate::{
 /// for scoped staff, open and closed (not archived) branches for customers and guests.
 #[utoipa::path(get, path = "/api/branches", tag = "branches", security(("bearer" = [])),
     responses((status = 200, body = Vec<BranchDto>), (status = 401, body = Problem)))]
-pub async fn list(State(state): State<AppState>, auth: Auth<policy::Authenticated>) -> Result<Json<Vec<BranchDto>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+) -> Result<Json<Vec<BranchDto>>> {
     let staff = auth.role.is_staff();
-    let only = if staff { auth.branch_id.filter(|_| auth.role != platform::auth::Role::Owner) } else { None };
+    let only = if staff {
+        auth.branch_id
+            .filter(|_| auth.role != platform::auth::Role::Owner)
+    } else {
+        None
+    };
     let mut tx = state.db.begin(auth.scope()).await?;
     let branches = repo::list_branches(&mut tx, only, staff).await?;
     tx.commit().await?;
@@ -40,6 +48,8 @@ pub async fn get(
     tx.commit().await?;
     if auth.role.is_staff() {
         auth.require_branch(branch.id)?;
+    } else if branch.status == "archived" {
+        return Err(Error::NotFound);
     }
     Ok(Json(branch))
 }
@@ -55,13 +65,18 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<BranchDto>)> {
     let mut tx = state.db.begin(auth.scope()).await?;
     let branch = repo::insert_branch(&mut tx, auth.tenant_id, Uuid::now_v7(), &req).await?;
-    audit::record(&mut tx, auth.tenant_id, (&auth.0).into(), Entry {
-        action: "branch.created",
-        entity: "branch",
-        entity_id: Some(branch.id),
-        before: None,
-        after: Some(serde_json::to_value(&branch).map_err(anyhow::Error::from)?),
-    })
+    audit::record(
+        &mut tx,
+        auth.tenant_id,
+        (&auth.0).into(),
+        Entry {
+            action: "branch.created",
+            entity: "branch",
+            entity_id: Some(branch.id),
+            before: None,
+            after: Some(serde_json::to_value(&branch).map_err(anyhow::Error::from)?),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(branch)))
@@ -81,13 +96,18 @@ pub async fn update(
     let before = repo::branch(&mut tx, branch_id).await?;
     auth.require_branch(branch_id)?;
     let after = repo::update_branch(&mut tx, branch_id, &req).await?;
-    audit::record(&mut tx, auth.tenant_id, (&auth.0).into(), Entry {
-        action: "branch.updated",
-        entity: "branch",
-        entity_id: Some(branch_id),
-        before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
-        after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
-    })
+    audit::record(
+        &mut tx,
+        auth.tenant_id,
+        (&auth.0).into(),
+        Entry {
+            action: "branch.updated",
+            entity: "branch",
+            entity_id: Some(branch_id),
+            before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
+            after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(Json(after))

@@ -31,7 +31,16 @@ pub async fn register(
     let mut tx = state.db.begin(auth.scope()).await?;
     repo::branch(&mut tx, branch_id).await?;
     auth.require_branch(branch_id)?;
-    let device = repo::insert_device(&mut tx, auth.tenant_id, branch_id, &req.kind, &req.name, &secret, auth.id).await?;
+    let device = repo::insert_device(
+        &mut tx,
+        auth.tenant_id,
+        branch_id,
+        &req.kind,
+        &req.name,
+        &secret,
+        auth.id,
+    )
+    .await?;
     audit::record(&mut tx, auth.tenant_id, (&auth.0).into(), Entry {
         action: "device.registered",
         entity: "device",
@@ -80,13 +89,18 @@ pub async fn revoke(
     let device = repo::device(&mut tx, device_id).await?;
     auth.require_branch(device.branch_id)?;
     let device = repo::revoke_device(&mut tx, device_id).await?;
-    audit::record(&mut tx, auth.tenant_id, (&auth.0).into(), Entry {
-        action: "device.revoked",
-        entity: "device",
-        entity_id: Some(device_id),
-        before: None,
-        after: None,
-    })
+    audit::record(
+        &mut tx,
+        auth.tenant_id,
+        (&auth.0).into(),
+        Entry {
+            action: "device.revoked",
+            entity: "device",
+            entity_id: Some(device_id),
+            before: None,
+            after: None,
+        },
+    )
     .await?;
     tx.commit().await?;
     Ok(Json(device))

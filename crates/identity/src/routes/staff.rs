@@ -15,15 +15,30 @@ use crate::{
 };
 
 /// Creates a user with a staff membership (and PIN). Used by the API and the demo seed.
-pub(crate) async fn create_member(tx: &mut Tx, pepper: &[u8], tenant_id: Uuid, req: &AddStaff) -> Result<Uuid> {
+pub(crate) async fn create_member(
+    tx: &mut Tx,
+    pepper: &[u8],
+    tenant_id: Uuid,
+    req: &AddStaff,
+) -> Result<Uuid> {
     let user_id = Uuid::now_v7();
     let hash = password::hash(req.password.clone()).await?;
     let pin = match &req.pin {
-        Some(pin) => Some((password::hash(pin.clone()).await?, password::pin_lookup(pepper, tenant_id, pin))),
+        Some(pin) => Some((
+            password::hash(pin.clone()).await?,
+            password::pin_lookup(pepper, tenant_id, pin),
+        )),
         None => None,
     };
     let previous = repo::as_user(tx, user_id).await?;
-    repo::insert_user(tx, user_id, &req.email.trim().to_lowercase(), &hash, &req.display_name).await?;
+    repo::insert_user(
+        tx,
+        user_id,
+        &req.email.trim().to_lowercase(),
+        &hash,
+        &req.display_name,
+    )
+    .await?;
     repo::restore_user(tx, previous).await?;
     repo::insert_membership(
         tx,
@@ -51,7 +66,10 @@ pub async fn add(
     ValidJson(req): ValidJson<AddStaff>,
 ) -> Result<(StatusCode, Json<StaffDto>)> {
     if !req.role.is_staff() || req.role == Role::Owner {
-        return Err(Error::invalid("role", "must be manager, cashier, waiter, kitchen or driver"));
+        return Err(Error::invalid(
+            "role",
+            "must be manager, cashier, waiter, kitchen or driver",
+        ));
     }
     if auth.role == Role::Manager {
         if req.role == Role::Manager {
@@ -65,9 +83,10 @@ pub async fn add(
     }
     let mut tx = state.db.begin(auth.scope()).await?;
     if let Some(b) = req.branch_id {
-        repo::branch(&mut tx, b)
-            .await
-            .map_err(|_| Error::invalid("branch_id", "no such branch"))?;
+        repo::branch(&mut tx, b).await.map_err(|e| match e {
+            Error::NotFound => Error::invalid("branch_id", "no such branch"),
+            other => other,
+        })?;
     }
     let user_id = create_member(&mut tx, &state.pin_pepper, auth.tenant_id, &req).await?;
     let staff = repo::list_staff(&mut tx, None)
@@ -90,7 +109,10 @@ pub async fn add(
 /// Staff of the brand (a branch-scoped manager sees their branch's staff).
 #[utoipa::path(get, path = "/api/staff", tag = "staff", security(("bearer" = [])),
     responses((status = 200, body = Vec<StaffDto>), (status = 403, body = Problem)))]
-pub async fn list(State(state): State<AppState>, auth: Auth<policy::Managers>) -> Result<Json<Vec<StaffDto>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+) -> Result<Json<Vec<StaffDto>>> {
     let scope = auth.branch_id.filter(|_| auth.role != Role::Owner);
     let mut tx = state.db.begin(auth.scope()).await?;
     let staff = repo::list_staff(&mut tx, scope).await?;

@@ -72,7 +72,10 @@ pub async fn sign_up(
     audit::record(
         &mut tx,
         tenant_id,
-        Actor { id: Some(owner_id), role: Some(Role::Owner) },
+        Actor {
+            id: Some(owner_id),
+            role: Some(Role::Owner),
+        },
         Entry {
             action: "tenant.created",
             entity: "tenant",
@@ -83,5 +86,12 @@ pub async fn sign_up(
     )
     .await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(TenantCreated { tenant, owner_id, tokens })))
+    Ok((
+        StatusCode::CREATED,
+        Json(TenantCreated {
+            tenant,
+            owner_id,
+            tokens,
+        }),
+    ))
 }

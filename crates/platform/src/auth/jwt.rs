@@ -51,13 +51,16 @@ impl JwtKeys {
     pub fn from_spec(spec: &str, issuer: &str, audience: &str) -> anyhow::Result<Self> {
         let mut keys = Vec::new();
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (kid, secret) = part.split_once(':').context("JWT key must be `kid:secret`")?;
+            let (kid, secret) = part
+                .split_once(':')
+                .context("JWT key must be `kid:secret`")?;
             if secret.len() < 32 {
                 bail!("JWT key `{kid}` is shorter than 32 bytes");
             }
             keys.push((kid.to_string(), secret.as_bytes().to_vec()));
         }
-        let (signing_kid, signing_secret) = keys.first().cloned().context("no JWT key configured")?;
+        let (signing_kid, signing_secret) =
+            keys.first().cloned().context("no JWT key configured")?;
         let mut validation = Validation::new(Algorithm::HS256);
         validation.algorithms = vec![Algorithm::HS256];
         validation.set_issuer(&[issuer]);
@@ -104,8 +107,7 @@ impl JwtKeys {
     pub fn sign(&self, claims: &Claims) -> Result<String, Error> {
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.signing_kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.encoding)
-            .map_err(|e| Error::Internal(e.into()))
+        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(|e| Error::Internal(e.into()))
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, Error> {
@@ -172,19 +174,27 @@ mod tests {
         .unwrap();
         assert_eq!(rotated.verify(&token).unwrap(), c);
         let new_token = rotated.sign(&c).unwrap();
-        assert!(old.verify(&new_token).is_err(), "unknown kid must be refused");
+        assert!(
+            old.verify(&new_token).is_err(),
+            "unknown kid must be refused"
+        );
     }
 
     #[test]
     fn rejects_expired_tampered_wrong_audience_and_alg_none() {
         let keys = JwtKeys::from_spec(K1, "sous", "sous-api").unwrap();
         let expired = keys.sign(&claims(&keys, -60)).unwrap();
-        assert!(matches!(keys.verify(&expired), Err(Error::Unauthorized("token_expired"))));
+        assert!(matches!(
+            keys.verify(&expired),
+            Err(Error::Unauthorized("token_expired"))
+        ));
 
         let good = keys.sign(&claims(&keys, 60)).unwrap();
         let mut parts: Vec<String> = good.split('.').map(String::from).collect();
         let mut payload: serde_json::Value = serde_json::from_slice(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&parts[1]).unwrap(),
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(&parts[1])
+                .unwrap(),
         )
         .unwrap();
         payload["role"] = "owner".into();

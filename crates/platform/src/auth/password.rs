@@ -24,8 +24,8 @@ pub async fn hash(secret: String) -> Result<String, Error> {
 
 pub async fn verify(secret: String, hash: String) -> Result<bool, Error> {
     tokio::task::spawn_blocking(move || {
-        let parsed =
-            PasswordHash::new(&hash).map_err(|e| Error::Internal(anyhow::anyhow!("argon2: {e}")))?;
+        let parsed = PasswordHash::new(&hash)
+            .map_err(|e| Error::Internal(anyhow::anyhow!("argon2: {e}")))?;
         Ok(Argon2::default()
             .verify_password(secret.as_bytes(), &parsed)
             .is_ok())

@@ -1,0 +1,510 @@
+//! The figures, their ratios to the baselines and the targets, in three forms: a table on stdout,
+//! a JSON file per day in `bench/results/`, and the same table between markers in
+//! `bench/README.md`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::{
+    COLD_START_RUNS, LOAD, baseline::PgbenchResult, loadgen::LoadResult, scenarios::ColdStart,
+};
+
+pub const README_START: &str = "<!-- results:start -->";
+pub const README_END: &str = "<!-- results:end -->";
+
+/// `GET /api/health` must keep at least this share of a bare axum endpoint's throughput.
+pub const HEALTH_MIN_RATIO: f64 = 0.5;
+/// Median cold start must stay under this.
+pub const COLD_START_MAX_MEDIAN_MS: f64 = 50.0;
+
+#[derive(Debug, Serialize)]
+pub struct RunInfo {
+    pub timestamp: String,
+    pub git_commit: Option<String>,
+    /// Tracked files differed from the commit (untracked files are not looked at).
+    pub git_dirty: Option<bool>,
+    pub nproc: usize,
+    pub postgres: String,
+    pub connections: usize,
+    pub warmup_s: f64,
+    pub duration_s: f64,
+    pub max_requests: u64,
+    pub cold_start_runs: usize,
+    #[serde(skip)]
+    now: DateTime<Utc>,
+}
+
+impl RunInfo {
+    pub fn collect(root: &Path, postgres: String) -> Self {
+        let now = Utc::now();
+        Self {
+            timestamp: now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            git_commit: git(root, &["rev-parse", "HEAD"]),
+            git_dirty: git(root, &["status", "--porcelain", "--untracked-files=no"])
+                .map(|s| !s.is_empty()),
+            nproc: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            postgres,
+            connections: LOAD.connections,
+            warmup_s: LOAD.warmup.as_secs_f64(),
+            duration_s: LOAD.duration.as_secs_f64(),
+            max_requests: LOAD.max_requests,
+            cold_start_runs: COLD_START_RUNS,
+            now,
+        }
+    }
+}
+
+/// Read-only git queries; `GIT_OPTIONAL_LOCKS=0` keeps `status` from refreshing the index.
+fn git(root: &Path, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+#[derive(Debug, Serialize)]
+pub struct Target {
+    pub description: String,
+    pub pass: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Baselines {
+    pub pgbench: PgbenchResult,
+    pub bare_axum: LoadResult,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HttpScenario {
+    pub request: &'static str,
+    #[serde(flatten)]
+    pub load: LoadResult,
+    pub ratio_to_bare_axum: f64,
+    /// Requests per second per pgbench transaction per second (informational).
+    pub ratio_to_pgbench: f64,
+    pub target: Option<Target>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ColdStartScenario {
+    #[serde(flatten)]
+    pub figures: ColdStart,
+    pub target: Target,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Scenarios {
+    pub health: HttpScenario,
+    pub login: HttpScenario,
+    pub cold_start: ColdStartScenario,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub run: RunInfo,
+    pub baselines: Baselines,
+    pub scenarios: Scenarios,
+    pub all_targets_met: bool,
+}
+
+impl Report {
+    pub fn new(
+        run: RunInfo,
+        pgbench: PgbenchResult,
+        bare_axum: LoadResult,
+        health: LoadResult,
+        login: LoadResult,
+        cold_start: ColdStart,
+    ) -> Self {
+        let http = |request, load: LoadResult, target: Option<f64>| {
+            let ratio = load.requests_per_s / bare_axum.requests_per_s;
+            HttpScenario {
+                request,
+                ratio_to_bare_axum: ratio,
+                ratio_to_pgbench: load.requests_per_s / pgbench.tps,
+                target: target.map(|min| Target {
+                    description: format!("≥ {min} × bare axum, no errors"),
+                    pass: ratio >= min && load.errors == 0,
+                }),
+                load,
+            }
+        };
+        let health = http("GET /api/health", health, Some(HEALTH_MIN_RATIO));
+        let login = http("POST /api/auth/login", login, None);
+        let cold_start = ColdStartScenario {
+            target: Target {
+                description: format!("median < {COLD_START_MAX_MEDIAN_MS} ms"),
+                pass: cold_start.median_ms < COLD_START_MAX_MEDIAN_MS,
+            },
+            figures: cold_start,
+        };
+        let all_targets_met = [&health.target, &login.target]
+            .into_iter()
+            .flatten()
+            .chain([&cold_start.target])
+            .all(|t| t.pass);
+        Self {
+            run,
+            baselines: Baselines { pgbench, bare_axum },
+            scenarios: Scenarios {
+                health,
+                login,
+                cold_start,
+            },
+            all_targets_met,
+        }
+    }
+
+    fn rows(&self) -> Vec<Row> {
+        let Baselines { pgbench, bare_axum } = &self.baselines;
+        let mut rows = vec![
+            Row {
+                scenario: format!(
+                    "pgbench -S -c {} -j {} (baseline)",
+                    pgbench.clients, pgbench.threads
+                ),
+                figure: format!("{} tps", thousands(pgbench.tps)),
+                latency: pgbench
+                    .latency_avg_ms
+                    .map_or("—".into(), |avg| format!("avg {avg:.2} ms")),
+                errors: "—".into(),
+                ratio: "—".into(),
+                target: "—".into(),
+                result: "—".into(),
+            },
+            Row {
+                scenario: "bare axum GET /hello (baseline)".into(),
+                ratio: "1 (baseline)".into(),
+                target: "—".into(),
+                result: "—".into(),
+                ..http_row(bare_axum)
+            },
+        ];
+        for s in [&self.scenarios.health, &self.scenarios.login] {
+            rows.push(Row {
+                scenario: s.request.into(),
+                ratio: format!(
+                    "{} × axum, {} × pgbench",
+                    ratio(s.ratio_to_bare_axum),
+                    ratio(s.ratio_to_pgbench)
+                ),
+                target: s
+                    .target
+                    .as_ref()
+                    .map_or("— (reported only)".into(), |t| t.description.clone()),
+                result: s.target.as_ref().map_or("—".into(), verdict),
+                ..http_row(&s.load)
+            });
+        }
+        let cold = &self.scenarios.cold_start;
+        rows.push(Row {
+            scenario: "cold start: spawn → first 200".into(),
+            figure: format!(
+                "median {:.1} ms (min {:.1}, p90 {:.1})",
+                cold.figures.median_ms, cold.figures.min_ms, cold.figures.p90_ms
+            ),
+            latency: "—".into(),
+            errors: "—".into(),
+            ratio: "—".into(),
+            target: cold.target.description.clone(),
+            result: verdict(&cold.target),
+        });
+        rows
+    }
+
+    fn missed(&self) -> Vec<String> {
+        let s = &self.scenarios;
+        let mut missed = Vec::new();
+        if let Some(t) = s.health.target.as_ref().filter(|t| !t.pass) {
+            missed.push(format!(
+                "GET /api/health: {} × bare axum with {} errors (target {})",
+                ratio(s.health.ratio_to_bare_axum),
+                s.health.load.errors,
+                t.description
+            ));
+        }
+        if !s.cold_start.target.pass {
+            missed.push(format!(
+                "cold start: median {:.1} ms (target {})",
+                s.cold_start.figures.median_ms, s.cold_start.target.description
+            ));
+        }
+        missed
+    }
+
+    pub fn print(&self) {
+        let run = &self.run;
+        println!(
+            "\nsous benchmarks — {} — commit {} — {} CPUs — PostgreSQL {}",
+            run.timestamp,
+            short_commit(run),
+            run.nproc,
+            run.postgres
+        );
+        println!(
+            "HTTP: {} connections, {} s warm-up + {} s per scenario (≤ {} requests)\n",
+            run.connections, run.warmup_s, run.duration_s, run.max_requests
+        );
+        println!("{}", text_table(&self.rows()));
+        for line in self.missed() {
+            println!("MISSED  {line}");
+        }
+        if self.all_targets_met {
+            println!("all targets met");
+        }
+        for (name, load) in [
+            ("bare axum", &self.baselines.bare_axum),
+            ("GET /api/health", &self.scenarios.health.load),
+            ("POST /api/auth/login", &self.scenarios.login.load),
+        ] {
+            if let Some(e) = &load.first_error {
+                println!("note: {name} had {} errors; first: {e}", load.errors);
+            }
+        }
+    }
+
+    /// `bench/results/<YYYY-MM-DD>.json` (UTC date); a later run on the same day replaces it.
+    pub fn write_json(&self, dir: &Path) -> anyhow::Result<PathBuf> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(format!("{}.json", self.run.now.format("%Y-%m-%d")));
+        let json = serde_json::to_string_pretty(self)?;
+        std::fs::write(&path, json + "\n")
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(path)
+    }
+
+    pub fn update_readme(&self, path: &Path) -> anyhow::Result<()> {
+        let doc = std::fs::read_to_string(path).unwrap_or_default();
+        let updated = replace_section(&doc, &self.markdown())?;
+        std::fs::write(path, updated).with_context(|| format!("writing {}", path.display()))
+    }
+
+    fn markdown(&self) -> String {
+        let run = &self.run;
+        let date = self.run.now.format("%Y-%m-%d");
+        let mut out = format!(
+            "Last run {} · commit `{}` · {} CPUs · PostgreSQL {} · {} connections, {} s warm-up \
+             + {} s per HTTP scenario · full figures in [results/{date}.json](results/{date}.json)\n\n",
+            run.timestamp,
+            short_commit(run),
+            run.nproc,
+            run.postgres,
+            run.connections,
+            run.warmup_s,
+            run.duration_s,
+        );
+        out.push_str(&markdown_table(&self.rows()));
+        out
+    }
+}
+
+fn short_commit(run: &RunInfo) -> String {
+    let commit = run
+        .git_commit
+        .as_deref()
+        .map_or("unknown", |c| &c[..c.len().min(10)]);
+    match run.git_dirty {
+        Some(true) => format!("{commit} (modified)"),
+        _ => commit.to_string(),
+    }
+}
+
+/// One line of the results table, already formatted.
+struct Row {
+    scenario: String,
+    figure: String,
+    latency: String,
+    errors: String,
+    ratio: String,
+    target: String,
+    result: String,
+}
+
+const HEADERS: [&str; 7] = [
+    "Scenario",
+    "Figure",
+    "p50 / p99",
+    "Errors",
+    "Ratio",
+    "Target",
+    "Result",
+];
+
+impl Row {
+    fn cells(&self) -> [&str; 7] {
+        [
+            &self.scenario,
+            &self.figure,
+            &self.latency,
+            &self.errors,
+            &self.ratio,
+            &self.target,
+            &self.result,
+        ]
+    }
+}
+
+fn http_row(load: &LoadResult) -> Row {
+    Row {
+        scenario: String::new(),
+        figure: format!("{} req/s", thousands(load.requests_per_s)),
+        latency: format!("{:.2} / {:.2} ms", load.p50_ms, load.p99_ms),
+        errors: load.errors.to_string(),
+        ratio: String::new(),
+        target: String::new(),
+        result: String::new(),
+    }
+}
+
+fn verdict(t: &Target) -> String {
+    if t.pass { "PASS" } else { "MISSED" }.into()
+}
+
+/// Three significant figures: 0.512, 0.00123, 1.87.
+fn ratio(r: f64) -> String {
+    if r <= 0.0 || !r.is_finite() {
+        return format!("{r}");
+    }
+    let decimals = (2 - r.log10().floor() as i32).max(0) as usize;
+    format!("{r:.decimals$}")
+}
+
+/// Whole numbers with thin groups: 24 691.
+fn thousands(v: f64) -> String {
+    let digits = format!("{:.0}", v);
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn text_table(rows: &[Row]) -> String {
+    let mut widths = HEADERS.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row.cells()) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 7]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    let mut out = vec![line(HEADERS)];
+    out.push(line(
+        widths.map(|w| "-".repeat(w)).each_ref().map(String::as_str),
+    ));
+    out.extend(rows.iter().map(|r| line(r.cells())));
+    out.join("\n")
+}
+
+fn markdown_table(rows: &[Row]) -> String {
+    let line = |cells: [&str; 7]| format!("| {} |\n", cells.join(" | "));
+    let mut out = line(HEADERS);
+    out.push_str(&line(["---"; 7]));
+    for row in rows {
+        out.push_str(&line(row.cells()));
+    }
+    out
+}
+
+/// Puts `section` between the results markers of `doc`, keeping everything else; a document
+/// without markers gets a results section appended.
+pub fn replace_section(doc: &str, section: &str) -> anyhow::Result<String> {
+    let block = format!("{README_START}\n{}\n{README_END}", section.trim_end());
+    let Some(start) = doc.find(README_START) else {
+        let sep = if doc.is_empty() || doc.ends_with("\n\n") {
+            ""
+        } else if doc.ends_with('\n') {
+            "\n"
+        } else {
+            "\n\n"
+        };
+        return Ok(format!("{doc}{sep}## Latest results\n\n{block}\n"));
+    };
+    let Some(end) = doc[start..].find(README_END).map(|i| start + i) else {
+        bail!("{README_START} without a following {README_END}");
+    };
+    Ok(format!(
+        "{}{block}{}",
+        &doc[..start],
+        &doc[end + README_END.len()..]
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_only_between_markers() {
+        let doc = "# Bench\n\nintro\n\n<!-- results:start -->\nold table\n<!-- results:end -->\n\nafter\n";
+        let out = replace_section(doc, "| new |\n").unwrap();
+        assert_eq!(
+            out,
+            "# Bench\n\nintro\n\n<!-- results:start -->\n| new |\n<!-- results:end -->\n\nafter\n"
+        );
+        // Idempotent: a second run with the same table changes nothing.
+        assert_eq!(replace_section(&out, "| new |").unwrap(), out);
+    }
+
+    #[test]
+    fn appends_a_section_when_markers_are_missing() {
+        let out = replace_section("# Bench\n", "t").unwrap();
+        assert_eq!(
+            out,
+            "# Bench\n\n## Latest results\n\n<!-- results:start -->\nt\n<!-- results:end -->\n"
+        );
+    }
+
+    #[test]
+    fn refuses_an_unterminated_section() {
+        assert!(replace_section("<!-- results:start -->\nhalf", "t").is_err());
+    }
+
+    #[test]
+    fn formats_numbers() {
+        assert_eq!(ratio(0.51234), "0.512");
+        assert_eq!(ratio(0.0012345), "0.00123");
+        assert_eq!(ratio(1.8765), "1.88");
+        assert_eq!(ratio(123.4), "123");
+        assert_eq!(thousands(24691.4), "24 691");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(1234567.0), "1 234 567");
+    }
+
+    #[test]
+    fn tables_line_up() {
+        let row = Row {
+            scenario: "a".into(),
+            figure: "1 req/s".into(),
+            latency: "—".into(),
+            errors: "0".into(),
+            ratio: "1".into(),
+            target: "—".into(),
+            result: "PASS".into(),
+        };
+        let text = text_table(std::slice::from_ref(&row));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("Scenario  Figure "));
+        let md = markdown_table(&[row]);
+        assert!(md.ends_with("| a | 1 req/s | — | 0 | 1 | — | PASS |\n"));
+    }
+}

@@ -1,0 +1,302 @@
+use std::net::SocketAddr;
+
+use platform::{
+    AppState,
+    auth::{Role, signing},
+    config::Settings,
+    db::Db,
+    testing::TestDb,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const JWT_KEYS: &str = "test:0123456789abcdef0123456789abcdef";
+pub const PASSWORD: &str = identity::seed::DEMO_PASSWORD;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub demo: identity::seed::Demo,
+    pub db: TestDb,
+}
+
+/// A response, decoded.
+pub struct Res {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Res {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        self.body
+    }
+}
+
+pub fn settings() -> Settings {
+    Settings {
+        jwt_keys: Some(JWT_KEYS.into()),
+        pin_pepper: Some("test-pepper".into()),
+        data_dir: std::env::temp_dir(),
+        ..Settings::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(settings()).await
+}
+
+pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        platform::http::init_tracing(settings.log_format);
+    }
+    let db = TestDb::new().await;
+    let pool = Db::connect_with(db.app_options(), 5)
+        .await
+        .expect("app pool");
+    let state = AppState::new(pool, settings).expect("state");
+    let demo = identity::seed::run(&state)
+        .await
+        .expect("seed")
+        .expect("fresh database");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = sous::app::build(state.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        state,
+        demo,
+        db,
+    }
+}
+
+impl TestApp {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Res {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        if status.is_client_error() || status.is_server_error() {
+            assert_eq!(
+                headers.get("content-type").and_then(|v| v.to_str().ok()),
+                Some("application/problem+json"),
+                "errors are problem+json: {status} {body}"
+            );
+        }
+        assert!(
+            headers.contains_key("x-request-id"),
+            "every response has a request id"
+        );
+        Res {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Res {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Res {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn login_as(&self, email: &str) -> Value {
+        self.post(
+            "/api/auth/login",
+            None,
+            json!({ "email": email, "password": PASSWORD }),
+        )
+        .await
+        .expect(200)
+    }
+
+    /// An access token for a demo staff member or the demo customer.
+    pub async fn token(&self, role: Role) -> String {
+        let email = match role {
+            Role::Customer => identity::seed::DEMO_CUSTOMER.to_string(),
+            r => identity::seed::demo_email(r),
+        };
+        self.login_as(&email).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    pub async fn guest_token(&self, branch: Uuid) -> String {
+        self.post(
+            "/api/auth/guest",
+            None,
+            json!({ "tenant": "demo", "branch_id": branch, "table_ref": "T1" }),
+        )
+        .await
+        .expect(201)["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Signs up another brand (`slug`) with one branch; returns (owner token, tenant id, branch id).
+    pub async fn other_tenant(&self, slug: &str) -> (String, Uuid, Uuid) {
+        let created = self
+            .post(
+                "/api/tenants",
+                None,
+                json!({ "name": format!("Brand {slug}"), "slug": slug,
+                        "owner_email": format!("owner@{slug}.test"), "owner_password": "correct-horse-battery" }),
+            )
+            .await
+            .expect(201);
+        let token = created["tokens"]["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let tenant = created["tenant"]["id"].as_str().unwrap().parse().unwrap();
+        let branch = self
+            .post("/api/branches", Some(&token), branch_body("Other branch"))
+            .await
+            .expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        (token, tenant, branch)
+    }
+
+    /// Registers a device at `branch` as the demo owner; returns (device id, secret bytes).
+    pub async fn device(&self, branch: Uuid, kind: &str) -> (Uuid, Vec<u8>) {
+        use base64::Engine;
+        let owner = self.token(Role::Owner).await;
+        let body = self
+            .post(
+                &format!("/api/branches/{branch}/devices"),
+                Some(&owner),
+                json!({ "kind": kind, "name": "Till 1" }),
+            )
+            .await
+            .expect(201);
+        let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(body["secret"].as_str().unwrap())
+            .unwrap();
+        (
+            body["device"]["id"].as_str().unwrap().parse().unwrap(),
+            secret,
+        )
+    }
+
+    /// Sends a device-signed POST; `timestamp` defaults to now.
+    pub async fn signed_post(
+        &self,
+        device: Uuid,
+        secret: &[u8],
+        path: &str,
+        body: &Value,
+        timestamp: Option<i64>,
+    ) -> Res {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let ts = timestamp.unwrap_or_else(|| chrono::Utc::now().timestamp());
+        let nonce = Uuid::new_v4().simple().to_string();
+        let sig = sign(secret, path, ts, &nonce, &bytes);
+        self.signed_raw(device, path, bytes, ts, &nonce, &sig).await
+    }
+
+    pub async fn signed_raw(
+        &self,
+        device: Uuid,
+        path: &str,
+        bytes: Vec<u8>,
+        ts: i64,
+        nonce: &str,
+        sig: &str,
+    ) -> Res {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .header(signing::DEVICE_HEADER, device.to_string())
+            .header(signing::TIMESTAMP_HEADER, ts.to_string())
+            .header(signing::SIGNATURE_HEADER, sig)
+            .header(signing::NONCE_HEADER, nonce)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.json().await.unwrap_or(Value::Null);
+        Res {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// A device signature of a POST.
+pub fn sign(secret: &[u8], path: &str, ts: i64, nonce: &str, body: &[u8]) -> String {
+    signing::Request {
+        method: "POST",
+        path_and_query: path,
+        timestamp: ts,
+        nonce,
+        body,
+    }
+    .sign(secret)
+}
+
+pub fn branch_body(name: &str) -> Value {
+    json!({ "name": name, "time_zone": "Asia/Riyadh", "opening_hours": { "mon": [["09:00", "17:00"]] } })
+}
+
+/// Decodes a JWT's payload without verifying it (the server already did).
+pub fn claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}

@@ -1,0 +1,9 @@
+//! API tests: each test gets its own database (cloned from the migrated template on the
+//! throwaway cluster of `make test`) and its own server on a loopback port.
+
+mod auth;
+mod helpers;
+mod isolation;
+mod rbac;
+mod seed;
+mod validation;
