@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the system packages sous needs when they are missing: a PostgreSQL server (15 or
-# newer) and pg_cron for it. Uses the distribution's packages (Debian/Ubuntu); never downloads
-# binaries from elsewhere. Safe to run repeatedly: it does nothing when everything is there.
+# Installs what sous needs when it is missing: a PostgreSQL server and pg_cron for it (from
+# the distribution's packages, Debian/Ubuntu) and the cargo-nextest test runner (from
+# crates.io). No prebuilt binaries from anywhere else. Safe to run repeatedly: it does
+# nothing when everything is there. `sous doctor` checks the server is 15 or newer.
 set -euo pipefail
 
 have_pg() {

@@ -76,14 +76,14 @@ impl FromRequest<AppState> for SignedDevice {
         if !signed.verify(&key.secret, &signature) {
             return Err(Error::Unauthorized("bad_signature"));
         }
-        // Counted only for correctly signed requests, so nobody without the device's secret
-        // can keep its PIN login at 429.
-        state.limits.pin.check(&format!("device:{device_id}"))?;
         let mut tx = state.db.begin(TenantScope::tenant(key.tenant_id)).await?;
         if !repo::remember_signature(&mut tx, key.tenant_id, device_id, &signature).await? {
             return Err(Error::Unauthorized("replayed_signature"));
         }
         tx.commit().await?;
+        // Counted only for fresh, correctly signed requests, so nobody without the device's
+        // secret (or replaying a captured request) can keep its PIN login at 429.
+        state.limits.pin.check(&format!("device:{device_id}"))?;
         Ok(Self {
             device_id,
             tenant_id: key.tenant_id,

@@ -121,6 +121,16 @@ impl PgInstall {
     }
 }
 
+/// How `start` treats a cluster that another `sous` process already runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Use it (short commands: `migrate`, `seed`, `doctor`-like tools, tests).
+    AttachOrStart,
+    /// Wait up to 30 s for it to stop, then run it ourselves (`serve`, which must not lose its
+    /// database when a short command that started it exits).
+    Own,
+}
+
 /// A running embedded cluster, started by this process or attached to.
 pub struct EmbeddedPg {
     install: PgInstall,
@@ -205,6 +215,10 @@ impl EmbeddedPg {
     /// Initialises (first start) and starts the cluster in `data_dir`, then makes sure the
     /// application database exists.
     pub async fn start(data_dir: &Path) -> anyhow::Result<Self> {
+        Self::start_with(data_dir, Mode::AttachOrStart).await
+    }
+
+    pub async fn start_with(data_dir: &Path, mode: Mode) -> anyhow::Result<Self> {
         let install = PgInstall::find()?;
         let data_dir = absolute(data_dir)?;
         let run_as = postgres_user()?;
@@ -212,15 +226,9 @@ impl EmbeddedPg {
         if let Some(parent) = data_dir.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let lock_file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(data_dir.with_extension("lock"))
-            .context("opening the cluster lock")?;
-        let lock = match Flock::lock(lock_file, FlockArg::LockExclusiveNonblock) {
-            Ok(lock) => lock,
-            Err((_, Errno::EWOULDBLOCK)) => {
+        let lock = match Self::lock(&data_dir, mode).await? {
+            Some(lock) => lock,
+            None => {
                 tracing::info!("the cluster is run by another sous process; attaching to it");
                 let mut pg = Self {
                     pg_cron: install.has_pg_cron(),
@@ -233,7 +241,6 @@ impl EmbeddedPg {
                 pg.wait_ready().await?;
                 return Ok(pg);
             }
-            Err((_, e)) => return Err(e).context("locking the cluster"),
         };
 
         if !data_dir.join("PG_VERSION").is_file() {
@@ -277,8 +284,12 @@ impl EmbeddedPg {
             .stderr(log)
             .kill_on_drop(false);
         if pg_cron {
+            // pg_cron runs each job over a libpq connection to `cron.host` (default
+            // `localhost`); the cluster listens on its unix socket only, so point it there.
             cmd.args(["-c", "shared_preload_libraries=pg_cron"])
-                .args(["-c", &format!("cron.database_name={DATABASE}")]);
+                .args(["-c", &format!("cron.database_name={DATABASE}")])
+                .arg("-c")
+                .arg(format!("cron.host={}", socket_dir.display()));
         }
         if let Some(user) = &run_as {
             cmd.uid(user.uid.as_raw()).gid(user.gid.as_raw());
@@ -302,6 +313,31 @@ impl EmbeddedPg {
         pg.wait_ready().await?;
         pg.ensure_database(DATABASE).await?;
         Ok(pg)
+    }
+
+    /// Takes the cluster lock; `None` means another process holds it and `mode` allows attaching.
+    async fn lock(data_dir: &Path, mode: Mode) -> anyhow::Result<Option<Flock<std::fs::File>>> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(data_dir.with_extension("lock"))
+                .context("opening the cluster lock")?;
+            match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+                Ok(lock) => return Ok(Some(lock)),
+                Err((_, Errno::EWOULDBLOCK)) if mode == Mode::AttachOrStart => return Ok(None),
+                Err((_, Errno::EWOULDBLOCK)) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err((_, Errno::EWOULDBLOCK)) => bail!(
+                    "another sous process runs the cluster in {}; stop it first",
+                    data_dir.display()
+                ),
+                Err((_, e)) => return Err(e).context("locking the cluster"),
+            }
+        }
     }
 
     async fn initdb(

@@ -103,19 +103,15 @@ async fn method_not_allowed() -> Response {
 }
 
 /// Errors made by middleware (timeouts, for instance) come without a body; give them the same
-/// problem+json shape as every other error.
+/// problem+json shape as every other error. Responses that already carry a body of their own
+/// (a content type) are left alone.
 async fn ensure_problem(res: Response) -> Response {
     let status = res.status();
-    let is_problem = res
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+    let bare = !res.headers().contains_key(axum::http::header::CONTENT_TYPE);
+    if (status.is_client_error() || status.is_server_error()) && bare {
         let mut fresh = problem_response(status, &Problem::for_status(status));
         for (name, value) in res.headers() {
-            if name != axum::http::header::CONTENT_TYPE
-                && name != axum::http::header::CONTENT_LENGTH
-            {
+            if name != axum::http::header::CONTENT_LENGTH {
                 fresh.headers_mut().insert(name.clone(), value.clone());
             }
         }
@@ -238,5 +234,14 @@ mod tests {
 
         let ok = ensure_problem(StatusCode::OK.into_response()).await;
         assert!(ok.headers().get("content-type").is_none());
+
+        // A JSON error body of a handler's own (the health check's 503) is kept.
+        let own = (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "degraded"})),
+        )
+            .into_response();
+        let res = ensure_problem(own).await;
+        assert_eq!(res.headers()["content-type"], "application/json");
     }
 }

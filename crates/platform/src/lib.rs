@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod embedded_pg;
 pub mod error;
+pub mod health;
 pub mod http;
 pub mod rate_limit;
 pub mod secrets;

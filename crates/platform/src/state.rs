@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{auth::JwtKeys, config::Settings, db::Db, rate_limit::RateLimits};
+use crate::{auth::JwtKeys, config::Settings, db::Db, health::HealthProbe, rate_limit::RateLimits};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -12,6 +12,7 @@ pub struct AppState {
     /// Key of the PIN look-up hash (see `auth::password::pin_lookup`).
     pub pin_pepper: Arc<Vec<u8>>,
     pub settings: Arc<Settings>,
+    pub health: Arc<HealthProbe>,
 }
 
 impl AppState {
@@ -35,6 +36,7 @@ impl AppState {
             limits: Arc::new(RateLimits::new(settings.rate_limits)),
             pin_pepper: Arc::new(pepper.into_bytes()),
             settings: Arc::new(settings),
+            health: Arc::new(HealthProbe::default()),
         })
     }
 }

@@ -4,7 +4,12 @@
 use std::net::SocketAddr;
 
 use anyhow::{Context, bail};
-use platform::{AppState, config::Settings, db::Db, embedded_pg::EmbeddedPg};
+use platform::{
+    AppState,
+    config::Settings,
+    db::Db,
+    embedded_pg::{EmbeddedPg, Mode},
+};
 use sqlx::postgres::PgConnectOptions;
 
 /// The database the process uses, and the embedded cluster when it runs one.
@@ -16,7 +21,11 @@ pub struct Database {
 
 impl Database {
     /// `SOUS_DATABASE_URL` wins; otherwise an embedded cluster in `data_dir/pg` is started.
-    pub async fn open(settings: &Settings, allow_embedded: bool) -> anyhow::Result<Self> {
+    pub async fn open(
+        settings: &Settings,
+        allow_embedded: bool,
+        mode: Mode,
+    ) -> anyhow::Result<Self> {
         if let Some(url) = &settings.database_url {
             return Ok(Self {
                 owner_url: url.clone(),
@@ -27,7 +36,7 @@ impl Database {
         if !allow_embedded {
             bail!("--no-embedded needs SOUS_DATABASE_URL");
         }
-        let pg = EmbeddedPg::start(&settings.pg_dir()).await?;
+        let pg = EmbeddedPg::start_with(&settings.pg_dir(), mode).await?;
         Ok(Self {
             owner_url: pg.url(platform::embedded_pg::DATABASE),
             app_url: settings.app_database_url.clone(),
@@ -57,14 +66,22 @@ impl Database {
     }
 }
 
-/// Seeds every context's demo data (only into a database without the demo brand).
-pub async fn seed(state: &AppState) -> anyhow::Result<bool> {
-    Ok(identity::seed::run(state).await?.is_some())
+/// When to seed the demo brand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeedWhen {
+    /// Only into a database without any brand (what `serve` does).
+    EmptyDatabase,
+    /// Whenever there is no brand with the demo slug (`sous seed`).
+    DemoMissing,
 }
 
-/// Seeds the demo brand into an empty database (no brand at all), once: instances that start
-/// together serialise on an advisory lock, and a database that holds real brands is left alone.
-pub async fn seed_if_empty(owner: &PgConnectOptions, state: &AppState) -> anyhow::Result<bool> {
+/// Seeds every context's demo data. Processes that start together serialise on an advisory
+/// lock, so the demo is seeded once; a database holding real brands is left alone by `serve`.
+pub async fn seed(
+    owner: &PgConnectOptions,
+    state: &AppState,
+    when: SeedWhen,
+) -> anyhow::Result<bool> {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect_with(owner).await?;
     let mut tx = conn.begin().await?;
@@ -75,19 +92,36 @@ pub async fn seed_if_empty(owner: &PgConnectOptions, state: &AppState) -> anyhow
     let empty: bool = sqlx::query_scalar("select not exists(select 1 from tenants)")
         .fetch_one(&mut *tx)
         .await?;
-    let seeded = empty && seed(state).await?;
+    let seeded = if when == SeedWhen::DemoMissing || empty {
+        identity::seed::run(state).await?.is_some()
+    } else {
+        false
+    };
     tx.commit().await?;
     Ok(seeded)
 }
 
-pub fn print_banner(addr: SocketAddr) {
+/// Whether the demo brand exists (its logins are printed only then).
+pub async fn has_demo(state: &AppState) -> anyhow::Result<bool> {
+    let mut tx = state.db.begin_anonymous().await?;
+    let found = identity::repo::tenant_id_by_slug(&mut tx, identity::seed::DEMO_SLUG).await?;
+    tx.commit().await?;
+    Ok(found.is_some())
+}
+
+pub fn print_banner(addr: SocketAddr, demo: bool) {
     let base = format!("http://{addr}");
     println!(
         "\nsous is running\n\
          \n  API            {base}/api\
          \n  Health         {base}/api/health\
-         \n  API reference  {base}/api/docs  (spec: {base}/api/openapi.json)\
-         \n\nDemo brand `demo` — password `{pw}` for every login:\
+         \n  API reference  {base}/api/docs  (spec: {base}/api/openapi.json)"
+    );
+    if !demo {
+        return;
+    }
+    println!(
+        "\nDemo brand `demo` — password `{pw}` for every login:\
          \n  owner@demo.sous.test    PIN 1111\
          \n  manager@demo.sous.test  PIN 2222\
          \n  cashier@demo.sous.test  PIN 3333\
@@ -101,7 +135,7 @@ pub fn print_banner(addr: SocketAddr) {
 
 /// Serves until SIGINT/SIGTERM, then drains requests and stops the embedded cluster.
 pub async fn serve(settings: Settings, allow_embedded: bool) -> anyhow::Result<()> {
-    let database = Database::open(&settings, allow_embedded).await?;
+    let database = Database::open(&settings, allow_embedded, Mode::Own).await?;
     let result = run_server(&database, &settings).await;
     database.close().await?;
     result
@@ -110,7 +144,7 @@ pub async fn serve(settings: Settings, allow_embedded: bool) -> anyhow::Result<(
 async fn run_server(database: &Database, settings: &Settings) -> anyhow::Result<()> {
     let state = database.prepare(settings).await?;
     let owner: PgConnectOptions = database.owner_url.parse()?;
-    if settings.seed_demo && seed_if_empty(&owner, &state).await? {
+    if settings.seed_demo && seed(&owner, &state, SeedWhen::EmptyDatabase).await? {
         tracing::info!("demo data seeded into the empty database");
     }
     let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -119,7 +153,7 @@ async fn run_server(database: &Database, settings: &Settings) -> anyhow::Result<
     let addr = listener.local_addr()?;
     let app = crate::app::build(state.clone());
     tracing::info!(%addr, "listening");
-    print_banner(addr);
+    print_banner(addr, has_demo(&state).await?);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

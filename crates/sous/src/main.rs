@@ -1,7 +1,8 @@
 //! `sous`: the restaurant platform in one binary.
 
 use clap::{Parser, Subcommand};
-use platform::config::Settings;
+use platform::{config::Settings, embedded_pg::Mode};
+use sous::bootstrap::{Database, SeedWhen, seed};
 
 #[derive(Parser)]
 #[command(name = "sous", version, about = "Run a restaurant brand end to end")]
@@ -55,7 +56,7 @@ async fn main() -> anyhow::Result<()> {
             sous::bootstrap::serve(settings, !no_embedded).await
         }
         Command::Migrate => {
-            let db = sous::bootstrap::Database::open(&settings, true).await?;
+            let db = Database::open(&settings, true, Mode::AttachOrStart).await?;
             let result = platform::db::migrate(&db.owner_url).await;
             db.close().await?;
             result?;
@@ -63,10 +64,10 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed => {
-            let db = sous::bootstrap::Database::open(&settings, true).await?;
+            let db = Database::open(&settings, true, Mode::AttachOrStart).await?;
             let result = async {
                 let state = db.prepare(&settings).await?;
-                sous::bootstrap::seed(&state).await
+                seed(&db.owner_url.parse()?, &state, SeedWhen::DemoMissing).await
             }
             .await;
             db.close().await?;

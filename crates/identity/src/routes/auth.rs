@@ -167,7 +167,8 @@ pub async fn logout(
 }
 
 /// Staff PIN login on a registered device. The request must be signed by the device
-/// (`X-Sous-Device`, `X-Sous-Timestamp`, `X-Sous-Signature`). Five wrong PINs lock the device
+/// (`X-Sous-Device`, `X-Sous-Timestamp`, `X-Sous-Nonce`, `X-Sous-Signature`; see docs/api.md).
+/// Five wrong PINs lock the device
 /// for 30 s, doubling with each further failure.
 #[utoipa::path(post, path = "/api/auth/pin", tag = "auth", request_body = PinLogin,
     responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]

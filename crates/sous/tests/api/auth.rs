@@ -193,7 +193,10 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
 
 #[tokio::test]
 async fn pin_login_on_a_signed_device_and_lockout() {
-    let app = spawn_app().await;
+    // The per-minute limit is a separate guard (tested below); here only the lockout counts.
+    let mut s = settings();
+    s.rate_limits.pin_per_minute = 100;
+    let app = spawn_app_with(s).await;
     let (device, secret) = app.device(app.demo.riyadh, "pos").await;
     let pair = app
         .signed_post(
@@ -550,11 +553,68 @@ async fn customers_and_guests_are_principals_of_their_own_kind() {
 }
 
 #[tokio::test]
-async fn login_and_signup_are_rate_limited() {
+async fn login_refresh_pin_and_signup_are_rate_limited() {
     let mut s = settings();
     s.rate_limits.login_per_minute = 3;
     s.rate_limits.signup_per_minute = 2;
+    s.rate_limits.refresh_per_minute = 2;
+    s.rate_limits.pin_per_minute = 2;
     let app = spawn_app_with(s).await;
+
+    for _ in 0..2 {
+        app.post(
+            "/api/auth/refresh",
+            None,
+            json!({ "refresh_token": "no-such-refresh-token" }),
+        )
+        .await
+        .expect(401);
+    }
+    let limited = app
+        .post(
+            "/api/auth/refresh",
+            None,
+            json!({ "refresh_token": "no-such-refresh-token" }),
+        )
+        .await;
+    assert_eq!(
+        (limited.status.as_u16(), limited.code()),
+        (429, "rate_limited")
+    );
+
+    let (device, secret) = app.device(app.demo.riyadh, "pos").await;
+    app.signed_post(
+        device,
+        &secret,
+        "/api/auth/pin",
+        &json!({ "pin": "9999" }),
+        None,
+    )
+    .await
+    .expect(401);
+    app.signed_post(
+        device,
+        &secret,
+        "/api/auth/pin",
+        &json!({ "pin": "3333" }),
+        None,
+    )
+    .await
+    .expect(200);
+    let limited = app
+        .signed_post(
+            device,
+            &secret,
+            "/api/auth/pin",
+            &json!({ "pin": "3333" }),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (limited.status.as_u16(), limited.code()),
+        (429, "rate_limited")
+    );
+
     for _ in 0..3 {
         app.post(
             "/api/auth/login",

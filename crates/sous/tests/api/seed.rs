@@ -1,42 +1,57 @@
-//! `serve` seeds the demo brand into an empty database only.
+//! `serve` seeds the demo brand into an empty database only; `sous seed` whenever it is missing.
+
+use platform::{AppState, db::Db, testing::TestDb};
+use sous::bootstrap::{SeedWhen, has_demo, seed};
 
 use crate::helpers::settings;
-use platform::{AppState, db::Db, testing::TestDb};
+
+async fn state(db: &TestDb) -> AppState {
+    AppState::new(
+        Db::connect_with(db.app_options(), 2).await.unwrap(),
+        settings(),
+    )
+    .unwrap()
+}
+
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    let mut conn = db.owner_conn().await;
+    sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+}
 
 #[tokio::test]
 async fn demo_is_seeded_into_an_empty_database_once() {
     let db = TestDb::new().await;
-    let state = AppState::new(
-        Db::connect_with(db.app_options(), 2).await.unwrap(),
-        settings(),
-    )
-    .unwrap();
+    let state = state(&db).await;
     let owner = db.owner_options();
     let (a, b) = tokio::join!(
-        sous::bootstrap::seed_if_empty(&owner, &state),
-        sous::bootstrap::seed_if_empty(&owner, &state)
+        seed(&owner, &state, SeedWhen::EmptyDatabase),
+        seed(&owner, &state, SeedWhen::EmptyDatabase)
     );
     assert!(
         a.unwrap() ^ b.unwrap(),
         "exactly one of two concurrent starts seeds"
     );
+    assert!(!seed(&owner, &state, SeedWhen::EmptyDatabase).await.unwrap());
     assert!(
-        !sous::bootstrap::seed_if_empty(&owner, &state)
-            .await
-            .unwrap()
+        !seed(&owner, &state, SeedWhen::DemoMissing).await.unwrap(),
+        "the demo exists"
+    );
+    assert!(has_demo(&state).await.unwrap());
+
+    assert_eq!(
+        count(&db, "select count(*) from users").await,
+        7,
+        "six staff and one customer"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "select count(*) from memberships where pin_hash is not null"
+        )
+        .await,
+        6
     );
     let mut conn = db.owner_conn().await;
-    let users: i64 = sqlx::query_scalar("select count(*) from users")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(users, 7, "six staff and one customer");
-    let pins: i64 =
-        sqlx::query_scalar("select count(*) from memberships where pin_hash is not null")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
-    assert_eq!(pins, 6);
     let zones: Vec<String> =
         sqlx::query_scalar("select time_zone from branches order by time_zone")
             .fetch_all(&mut conn)
@@ -46,13 +61,9 @@ async fn demo_is_seeded_into_an_empty_database_once() {
 }
 
 #[tokio::test]
-async fn a_database_with_real_brands_is_not_seeded() {
+async fn a_database_with_real_brands_is_not_seeded_by_serve() {
     let db = TestDb::new().await;
-    let state = AppState::new(
-        Db::connect_with(db.app_options(), 2).await.unwrap(),
-        settings(),
-    )
-    .unwrap();
+    let state = state(&db).await;
     let mut conn = db.owner_conn().await;
     sqlx::query("insert into tenants (id, slug, name) values ($1, 'real-brand', 'Real')")
         .bind(uuid::Uuid::now_v7())
@@ -60,13 +71,21 @@ async fn a_database_with_real_brands_is_not_seeded() {
         .await
         .unwrap();
     assert!(
-        !sous::bootstrap::seed_if_empty(&db.owner_options(), &state)
+        !seed(&db.owner_options(), &state, SeedWhen::EmptyDatabase)
             .await
             .unwrap()
     );
-    let demo: i64 = sqlx::query_scalar("select count(*) from tenants where slug = 'demo'")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(demo, 0);
+    assert!(!has_demo(&state).await.unwrap());
+    assert_eq!(
+        count(&db, "select count(*) from tenants where slug = 'demo'").await,
+        0
+    );
+
+    // `sous seed` adds the demo beside the real brand.
+    assert!(
+        seed(&db.owner_options(), &state, SeedWhen::DemoMissing)
+            .await
+            .unwrap()
+    );
+    assert_eq!(count(&db, "select count(*) from tenants").await, 2);
 }

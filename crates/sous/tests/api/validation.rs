@@ -152,3 +152,18 @@ async fn health_openapi_and_docs() {
     assert_eq!(docs.status(), 200);
     assert!(docs.text().await.unwrap().contains("/api/openapi.json"));
 }
+
+#[tokio::test]
+async fn health_reports_an_unreachable_database() {
+    let app = spawn_app().await;
+    app.call(Method::GET, "/api/health", None, None)
+        .await
+        .expect(200);
+    app.state.db.pool.close().await;
+    // The probe result is kept for a second.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let res = app.call(Method::GET, "/api/health", None, None).await;
+    assert_eq!(res.status, 503);
+    assert_eq!(res.body["status"], "degraded");
+    assert_eq!(res.body["database"], "unreachable");
+}
