@@ -43,6 +43,8 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     /// Seed the demo brand when `serve` finds an empty database.
     pub seed_demo: bool,
+    /// Events held for SSE clients; a client further behind than this is disconnected.
+    pub event_buffer: usize,
 }
 
 impl Default for Settings {
@@ -61,6 +63,7 @@ impl Default for Settings {
             web_dir: PathBuf::from("web"),
             rate_limits: RateLimitSettings::default(),
             seed_demo: true,
+            event_buffer: 4096,
         }
     }
 }
@@ -101,6 +104,7 @@ impl fmt::Debug for Settings {
             .field("pin_pepper", &redact(&self.pin_pepper))
             .field("rate_limits", &self.rate_limits)
             .field("seed_demo", &self.seed_demo)
+            .field("event_buffer", &self.event_buffer)
             .finish()
     }
 }

@@ -7,10 +7,12 @@ pub mod config;
 pub mod db;
 pub mod embedded_pg;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod http;
 pub mod rate_limit;
 pub mod secrets;
+pub mod sse;
 pub mod state;
 
 /// Names of the variables `sous test-cluster` hands to the tests.

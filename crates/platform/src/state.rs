@@ -2,7 +2,12 @@
 
 use std::sync::Arc;
 
-use crate::{auth::JwtKeys, config::Settings, db::Db, health::HealthProbe, rate_limit::RateLimits};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    auth::JwtKeys, config::Settings, db::Db, events::EventBus, health::HealthProbe,
+    rate_limit::RateLimits,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,6 +18,10 @@ pub struct AppState {
     pub pin_pepper: Arc<Vec<u8>>,
     pub settings: Arc<Settings>,
     pub health: Arc<HealthProbe>,
+    /// Committed events, fanned out to SSE clients (fed by `events::listener`).
+    pub bus: EventBus,
+    /// Cancelled at shutdown: long-lived responses (event streams) end with it.
+    pub shutdown: CancellationToken,
 }
 
 impl AppState {
@@ -30,6 +39,7 @@ impl AppState {
                 crate::secrets::random_token(32)
             })?,
         };
+        let bus = EventBus::new(settings.event_buffer);
         Ok(Self {
             db,
             jwt: Arc::new(jwt),
@@ -37,6 +47,8 @@ impl AppState {
             pin_pepper: Arc::new(pepper.into_bytes()),
             settings: Arc::new(settings),
             health: Arc::new(HealthProbe::default()),
+            bus,
+            shutdown: CancellationToken::new(),
         })
     }
 }

@@ -75,6 +75,8 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
+        .routes(routes!(platform::sse::ticket))
+        .routes(routes!(platform::sse::stream))
         .merge(identity::router())
         .split_for_parts()
 }

@@ -151,15 +151,23 @@ async fn run_server(database: &Database, settings: &Settings) -> anyhow::Result<
         .await
         .with_context(|| format!("binding {}", settings.listen))?;
     let addr = listener.local_addr()?;
+    let events = platform::events::listener::Listener::new(owner, state.bus.clone()).await?;
+    let events = tokio::spawn(events.run(state.shutdown.clone()));
     let app = crate::app::build(state.clone());
     tracing::info!(%addr, "listening");
     print_banner(addr, has_demo(&state).await?);
+    let shutdown = state.shutdown.clone();
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(platform::http::shutdown_signal())
+    .with_graceful_shutdown(async move {
+        platform::http::shutdown_signal().await;
+        // Ends event streams and background loops, so the drain can finish.
+        shutdown.cancel();
+    })
     .await?;
+    let _ = events.await;
     state.db.pool.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -36,12 +36,17 @@ pub struct Claims {
     pub jti: Uuid,
 }
 
+/// SSE tickets live this long (EventSource cannot send headers, so the token travels in the
+/// query string: short-lived and single-use).
+pub const TICKET_TTL_SECS: i64 = 60;
+
 #[derive(Clone)]
 pub struct JwtKeys {
     signing_kid: String,
     encoding: EncodingKey,
     decoding: HashMap<String, DecodingKey>,
     validation: Validation,
+    ticket_validation: Validation,
     issuer: String,
     audience: String,
 }
@@ -67,7 +72,10 @@ impl JwtKeys {
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 5;
+        let mut ticket_validation = validation.clone();
+        ticket_validation.set_audience(&[ticket_audience(audience)]);
         Ok(Self {
+            ticket_validation,
             encoding: EncodingKey::from_secret(&signing_secret),
             decoding: keys
                 .iter()
@@ -111,6 +119,27 @@ impl JwtKeys {
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, Error> {
+        self.verify_with(token, &self.validation)
+    }
+
+    /// A ticket: the caller's claims, re-audienced for SSE and valid for `TICKET_TTL_SECS`.
+    pub fn sign_ticket(&self, claims: &Claims) -> Result<String, Error> {
+        let now = chrono::Utc::now().timestamp();
+        self.sign(&Claims {
+            aud: ticket_audience(&self.audience),
+            iat: now,
+            exp: now + TICKET_TTL_SECS,
+            jti: uuid::Uuid::now_v7(),
+            ..claims.clone()
+        })
+    }
+
+    /// Verifies a ticket; whether it was used before is the caller's check (by `jti`).
+    pub fn verify_ticket(&self, ticket: &str) -> Result<Claims, Error> {
+        self.verify_with(ticket, &self.ticket_validation)
+    }
+
+    fn verify_with(&self, token: &str, validation: &Validation) -> Result<Claims, Error> {
         let invalid = || Error::Unauthorized("invalid_token");
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
         if header.alg != Algorithm::HS256 {
@@ -121,7 +150,7 @@ impl JwtKeys {
             .as_deref()
             .and_then(|kid| self.decoding.get(kid))
             .ok_or_else(invalid)?;
-        jsonwebtoken::decode::<Claims>(token, key, &self.validation)
+        jsonwebtoken::decode::<Claims>(token, key, validation)
             .map(|d| d.claims)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
@@ -130,6 +159,10 @@ impl JwtKeys {
                 _ => invalid(),
             })
     }
+}
+
+fn ticket_audience(audience: &str) -> String {
+    format!("{audience}/sse")
 }
 
 #[cfg(test)]
@@ -213,6 +246,24 @@ mod tests {
         let hs512 = b64(br#"{"alg":"HS512","typ":"JWT","kid":"k1"}"#);
         let switched = format!("{hs512}.{}.{}", parts[1], parts[2]);
         assert!(keys.verify(&switched).is_err(), "algorithm switch");
+    }
+
+    #[test]
+    fn tickets_and_access_tokens_are_not_interchangeable() {
+        let keys = JwtKeys::from_spec(K1, "sous", "sous-api").unwrap();
+        let access = keys.sign(&claims(&keys, 60)).unwrap();
+        let ticket = keys.sign_ticket(&claims(&keys, 600)).unwrap();
+        assert!(keys.verify_ticket(&ticket).is_ok());
+        assert!(
+            keys.verify(&ticket).is_err(),
+            "a ticket is not an access token"
+        );
+        assert!(
+            keys.verify_ticket(&access).is_err(),
+            "an access token is not a ticket"
+        );
+        let c = keys.verify_ticket(&ticket).unwrap();
+        assert!(c.exp - c.iat <= TICKET_TTL_SECS);
     }
 
     #[test]

@@ -187,8 +187,11 @@ impl<P: Policy> std::ops::Deref for Auth<P> {
 }
 
 pub fn bearer(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
+    bearer_str(&parts.headers)
+}
+
+pub fn bearer_str(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
         .ok()?

@@ -72,6 +72,10 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
         .await
         .expect("seed")
         .expect("fresh database");
+    let events = platform::events::listener::Listener::new(db.owner_options(), state.bus.clone())
+        .await
+        .expect("event listener");
+    tokio::spawn(events.run(state.shutdown.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = sous::app::build(state.clone());

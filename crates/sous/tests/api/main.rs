@@ -6,4 +6,5 @@ mod helpers;
 mod isolation;
 mod rbac;
 mod seed;
+mod sse;
 mod validation;

@@ -1,0 +1,110 @@
+//! Domain events: appended to the `events` outbox in the caller's transaction, announced by
+//! NOTIFY, and fanned out to in-memory subscribers by one listener per process.
+
+pub mod listener;
+pub mod repo;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+pub use repo::{NewEvent, append};
+
+/// The SSE channels of the seed, plus `catalog` for menu changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Orders,
+    Kitchen,
+    Queue,
+    Notifications,
+    Inventory,
+    Catalog,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Orders => "orders",
+            Channel::Kitchen => "kitchen",
+            Channel::Queue => "queue",
+            Channel::Notifications => "notifications",
+            Channel::Inventory => "inventory",
+            Channel::Catalog => "catalog",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "orders" => Channel::Orders,
+            "kitchen" => Channel::Kitchen,
+            "queue" => Channel::Queue,
+            "notifications" => Channel::Notifications,
+            "inventory" => Channel::Inventory,
+            "catalog" => Channel::Catalog,
+            _ => return None,
+        })
+    }
+}
+
+/// Where an event sits in delivery order: its transaction id, then its own id.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub tx_id: u64,
+    pub id: i64,
+}
+
+/// A committed event as subscribers see it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Event {
+    pub id: i64,
+    #[serde(skip)]
+    pub tx_id: u64,
+    pub tenant_id: Uuid,
+    pub branch_id: Option<Uuid>,
+    pub channel: Channel,
+    pub stream: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip)]
+    pub audience: Option<Uuid>,
+    pub payload: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Event {
+    pub fn position(&self) -> Position {
+        Position {
+            tx_id: self.tx_id,
+            id: self.id,
+        }
+    }
+}
+
+/// The in-process fan-out. A subscriber that falls more than the capacity behind gets
+/// `Lagged` and is expected to drop and resume from the table; senders never wait.
+#[derive(Clone)]
+pub struct EventBus {
+    tx: broadcast::Sender<Arc<Event>>,
+}
+
+impl EventBus {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            tx: broadcast::channel(capacity).0,
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.tx.subscribe()
+    }
+
+    pub fn publish(&self, event: Arc<Event>) {
+        // No subscribers is fine.
+        let _ = self.tx.send(event);
+    }
+}

@@ -1,0 +1,242 @@
+//! The SSE hub: `GET /api/sse/{channel}?branchId=…` streams committed events of one channel,
+//! scoped to the caller, with `id:` on every event so a reconnect with `Last-Event-ID` replays
+//! what was missed from the outbox. A client that falls too far behind the in-memory fan-out is
+//! disconnected (it can resume); it never slows the hub. Streams end on shutdown.
+
+use std::{convert::Infallible, time::Duration};
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::sse::{Event as SseEvent, KeepAlive, Sse},
+};
+use futures::{Stream, StreamExt, stream};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast::error::RecvError;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    auth::{Auth, Principal, PrincipalKind, Role, policy, principal::bearer_str},
+    error::{Error, Problem, Result},
+    events::{Channel, Event, Position, repo},
+    http::{ApiPath, ApiQuery},
+};
+
+const REPLAY_BATCH: i64 = 500;
+const RETRY: Duration = Duration::from_secs(3);
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+/// Who sees which channel: managers everything, kitchen the kitchen, customers and guests their
+/// own orders, queue entries and notifications.
+fn channel_allowed(role: Role, channel: Channel) -> bool {
+    use Channel::*;
+    match role {
+        Role::Owner | Role::Manager => true,
+        Role::Cashier | Role::Waiter => matches!(channel, Orders | Kitchen | Queue | Notifications),
+        Role::Kitchen => matches!(channel, Kitchen | Notifications),
+        Role::Driver => matches!(channel, Orders | Notifications),
+        Role::Customer | Role::Guest => matches!(channel, Orders | Queue | Notifications),
+    }
+}
+
+/// What one client receives.
+#[derive(Clone, Debug)]
+struct Scope {
+    tenant_id: Uuid,
+    channel: Channel,
+    branch_id: Option<Uuid>,
+    /// For customers and guests: only events addressed to them.
+    audience: Option<Uuid>,
+}
+
+impl Scope {
+    fn admits(&self, e: &Event) -> bool {
+        e.tenant_id == self.tenant_id
+            && e.channel == self.channel
+            && self.branch_id.is_none_or(|b| e.branch_id == Some(b))
+            && self.audience.is_none_or(|a| e.audience == Some(a))
+    }
+
+    fn for_principal(p: &Principal, channel: Channel, branch_id: Option<Uuid>) -> Result<Self> {
+        if !channel_allowed(p.role, channel) {
+            return Err(Error::Forbidden);
+        }
+        let staff = p.kind == PrincipalKind::Staff;
+        if staff {
+            let branch =
+                branch_id.ok_or_else(|| Error::invalid("branchId", "required for staff"))?;
+            p.require_branch(branch)?;
+        }
+        Ok(Self {
+            tenant_id: p.tenant_id,
+            channel,
+            branch_id,
+            audience: (!staff).then_some(p.id),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamQuery {
+    /// The branch to follow (required for staff).
+    pub branch_id: Option<Uuid>,
+    /// A single-use ticket from `POST /api/sse/tickets`, for clients that cannot send headers.
+    pub ticket: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ticket {
+    pub ticket: String,
+    pub expires_in: i64,
+}
+
+/// A short-lived, single-use ticket to open an event stream (EventSource cannot send an
+/// `Authorization` header).
+#[utoipa::path(post, path = "/api/sse/tickets", tag = "realtime", security(("bearer" = [])),
+    responses((status = 201, body = Ticket), (status = 401, body = Problem)))]
+pub async fn ticket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    _auth: Auth<policy::Authenticated>,
+) -> Result<(StatusCode, Json<Ticket>)> {
+    let token = bearer_str(&headers).ok_or(Error::Unauthorized("missing_token"))?;
+    let claims = state.jwt.verify(token)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Ticket {
+            ticket: state.jwt.sign_ticket(&claims)?,
+            expires_in: crate::auth::jwt::TICKET_TTL_SECS,
+        }),
+    ))
+}
+
+async fn principal(
+    state: &AppState,
+    headers: &HeaderMap,
+    ticket: Option<&str>,
+) -> Result<Principal> {
+    if let Some(token) = bearer_str(headers) {
+        return Ok(state.jwt.verify(token)?.into());
+    }
+    let ticket = ticket.ok_or(Error::Unauthorized("missing_token"))?;
+    let claims = state.jwt.verify_ticket(ticket)?;
+    let first_use =
+        sqlx::query("insert into sse_ticket_uses (jti) values ($1) on conflict do nothing")
+            .bind(claims.jti)
+            .execute(&state.db.pool)
+            .await?
+            .rows_affected()
+            == 1;
+    if !first_use {
+        return Err(Error::Unauthorized("ticket_used"));
+    }
+    Ok(claims.into())
+}
+
+fn last_event_id(headers: &HeaderMap) -> Result<Option<i64>> {
+    headers
+        .get("last-event-id")
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+                .ok_or_else(|| {
+                    Error::bad_request("invalid_last_event_id", "Last-Event-ID must be an event id")
+                })
+        })
+        .transpose()
+}
+
+fn to_sse(e: &Event) -> SseEvent {
+    SseEvent::default()
+        .id(e.id.to_string())
+        .json_data(e)
+        .unwrap_or_else(|_| SseEvent::default().comment("unserialisable event"))
+}
+
+/// Events the client missed after `last_id`, read through RLS in its tenant's scope.
+async fn missed(
+    state: &AppState,
+    scope: &Scope,
+    last_id: i64,
+) -> Result<(Vec<Event>, Option<Position>)> {
+    let mut tx = state
+        .db
+        .begin(crate::db::TenantScope::tenant(scope.tenant_id))
+        .await?;
+    let Some(mut pos) = repo::position_of(&mut *tx, last_id).await? else {
+        return Ok((Vec::new(), None));
+    };
+    let mut out = Vec::new();
+    loop {
+        let batch = repo::after(&mut *tx, pos, REPLAY_BATCH).await?;
+        let full = batch.len() as i64 == REPLAY_BATCH;
+        if let Some(last) = batch.last() {
+            pos = last.position();
+        }
+        out.extend(batch.into_iter().filter(|e| scope.admits(e)));
+        if !full {
+            break;
+        }
+    }
+    tx.commit().await?;
+    Ok((out, Some(pos)))
+}
+
+/// Follow one channel live. Unknown channel → 404, another branch → 403.
+#[utoipa::path(get, path = "/api/sse/{channel}", tag = "realtime", security(("bearer" = [])),
+    params(("channel" = String, Path, description = "orders | kitchen | queue | notifications | inventory"), StreamQuery,
+           ("Last-Event-ID" = Option<String>, Header, description = "resume after this event")),
+    responses((status = 200, description = "text/event-stream"), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn stream(
+    State(state): State<AppState>,
+    ApiPath(channel): ApiPath<String>,
+    ApiQuery(q): ApiQuery<StreamQuery>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = std::result::Result<SseEvent, Infallible>>>> {
+    let channel = Channel::parse(&channel)
+        .filter(|c| *c != Channel::Catalog)
+        .ok_or(Error::NotFound)?;
+    let resume = last_event_id(&headers)?;
+    let principal = principal(&state, &headers, q.ticket.as_deref()).await?;
+    let scope = Scope::for_principal(&principal, channel, q.branch_id)?;
+
+    // Subscribe before reading the table, so nothing falls between replay and live.
+    let live = state.bus.subscribe();
+    let (replayed, delivered) = match resume {
+        Some(id) => missed(&state, &scope, id).await?,
+        None => (Vec::new(), None),
+    };
+    let hello = stream::iter([Ok(SseEvent::default().retry(RETRY).comment("connected"))]);
+    let replay = stream::iter(replayed.into_iter().map(|e| Ok(to_sse(&e))));
+    let live = stream::unfold(
+        (live, delivered, scope),
+        |(mut rx, mut delivered, scope)| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(e) => {
+                        if delivered.is_some_and(|d| e.position() <= d) || !scope.admits(&e) {
+                            continue;
+                        }
+                        delivered = Some(e.position());
+                        return Some((Ok(to_sse(&e)), (rx, delivered, scope)));
+                    }
+                    // Too slow (more than the bus's capacity behind): drop the client, which
+                    // resumes with Last-Event-ID; or the bus is gone (shutdown).
+                    Err(RecvError::Lagged(_) | RecvError::Closed) => return None,
+                }
+            }
+        },
+    );
+    let shutdown = state.shutdown.clone();
+    let events = hello
+        .chain(replay)
+        .chain(live)
+        .take_until(async move { shutdown.cancelled().await });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT)))
+}
