@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
+# Where cargo puts binaries (honours CARGO_TARGET_DIR).
+TARGET := $(or $(CARGO_TARGET_DIR),target)
 
 .PHONY: run test bench deps web-deps build build-debug lint fmt clean-data
 
@@ -21,7 +23,7 @@ build-debug:
 
 ## Build, start the embedded PostgreSQL, migrate, seed the demo brand and serve on :8080.
 run: deps build
-	./target/release/sous serve
+	$(TARGET)/release/sous serve
 
 fmt:
 	$(CARGO) fmt --all
@@ -32,12 +34,12 @@ lint:
 
 ## Every test on a throwaway PostgreSQL cluster.
 test: deps lint build-debug
-	./target/debug/sous test-cluster -- $(CARGO) nextest run --workspace --no-fail-fast
+	$(TARGET)/debug/sous test-cluster -- $(CARGO) nextest run --workspace --no-fail-fast
 
 ## Benchmarks, each reported as a ratio to a baseline measured in the same run.
 bench: deps build
 	$(CARGO) build --release -p bench
-	./target/release/bench
+	$(TARGET)/release/bench
 
 ## Remove the local embedded cluster and generated secrets (the demo data goes with them).
 clean-data:
