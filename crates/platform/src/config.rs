@@ -9,7 +9,7 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::rate_limit::RateLimitSettings;
+use crate::{rate_limit::RateLimitSettings, scheduler::SchedulerMode};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -43,6 +43,11 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     /// Seed the demo brand when `serve` finds an empty database.
     pub seed_demo: bool,
+    /// Tasks run at once by the in-process worker of `sous serve` (0: none, leave them to
+    /// `sous worker`) and by `sous worker` (unless `--concurrency` says otherwise).
+    pub worker_concurrency: usize,
+    /// Who runs the periodic jobs: `auto`, `pg_cron`, `internal` or `off`.
+    pub scheduler: SchedulerMode,
     /// Events held for SSE clients; a client further behind than this is disconnected.
     pub event_buffer: usize,
 }
@@ -63,6 +68,8 @@ impl Default for Settings {
             web_dir: PathBuf::from("web"),
             rate_limits: RateLimitSettings::default(),
             seed_demo: true,
+            worker_concurrency: 4,
+            scheduler: SchedulerMode::Auto,
             event_buffer: 4096,
         }
     }
@@ -104,6 +111,8 @@ impl fmt::Debug for Settings {
             .field("pin_pepper", &redact(&self.pin_pepper))
             .field("rate_limits", &self.rate_limits)
             .field("seed_demo", &self.seed_demo)
+            .field("worker_concurrency", &self.worker_concurrency)
+            .field("scheduler", &self.scheduler)
             .field("event_buffer", &self.event_buffer)
             .finish()
     }

@@ -152,10 +152,7 @@ fn last_event_id(headers: &HeaderMap) -> Result<Option<i64>> {
 }
 
 fn to_sse(e: &Event) -> SseEvent {
-    SseEvent::default()
-        .id(e.id.to_string())
-        .json_data(e)
-        .unwrap_or_else(|_| SseEvent::default().comment("unserialisable event"))
+    SseEvent::default().id(e.id.to_string()).data(e.json())
 }
 
 /// Events the client missed after `last_id`, read through RLS in its tenant's scope.

@@ -9,15 +9,27 @@ use crate::{
     rate_limit::RateLimits,
 };
 
+/// Handlers receive a clone per request, so the clone is one reference count: some parts
+/// (the shutdown token, for one) take a lock to clone.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub db: Db,
-    pub jwt: Arc<JwtKeys>,
-    pub limits: Arc<RateLimits>,
+    pub jwt: JwtKeys,
+    pub limits: RateLimits,
     /// Key of the PIN look-up hash (see `auth::password::pin_lookup`).
-    pub pin_pepper: Arc<Vec<u8>>,
-    pub settings: Arc<Settings>,
-    pub health: Arc<HealthProbe>,
+    pub pin_pepper: Vec<u8>,
+    pub settings: Settings,
+    pub health: HealthProbe,
     /// Committed events, fanned out to SSE clients (fed by `events::listener`).
     pub bus: EventBus,
     /// Cancelled at shutdown: long-lived responses (event streams) end with it.
@@ -40,15 +52,15 @@ impl AppState {
             })?,
         };
         let bus = EventBus::new(settings.event_buffer);
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             db,
-            jwt: Arc::new(jwt),
-            limits: Arc::new(RateLimits::new(settings.rate_limits)),
-            pin_pepper: Arc::new(pepper.into_bytes()),
-            settings: Arc::new(settings),
-            health: Arc::new(HealthProbe::default()),
+            jwt,
+            limits: RateLimits::new(settings.rate_limits),
+            pin_pepper: pepper.into_bytes(),
+            settings,
+            health: HealthProbe::default(),
             bus,
             shutdown: CancellationToken::new(),
-        })
+        })))
     }
 }

@@ -155,3 +155,29 @@ async fn rolled_back_events_are_never_delivered() {
     cancel.cancel();
     task.await.unwrap();
 }
+
+#[tokio::test]
+async fn pruning_removes_events_past_the_retention_window() {
+    let db = TestDb::new().await;
+    let tenant = tenant(&db).await;
+    let app = Db::connect_with(db.app_options(), 2).await.unwrap();
+    emit(&app, tenant, "order:old", 1).await;
+    emit(&app, tenant, "order:new", 2).await;
+    let mut owner = db.owner_conn().await;
+    sqlx::query(
+        "update events set created_at = now() - interval '8 days' where stream = 'order:old'",
+    )
+    .execute(&mut owner)
+    .await
+    .unwrap();
+    let pruned: i64 = sqlx::query_scalar("select sous_prune_events()")
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+    assert_eq!(pruned, 1);
+    let left: Vec<String> = sqlx::query_scalar("select stream from events")
+        .fetch_all(&mut owner)
+        .await
+        .unwrap();
+    assert_eq!(left, ["order:new"]);
+}

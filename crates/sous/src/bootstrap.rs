@@ -153,6 +153,15 @@ async fn run_server(database: &Database, settings: &Settings) -> anyhow::Result<
     let addr = listener.local_addr()?;
     let events = platform::events::listener::Listener::new(owner, state.bus.clone()).await?;
     let events = tokio::spawn(events.run(state.shutdown.clone()));
+    let background = crate::background::Background::start(
+        &database.owner_url,
+        &state.db,
+        settings,
+        settings.worker_concurrency,
+        true,
+        state.shutdown.child_token(),
+    )
+    .await?;
     let app = crate::app::build(state.clone());
     tracing::info!(%addr, "listening");
     print_banner(addr, has_demo(&state).await?);
@@ -168,7 +177,63 @@ async fn run_server(database: &Database, settings: &Settings) -> anyhow::Result<
     })
     .await?;
     let _ = events.await;
+    // The signal stopped the workers from claiming; this waits for the tasks in flight.
+    background.stop().await;
     state.db.pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// `sous worker`: task workers only (no HTTP, no periodic jobs) until SIGINT/SIGTERM, then the
+/// tasks in flight finish. With the embedded cluster it attaches to the one `sous serve` runs on
+/// the same data dir (start `serve` first: the worker's database goes when `serve` stops it).
+pub async fn work(
+    settings: Settings,
+    allow_embedded: bool,
+    concurrency: usize,
+) -> anyhow::Result<()> {
+    if concurrency == 0 {
+        bail!("worker concurrency is 0, so there is nothing to run (use --concurrency N)");
+    }
+    let database = Database::open(&settings, allow_embedded, Mode::AttachOrStart).await?;
+    let result = run_worker(&database, &settings, concurrency).await;
+    database.close().await?;
+    result
+}
+
+async fn run_worker(
+    database: &Database,
+    settings: &Settings,
+    concurrency: usize,
+) -> anyhow::Result<()> {
+    platform::db::migrate(&database.owner_url)
+        .await
+        .context("applying migrations")?;
+    let db = Db::connect(
+        &database.owner_url,
+        database.app_url.as_deref(),
+        settings.db_pool_size,
+    )
+    .await?;
+    let mut background = crate::background::Background::start(
+        &database.owner_url,
+        &db,
+        settings,
+        concurrency,
+        false,
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await?;
+    tracing::info!(concurrency, "sous worker running");
+    let failed = tokio::select! {
+        _ = platform::http::shutdown_signal() => false,
+        _ = background.worker_ended() => true,
+    };
+    background.stop().await;
+    db.pool.close().await;
+    if failed {
+        bail!("the task worker stopped with an error (see the log above)");
+    }
     tracing::info!("stopped");
     Ok(())
 }

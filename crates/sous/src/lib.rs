@@ -2,6 +2,7 @@
 //! (embedded or external), and the operational subcommands.
 
 pub mod app;
+pub mod background;
 pub mod bootstrap;
 pub mod doctor;
 pub mod test_cluster;

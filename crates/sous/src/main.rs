@@ -25,6 +25,15 @@ enum Command {
         #[arg(long)]
         port: Option<u16>,
     },
+    /// Run task workers only (no API), alongside `sous serve` or on other machines.
+    Worker {
+        /// Refuse to start an embedded PostgreSQL (SOUS_DATABASE_URL must be set).
+        #[arg(long)]
+        no_embedded: bool,
+        /// Tasks run at once (default: the `worker_concurrency` setting).
+        #[arg(long)]
+        concurrency: Option<usize>,
+    },
     /// Apply pending database migrations.
     Migrate,
     /// Seed the demo brand into a database that does not have it.
@@ -54,6 +63,13 @@ async fn main() -> anyhow::Result<()> {
                 settings.listen.set_port(port);
             }
             sous::bootstrap::serve(settings, !no_embedded).await
+        }
+        Command::Worker {
+            no_embedded,
+            concurrency,
+        } => {
+            let concurrency = concurrency.unwrap_or(settings.worker_concurrency);
+            sous::bootstrap::work(settings, !no_embedded, concurrency).await
         }
         Command::Migrate => {
             let db = Database::open(&settings, true, Mode::AttachOrStart).await?;

@@ -4,7 +4,7 @@
 pub mod listener;
 pub mod repo;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -74,9 +74,17 @@ pub struct Event {
     pub audience: Option<Uuid>,
     pub payload: Value,
     pub created_at: DateTime<Utc>,
+    /// The JSON form, made once per event however many clients receive it.
+    #[serde(skip)]
+    pub encoded: OnceLock<String>,
 }
 
 impl Event {
+    pub fn json(&self) -> &str {
+        self.encoded
+            .get_or_init(|| serde_json::to_string(self).expect("events serialise"))
+    }
+
     pub fn position(&self) -> Position {
         Position {
             tx_id: self.tx_id,

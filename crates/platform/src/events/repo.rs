@@ -53,6 +53,7 @@ fn from_row(row: PgRow) -> Result<Event> {
         audience: row.try_get("audience")?,
         payload: row.try_get("payload")?,
         created_at: row.try_get::<DateTime<Utc>, _>("created_at")?,
+        encoded: Default::default(),
     })
 }
 

@@ -332,6 +332,7 @@ async fn a_slow_client_is_dropped_while_others_keep_receiving() {
             audience: None,
             payload: json!({ "blob": big }),
             created_at: chrono::Utc::now(),
+            encoded: Default::default(),
         }));
     }
     assert_eq!(reader.await.unwrap(), N, "the fast client got everything");

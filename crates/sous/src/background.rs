@@ -1,0 +1,96 @@
+//! A process's background work: the task workers (in `sous serve` and `sous worker`) and the
+//! periodic jobs (in `sous serve`).
+
+use std::{str::FromStr, sync::Arc};
+
+use anyhow::Context;
+use platform::{
+    config::Settings,
+    db::Db,
+    queue::{Registry, Worker, WorkerConfig},
+    scheduler::{self, Started},
+};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// Every context's task handlers, by kind. Contexts add theirs here as they arrive, the way
+/// `app::api` merges their routers.
+pub fn registry() -> Registry {
+    Registry::new()
+}
+
+/// What runs in the background, and the token that stops it.
+pub struct Background {
+    shutdown: CancellationToken,
+    workers: JoinSet<()>,
+    scheduler: Started,
+}
+
+impl Background {
+    /// Starts a worker with `concurrency` slots (none when 0) and, when `with_scheduler`, the
+    /// periodic jobs as `settings.scheduler` says. Cancelling `shutdown` (or [`Self::stop`])
+    /// stops them.
+    pub async fn start(
+        owner_url: &str,
+        app: &Db,
+        settings: &Settings,
+        concurrency: usize,
+        with_scheduler: bool,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Self> {
+        let owner = PgConnectOptions::from_str(owner_url)?;
+        let mut workers = JoinSet::new();
+        if concurrency > 0 {
+            // The LISTEN connection, plus one for claims and results, plus one spare for the
+            // rescue and sign-off.
+            let pool = PgPoolOptions::new()
+                .max_connections(3)
+                .connect_with(owner.clone().application_name("sous-worker"))
+                .await
+                .context("connecting the task worker")?;
+            let config = WorkerConfig {
+                concurrency,
+                ..WorkerConfig::default()
+            };
+            let worker = Worker::new(pool, app.clone(), Arc::new(registry()), config)?;
+            let token = shutdown.clone();
+            workers.spawn(async move {
+                if let Err(e) = worker.run(token).await {
+                    tracing::error!(error = %e, "the task worker stopped with an error");
+                }
+            });
+        }
+        let scheduler = if with_scheduler {
+            scheduler::start(
+                settings.scheduler,
+                &owner,
+                scheduler::standard_jobs(),
+                shutdown.clone(),
+            )
+            .await
+            .context("starting the periodic jobs")?
+        } else {
+            Started::Off
+        };
+        Ok(Self {
+            shutdown,
+            workers,
+            scheduler,
+        })
+    }
+
+    /// Resolves when a worker ends on its own (an error it could not recover from).
+    pub async fn worker_ended(&mut self) {
+        if self.workers.join_next().await.is_none() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// Stops claiming and scheduling, and waits for the tasks in flight to finish.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        while self.workers.join_next().await.is_some() {}
+        self.scheduler.join().await;
+    }
+}
