@@ -1,6 +1,7 @@
 //! `make bench`: sous's benchmarks. Every figure is set against a baseline measured in the same
 //! run on the same machine (pgbench, a bare axum endpoint), because absolute numbers alone mean
-//! nothing on a shared 2-core machine (DESIGN.md §7).
+//! nothing on a shared 2-core machine (DESIGN.md §7). The SSE fan-out (issue 4) is the
+//! exception: its targets (p99 commit → receipt, RSS per idle stream) are absolute.
 //!
 //! The run: a throwaway PostgreSQL cluster (migrated, demo brand seeded) → the baselines → the
 //! scenarios against the real release `sous` binary → a table on stdout, a JSON file in
@@ -13,6 +14,7 @@ mod loadgen;
 mod report;
 mod scenarios;
 mod sous_proc;
+mod sse_fanout;
 
 use std::{path::PathBuf, time::Duration};
 
@@ -21,6 +23,7 @@ use anyhow::Context;
 use crate::{
     loadgen::LoadConfig,
     report::{Report, RunInfo},
+    sse_fanout::FanoutConfig,
 };
 
 /// How hard and how long each HTTP scenario pushes. Every loop is bounded by both a time and a
@@ -35,6 +38,18 @@ pub const LOAD: LoadConfig = LoadConfig {
 
 /// Cold-start repetitions; the median is what the target looks at.
 pub const COLD_START_RUNS: usize = 10;
+
+/// The SSE fan-out of issue 4: 5 000 streams on one branch channel, 20 events 250 ms apart.
+pub const FANOUT: FanoutConfig = FanoutConfig {
+    clients: 5_000,
+    open_concurrency: 200,
+    open_timeout: Duration::from_secs(10),
+    open_phase: Duration::from_secs(90),
+    settle: Duration::from_secs(1),
+    events: 20,
+    event_interval: Duration::from_millis(250),
+    delivery_wait: Duration::from_secs(5),
+};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -85,6 +100,11 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
     server.stop().await?;
     println!("scenario: cold start ×{COLD_START_RUNS}…");
     let cold_start = scenarios::cold_start(&launcher, COLD_START_RUNS).await?;
+    println!(
+        "scenario: SSE fan-out, {} clients × {} events…",
+        FANOUT.clients, FANOUT.events
+    );
+    let sse = sse_fanout::sse_fanout(&launcher, env, &FANOUT).await?;
 
     Ok(Report::new(
         RunInfo::collect(&workspace_root(), env.pg().install().version.clone()),
@@ -93,6 +113,7 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
         health,
         login,
         cold_start,
+        sse,
     ))
 }
 

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::{
     COLD_START_RUNS, LOAD, baseline::PgbenchResult, loadgen::LoadResult, scenarios::ColdStart,
+    sse_fanout::SseFanout,
 };
 
 pub const README_START: &str = "<!-- results:start -->";
@@ -19,6 +20,10 @@ pub const README_END: &str = "<!-- results:end -->";
 pub const HEALTH_MIN_RATIO: f64 = 0.5;
 /// Median cold start must stay under this.
 pub const COLD_START_MAX_MEDIAN_MS: f64 = 50.0;
+/// Commit → receipt at every SSE client, p99, must stay under this (issue 4).
+pub const SSE_MAX_P99_MS: f64 = 100.0;
+/// RSS growth per idle SSE connection must stay under this, in kB (issue 4).
+pub const SSE_MAX_KB_PER_CONNECTION: f64 = 20.0;
 
 #[derive(Debug, Serialize)]
 pub struct RunInfo {
@@ -102,10 +107,21 @@ pub struct ColdStartScenario {
 }
 
 #[derive(Debug, Serialize)]
+pub struct SseScenario {
+    #[serde(flatten)]
+    pub figures: SseFanout,
+    /// p99 commit → receipt, with every event received by every client exactly once.
+    pub latency_target: Target,
+    /// RSS growth per idle connection, with every client connected.
+    pub memory_target: Target,
+}
+
+#[derive(Debug, Serialize)]
 pub struct Scenarios {
     pub health: HttpScenario,
     pub login: HttpScenario,
     pub cold_start: ColdStartScenario,
+    pub sse_fanout: SseScenario,
 }
 
 #[derive(Debug, Serialize)]
@@ -124,6 +140,7 @@ impl Report {
         health: LoadResult,
         login: LoadResult,
         cold_start: ColdStart,
+        sse: SseFanout,
     ) -> Self {
         let http = |request, load: LoadResult, target: Option<f64>| {
             let ratio = load.requests_per_s / bare_axum.requests_per_s;
@@ -147,10 +164,31 @@ impl Report {
             },
             figures: cold_start,
         };
+        let sse_fanout = SseScenario {
+            latency_target: Target {
+                description: format!("p99 < {SSE_MAX_P99_MS} ms, every event at every client"),
+                pass: sse.p99_ms < SSE_MAX_P99_MS
+                    && sse.deliveries_missing == 0
+                    && sse.duplicates == 0
+                    && sse.streams_ended_early == 0,
+            },
+            memory_target: Target {
+                description: format!(
+                    "< {SSE_MAX_KB_PER_CONNECTION} kB per connection, all connected"
+                ),
+                pass: sse.memory_per_connection_kb < SSE_MAX_KB_PER_CONNECTION
+                    && sse.connect_errors == 0,
+            },
+            figures: sse,
+        };
         let all_targets_met = [&health.target, &login.target]
             .into_iter()
             .flatten()
-            .chain([&cold_start.target])
+            .chain([
+                &cold_start.target,
+                &sse_fanout.latency_target,
+                &sse_fanout.memory_target,
+            ])
             .all(|t| t.pass);
         Self {
             run,
@@ -159,6 +197,7 @@ impl Report {
                 health,
                 login,
                 cold_start,
+                sse_fanout,
             },
             all_targets_met,
         }
@@ -218,6 +257,39 @@ impl Report {
             target: cold.target.description.clone(),
             result: verdict(&cold.target),
         });
+        let sse = &self.scenarios.sse_fanout;
+        let f = &sse.figures;
+        rows.push(Row {
+            scenario: format!(
+                "SSE fan-out: commit → {} clients ({} events)",
+                thousands(f.clients as f64),
+                f.events
+            ),
+            figure: format!(
+                "{} / {} deliveries",
+                thousands(f.deliveries_received as f64),
+                thousands(f.deliveries_expected as f64)
+            ),
+            latency: format!("{:.2} / {:.2} ms", f.p50_ms, f.p99_ms),
+            errors: (f.deliveries_missing + f.duplicates).to_string(),
+            ratio: "—".into(),
+            target: sse.latency_target.description.clone(),
+            result: verdict(&sse.latency_target),
+        });
+        rows.push(Row {
+            scenario: "SSE memory per idle connection".into(),
+            figure: format!(
+                "{:.1} kB (RSS {:.1} → {:.1} MB)",
+                f.memory_per_connection_kb,
+                f.rss_idle_kb as f64 / 1024.0,
+                f.rss_connected_kb as f64 / 1024.0
+            ),
+            latency: "—".into(),
+            errors: f.connect_errors.to_string(),
+            ratio: "—".into(),
+            target: sse.memory_target.description.clone(),
+            result: verdict(&sse.memory_target),
+        });
         rows
     }
 
@@ -238,6 +310,28 @@ impl Report {
                 s.cold_start.figures.median_ms, s.cold_start.target.description
             ));
         }
+        let sse = &s.sse_fanout;
+        if !sse.latency_target.pass {
+            missed.push(format!(
+                "SSE fan-out: p99 {:.2} ms, {} of {} deliveries missing, {} duplicates, {} \
+                 streams ended early (target {})",
+                sse.figures.p99_ms,
+                sse.figures.deliveries_missing,
+                sse.figures.deliveries_expected,
+                sse.figures.duplicates,
+                sse.figures.streams_ended_early,
+                sse.latency_target.description
+            ));
+        }
+        if !sse.memory_target.pass {
+            missed.push(format!(
+                "SSE memory: {:.1} kB per connection, {} of {} clients connected (target {})",
+                sse.figures.memory_per_connection_kb,
+                sse.figures.connected,
+                sse.figures.clients,
+                sse.memory_target.description
+            ));
+        }
         missed
     }
 
@@ -254,6 +348,17 @@ impl Report {
             "HTTP: {} connections, {} s warm-up + {} s per scenario (≤ {} requests)\n",
             run.connections, run.warmup_s, run.duration_s, run.max_requests
         );
+        let sse = &self.scenarios.sse_fanout.figures;
+        println!(
+            "SSE: {} clients (opened {} at a time, in {:.1} s), {} events {} ms apart, \
+             open-files limit {}\n",
+            sse.clients,
+            sse.open_concurrency,
+            sse.open_s,
+            sse.events,
+            sse.event_interval_ms,
+            sse.nofile_limit
+        );
         println!("{}", text_table(&self.rows()));
         for line in self.missed() {
             println!("MISSED  {line}");
@@ -269,6 +374,24 @@ impl Report {
             if let Some(e) = &load.first_error {
                 println!("note: {name} had {} errors; first: {e}", load.errors);
             }
+        }
+        let sse = &self.scenarios.sse_fanout.figures;
+        println!(
+            "SSE fan-out per event (median over the {} events): first client {:.2} ms, last \
+             client {:.2} ms after COMMIT returned (max {:.2} ms); CPU per event: sous {:.1} ms, \
+             harness {:.1} ms",
+            sse.events,
+            sse.first_client_median_ms,
+            sse.last_client_median_ms,
+            sse.max_ms,
+            sse.sous_cpu_ms_per_event,
+            sse.harness_cpu_ms_per_event
+        );
+        if let Some(e) = &sse.first_error {
+            println!(
+                "note: SSE fan-out had {} connect errors and {} streams ended early; first: {e}",
+                sse.connect_errors, sse.streams_ended_early
+            );
         }
     }
 
@@ -291,9 +414,11 @@ impl Report {
     fn markdown(&self) -> String {
         let run = &self.run;
         let date = self.run.now.format("%Y-%m-%d");
+        let sse = &self.scenarios.sse_fanout.figures;
         let mut out = format!(
             "Last run {} · commit `{}` · {} CPUs · PostgreSQL {} · {} connections, {} s warm-up \
-             + {} s per HTTP scenario · full figures in [results/{date}.json](results/{date}.json)\n\n",
+             + {} s per HTTP scenario · SSE: {} clients, {} events {} ms apart · full figures in \
+             [results/{date}.json](results/{date}.json)\n\n",
             run.timestamp,
             short_commit(run),
             run.nproc,
@@ -301,6 +426,9 @@ impl Report {
             run.connections,
             run.warmup_s,
             run.duration_s,
+            thousands(sse.clients as f64),
+            sse.events,
+            sse.event_interval_ms,
         );
         out.push_str(&markdown_table(&self.rows()));
         out

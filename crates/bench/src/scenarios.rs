@@ -60,7 +60,7 @@ pub async fn cold_start(launcher: &Launcher, runs: usize) -> anyhow::Result<Cold
 }
 
 /// Linear interpolation between the closest ranks of an ascending, non-empty slice.
-fn percentile(sorted: &[f64], q: f64) -> f64 {
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     let rank = q * (sorted.len() - 1) as f64;
     let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
     sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo as f64)

@@ -126,6 +126,11 @@ impl SousServer {
         }
     }
 
+    /// The server's process id (for reading its memory from `/proc`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// SIGTERM, as a service manager would send, and wait for the graceful exit.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         let pid = self.child.id().context("sous has already been reaped")?;
