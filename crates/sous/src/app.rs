@@ -75,6 +75,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(health))
         .routes(routes!(platform::sse::ticket))
         .routes(routes!(platform::sse::stream))
+        .routes(routes!(platform::queue::admin::stats))
+        .routes(routes!(platform::queue::admin::failed))
+        .routes(routes!(platform::queue::admin::retry))
+        .routes(routes!(platform::queue::admin::discard))
         .merge(identity::router())
         .split_for_parts()
 }

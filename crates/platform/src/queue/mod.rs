@@ -11,6 +11,7 @@
 //!   `sous_tasks` notification and polls as a fallback; heart-beats let other workers rescue the
 //!   tasks of a worker that died.
 
+pub mod admin;
 mod backoff;
 pub mod repo;
 mod worker;

@@ -7,4 +7,5 @@ mod isolation;
 mod rbac;
 mod seed;
 mod sse;
+mod tasks;
 mod validation;

@@ -106,6 +106,24 @@ async fn each_route_admits_exactly_its_roles() {
                 body: None,
                 admits: MANAGERS,
             },
+            Route {
+                method: Method::GET,
+                path: "/api/admin/tasks/stats".into(),
+                body: None,
+                admits: MANAGERS,
+            },
+            Route {
+                method: Method::GET,
+                path: "/api/admin/tasks/failed".into(),
+                body: None,
+                admits: MANAGERS,
+            },
+            Route {
+                method: Method::POST,
+                path: "/api/sse/tickets".into(),
+                body: Some(json!({})),
+                admits: ALL,
+            },
         ];
         for r in routes {
             let anonymous = app

@@ -1,0 +1,138 @@
+//! The queue's admin API for a brand's owner and managers: counts by kind and status, the dead
+//! tasks, and retrying or discarding one. Everything runs through RLS in the caller's tenant;
+//! retry and discard go through the two owner functions of the `task_admin` migration.
+
+use axum::{Json, extract::State, http::StatusCode};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{
+    AppState,
+    audit::{self, Entry},
+    auth::{Auth, policy},
+    db::Tx,
+    error::{Error, Problem, Result},
+    http::ApiPath,
+};
+
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct KindCount {
+    pub kind: String,
+    pub status: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+pub struct DeadTask {
+    pub id: i64,
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// Task counts of the caller's brand by kind and status.
+#[utoipa::path(get, path = "/api/admin/tasks/stats", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = Vec<KindCount>), (status = 403, body = Problem)))]
+pub async fn stats(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+) -> Result<Json<Vec<KindCount>>> {
+    let mut tx = state.db.begin(auth.scope()).await?;
+    let rows = sqlx::query_as(
+        "select kind, status, count(*) as count from task_queue group by kind, status order by kind, status",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Json(rows))
+}
+
+/// The caller's brand's dead (failed) tasks, newest first (at most 200).
+#[utoipa::path(get, path = "/api/admin/tasks/failed", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = Vec<DeadTask>), (status = 403, body = Problem)))]
+pub async fn failed(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+) -> Result<Json<Vec<DeadTask>>> {
+    let mut tx = state.db.begin(auth.scope()).await?;
+    let rows = sqlx::query_as(
+        "select id, kind, payload, attempts, last_error, created_at, finished_at from task_queue \
+         where status = 'failed' order by finished_at desc, id desc limit 200",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Json(rows))
+}
+
+async fn act(tx: &mut Tx, function: &str, id: i64) -> Result<()> {
+    let outcome: String = sqlx::query_scalar(&format!("select {function}($1)"))
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    match outcome.as_str() {
+        "ok" => Ok(()),
+        "not_failed" => Err(Error::conflict(
+            "task_not_failed",
+            "only failed tasks can be retried or discarded",
+        )),
+        _ => Err(Error::NotFound),
+    }
+}
+
+async fn act_and_audit(
+    state: &AppState,
+    auth: &Auth<policy::Managers>,
+    id: i64,
+    function: &str,
+    action: &str,
+) -> Result<()> {
+    let mut tx = state.db.begin(auth.scope()).await?;
+    act(&mut tx, function, id).await?;
+    audit::record(
+        &mut tx,
+        auth.tenant_id,
+        (&auth.0).into(),
+        Entry {
+            action,
+            entity: "task",
+            entity_id: None,
+            before: None,
+            after: Some(serde_json::json!({ "task_id": id })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Run a failed task again, with a fresh set of attempts.
+#[utoipa::path(post, path = "/api/admin/tasks/{task_id}/retry", tag = "admin", security(("bearer" = [])),
+    params(("task_id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn retry(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode> {
+    act_and_audit(&state, &auth, id, "sous_task_retry", "task.retried").await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Drop a failed task for good.
+#[utoipa::path(post, path = "/api/admin/tasks/{task_id}/discard", tag = "admin", security(("bearer" = [])),
+    params(("task_id" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn discard(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode> {
+    act_and_audit(&state, &auth, id, "sous_task_discard", "task.discarded").await?;
+    Ok(StatusCode::NO_CONTENT)
+}
