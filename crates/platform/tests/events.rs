@@ -25,22 +25,21 @@ async fn tenant(db: &TestDb) -> Uuid {
     id
 }
 
+fn event(tenant: Uuid, stream: &str, n: usize) -> NewEvent<'_> {
+    NewEvent {
+        tenant_id: tenant,
+        branch_id: None,
+        channel: Channel::Orders,
+        stream,
+        kind: "test.event",
+        audience: None,
+        payload: serde_json::json!({ "n": n }),
+    }
+}
+
 async fn emit(app: &Db, tenant: Uuid, stream: &str, n: usize) {
     let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
-    append(
-        &mut tx,
-        NewEvent {
-            tenant_id: tenant,
-            branch_id: None,
-            channel: Channel::Orders,
-            stream,
-            kind: "test.event",
-            audience: None,
-            payload: serde_json::json!({ "n": n }),
-        },
-    )
-    .await
-    .unwrap();
+    append(&mut tx, event(tenant, stream, n)).await.unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -131,20 +130,7 @@ async fn rolled_back_events_are_never_delivered() {
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
-    append(
-        &mut tx,
-        NewEvent {
-            tenant_id: tenant,
-            branch_id: None,
-            channel: Channel::Orders,
-            stream: "order:x",
-            kind: "never",
-            audience: None,
-            payload: serde_json::json!({}),
-        },
-    )
-    .await
-    .unwrap();
+    append(&mut tx, event(tenant, "order:x", 0)).await.unwrap();
     tx.rollback().await.unwrap();
     emit(&app, tenant, "order:y", 1).await;
     let e = tokio::time::timeout(Duration::from_secs(5), rx.recv())

@@ -1,6 +1,6 @@
 //! The queue's admin API for a brand's owner and managers: counts by kind and status, the dead
 //! tasks, and retrying or discarding one. Everything runs through RLS in the caller's tenant;
-//! retry and discard go through the two owner functions of the `task_admin` migration.
+//! retry and discard go through the owner function `sous_task_admin` (migration `task_admin`).
 
 use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
@@ -11,7 +11,6 @@ use crate::{
     AppState,
     audit::{self, Entry},
     auth::{Auth, policy},
-    db::Tx,
     error::{Error, Problem, Result},
     http::ApiPath,
 };
@@ -70,36 +69,30 @@ pub async fn failed(
     Ok(Json(rows))
 }
 
-async fn act(tx: &mut Tx, function: &str, id: i64) -> Result<()> {
-    let outcome: String = sqlx::query_scalar(&format!("select {function}($1)"))
+/// Retries or discards a failed task of the caller's tenant, audited in the same transaction.
+async fn act(state: &AppState, auth: &Auth<policy::Managers>, id: i64, action: &str) -> Result<()> {
+    let mut tx = state.db.begin(auth.scope()).await?;
+    let outcome: String = sqlx::query_scalar("select sous_task_admin($1, $2)")
         .bind(id)
-        .fetch_one(&mut **tx)
+        .bind(action)
+        .fetch_one(&mut *tx)
         .await?;
     match outcome.as_str() {
-        "ok" => Ok(()),
-        "not_failed" => Err(Error::conflict(
-            "task_not_failed",
-            "only failed tasks can be retried or discarded",
-        )),
-        _ => Err(Error::NotFound),
+        "ok" => {}
+        "not_failed" => {
+            return Err(Error::conflict(
+                "task_not_failed",
+                "only failed tasks can be retried or discarded",
+            ));
+        }
+        _ => return Err(Error::NotFound),
     }
-}
-
-async fn act_and_audit(
-    state: &AppState,
-    auth: &Auth<policy::Managers>,
-    id: i64,
-    function: &str,
-    action: &str,
-) -> Result<()> {
-    let mut tx = state.db.begin(auth.scope()).await?;
-    act(&mut tx, function, id).await?;
     audit::record(
         &mut tx,
         auth.tenant_id,
         (&auth.0).into(),
         Entry {
-            action,
+            action: &format!("task.{action}"),
             entity: "task",
             entity_id: None,
             before: None,
@@ -120,7 +113,7 @@ pub async fn retry(
     auth: Auth<policy::Managers>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode> {
-    act_and_audit(&state, &auth, id, "sous_task_retry", "task.retried").await?;
+    act(&state, &auth, id, "retry").await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -133,6 +126,6 @@ pub async fn discard(
     auth: Auth<policy::Managers>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode> {
-    act_and_audit(&state, &auth, id, "sous_task_discard", "task.discarded").await?;
+    act(&state, &auth, id, "discard").await?;
     Ok(StatusCode::NO_CONTENT)
 }

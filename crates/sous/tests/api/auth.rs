@@ -198,16 +198,7 @@ async fn pin_login_on_a_signed_device_and_lockout() {
     s.rate_limits.pin_per_minute = 100;
     let app = spawn_app_with(s).await;
     let (device, secret) = app.device(app.demo.riyadh, "pos").await;
-    let pair = app
-        .signed_post(
-            device,
-            &secret,
-            "/api/auth/pin",
-            &json!({ "pin": "3333" }),
-            None,
-        )
-        .await
-        .expect(200);
+    let pair = app.pin(device, &secret, "3333").await.expect(200);
     let c = claims(pair["access_token"].as_str().unwrap());
     assert_eq!(c["role"], "cashier");
     assert_eq!(c["did"], device.to_string());
@@ -227,27 +218,11 @@ async fn pin_login_on_a_signed_device_and_lockout() {
     );
 
     for _ in 0..5 {
-        let res = app
-            .signed_post(
-                device,
-                &secret,
-                "/api/auth/pin",
-                &json!({ "pin": "9999" }),
-                None,
-            )
-            .await;
+        let res = app.pin(device, &secret, "9999").await;
         assert_eq!((res.status.as_u16(), res.code()), (401, "invalid_pin"));
     }
     // Locked now, even for the right PIN, with a Retry-After.
-    let locked = app
-        .signed_post(
-            device,
-            &secret,
-            "/api/auth/pin",
-            &json!({ "pin": "3333" }),
-            None,
-        )
-        .await;
+    let locked = app.pin(device, &secret, "3333").await;
     assert_eq!(locked.status, 429, "{}", locked.body);
     let retry: u64 = locked.headers["retry-after"]
         .to_str()
@@ -266,24 +241,8 @@ async fn pin_login_on_a_signed_device_and_lockout() {
         .execute(&mut owner)
         .await
         .unwrap();
-    app.signed_post(
-        device,
-        &secret,
-        "/api/auth/pin",
-        &json!({ "pin": "9998" }),
-        None,
-    )
-    .await
-    .expect(401);
-    let relocked = app
-        .signed_post(
-            device,
-            &secret,
-            "/api/auth/pin",
-            &json!({ "pin": "3333" }),
-            None,
-        )
-        .await;
+    app.pin(device, &secret, "9998").await.expect(401);
+    let relocked = app.pin(device, &secret, "3333").await;
     let retry: u64 = relocked.headers["retry-after"]
         .to_str()
         .unwrap()
@@ -327,15 +286,7 @@ async fn device_signatures_must_be_fresh_unique_and_correct() {
         (stale.status.as_u16(), stale.code()),
         (401, "stale_signature")
     );
-    let wrong = app
-        .signed_post(
-            device,
-            b"not-the-secret",
-            "/api/auth/pin",
-            &json!({ "pin": "5555" }),
-            None,
-        )
-        .await;
+    let wrong = app.pin(device, b"not-the-secret", "5555").await;
     assert_eq!(
         (wrong.status.as_u16(), wrong.code()),
         (401, "bad_signature")
@@ -376,16 +327,7 @@ async fn device_signatures_must_be_fresh_unique_and_correct() {
     );
 
     // A session started on the device ends with the device.
-    let session = app
-        .signed_post(
-            device,
-            &secret,
-            "/api/auth/pin",
-            &json!({ "pin": "5555" }),
-            None,
-        )
-        .await
-        .expect(200);
+    let session = app.pin(device, &secret, "5555").await.expect(200);
     let owner = app.token(Role::Owner).await;
     app.post(
         &format!("/api/devices/{device}/revoke"),
@@ -406,15 +348,7 @@ async fn device_signatures_must_be_fresh_unique_and_correct() {
         "refresh after the device was revoked: {}",
         refresh.body
     );
-    let revoked = app
-        .signed_post(
-            device,
-            &secret,
-            "/api/auth/pin",
-            &json!({ "pin": "5555" }),
-            None,
-        )
-        .await;
+    let revoked = app.pin(device, &secret, "5555").await;
     assert_eq!(
         (revoked.status.as_u16(), revoked.code()),
         (401, "unknown_device")
@@ -425,31 +359,14 @@ async fn device_signatures_must_be_fresh_unique_and_correct() {
 async fn branch_scoped_staff_cannot_pin_in_on_another_branch() {
     let app = spawn_app().await;
     let (dubai_till, secret) = app.device(app.demo.dubai, "pos").await;
-    let res = app
-        .signed_post(
-            dubai_till,
-            &secret,
-            "/api/auth/pin",
-            &json!({ "pin": "3333" }),
-            None,
-        )
-        .await;
+    let res = app.pin(dubai_till, &secret, "3333").await;
     assert_eq!(
         (res.status.as_u16(), res.code()),
         (401, "invalid_pin"),
         "the Riyadh cashier"
     );
     // The unscoped owner may, and is narrowed to the device's branch.
-    let pair = app
-        .signed_post(
-            dubai_till,
-            &secret,
-            "/api/auth/pin",
-            &json!({ "pin": "1111" }),
-            None,
-        )
-        .await
-        .expect(200);
+    let pair = app.pin(dubai_till, &secret, "1111").await.expect(200);
     assert_eq!(
         claims(pair["access_token"].as_str().unwrap())["bid"],
         app.demo.dubai.to_string()
@@ -583,33 +500,9 @@ async fn login_refresh_pin_and_signup_are_rate_limited() {
     );
 
     let (device, secret) = app.device(app.demo.riyadh, "pos").await;
-    app.signed_post(
-        device,
-        &secret,
-        "/api/auth/pin",
-        &json!({ "pin": "9999" }),
-        None,
-    )
-    .await
-    .expect(401);
-    app.signed_post(
-        device,
-        &secret,
-        "/api/auth/pin",
-        &json!({ "pin": "3333" }),
-        None,
-    )
-    .await
-    .expect(200);
-    let limited = app
-        .signed_post(
-            device,
-            &secret,
-            "/api/auth/pin",
-            &json!({ "pin": "3333" }),
-            None,
-        )
-        .await;
+    app.pin(device, &secret, "9999").await.expect(401);
+    app.pin(device, &secret, "3333").await.expect(200);
+    let limited = app.pin(device, &secret, "3333").await;
     assert_eq!(
         (limited.status.as_u16(), limited.code()),
         (429, "rate_limited")

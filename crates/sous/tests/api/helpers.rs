@@ -229,6 +229,18 @@ impl TestApp {
         )
     }
 
+    /// A PIN login on `device`, signed now.
+    pub async fn pin(&self, device: Uuid, secret: &[u8], pin: &str) -> Res {
+        self.signed_post(
+            device,
+            secret,
+            "/api/auth/pin",
+            &json!({ "pin": pin }),
+            None,
+        )
+        .await
+    }
+
     /// Sends a device-signed POST; `timestamp` defaults to now.
     pub async fn signed_post(
         &self,
