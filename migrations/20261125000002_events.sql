@@ -45,16 +45,18 @@ create trigger events_notify after insert on events
     referencing new table as inserted
     for each statement execute function events_notify();
 
--- Removes events older than the retention window (called by the scheduler).
-create function sous_prune_events(retention interval default interval '7 days') returns bigint
-    language sql as $$
-        with gone as (delete from events where created_at < now() - retention returning 1)
-        select count(*) from gone
-    $$;
-
 -- Single-use SSE tickets: a ticket's id is recorded when it is used.
 create table sse_ticket_uses (
     jti uuid primary key,
     used_at timestamptz not null default now()
 );
 grant select, insert, delete on sse_ticket_uses to sous_app;
+
+-- Removes events older than the retention window, and used SSE tickets long expired (called
+-- by the scheduler).
+create function sous_prune_events(retention interval default interval '7 days') returns bigint
+    language sql as $$
+        delete from sse_ticket_uses where used_at < now() - interval '1 hour';
+        with gone as (delete from events where created_at < now() - retention returning 1)
+        select count(*) from gone;
+    $$;

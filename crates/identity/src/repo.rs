@@ -76,7 +76,8 @@ pub async fn insert_user(
     Ok(())
 }
 
-/// Runs `f` with `app.user_id` switched to `user_id`, then restores the caller's user.
+/// Switches the transaction's `app.user_id` to `user_id` (the users table's insert check asks
+/// for it) and returns the previous value for [`restore_user`].
 pub async fn as_user(tx: &mut Tx, user_id: Uuid) -> Result<Option<String>> {
     let previous: Option<String> =
         sqlx::query_scalar("select nullif(current_setting('app.user_id', true), '')")

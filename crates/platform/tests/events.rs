@@ -156,6 +156,13 @@ async fn pruning_removes_events_past_the_retention_window() {
     .execute(&mut owner)
     .await
     .unwrap();
+    sqlx::query(
+        "insert into sse_ticket_uses (jti, used_at) values (gen_random_uuid(), now() - interval '2 hours'), \
+         (gen_random_uuid(), now())",
+    )
+    .execute(&mut owner)
+    .await
+    .unwrap();
     let pruned: i64 = sqlx::query_scalar("select sous_prune_events()")
         .fetch_one(&mut owner)
         .await
@@ -166,4 +173,9 @@ async fn pruning_removes_events_past_the_retention_window() {
         .await
         .unwrap();
     assert_eq!(left, ["order:new"]);
+    let tickets: i64 = sqlx::query_scalar("select count(*) from sse_ticket_uses")
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+    assert_eq!(tickets, 1, "expired ticket uses go too");
 }
