@@ -38,6 +38,7 @@ test: deps lint build-debug
 
 ## Benchmarks, each reported as a ratio to a baseline measured in the same run.
 bench: deps build
+	@if [ ! -d bench/graphile/node_modules ]; then npm ci --prefix bench/graphile --no-audit --no-fund; fi
 	$(CARGO) build --release -p bench
 	$(TARGET)/release/bench
 

@@ -11,6 +11,7 @@
 mod baseline;
 mod cluster;
 mod loadgen;
+mod queue;
 mod report;
 mod scenarios;
 mod sous_proc;
@@ -22,7 +23,8 @@ use anyhow::Context;
 
 use crate::{
     loadgen::LoadConfig,
-    report::{Report, RunInfo},
+    queue::QueueConfig,
+    report::{Measured, Report, RunInfo},
     sse_fanout::FanoutConfig,
 };
 
@@ -51,6 +53,22 @@ pub const FANOUT: FanoutConfig = FanoutConfig {
     delivery_wait: Duration::from_secs(5),
 };
 
+/// The queue scenario of issue 4: the same no-op tasks through sous's workers and through
+/// graphile-worker, the same number running at once on each side.
+pub const QUEUE: QueueConfig = QueueConfig {
+    tasks: 30_000,
+    enqueue_batch: 1_000,
+    rounds: 3,
+    concurrency: 24,
+    sous_workers: 1,
+    sous_batch_size: 24,
+    sous_synchronous_commit: true,
+    graphile_local_queue: 500,
+    graphile_batch_delay_ms: 0,
+    poll_interval: Duration::from_millis(10),
+    round_timeout: Duration::from_secs(120),
+};
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // Quiet by default: the figures go to stdout, and the libraries' info logs would drown them.
@@ -63,6 +81,28 @@ async fn main() -> anyhow::Result<()> {
         .init();
 
     let root = workspace_root();
+    // `bench queue [key=value…]`: only the queue scenario, with settings changed, printed as
+    // JSON and written nowhere (for trying worker settings; see bench/README.md).
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("queue") {
+        let cfg = queue::with_overrides(QUEUE, &args[1..])?;
+        let graphile = root.join("bench/graphile");
+        let env = cluster::BenchCluster::start().await?;
+        let outcome = tokio::select! {
+            r = queue::queue(&env, &graphile, &cfg) => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        };
+        let stopped = env.stop().await;
+        let bench = outcome?;
+        stopped.context("stopping the benchmark cluster")?;
+        println!("{}", serde_json::to_string_pretty(&bench)?);
+        println!(
+            "sous {:.0} tasks/s, graphile-worker {:.0} jobs/s, ratio {:.3}",
+            bench.sous.median_tasks_per_s, bench.graphile.median_jobs_per_s, bench.ratio
+        );
+        return Ok(());
+    }
+    anyhow::ensure!(args.is_empty(), "usage: bench [queue [key=value…]]");
     let sous_bin = sous_binary()?;
     let env = cluster::BenchCluster::start().await?;
 
@@ -105,15 +145,24 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
         FANOUT.clients, FANOUT.events
     );
     let sse = sse_fanout::sse_fanout(&launcher, env, &FANOUT).await?;
+    // Last: no `sous serve` may run now, its workers would take the benchmark's tasks.
+    println!(
+        "scenario: queue, {} no-op tasks × {} rounds, sous workers vs graphile-worker…",
+        QUEUE.tasks, QUEUE.rounds
+    );
+    let queue = queue::queue(env, &workspace_root().join("bench/graphile"), &QUEUE).await?;
 
     Ok(Report::new(
         RunInfo::collect(&workspace_root(), env.pg().install().version.clone()),
-        pgbench,
-        bare_axum,
-        health,
-        login,
-        cold_start,
-        sse,
+        Measured {
+            pgbench,
+            bare_axum,
+            health,
+            login,
+            cold_start,
+            sse,
+            queue,
+        },
     ))
 }
 

@@ -9,7 +9,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::{
-    COLD_START_RUNS, LOAD, baseline::PgbenchResult, loadgen::LoadResult, scenarios::ColdStart,
+    COLD_START_RUNS, LOAD,
+    baseline::PgbenchResult,
+    loadgen::LoadResult,
+    queue::{QueueBench, median},
+    scenarios::ColdStart,
     sse_fanout::SseFanout,
 };
 
@@ -24,6 +28,8 @@ pub const COLD_START_MAX_MEDIAN_MS: f64 = 50.0;
 pub const SSE_MAX_P99_MS: f64 = 100.0;
 /// RSS growth per idle SSE connection must stay under this, in kB (issue 4).
 pub const SSE_MAX_KB_PER_CONNECTION: f64 = 20.0;
+/// sous's workers must do at least this many no-op tasks per graphile-worker job (issue 4).
+pub const QUEUE_MIN_RATIO: f64 = 1.0;
 
 #[derive(Debug, Serialize)]
 pub struct RunInfo {
@@ -117,11 +123,20 @@ pub struct SseScenario {
 }
 
 #[derive(Debug, Serialize)]
+pub struct QueueScenario {
+    #[serde(flatten)]
+    pub figures: QueueBench,
+    /// sous's median rate / graphile-worker's, with every task of every round done exactly once.
+    pub target: Target,
+}
+
+#[derive(Debug, Serialize)]
 pub struct Scenarios {
     pub health: HttpScenario,
     pub login: HttpScenario,
     pub cold_start: ColdStartScenario,
     pub sse_fanout: SseScenario,
+    pub queue: QueueScenario,
 }
 
 #[derive(Debug, Serialize)]
@@ -132,16 +147,28 @@ pub struct Report {
     pub all_targets_met: bool,
 }
 
+/// Everything a run measured, as the baselines and scenarios return it.
+pub struct Measured {
+    pub pgbench: PgbenchResult,
+    pub bare_axum: LoadResult,
+    pub health: LoadResult,
+    pub login: LoadResult,
+    pub cold_start: ColdStart,
+    pub sse: SseFanout,
+    pub queue: QueueBench,
+}
+
 impl Report {
-    pub fn new(
-        run: RunInfo,
-        pgbench: PgbenchResult,
-        bare_axum: LoadResult,
-        health: LoadResult,
-        login: LoadResult,
-        cold_start: ColdStart,
-        sse: SseFanout,
-    ) -> Self {
+    pub fn new(run: RunInfo, measured: Measured) -> Self {
+        let Measured {
+            pgbench,
+            bare_axum,
+            health,
+            login,
+            cold_start,
+            sse,
+            queue,
+        } = measured;
         let http = |request, load: LoadResult, target: Option<f64>| {
             let ratio = load.requests_per_s / bare_axum.requests_per_s;
             HttpScenario {
@@ -181,6 +208,13 @@ impl Report {
             },
             figures: sse,
         };
+        let queue = QueueScenario {
+            target: Target {
+                description: format!("≥ {QUEUE_MIN_RATIO} × graphile-worker, every task done once"),
+                pass: queue.ratio >= QUEUE_MIN_RATIO && queue.all_done,
+            },
+            figures: queue,
+        };
         let all_targets_met = [&health.target, &login.target]
             .into_iter()
             .flatten()
@@ -188,6 +222,7 @@ impl Report {
                 &cold_start.target,
                 &sse_fanout.latency_target,
                 &sse_fanout.memory_target,
+                &queue.target,
             ])
             .all(|t| t.pass);
         Self {
@@ -198,6 +233,7 @@ impl Report {
                 login,
                 cold_start,
                 sse_fanout,
+                queue,
             },
             all_targets_met,
         }
@@ -290,6 +326,7 @@ impl Report {
             target: sse.memory_target.description.clone(),
             result: verdict(&sse.memory_target),
         });
+        rows.extend(queue_rows(&self.scenarios.queue));
         rows
     }
 
@@ -330,6 +367,21 @@ impl Report {
                 sse.figures.connected,
                 sse.figures.clients,
                 sse.memory_target.description
+            ));
+        }
+        let q = &s.queue;
+        if !q.target.pass {
+            missed.push(format!(
+                "queue: sous {} tasks/s = {} × graphile-worker's {} jobs/s{} (target {})",
+                thousands(q.figures.sous.median_tasks_per_s),
+                ratio(q.figures.ratio),
+                thousands(q.figures.graphile.median_jobs_per_s),
+                if q.figures.all_done {
+                    ""
+                } else {
+                    ", and not every task was done exactly once"
+                },
+                q.target.description
             ));
         }
         missed
@@ -393,6 +445,7 @@ impl Report {
                 sse.connect_errors, sse.streams_ended_early
             );
         }
+        println!("{}", queue_settings(&self.scenarios.queue.figures));
     }
 
     /// `bench/results/<YYYY-MM-DD>.json` (UTC date); a later run on the same day replaces it.
@@ -417,7 +470,8 @@ impl Report {
         let sse = &self.scenarios.sse_fanout.figures;
         let mut out = format!(
             "Last run {} · commit `{}` · {} CPUs · PostgreSQL {} · {} connections, {} s warm-up \
-             + {} s per HTTP scenario · SSE: {} clients, {} events {} ms apart · full figures in \
+             + {} s per HTTP scenario · SSE: {} clients, {} events {} ms apart · queue: {} no-op \
+             tasks × {} rounds, {} at once · full figures in \
              [results/{date}.json](results/{date}.json)\n\n",
             run.timestamp,
             short_commit(run),
@@ -429,10 +483,90 @@ impl Report {
             thousands(sse.clients as f64),
             sse.events,
             sse.event_interval_ms,
+            thousands(self.scenarios.queue.figures.tasks as f64),
+            self.scenarios.queue.figures.rounds,
+            self.scenarios.queue.figures.concurrency,
         );
         out.push_str(&markdown_table(&self.rows()));
+        out.push('\n');
+        out.push_str(&queue_settings(&self.scenarios.queue.figures));
+        out.push('\n');
         out
     }
+}
+
+/// The queue scenario's two rows: graphile-worker is the baseline, sous is measured against it.
+fn queue_rows(q: &QueueScenario) -> [Row; 2] {
+    let f = &q.figures;
+    let g = &f.graphile;
+    let sous_commits = median(f.sous.rounds.iter().map(|r| r.round.commits_per_task));
+    let graphile_commits = median(g.rounds.iter().map(|r| r.commits_per_job));
+    let errors: u64 = f
+        .sous
+        .rounds
+        .iter()
+        .map(|r| r.failed + r.run_twice + u64::from(!r.round.complete))
+        .sum::<u64>()
+        + g.rounds.iter().map(|r| u64::from(!r.complete)).sum::<u64>();
+    [
+        Row {
+            scenario: format!(
+                "queue: graphile-worker {} no-op jobs, {} at once (baseline)",
+                g.version, g.concurrency
+            ),
+            figure: format!(
+                "{} jobs/s ({} commits/job)",
+                thousands(g.median_jobs_per_s),
+                ratio(graphile_commits)
+            ),
+            latency: "—".into(),
+            errors: "—".into(),
+            ratio: "1 (baseline)".into(),
+            target: "—".into(),
+            result: "—".into(),
+        },
+        Row {
+            scenario: format!(
+                "queue: sous workers no-op tasks, {} at once",
+                f.sous.workers * f.sous.concurrency_per_worker
+            ),
+            figure: format!(
+                "{} tasks/s ({} commits/task)",
+                thousands(f.sous.median_tasks_per_s),
+                ratio(sous_commits)
+            ),
+            latency: "—".into(),
+            errors: errors.to_string(),
+            ratio: format!("{} × graphile-worker", ratio(f.ratio)),
+            target: q.target.description.clone(),
+            result: verdict(&q.target),
+        },
+    ]
+}
+
+/// One line on how each side of the queue scenario was set up.
+fn queue_settings(f: &QueueBench) -> String {
+    let g = &f.graphile;
+    let s = &f.sous;
+    format!(
+        "Queue: {} no-op tasks per side per round, {} rounds, medians compared; sous: {} \
+         worker(s) × {} slots, batch size {}, {} owner connections each, synchronous_commit {}; \
+         graphile-worker {} on Node {}: concurrency {}, localQueue.size {}, \
+         complete/failJobBatchDelay {} ms, maxPoolSize {}.",
+        thousands(f.tasks as f64),
+        f.rounds,
+        s.workers,
+        s.concurrency_per_worker,
+        s.batch_size,
+        s.pool_connections_per_worker,
+        if s.synchronous_commit { "on" } else { "off" },
+        g.version,
+        g.node,
+        g.concurrency,
+        g.local_queue_size,
+        g.complete_job_batch_delay_ms,
+        g.max_pool_size
+    )
 }
 
 fn short_commit(run: &RunInfo) -> String {
@@ -615,6 +749,37 @@ mod tests {
         assert_eq!(thousands(24691.4), "24 691");
         assert_eq!(thousands(999.0), "999");
         assert_eq!(thousands(1234567.0), "1 234 567");
+    }
+
+    #[test]
+    fn queue_rows_compare_sous_with_graphile() {
+        let scenario = |sous_per_s| {
+            let figures = crate::queue::sample(sous_per_s);
+            QueueScenario {
+                target: Target {
+                    description: "t".into(),
+                    pass: figures.ratio >= QUEUE_MIN_RATIO && figures.all_done,
+                },
+                figures,
+            }
+        };
+        let slow = scenario(2_500.0);
+        assert!(!slow.target.pass);
+        let [graphile, sous] = queue_rows(&slow);
+        assert_eq!(graphile.ratio, "1 (baseline)");
+        assert!(
+            graphile.figure.starts_with("10 000 jobs/s"),
+            "{}",
+            graphile.figure
+        );
+        assert!(sous.figure.starts_with("2 500 tasks/s"), "{}", sous.figure);
+        assert_eq!(sous.ratio, "0.250 × graphile-worker");
+        assert_eq!(
+            (sous.errors.as_str(), sous.result.as_str()),
+            ("0", "MISSED")
+        );
+        assert!(scenario(12_000.0).target.pass);
+        assert!(queue_settings(&slow.figures).contains("localQueue.size 100"));
     }
 
     #[test]
