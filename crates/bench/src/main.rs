@@ -61,8 +61,9 @@ pub const QUEUE: QueueConfig = QueueConfig {
     rounds: 3,
     concurrency: 24,
     sous_workers: 1,
-    sous_batch_size: 24,
-    sous_synchronous_commit: true,
+    // As `sous serve` / `sous worker` run it (crates/sous/src/background.rs).
+    sous_batch_size: 96,
+    sous_synchronous_commit: false,
     graphile_local_queue: 500,
     graphile_batch_delay_ms: 0,
     poll_interval: Duration::from_millis(10),

@@ -853,3 +853,51 @@ async fn rescue_takes_back_stuck_and_orphaned_tasks_and_ignores_late_results() {
     );
     assert_eq!(status(&env.owner, alive).await.0, "pending");
 }
+
+#[tokio::test]
+async fn tasks_claimed_ahead_but_not_started_go_back_at_shutdown() {
+    let env = env().await;
+    let started = Arc::new(Notify::new());
+    let mut registry = Registry::new();
+    let s = started.clone();
+    registry.register_fn("slow", move |_: TaskCtx, _: Value| {
+        let started = s.clone();
+        async move {
+            started.notify_one();
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            Ok(())
+        }
+    });
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(enqueue_owner(&env, NewTask::new("slow", json!({}))).await);
+    }
+    // One slot, a batch of ten: the first claim takes all five, one runs, four wait.
+    let config = WorkerConfig {
+        concurrency: 1,
+        batch_size: 10,
+        ..quick_poll()
+    };
+    let worker = start_worker(&env, Arc::new(registry), config).await;
+    tokio::time::timeout(Duration::from_secs(10), started.notified())
+        .await
+        .expect("a task starts");
+    let running: i64 =
+        sqlx::query_scalar("select count(*) from task_queue where status = 'running'")
+            .fetch_one(&env.owner)
+            .await
+            .unwrap();
+    assert_eq!(running, 5, "claimed ahead of the free slot");
+    worker.stop().await;
+    let mut done = 0;
+    for id in ids {
+        match status(&env.owner, id).await {
+            (s, 1) if s == "done" => done += 1,
+            (s, attempts) => assert_eq!((s.as_str(), attempts), ("pending", 0), "task {id}"),
+        }
+    }
+    assert_eq!(
+        done, 1,
+        "only the started task ran; the waiting ones were handed back unspent"
+    );
+}

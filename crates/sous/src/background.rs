@@ -44,13 +44,23 @@ impl Background {
         if concurrency > 0 {
             // The LISTEN connection, plus one for claims and results, plus one spare for the
             // rescue and sign-off.
+            // synchronous_commit off: a claim or a completion lost in a crash only means the task
+            // runs again, which at-least-once delivery allows anyway, and the worker stops
+            // waiting for a disk flush on every batch.
             let pool = PgPoolOptions::new()
                 .max_connections(3)
-                .connect_with(owner.clone().application_name("sous-worker"))
+                .connect_with(
+                    owner
+                        .clone()
+                        .application_name("sous-worker")
+                        .options([("synchronous_commit", "off")]),
+                )
                 .await
                 .context("connecting the task worker")?;
+            // Claim ahead: up to four rounds of slots wait claimed, so claims stay large.
             let config = WorkerConfig {
                 concurrency,
+                batch_size: (4 * concurrency).max(16),
                 ..WorkerConfig::default()
             };
             let worker = Worker::new(pool, app.clone(), Arc::new(registry()), config)?;

@@ -179,6 +179,22 @@ pub async fn sign_off(conn: &mut PgConnection, worker: &str) -> Result<()> {
     Ok(())
 }
 
+/// Hands back claimed tasks this worker did not start (its claim-ahead buffer at shutdown, or
+/// tasks that waited in it too long): pending again, with the claim's attempt returned.
+#[tracing::instrument(skip(exec))]
+pub async fn release(exec: impl PgExecutor<'_>, worker: &str, ids: &[i64]) -> Result<()> {
+    sqlx::query(
+        "update task_queue set status = 'pending', locked_at = null, locked_by = null, \
+             attempts = greatest(attempts - 1, 0) \
+         where id = any($2) and status = 'running' and locked_by = $1",
+    )
+    .bind(worker)
+    .bind(ids)
+    .execute(exec)
+    .await?;
+    Ok(())
+}
+
 /// Puts back the running tasks whose worker is gone: its heartbeat is older than
 /// `heartbeat_timeout` (or it never registered), or the task has been locked longer than
 /// `lock_timeout`, which workers never reach because they time out a task earlier. A rescued

@@ -2,7 +2,10 @@
 //! concurrency, and records their results in batches. Any number of workers, in one process or
 //! many, share the queue; SKIP LOCKED gives each task to one of them.
 
-use std::{any::Any, future::Future, panic::AssertUnwindSafe, sync::Arc, time::Duration};
+use std::{
+    any::Any, collections::VecDeque, future::Future, panic::AssertUnwindSafe, sync::Arc,
+    time::Duration,
+};
 
 use anyhow::anyhow;
 use futures::FutureExt;
@@ -23,11 +26,17 @@ use crate::{db::Db, error::Result};
 /// Longest error text kept in `last_error`.
 const MAX_ERROR_CHARS: usize = 4000;
 
+/// How long finished runs may wait to be written with others: one commit for a round of
+/// results instead of one per task, at the cost of a few milliseconds.
+const RECORD_DELAY: Duration = Duration::from_millis(5);
+
 #[derive(Clone, Debug)]
 pub struct WorkerConfig {
     /// Tasks run at the same time.
     pub concurrency: usize,
-    /// Most tasks claimed by one query (never more than the free slots).
+    /// Most tasks claimed by one query. The worker claims ahead of its free slots and keeps up
+    /// to this many claimed tasks waiting, so a slot that frees up starts the next task without
+    /// a database round trip and claims stay large (one commit for many tasks).
     pub batch_size: usize,
     /// How often to look for due tasks without a notification: tasks whose `run_at` was in the
     /// future when they were inserted, retries, rescued tasks, notifications lost while the
@@ -159,13 +168,31 @@ impl Worker {
 
         let mut running: JoinSet<Outcome> = JoinSet::new();
         let mut finished: Vec<Outcome> = Vec::new();
+        // When the unwritten results are due to be written.
+        let mut record_at: Option<Instant> = None;
+        // Claimed, not started yet, with when they were claimed.
+        let mut waiting: VecDeque<(ClaimedTask, Instant)> = VecDeque::new();
+        // A claimed task that waits this long goes back to the queue rather than run late.
+        let max_wait = self.config.heartbeat_timeout;
         let mut stopping = false;
         loop {
             while let Some(joined) = running.try_join_next() {
                 collect(joined, &mut finished);
             }
             if !finished.is_empty() {
-                self.record(&mut finished).await;
+                let due = *record_at.get_or_insert_with(|| Instant::now() + RECORD_DELAY);
+                // Write a batch's worth, or whatever came in once nothing else is running, the
+                // delay is up, or the worker stops.
+                if finished.len() >= self.config.batch_size.max(self.config.concurrency)
+                    || running.is_empty()
+                    || Instant::now() >= due
+                    || shutdown.is_cancelled()
+                {
+                    self.record(&mut finished).await;
+                    // After a failed write, try again in a second, not on every turn.
+                    record_at =
+                        (!finished.is_empty()).then(|| Instant::now() + Duration::from_secs(1));
+                }
             }
             // Checked here too, not only in the select: the loop may come round several times
             // (full batches, wake-ups) before it waits again.
@@ -178,17 +205,21 @@ impl Worker {
                 break;
             }
             if !stopping {
-                let want = (self.config.concurrency - running.len()).min(self.config.batch_size);
-                if want > 0 {
+                self.start_waiting(&mut waiting, &mut running, max_wait)
+                    .await;
+                // Claim when fewer tasks wait than there are slots, up to a full batch.
+                if waiting.len() < self.config.concurrency {
+                    let want = self.config.batch_size.saturating_sub(waiting.len());
                     match repo::claim(&self.owner, &self.id, want).await {
                         Ok(tasks) => {
                             let full = tasks.len() == want;
-                            for task in tasks {
-                                running.spawn(self.execute(task));
-                            }
-                            // A full batch suggests more are due: claim again while slots are
-                            // free instead of waiting for the next wake-up.
-                            if full && running.len() < self.config.concurrency {
+                            let now = Instant::now();
+                            waiting.extend(tasks.into_iter().map(|t| (t, now)));
+                            self.start_waiting(&mut waiting, &mut running, max_wait)
+                                .await;
+                            // A full batch suggests more are due: top up without waiting for
+                            // the next wake-up.
+                            if full && waiting.len() < self.config.concurrency {
                                 continue;
                             }
                         }
@@ -211,6 +242,8 @@ impl Worker {
                 Some(joined) = running.join_next(), if !running.is_empty() => {
                     collect(joined, &mut finished);
                 }
+                _ = tokio::time::sleep_until(record_at.unwrap_or_else(Instant::now)),
+                    if record_at.is_some() => {}
                 _ = wake.notified(), if !stopping => {}
                 _ = poll.tick(), if !stopping => {}
             }
@@ -221,11 +254,45 @@ impl Worker {
             // put these finished tasks back to pending.
             self.record(&mut finished).await;
         }
+        if !waiting.is_empty() {
+            let ids: Vec<i64> = waiting.iter().map(|(t, _)| t.id).collect();
+            self.release(&ids).await;
+        }
         listener.shutdown().await;
         let mut conn = self.owner.acquire().await?;
         repo::sign_off(&mut conn, &self.id).await?;
         tracing::info!(worker = %self.id, "task worker stopped");
         Ok(())
+    }
+
+    /// Starts waiting tasks while slots are free. A task that waited longer than `max_wait` is
+    /// handed back instead: other workers may have been idle meanwhile.
+    async fn start_waiting(
+        &self,
+        waiting: &mut VecDeque<(ClaimedTask, Instant)>,
+        running: &mut JoinSet<Outcome>,
+        max_wait: Duration,
+    ) {
+        let mut stale = Vec::new();
+        while running.len() < self.config.concurrency {
+            let Some((task, claimed)) = waiting.pop_front() else {
+                break;
+            };
+            if claimed.elapsed() > max_wait {
+                stale.push(task.id);
+            } else {
+                running.spawn(self.execute(task));
+            }
+        }
+        if !stale.is_empty() {
+            self.release(&stale).await;
+        }
+    }
+
+    async fn release(&self, ids: &[i64]) {
+        if let Err(e) = repo::release(&self.owner, &self.id, ids).await {
+            tracing::warn!(worker = %self.id, error = %e, "releasing claimed tasks failed; rescue will");
+        }
     }
 
     /// The future that runs one claimed task; it never fails, it reports.
