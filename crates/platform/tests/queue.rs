@@ -768,9 +768,8 @@ async fn an_insert_notification_wakes_an_idle_worker() {
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }
 
-#[tokio::test]
-async fn shutdown_finishes_the_tasks_in_flight_and_claims_no_more() {
-    let env = env().await;
+/// A registry whose `slow` task signals `started` and then takes `run_for`.
+fn slow_registry(run_for: Duration) -> (Registry, Arc<Notify>) {
     let started = Arc::new(Notify::new());
     let mut registry = Registry::new();
     let s = started.clone();
@@ -778,10 +777,17 @@ async fn shutdown_finishes_the_tasks_in_flight_and_claims_no_more() {
         let started = s.clone();
         async move {
             started.notify_one();
-            tokio::time::sleep(Duration::from_millis(700)).await;
+            tokio::time::sleep(run_for).await;
             Ok(())
         }
     });
+    (registry, started)
+}
+
+#[tokio::test]
+async fn shutdown_finishes_the_tasks_in_flight_and_claims_no_more() {
+    let env = env().await;
+    let (registry, started) = slow_registry(Duration::from_millis(700));
     let worker = start_worker(&env, Arc::new(registry), quick_poll()).await;
     let first = enqueue_owner(&env, NewTask::new("slow", json!({}))).await;
     tokio::time::timeout(Duration::from_secs(10), started.notified())
@@ -857,17 +863,7 @@ async fn rescue_takes_back_stuck_and_orphaned_tasks_and_ignores_late_results() {
 #[tokio::test]
 async fn tasks_claimed_ahead_but_not_started_go_back_at_shutdown() {
     let env = env().await;
-    let started = Arc::new(Notify::new());
-    let mut registry = Registry::new();
-    let s = started.clone();
-    registry.register_fn("slow", move |_: TaskCtx, _: Value| {
-        let started = s.clone();
-        async move {
-            started.notify_one();
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            Ok(())
-        }
-    });
+    let (registry, started) = slow_registry(Duration::from_millis(500));
     let mut ids = Vec::new();
     for _ in 0..5 {
         ids.push(enqueue_owner(&env, NewTask::new("slow", json!({}))).await);

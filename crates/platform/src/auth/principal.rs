@@ -40,6 +40,17 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Owner,
+        Role::Manager,
+        Role::Cashier,
+        Role::Waiter,
+        Role::Kitchen,
+        Role::Driver,
+        Role::Customer,
+        Role::Guest,
+    ];
+
     pub const STAFF: [Role; 6] = [
         Role::Owner,
         Role::Manager,

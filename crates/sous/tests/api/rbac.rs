@@ -7,16 +7,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, branch_body, spawn_app};
 
-const ALL: &[Role] = &[
-    Role::Owner,
-    Role::Manager,
-    Role::Cashier,
-    Role::Waiter,
-    Role::Kitchen,
-    Role::Driver,
-    Role::Customer,
-    Role::Guest,
-];
+const ALL: &[Role] = &Role::ALL;
 const MANAGERS: &[Role] = &[Role::Owner, Role::Manager];
 const OWNER: &[Role] = &[Role::Owner];
 
