@@ -897,3 +897,31 @@ async fn tasks_claimed_ahead_but_not_started_go_back_at_shutdown() {
         "only the started task ran; the waiting ones were handed back unspent"
     );
 }
+
+#[tokio::test]
+async fn a_claim_can_complete_finished_tasks_in_the_same_statement() {
+    let env = env().await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(enqueue_owner(&env, NewTask::new("k", json!({}))).await);
+    }
+    repo::heartbeat(&env.owner, "w").await.unwrap();
+    let first = repo::claim(&env.owner, "w", 2).await.unwrap();
+    assert_eq!(first.iter().map(|t| t.id).collect::<Vec<_>>(), ids[..2]);
+    // Another worker's task id in `done` is ignored: only this worker's running tasks complete.
+    let next = repo::claim_completing(&env.owner, "w", 5, &[ids[0]])
+        .await
+        .unwrap();
+    assert_eq!(next.iter().map(|t| t.id).collect::<Vec<_>>(), [ids[2]]);
+    assert_eq!(status(&env.owner, ids[0]).await, ("done".into(), 1));
+    assert_eq!(status(&env.owner, ids[1]).await, ("running".into(), 1));
+    let none = repo::claim_completing(&env.owner, "other", 5, &[ids[1]])
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    assert_eq!(
+        status(&env.owner, ids[1]).await,
+        ("running".into(), 1),
+        "not other's to complete"
+    );
+}

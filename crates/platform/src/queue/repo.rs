@@ -70,8 +70,24 @@ pub async fn claim(
     worker: &str,
     limit: usize,
 ) -> Result<Vec<ClaimedTask>> {
+    claim_completing(exec, worker, limit, &[]).await
+}
+
+/// [`claim`], and in the same statement (so in one commit) marks `done` — tasks this worker
+/// finished — as done, as [`complete`] would.
+#[tracing::instrument(skip(exec, done), fields(done = done.len()))]
+pub async fn claim_completing(
+    exec: impl PgExecutor<'_>,
+    worker: &str,
+    limit: usize,
+    done: &[i64],
+) -> Result<Vec<ClaimedTask>> {
     let mut tasks: Vec<ClaimedTask> = sqlx::query_as(
-        "with picked as materialized ( \
+        "with completed as ( \
+             update task_queue \
+             set status = 'done', finished_at = now(), locked_at = null, locked_by = null \
+             where id = any($3) and status = 'running' and locked_by = $1 \
+         ), picked as materialized ( \
              select id from task_queue \
              where status = 'pending' and run_at <= now() \
              order by priority desc, run_at, id \
@@ -86,6 +102,7 @@ pub async fn claim(
     )
     .bind(worker)
     .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .bind(done)
     .fetch_all(exec)
     .await?;
     tasks.sort_by_key(|t| (std::cmp::Reverse(t.priority), t.run_at, t.id));

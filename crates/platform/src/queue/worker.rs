@@ -210,8 +210,18 @@ impl Worker {
                 // Claim when fewer tasks wait than there are slots, up to a full batch.
                 if waiting.len() < self.config.concurrency {
                     let want = self.config.batch_size.saturating_sub(waiting.len());
-                    match repo::claim(&self.owner, &self.id, want).await {
+                    // Finished successes not written yet ride along with the claim: one commit.
+                    let done: Vec<i64> = if finished.iter().all(|o| o.result.is_ok()) {
+                        finished.iter().map(|o| o.id).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    match repo::claim_completing(&self.owner, &self.id, want, &done).await {
                         Ok(tasks) => {
+                            if !done.is_empty() {
+                                finished.clear();
+                                record_at = None;
+                            }
                             let full = tasks.len() == want;
                             let now = Instant::now();
                             waiting.extend(tasks.into_iter().map(|t| (t, now)));
