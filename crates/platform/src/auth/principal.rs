@@ -51,17 +51,9 @@ impl Role {
         Role::Guest,
     ];
 
-    pub const STAFF: [Role; 6] = [
-        Role::Owner,
-        Role::Manager,
-        Role::Cashier,
-        Role::Waiter,
-        Role::Kitchen,
-        Role::Driver,
-    ];
-
+    /// Every role but the brand's customers and anonymous guests.
     pub fn is_staff(self) -> bool {
-        Self::STAFF.contains(&self)
+        !matches!(self, Role::Customer | Role::Guest)
     }
 
     pub fn as_str(self) -> &'static str {
