@@ -19,6 +19,21 @@ use crate::error::Result;
 
 pub type Tx = Transaction<'static, Postgres>;
 
+/// Scopes the rest of `tx` to `scope`. Public reads start anonymous, find the tenant through a
+/// security-definer look-up (a branch id → its brand), and go on in the same transaction.
+pub async fn set_scope(tx: &mut Tx, scope: TenantScope) -> Result<()> {
+    sqlx::query(
+        "select set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true), \
+         set_config('app.branch_id', $3, true)",
+    )
+    .bind(opt(scope.tenant_id))
+    .bind(opt(scope.user_id))
+    .bind(opt(scope.branch_id))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Every migration of every context, applied in order. sqlx takes a PostgreSQL advisory lock
 /// while it migrates, so instances that start together do not race.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
@@ -81,15 +96,7 @@ impl Db {
     /// A transaction scoped to one tenant (and optionally a user and branch).
     pub async fn begin(&self, scope: TenantScope) -> Result<Tx> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "select set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true), \
-             set_config('app.branch_id', $3, true)",
-        )
-        .bind(opt(scope.tenant_id))
-        .bind(opt(scope.user_id))
-        .bind(opt(scope.branch_id))
-        .execute(&mut *tx)
-        .await?;
+        set_scope(&mut tx, scope).await?;
         Ok(tx)
     }
 

@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod http;
+pub mod public_cache;
 pub mod queue;
 pub mod rate_limit;
 pub mod scheduler;

@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::JwtKeys, config::Settings, db::Db, events::EventBus, health::HealthProbe,
-    rate_limit::RateLimits,
+    public_cache::PublicCache, rate_limit::RateLimits,
 };
 
 /// Handlers receive a clone per request, so the clone is one reference count: some parts
@@ -32,6 +32,9 @@ pub struct Shared {
     pub health: HealthProbe,
     /// Committed events, fanned out to SSE clients (fed by `events::listener`).
     pub bus: EventBus,
+    /// Public responses served from memory (branch menus, with the ids of the items orderable
+    /// now); kept fresh by [`PublicCache::follow`], which whoever runs the event listener starts.
+    pub public_cache: Arc<PublicCache<Vec<uuid::Uuid>>>,
     /// Cancelled at shutdown: long-lived responses (event streams) end with it.
     pub shutdown: CancellationToken,
 }
@@ -60,6 +63,7 @@ impl AppState {
             settings,
             health: HealthProbe::default(),
             bus,
+            public_cache: Arc::default(),
             shutdown: CancellationToken::new(),
         })))
     }

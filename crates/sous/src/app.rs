@@ -19,7 +19,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "sous API", description = "Restaurant platform API: identity, and more as contexts arrive."),
+    info(title = "sous API", description = "Restaurant platform API: identity, catalog, and more as contexts arrive."),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -80,6 +80,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(platform::queue::admin::retry))
         .routes(routes!(platform::queue::admin::discard))
         .merge(identity::router())
+        .merge(catalog::router())
         .split_for_parts()
 }
 

@@ -17,7 +17,9 @@ use tokio_util::sync::CancellationToken;
 /// Every context's task handlers, by kind. Contexts add theirs here as they arrive, the way
 /// `app::api` merges their routers.
 pub fn registry() -> Registry {
-    Registry::new()
+    let mut registry = Registry::new();
+    catalog::register(&mut registry);
+    registry
 }
 
 /// What runs in the background, and the token that stops it.

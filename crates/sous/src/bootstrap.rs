@@ -93,7 +93,13 @@ pub async fn seed(
         .fetch_one(&mut *tx)
         .await?;
     let seeded = if when == SeedWhen::DemoMissing || empty {
-        identity::seed::run(state).await?.is_some()
+        match identity::seed::run(state).await? {
+            Some(demo) => {
+                catalog::seed::run(state, demo.tenant_id, demo.dubai).await?;
+                true
+            }
+            None => false,
+        }
     } else {
         false
     };
@@ -153,6 +159,12 @@ async fn run_server(database: &Database, settings: &Settings) -> anyhow::Result<
     let addr = listener.local_addr()?;
     let events = platform::events::listener::Listener::new(owner, state.bus.clone()).await?;
     let events = tokio::spawn(events.run(state.shutdown.clone()));
+    tokio::spawn(
+        state
+            .public_cache
+            .clone()
+            .follow(state.bus.clone(), state.shutdown.clone()),
+    );
     let background = crate::background::Background::start(
         &database.owner_url,
         &state.db,

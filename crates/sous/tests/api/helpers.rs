@@ -72,10 +72,19 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
         .await
         .expect("seed")
         .expect("fresh database");
+    catalog::seed::run(&state, demo.tenant_id, demo.dubai)
+        .await
+        .expect("demo menu");
     let events = platform::events::listener::Listener::new(db.owner_options(), state.bus.clone())
         .await
         .expect("event listener");
     tokio::spawn(events.run(state.shutdown.clone()));
+    tokio::spawn(
+        state
+            .public_cache
+            .clone()
+            .follow(state.bus.clone(), state.shutdown.clone()),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = sous::app::build(state.clone());

@@ -1,0 +1,166 @@
+//! Public, regenerable responses kept in process memory (a branch's menu): served without a
+//! database round trip, and dropped as soon as a catalog event of their tenant arrives, from
+//! this or any other instance (every instance listens to the events).
+//!
+//! A response read before a change but stored after the change's event would be stale until
+//! the next event; a generation counter, bumped by every invalidation, makes such a late
+//! `put` a no-op.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use tokio::sync::broadcast::error::RecvError;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::events::{Channel, EventBus};
+
+/// One cached response body and what the cache needs to know about it.
+#[derive(Debug)]
+pub struct Cached<T> {
+    pub tenant_id: Uuid,
+    /// A strong validator, quoted (`"…"`), as it goes into the `ETag` header.
+    pub etag: String,
+    pub body: Bytes,
+    /// After this instant the content is out of date by itself (a day-part boundary).
+    pub valid_until: DateTime<Utc>,
+    /// Whatever else the owner keeps with the body (for a menu: the items orderable now).
+    pub extra: T,
+}
+
+pub struct PublicCache<T> {
+    entries: RwLock<HashMap<Uuid, Arc<Cached<T>>>>,
+    generation: AtomicU64,
+}
+
+impl<T> Default for PublicCache<T> {
+    fn default() -> Self {
+        Self {
+            entries: RwLock::default(),
+            generation: AtomicU64::new(0),
+        }
+    }
+}
+
+impl<T: Send + Sync + 'static> PublicCache<T> {
+    /// The entry for `key`, if present and still valid.
+    pub fn get(&self, key: Uuid) -> Option<Arc<Cached<T>>> {
+        let entry = self
+            .entries
+            .read()
+            .expect("cache lock")
+            .get(&key)
+            .cloned()?;
+        (entry.valid_until > Utc::now()).then_some(entry)
+    }
+
+    /// The generation to pass to [`Self::put`]: take it before reading from the database.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Stores `entry` unless an invalidation happened since `generation` was taken.
+    pub fn put(&self, key: Uuid, generation: u64, entry: Arc<Cached<T>>) {
+        let mut entries = self.entries.write().expect("cache lock");
+        // Checked under the write lock, which invalidations also take.
+        if self.generation.load(Ordering::Acquire) == generation {
+            entries.insert(key, entry);
+        }
+    }
+
+    pub fn invalidate_tenant(&self, tenant_id: Uuid) {
+        let mut entries = self.entries.write().expect("cache lock");
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.retain(|_, e| e.tenant_id != tenant_id);
+    }
+
+    pub fn clear(&self) {
+        let mut entries = self.entries.write().expect("cache lock");
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
+    }
+
+    /// Drops a tenant's entries whenever one of its catalog events arrives, until `shutdown`.
+    /// A lagging receiver may have missed events, so it clears everything.
+    pub async fn follow(self: Arc<Self>, bus: EventBus, shutdown: CancellationToken) {
+        let mut rx = bus.subscribe();
+        loop {
+            let received = tokio::select! {
+                () = shutdown.cancelled() => return,
+                r = rx.recv() => r,
+            };
+            match received {
+                Ok(event) if event.channel == Channel::Catalog => {
+                    self.invalidate_tenant(event.tenant_id)
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => self.clear(),
+                Err(RecvError::Closed) => return,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(tenant_id: Uuid) -> Arc<Cached<()>> {
+        Arc::new(Cached {
+            tenant_id,
+            etag: "\"x\"".into(),
+            body: Bytes::from_static(b"{}"),
+            valid_until: Utc::now() + chrono::Duration::minutes(5),
+            extra: (),
+        })
+    }
+
+    #[test]
+    fn a_put_after_an_invalidation_is_dropped() {
+        let cache = PublicCache::default();
+        let (tenant, key) = (Uuid::now_v7(), Uuid::now_v7());
+        let generation = cache.generation();
+        cache.invalidate_tenant(tenant);
+        cache.put(key, generation, entry(tenant));
+        assert!(cache.get(key).is_none());
+        cache.put(key, cache.generation(), entry(tenant));
+        assert!(cache.get(key).is_some());
+    }
+
+    #[test]
+    fn invalidation_drops_only_that_tenant() {
+        let cache = PublicCache::default();
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let (ka, kb) = (Uuid::now_v7(), Uuid::now_v7());
+        cache.put(ka, cache.generation(), entry(a));
+        cache.put(kb, cache.generation(), entry(b));
+        cache.invalidate_tenant(a);
+        assert!(cache.get(ka).is_none());
+        assert!(cache.get(kb).is_some());
+    }
+
+    #[test]
+    fn an_expired_entry_is_not_served() {
+        let cache = PublicCache::default();
+        let key = Uuid::now_v7();
+        cache.put(
+            key,
+            cache.generation(),
+            Arc::new(Cached {
+                tenant_id: Uuid::now_v7(),
+                etag: "\"x\"".into(),
+                body: Bytes::new(),
+                valid_until: Utc::now() - chrono::Duration::seconds(1),
+                extra: (),
+            }),
+        );
+        assert!(cache.get(key).is_none());
+    }
+}
