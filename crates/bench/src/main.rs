@@ -63,6 +63,8 @@ pub const QUEUE: QueueConfig = QueueConfig {
     sous_workers: 1,
     // As `sous serve` / `sous worker` run it (crates/sous/src/background.rs).
     sous_batch_size: 96,
+    // `WorkerConfig::default().max_claim_ahead`, which `sous worker` keeps.
+    sous_max_claim_ahead: 512,
     sous_synchronous_commit: false,
     graphile_local_queue: 500,
     graphile_batch_delay_ms: 0,

@@ -60,8 +60,10 @@ pub struct QueueConfig {
     /// sous: `Worker`s in the process (each with `concurrency / workers` slots and a pool of 3
     /// connections, as `sous worker` sets one up).
     pub sous_workers: usize,
-    /// sous: `WorkerConfig::batch_size`, the most tasks one claim takes.
+    /// sous: `WorkerConfig::batch_size`, the claimed tasks a worker keeps waiting at least.
     pub sous_batch_size: usize,
+    /// sous: `WorkerConfig::max_claim_ahead`, the claimed tasks a worker keeps waiting at most.
+    pub sous_max_claim_ahead: usize,
     /// graphile-worker: `localQueue.size`, jobs fetched and locked per query (-1: off).
     pub graphile_local_queue: i64,
     /// graphile-worker: `completeJobBatchDelay` and `failJobBatchDelay` in ms (-1: one
@@ -136,6 +138,7 @@ pub struct SousSide {
     /// Slots per worker (`WorkerConfig::concurrency`).
     pub concurrency_per_worker: usize,
     pub batch_size: usize,
+    pub max_claim_ahead: usize,
     pub synchronous_commit: bool,
     /// Owner connections per worker (one of them holds the LISTEN).
     pub pool_connections_per_worker: u32,
@@ -238,6 +241,7 @@ fn summarise(
             workers: cfg.sous_workers,
             concurrency_per_worker: cfg.concurrency / cfg.sous_workers,
             batch_size: cfg.sous_batch_size,
+            max_claim_ahead: cfg.sous_max_claim_ahead,
             synchronous_commit: cfg.sous_synchronous_commit,
             pool_connections_per_worker: SOUS_POOL_CONNECTIONS,
             rounds: sous_rounds,
@@ -260,7 +264,8 @@ fn summarise(
 }
 
 /// `cfg` with `key=value` settings applied (`bench queue tasks=50000 batch=64 …`). Keys: tasks,
-/// rounds, concurrency, workers, batch (sous's batch size), sync_commit (on/off, sous's worker
+/// rounds, concurrency, workers, batch (sous's batch size), claim_ahead (sous's max claim-ahead),
+/// sync_commit (on/off, sous's worker
 /// connections), local_queue and batch_delay (graphile-worker's, -1 turns them off), timeout (s).
 pub fn with_overrides(mut cfg: QueueConfig, args: &[String]) -> anyhow::Result<QueueConfig> {
     for arg in args {
@@ -274,6 +279,7 @@ pub fn with_overrides(mut cfg: QueueConfig, args: &[String]) -> anyhow::Result<Q
             "concurrency" => cfg.concurrency = value.parse().with_context(bad)?,
             "workers" => cfg.sous_workers = value.parse().with_context(bad)?,
             "batch" => cfg.sous_batch_size = value.parse().with_context(bad)?,
+            "claim_ahead" => cfg.sous_max_claim_ahead = value.parse().with_context(bad)?,
             "local_queue" => cfg.graphile_local_queue = value.parse().with_context(bad)?,
             "batch_delay" => cfg.graphile_batch_delay_ms = value.parse().with_context(bad)?,
             "sync_commit" => {
@@ -286,7 +292,7 @@ pub fn with_overrides(mut cfg: QueueConfig, args: &[String]) -> anyhow::Result<Q
             "timeout" => cfg.round_timeout = Duration::from_secs(value.parse().with_context(bad)?),
             _ => bail!(
                 "unknown setting `{key}` (tasks, rounds, concurrency, workers, batch, \
-                 sync_commit, local_queue, batch_delay, timeout)"
+                 claim_ahead, sync_commit, local_queue, batch_delay, timeout)"
             ),
         }
     }
@@ -394,6 +400,7 @@ async fn sous_round(owner_url: &str, cfg: &QueueConfig) -> anyhow::Result<SousRo
     let config = WorkerConfig {
         concurrency: cfg.concurrency / cfg.sous_workers,
         batch_size: cfg.sous_batch_size,
+        max_claim_ahead: cfg.sous_max_claim_ahead,
         ..WorkerConfig::default()
     };
     let mut options = PgConnectOptions::from_str(owner_url)?.application_name("sous-worker");
@@ -416,6 +423,9 @@ async fn sous_round(owner_url: &str, cfg: &QueueConfig) -> anyhow::Result<SousRo
         for _ in 0..cfg.sous_workers {
             let pool = PgPoolOptions::new()
                 .max_connections(SOUS_POOL_CONNECTIONS)
+                // As `sous worker` sets it up: no ping before each statement (sqlx still tests
+                // a connection when it goes back to the pool).
+                .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await
                 .context("connecting a task worker")?;
@@ -679,6 +689,7 @@ mod tests {
             concurrency: 16,
             sous_workers: 1,
             sous_batch_size: 16,
+            sous_max_claim_ahead: 512,
             graphile_local_queue: 100,
             graphile_batch_delay_ms: 0,
             sous_synchronous_commit: true,
@@ -693,6 +704,7 @@ mod tests {
             "tasks=100",
             "workers=2",
             "batch=64",
+            "claim_ahead=256",
             "local_queue=-1",
             "sync_commit=off",
         ]
@@ -709,6 +721,7 @@ mod tests {
             (100, 2, 64, -1)
         );
         assert!(!c.sous_synchronous_commit);
+        assert_eq!(c.sous_max_claim_ahead, 256);
         assert!(with_overrides(cfg(), &["sync_commit=maybe".into()]).is_err());
         assert_eq!(c.concurrency, 16);
         assert!(with_overrides(cfg(), &["nope=1".into()]).is_err());

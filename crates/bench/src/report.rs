@@ -550,7 +550,7 @@ fn queue_settings(f: &QueueBench) -> String {
     let s = &f.sous;
     format!(
         "Queue: {} no-op tasks per side per round, {} rounds, medians compared; sous: {} \
-         worker(s) × {} slots, batch size {}, {} owner connections each, synchronous_commit {}; \
+         worker(s) × {} slots, batch size {} (claim-ahead up to {}), {} owner connections each, synchronous_commit {}; \
          graphile-worker {} on Node {}: concurrency {}, localQueue.size {}, \
          complete/failJobBatchDelay {} ms, maxPoolSize {}.",
         thousands(f.tasks as f64),
@@ -558,6 +558,7 @@ fn queue_settings(f: &QueueBench) -> String {
         s.workers,
         s.concurrency_per_worker,
         s.batch_size,
+        s.max_claim_ahead,
         s.pool_connections_per_worker,
         if s.synchronous_commit { "on" } else { "off" },
         g.version,

@@ -925,3 +925,71 @@ async fn a_claim_can_complete_finished_tasks_in_the_same_statement() {
         "not other's to complete"
     );
 }
+
+#[tokio::test]
+async fn results_written_alongside_claims_are_not_lost_at_shutdown() {
+    const TASKS: i64 = 20_000;
+    let env = env().await;
+    let runs: Arc<Mutex<HashMap<i64, u32>>> = Arc::default();
+    let mut registry = Registry::new();
+    let seen = runs.clone();
+    registry.register_fn("quick", move |ctx: TaskCtx, _: Value| {
+        let seen = seen.clone();
+        async move {
+            *seen.lock().unwrap().entry(ctx.task_id).or_default() += 1;
+            Ok(())
+        }
+    });
+    sqlx::query(
+        "insert into task_queue (kind, payload) select 'quick', '{}'::jsonb \
+         from generate_series(1, $1)",
+    )
+    .bind(TASKS)
+    .execute(&env.owner)
+    .await
+    .unwrap();
+    // Quick tasks: claims run ahead and writes go on while the worker claims and runs more.
+    let config = WorkerConfig {
+        concurrency: 8,
+        batch_size: 16,
+        ..quick_poll()
+    };
+    let worker = start_worker(&env, Arc::new(registry), config).await;
+    wait_until("some tasks ran", Duration::from_secs(20), || async {
+        runs.lock().unwrap().len() >= 500
+    })
+    .await;
+    // Stop in the middle of the stream: claims, runs and writes are all under way.
+    worker.stop().await;
+
+    let runs = runs.lock().unwrap().clone();
+    assert!(runs.values().all(|&n| n == 1), "a task ran twice");
+    assert!(
+        (runs.len() as i64) < TASKS,
+        "the worker stopped before the queue was empty"
+    );
+    let rows: Vec<(i64, String, i32)> =
+        sqlx::query_as("select id, status, attempts from task_queue where kind = 'quick'")
+            .fetch_all(&env.owner)
+            .await
+            .unwrap();
+    assert_eq!(rows.len() as i64, TASKS);
+    for (id, state, attempts) in rows {
+        if runs.contains_key(&id) {
+            // Its result was written before the worker signed off, not handed back to run again.
+            assert_eq!((state.as_str(), attempts), ("done", 1), "task {id} ran");
+        } else {
+            // Never started (claimed ahead, or by a claim under way at the stop): unspent.
+            assert_eq!(
+                (state.as_str(), attempts),
+                ("pending", 0),
+                "task {id} did not run"
+            );
+        }
+    }
+    let workers: i64 = sqlx::query_scalar("select count(*) from task_workers")
+        .fetch_one(&env.owner)
+        .await
+        .unwrap();
+    assert_eq!(workers, 0, "signed off");
+}

@@ -51,6 +51,9 @@ impl Background {
             // waiting for a disk flush on every batch.
             let pool = PgPoolOptions::new()
                 .max_connections(3)
+                // No ping before every claim and write (a round trip each): sqlx already tests a
+                // connection when it goes back to the pool, and a failed statement is retried.
+                .test_before_acquire(false)
                 .connect_with(
                     owner
                         .clone()
@@ -59,7 +62,8 @@ impl Background {
                 )
                 .await
                 .context("connecting the task worker")?;
-            // Claim ahead: up to four rounds of slots wait claimed, so claims stay large.
+            // Claim ahead: at least four rounds of slots wait claimed, so claims stay large;
+            // more (up to the default `max_claim_ahead`) when tasks start faster.
             let config = WorkerConfig {
                 concurrency,
                 batch_size: (4 * concurrency).max(16),

@@ -5,8 +5,9 @@
 //!   nothing. With a `dedup_key`, enqueueing while the same key is pending or running is a no-op.
 //! - A [`Registry`] maps each task kind to its [`Handler`]. Delivery is at least once (a task
 //!   whose worker dies mid-run is run again), so handlers must be idempotent.
-//! - A [`Worker`] claims due tasks in priority order, runs them concurrently, completes the
-//!   successes in one statement, retries failures with exponential back-off and jitter, and
+//! - A [`Worker`] claims due tasks in priority order (ahead of its free slots, further the
+//!   faster they run), runs them concurrently, completes the successes in one statement on a
+//!   second connection while it claims the next ones, retries failures with exponential back-off and jitter, and
 //!   marks a task `failed` (dead) once it has used `max_attempts`. It wakes on the
 //!   `sous_tasks` notification and polls as a fallback; heart-beats let other workers rescue the
 //!   tasks of a worker that died.
