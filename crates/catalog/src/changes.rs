@@ -3,6 +3,7 @@
 //! on every instance) and queue a menu rebuild for each branch it touches.
 
 use platform::{
+    AppState,
     audit::{self, Entry},
     auth::Principal,
     db::Tx,
@@ -73,5 +74,13 @@ pub async fn record(tx: &mut Tx, who: &Principal, change: Change<'_>) -> Result<
         )
         .await?;
     }
+    Ok(())
+}
+
+/// Commits a change and drops the brand's menus from this instance's memory at once, so the
+/// person who made it reads it back (other instances follow within moments, on its event).
+pub async fn commit(state: &AppState, tx: Tx, tenant_id: Uuid) -> Result<()> {
+    tx.commit().await?;
+    state.public_cache.invalidate_tenant(tenant_id);
     Ok(())
 }

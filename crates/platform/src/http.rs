@@ -55,6 +55,27 @@ where
     }
 }
 
+/// A raw request body (an image, a CSV file) under the route's body limit; over it → 413
+/// problem+json rather than axum's plain-text answer.
+pub struct RawBody(pub bytes::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        bytes::Bytes::from_request(req, state)
+            .await
+            .map(Self)
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::PayloadTooLarge
+                } else {
+                    Error::bad_request("unreadable_body", rejection.body_text())
+                }
+            })
+    }
+}
+
 /// Path parameters; an unparsable id is a 400 problem, not axum's plain-text answer.
 pub struct ApiPath<T>(pub T);
 

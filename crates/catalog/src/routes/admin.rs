@@ -4,7 +4,6 @@
 
 use axum::{
     Json,
-    body::Bytes,
     extract::State,
     http::{HeaderMap, StatusCode, header},
 };
@@ -12,7 +11,7 @@ use platform::{
     AppState,
     auth::{Auth, Principal, Role, policy},
     error::{Error, Problem, Result},
-    http::{ApiPath, ValidJson},
+    http::{ApiPath, RawBody, ValidJson},
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -75,7 +74,7 @@ where
         },
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(state, tx, who.tenant_id).await?;
     Ok(())
 }
 
@@ -468,7 +467,7 @@ pub async fn bulk_price(
         )
         .await?;
     }
-    tx.commit().await?;
+    changes::commit(&state, tx, auth.tenant_id).await?;
     Ok(Json(Changed { changed: count }))
 }
 
@@ -481,7 +480,7 @@ pub async fn upload_media(
     State(state): State<AppState>,
     auth: Auth<policy::Managers>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<crate::routes::public::MediaRef>)> {
     let declared = headers
         .get(header::CONTENT_TYPE)

@@ -90,7 +90,7 @@ pub async fn set_item(
         },
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(&state, tx, auth.tenant_id).await?;
     Ok(Json(row))
 }
 
@@ -126,7 +126,7 @@ pub async fn sold_out(
         },
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(&state, tx, auth.tenant_id).await?;
     Ok(Json(row))
 }
 
@@ -162,7 +162,7 @@ pub async fn back_in_stock(
     } else if !repo::item_exists(&mut tx, item_id).await? {
         return Err(Error::NotFound);
     }
-    tx.commit().await?;
+    changes::commit(&state, tx, auth.tenant_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -199,6 +199,6 @@ pub async fn set_category(
         },
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(&state, tx, auth.tenant_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,7 +2,6 @@
 
 use axum::{
     Json,
-    body::Bytes,
     extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::IntoResponse,
@@ -11,6 +10,7 @@ use platform::{
     AppState,
     auth::{Auth, policy},
     error::{Error, Problem, Result},
+    http::RawBody,
 };
 use serde_json::json;
 
@@ -40,7 +40,7 @@ pub async fn export(
     ))
 }
 
-async fn body_json(headers: &HeaderMap, body: &Bytes) -> Result<MenuDocument> {
+async fn body_json(headers: &HeaderMap, body: &[u8]) -> Result<MenuDocument> {
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -66,7 +66,7 @@ pub async fn import(
     State(state): State<AppState>,
     auth: Auth<policy::Managers>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<Imported>)> {
     require_brand_editor(&auth)?;
     let doc = body_json(&headers, &body).await?;
@@ -93,7 +93,7 @@ pub async fn import(
         },
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(&state, tx, auth.tenant_id).await?;
     Ok((StatusCode::CREATED, Json(done)))
 }
 
@@ -131,7 +131,7 @@ pub async fn import_csv(
     State(state): State<AppState>,
     auth: Auth<policy::Managers>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<CsvImported>> {
     require_brand_editor(&auth)?;
     let is_csv = headers
@@ -157,6 +157,6 @@ pub async fn import_csv(
         },
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(&state, tx, auth.tenant_id).await?;
     Ok(Json(done))
 }
