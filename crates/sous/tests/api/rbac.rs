@@ -10,6 +10,22 @@ use crate::helpers::{TestApp, branch_body, spawn_app};
 const ALL: &[Role] = &Role::ALL;
 const MANAGERS: &[Role] = &[Role::Owner, Role::Manager];
 const OWNER: &[Role] = &[Role::Owner];
+const STAFF: &[Role] = &[
+    Role::Owner,
+    Role::Manager,
+    Role::Cashier,
+    Role::Waiter,
+    Role::Kitchen,
+    Role::Driver,
+];
+/// Who may 86 an item: staff who handle food.
+const FOOD_STAFF: &[Role] = &[
+    Role::Owner,
+    Role::Manager,
+    Role::Cashier,
+    Role::Waiter,
+    Role::Kitchen,
+];
 
 struct Route {
     method: Method,
@@ -34,6 +50,8 @@ async fn each_route_admits_exactly_its_roles() {
         json!({ "email": format!("new-{}@demo.test", role.as_str()), "password": "long-enough-pw",
                 "display_name": "New", "role": "waiter", "branch_id": riyadh })
     };
+    let menu = crate::catalog::menu(&app, riyadh).await;
+    let burger = crate::catalog::id_of(crate::catalog::find_item(&menu, "Chicken Burger").unwrap());
     for role in ALL.iter().copied() {
         let token = token_for(&app, role).await;
         let routes = [
@@ -114,6 +132,49 @@ async fn each_route_admits_exactly_its_roles() {
                 path: "/api/sse/tickets".into(),
                 body: Some(json!({})),
                 admits: ALL,
+            },
+            Route {
+                method: Method::GET,
+                path: "/api/catalog".into(),
+                body: None,
+                admits: MANAGERS,
+            },
+            Route {
+                method: Method::GET,
+                path: "/api/catalog/export".into(),
+                body: None,
+                admits: MANAGERS,
+            },
+            // Brand-wide: the demo manager is scoped to Riyadh, so only the owner.
+            Route {
+                method: Method::POST,
+                path: "/api/catalog/menus".into(),
+                body: Some(json!({ "name": "Specials" })),
+                admits: OWNER,
+            },
+            Route {
+                method: Method::GET,
+                path: format!("/api/branches/{riyadh}/catalog/items"),
+                body: None,
+                admits: STAFF,
+            },
+            Route {
+                method: Method::PUT,
+                path: format!("/api/branches/{riyadh}/catalog/items/{burger}"),
+                body: Some(json!({ "price": 3000 })),
+                admits: MANAGERS,
+            },
+            Route {
+                method: Method::POST,
+                path: format!("/api/branches/{riyadh}/catalog/items/{burger}/sold-out"),
+                body: Some(json!({})),
+                admits: FOOD_STAFF,
+            },
+            Route {
+                method: Method::DELETE,
+                path: format!("/api/branches/{riyadh}/catalog/items/{burger}/sold-out"),
+                body: None,
+                admits: FOOD_STAFF,
             },
         ];
         for r in routes {
