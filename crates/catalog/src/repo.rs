@@ -433,6 +433,24 @@ async fn write_options(
     group: Uuid,
     g: &ModifierGroupInput,
 ) -> Result<Vec<Uuid>> {
+    // Ids given must be this group's options (public menus show option ids of every brand).
+    let given: Vec<Uuid> = g.options.iter().filter_map(|o| o.id).collect();
+    let known: i64 = sqlx::query_scalar(
+        "select count(*) from modifier_options where group_id = $1 and id = any($2)",
+    )
+    .bind(group)
+    .bind(&given)
+    .fetch_one(&mut **tx)
+    .await?;
+    let mut distinct = given.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if known as usize != given.len() || distinct.len() != given.len() {
+        return Err(Error::invalid(
+            "options",
+            "an option id must be one of this group's options, once",
+        ));
+    }
     let ids: Vec<Uuid> = g
         .options
         .iter()
@@ -447,14 +465,13 @@ async fn write_options(
     .execute(&mut **tx)
     .await?;
     for (position, (o, id)) in g.options.iter().zip(&ids).enumerate() {
-        let written = sqlx::query(
+        sqlx::query(
             "insert into modifier_options (id, tenant_id, group_id, name, name_ar, price_delta, \
                                            is_default, item_id, position) \
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              on conflict (id) do update set name = excluded.name, name_ar = excluded.name_ar, \
                  price_delta = excluded.price_delta, is_default = excluded.is_default, \
-                 item_id = excluded.item_id, position = excluded.position, archived_at = null \
-             where modifier_options.group_id = excluded.group_id",
+                 item_id = excluded.item_id, position = excluded.position, archived_at = null",
         )
         .bind(id)
         .bind(tenant_id)
@@ -468,12 +485,6 @@ async fn write_options(
         .execute(&mut **tx)
         .await
         .map_err(references)?;
-        if written.rows_affected() == 0 {
-            return Err(Error::invalid(
-                "options",
-                format!("option {id} belongs to another group"),
-            ));
-        }
     }
     Ok(ids)
 }

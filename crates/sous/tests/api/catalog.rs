@@ -368,6 +368,25 @@ async fn bad_catalog_input_is_refused_and_changes_nothing() {
         )
         .await;
     assert_eq!(res.status.as_u16(), 422, "{}", res.body);
+    // Option ids are public (menus show them); naming another brand's option is refused.
+    let demo_option =
+        menu(&app, app.demo.riyadh).await["modifierGroups"][0]["options"][0]["id"].clone();
+    let group = app
+        .post(
+            "/api/catalog/modifier-groups",
+            Some(&other_owner),
+            json!({ "name": "G", "minSelect": 0, "maxSelect": 1, "options": [{ "name": "a" }] }),
+        )
+        .await
+        .expect(201);
+    let res = put(
+        &app,
+        &format!("/api/catalog/modifier-groups/{}", group["id"].as_str().unwrap()),
+        &other_owner,
+        json!({ "name": "G", "minSelect": 0, "maxSelect": 1, "options": [{ "id": demo_option, "name": "stolen" }] }),
+    )
+    .await;
+    assert_eq!(res.status.as_u16(), 422, "{}", res.body);
     assert_eq!(app.get("/api/catalog", &owner).await.expect(200), before);
 }
 
