@@ -12,6 +12,7 @@ use platform::{
 };
 use reqwest::Method;
 use serde_json::json;
+use sqlx::Connection;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -285,4 +286,62 @@ async fn the_periodic_job_queues_one_rebuild_per_branch() {
         queued, expected,
         "one per branch, however often the job runs"
     );
+}
+
+/// A real crash: PostgreSQL killed with SIGKILL resets every UNLOGGED table at recovery; the
+/// first read after the restart builds the same menu again.
+#[tokio::test]
+async fn after_a_database_crash_the_first_read_rebuilds_the_menu() {
+    use nix::{
+        sys::signal::{Signal, kill},
+        unistd::Pid,
+    };
+    use platform::embedded_pg::{DATABASE, EmbeddedPg};
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = tempfile::Builder::new()
+        .prefix("sous-crash-test")
+        .tempdir_in("/tmp")
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let pg_dir = dir.path().join("pg");
+    let pg = EmbeddedPg::start(&pg_dir).await.unwrap();
+    let url = pg.url(DATABASE);
+    platform::db::migrate(&url).await.unwrap();
+    let state = AppState::new(Db::connect(&url, None, 2).await.unwrap(), settings()).unwrap();
+    let demo = identity::seed::run(&state).await.unwrap().unwrap();
+    catalog::seed::run(&state, demo.tenant_id, demo.dubai)
+        .await
+        .unwrap();
+    let before = catalog::cache::menu(&state, demo.riyadh).await.unwrap();
+    state.db.pool.close().await;
+
+    let pid = pg.pid().unwrap();
+    kill(Pid::from_raw(pid as i32), Signal::SIGKILL).unwrap();
+    while platform::embedded_pg::pid_alive(Pid::from_raw(pid as i32)) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    drop(pg);
+
+    let pg = EmbeddedPg::start(&pg_dir).await.unwrap();
+    let mut owner = sqlx::PgConnection::connect(&url).await.unwrap();
+    let cached: i64 = sqlx::query_scalar("select count(*) from menu_cache")
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+    assert_eq!(cached, 0, "crash recovery empties the UNLOGGED table");
+    // A restarted process: fresh memory, same database.
+    let state = AppState::new(Db::connect(&url, None, 2).await.unwrap(), settings()).unwrap();
+    let after = catalog::cache::menu(&state, demo.riyadh).await.unwrap();
+    assert_eq!(after.etag, before.etag);
+    assert_eq!(after.body, before.body);
+    let cached: i64 = sqlx::query_scalar("select count(*) from menu_cache")
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+    assert_eq!(cached, 1);
+    drop(owner);
+    state.db.pool.close().await;
+    pg.stop().await.unwrap();
 }
