@@ -1,0 +1,308 @@
+//! The double-entry ledger. A journal entry is a set of postings that sum to zero (debits
+//! positive, credits negative), written in the caller's transaction; the database refuses to
+//! commit an entry that does not balance and never lets one be changed afterwards.
+//!
+//! Accounts are made on first use, per brand (revenue, VAT, tips…) or per branch (the cash
+//! drawer, card and online clearing), under stable codes.
+
+use std::collections::HashMap;
+
+use platform::{db::Tx, error::Result};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The accounts sous posts to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Account {
+    /// Cash in the branch's drawers.
+    CashDrawer,
+    /// Card payments captured by terminals, not yet settled by the acquirer.
+    CardClearing,
+    /// Online payments captured by the provider, not yet paid out.
+    OnlineClearing,
+    /// What guests owe for orders placed and not yet paid.
+    Receivable,
+    /// Item sales, at menu prices (VAT taken out when prices include it).
+    SalesRevenue,
+    ServiceChargeRevenue,
+    DeliveryRevenue,
+    /// Discounts given (reduces revenue).
+    Discounts,
+    /// Money given back to guests (reduces revenue).
+    Refunds,
+    VatPayable,
+    /// Tips collected for the staff.
+    TipsPayable,
+    /// Counted cash above (credit) or below (debit) what the drawer should hold.
+    CashOverShort,
+    /// Cash put into or taken out of a drawer that is not a sale (float, petty cash).
+    CashTransfers,
+}
+
+impl Account {
+    pub const ALL: [Account; 13] = [
+        Account::CashDrawer,
+        Account::CardClearing,
+        Account::OnlineClearing,
+        Account::Receivable,
+        Account::SalesRevenue,
+        Account::ServiceChargeRevenue,
+        Account::DeliveryRevenue,
+        Account::Discounts,
+        Account::Refunds,
+        Account::VatPayable,
+        Account::TipsPayable,
+        Account::CashOverShort,
+        Account::CashTransfers,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Account::CashDrawer => "cash_drawer",
+            Account::CardClearing => "card_clearing",
+            Account::OnlineClearing => "online_clearing",
+            Account::Receivable => "receivable",
+            Account::SalesRevenue => "sales_revenue",
+            Account::ServiceChargeRevenue => "service_charge_revenue",
+            Account::DeliveryRevenue => "delivery_revenue",
+            Account::Discounts => "discounts",
+            Account::Refunds => "refunds",
+            Account::VatPayable => "vat_payable",
+            Account::TipsPayable => "tips_payable",
+            Account::CashOverShort => "cash_over_short",
+            Account::CashTransfers => "cash_transfers",
+        }
+    }
+
+    fn kind(self) -> &'static str {
+        match self {
+            Account::CashDrawer
+            | Account::CardClearing
+            | Account::OnlineClearing
+            | Account::Receivable => "asset",
+            Account::SalesRevenue | Account::ServiceChargeRevenue | Account::DeliveryRevenue => {
+                "revenue"
+            }
+            Account::Discounts | Account::Refunds => "contra_revenue",
+            Account::VatPayable | Account::TipsPayable => "liability",
+            Account::CashOverShort => "expense",
+            Account::CashTransfers => "equity",
+        }
+    }
+
+    /// Money that sits somewhere physical (a drawer, a clearing account) is tracked per branch.
+    fn per_branch(self) -> bool {
+        matches!(
+            self,
+            Account::CashDrawer
+                | Account::CardClearing
+                | Account::OnlineClearing
+                | Account::CashOverShort
+                | Account::CashTransfers
+        )
+    }
+}
+
+/// One line of an entry: a debit (positive) or credit (negative) to an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Posting {
+    pub account: Account,
+    pub amount: i64,
+}
+
+pub fn debit(account: Account, amount: i64) -> Posting {
+    Posting { account, amount }
+}
+
+pub fn credit(account: Account, amount: i64) -> Posting {
+    Posting {
+        account,
+        amount: -amount,
+    }
+}
+
+pub struct NewEntry<'a> {
+    pub tenant_id: Uuid,
+    pub branch_id: Uuid,
+    /// sale, payment, refund, void, cash_in, cash_out…
+    pub kind: &'a str,
+    pub reference_type: &'a str,
+    pub reference_id: Uuid,
+    pub memo: Option<&'a str>,
+    pub created_by: Option<Uuid>,
+    pub postings: Vec<Posting>,
+}
+
+/// Postings with the zero ones dropped and the same account merged; an error if they do not
+/// balance — a bug in the caller, which the database would refuse at commit anyway.
+fn settle(postings: &[Posting]) -> anyhow::Result<Vec<Posting>> {
+    let mut merged: Vec<Posting> = Vec::new();
+    for p in postings {
+        match merged.iter_mut().find(|m| m.account == p.account) {
+            Some(m) => m.amount += p.amount,
+            None => merged.push(*p),
+        }
+    }
+    merged.retain(|p| p.amount != 0);
+    let sum: i128 = merged.iter().map(|p| i128::from(p.amount)).sum();
+    anyhow::ensure!(sum == 0, "journal entry does not balance: {postings:?}");
+    Ok(merged)
+}
+
+/// Posts an entry in the caller's transaction. An entry whose postings all cancel out writes
+/// nothing and returns `None`.
+pub async fn post(tx: &mut Tx, e: NewEntry<'_>) -> Result<Option<Uuid>> {
+    let postings = settle(&e.postings)?;
+    if postings.is_empty() {
+        return Ok(None);
+    }
+    let accounts = accounts(
+        tx,
+        e.tenant_id,
+        e.branch_id,
+        postings.iter().map(|p| p.account),
+    )
+    .await?;
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "insert into journal_entries (id, tenant_id, branch_id, kind, reference_type, reference_id, \
+                                      memo, created_by) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(e.tenant_id)
+    .bind(e.branch_id)
+    .bind(e.kind)
+    .bind(e.reference_type)
+    .bind(e.reference_id)
+    .bind(e.memo)
+    .bind(e.created_by)
+    .execute(&mut **tx)
+    .await?;
+    let account_ids: Vec<Uuid> = postings.iter().map(|p| accounts[&p.account]).collect();
+    let amounts: Vec<i64> = postings.iter().map(|p| p.amount).collect();
+    sqlx::query(
+        "insert into journal_lines (tenant_id, entry_id, account_id, amount) \
+         select $1, $2, a, m from unnest($3::uuid[], $4::bigint[]) as u(a, m)",
+    )
+    .bind(e.tenant_id)
+    .bind(id)
+    .bind(&account_ids)
+    .bind(&amounts)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Some(id))
+}
+
+/// The ids of `wanted` accounts for the brand/branch, made on first use.
+async fn accounts(
+    tx: &mut Tx,
+    tenant_id: Uuid,
+    branch_id: Uuid,
+    wanted: impl Iterator<Item = Account>,
+) -> Result<HashMap<Account, Uuid>> {
+    let wanted: Vec<Account> = wanted.collect();
+    let branches: Vec<Option<Uuid>> = wanted
+        .iter()
+        .map(|a| a.per_branch().then_some(branch_id))
+        .collect();
+    let codes: Vec<&str> = wanted.iter().map(|a| a.code()).collect();
+    let kinds: Vec<&str> = wanted.iter().map(|a| a.kind()).collect();
+    let ids: Vec<Uuid> = wanted.iter().map(|_| Uuid::now_v7()).collect();
+    sqlx::query(
+        "insert into ledger_accounts (id, tenant_id, branch_id, code, kind) \
+         select i, $1, b, c, k from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[]) as u(i, b, c, k) \
+         on conflict (tenant_id, branch_id, code) do nothing",
+    )
+    .bind(tenant_id)
+    .bind(&ids)
+    .bind(&branches)
+    .bind(&codes)
+    .bind(&kinds)
+    .execute(&mut **tx)
+    .await?;
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
+        "select id, code from ledger_accounts \
+         where tenant_id = $1 and code = any($2) and (branch_id is null or branch_id = $3)",
+    )
+    .bind(tenant_id)
+    .bind(&codes)
+    .bind(branch_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut found = HashMap::new();
+    for account in wanted {
+        let (id, _) = rows
+            .iter()
+            .find(|(_, code)| code == account.code())
+            .ok_or_else(|| anyhow::anyhow!("ledger account {} was not created", account.code()))?;
+        found.insert(account, *id);
+    }
+    Ok(found)
+}
+
+/// An account's balance (debits minus credits) for the brand, or one branch's part of it.
+pub async fn balance(tx: &mut Tx, account: Account, branch_id: Option<Uuid>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "select coalesce(sum(l.amount), 0)::bigint from journal_lines l \
+         join ledger_accounts a on a.id = l.account_id \
+         join journal_entries e on e.id = l.entry_id \
+         where a.code = $1 and ($2::uuid is null or e.branch_id = $2)",
+    )
+    .bind(account.code())
+    .bind(branch_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// The sum of every line of the brand's journal: zero when the books balance.
+pub async fn trial_balance(tx: &mut Tx) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("select coalesce(sum(amount), 0)::bigint from journal_lines")
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postings_merge_drop_zeroes_and_must_balance() {
+        let merged = settle(&[
+            debit(Account::Receivable, 2300),
+            credit(Account::SalesRevenue, 2300),
+            debit(Account::SalesRevenue, 300),
+            credit(Account::VatPayable, 300),
+            debit(Account::Discounts, 0),
+        ])
+        .unwrap();
+        assert_eq!(
+            merged,
+            vec![
+                debit(Account::Receivable, 2300),
+                credit(Account::SalesRevenue, 2000),
+                credit(Account::VatPayable, 300),
+            ]
+        );
+        assert!(
+            settle(&[
+                debit(Account::CashDrawer, 1),
+                credit(Account::Receivable, 2)
+            ])
+            .is_err()
+        );
+        assert!(settle(&[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn every_account_has_a_distinct_code() {
+        let mut codes: Vec<_> = Account::ALL.iter().map(|a| a.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), Account::ALL.len());
+    }
+}

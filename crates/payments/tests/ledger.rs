@@ -1,0 +1,195 @@
+//! The database keeps the books: an entry that does not balance cannot commit, and nothing
+//! posted can be changed or removed, by the application or the owner.
+
+use payments::ledger::{self, Account, NewEntry, credit, debit};
+use platform::{
+    db::{Db, TenantScope},
+    testing::TestDb,
+};
+use uuid::Uuid;
+
+async fn brand(db: &TestDb) -> (Uuid, Uuid) {
+    let (tenant, branch) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut conn = db.owner_conn().await;
+    sqlx::query("insert into tenants (id, slug, name) values ($1, $2, 'T')")
+        .bind(tenant)
+        .bind(format!("t-{}", &tenant.simple().to_string()[20..]))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query(
+        "insert into branches (id, tenant_id, name, time_zone) values ($1, $2, 'B', 'Asia/Riyadh')",
+    )
+    .bind(branch)
+    .bind(tenant)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    (tenant, branch)
+}
+
+fn entry(tenant: Uuid, branch: Uuid, postings: Vec<ledger::Posting>) -> NewEntry<'static> {
+    NewEntry {
+        tenant_id: tenant,
+        branch_id: branch,
+        kind: "sale",
+        reference_type: "order",
+        reference_id: Uuid::now_v7(),
+        memo: None,
+        created_by: None,
+        postings,
+    }
+}
+
+#[tokio::test]
+async fn balanced_entries_post_and_the_books_sum_to_zero() {
+    let db = TestDb::new().await;
+    let app = Db::connect_with(db.app_options(), 2).await.unwrap();
+    let (tenant, branch) = brand(&db).await;
+    let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
+    ledger::post(
+        &mut tx,
+        entry(
+            tenant,
+            branch,
+            vec![
+                debit(Account::Receivable, 2300),
+                credit(Account::SalesRevenue, 2300),
+                debit(Account::SalesRevenue, 300),
+                credit(Account::VatPayable, 300),
+            ],
+        ),
+    )
+    .await
+    .unwrap();
+    ledger::post(
+        &mut tx,
+        entry(
+            tenant,
+            branch,
+            vec![
+                debit(Account::CashDrawer, 2300),
+                credit(Account::Receivable, 2300),
+            ],
+        ),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
+    assert_eq!(ledger::trial_balance(&mut tx).await.unwrap(), 0);
+    assert_eq!(
+        ledger::balance(&mut tx, Account::CashDrawer, Some(branch))
+            .await
+            .unwrap(),
+        2300
+    );
+    assert_eq!(
+        ledger::balance(&mut tx, Account::Receivable, None)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        ledger::balance(&mut tx, Account::VatPayable, None)
+            .await
+            .unwrap(),
+        -300
+    );
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_unbalanced_entry_cannot_commit() {
+    let db = TestDb::new().await;
+    let app = Db::connect_with(db.app_options(), 2).await.unwrap();
+    let (tenant, branch) = brand(&db).await;
+    let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
+    // Bypass the Rust check: write a lopsided entry directly.
+    let accounts = ledger::post(
+        &mut tx,
+        entry(
+            tenant,
+            branch,
+            vec![
+                debit(Account::CashDrawer, 100),
+                credit(Account::Receivable, 100),
+            ],
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    sqlx::query(
+        "insert into journal_lines (tenant_id, entry_id, account_id, amount) \
+         select tenant_id, entry_id, account_id, 1 from journal_lines where entry_id = $1 limit 1",
+    )
+    .bind(accounts)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let err = tx.commit().await.unwrap_err();
+    assert!(err.to_string().contains("does not balance"), "{err}");
+
+    // An entry without lines is refused too, and nothing of either was kept.
+    let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
+    sqlx::query(
+        "insert into journal_entries (id, tenant_id, branch_id, kind, reference_type, reference_id) \
+         values ($1, $2, $3, 'sale', 'order', $1)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(tenant)
+    .bind(branch)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    assert!(tx.commit().await.is_err());
+    let mut owner = db.owner_conn().await;
+    let entries: i64 = sqlx::query_scalar("select count(*) from journal_entries")
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+    assert_eq!(entries, 0);
+}
+
+#[tokio::test]
+async fn the_journal_is_append_only_even_for_the_owner() {
+    let db = TestDb::new().await;
+    let app = Db::connect_with(db.app_options(), 2).await.unwrap();
+    let (tenant, branch) = brand(&db).await;
+    let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
+    ledger::post(
+        &mut tx,
+        entry(
+            tenant,
+            branch,
+            vec![
+                debit(Account::CashDrawer, 100),
+                credit(Account::Receivable, 100),
+            ],
+        ),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
+    let denied = sqlx::query("update journal_lines set amount = amount * 2")
+        .execute(&mut *tx)
+        .await;
+    assert!(
+        denied.is_err(),
+        "the application cannot rewrite the journal"
+    );
+    drop(tx);
+    let mut owner = db.owner_conn().await;
+    for sql in [
+        "update journal_lines set amount = amount * 2",
+        "delete from journal_lines",
+        "delete from journal_entries",
+    ] {
+        let err = sqlx::query(sql).execute(&mut owner).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+}
