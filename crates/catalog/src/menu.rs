@@ -286,6 +286,91 @@ impl BranchMenu {
     }
 }
 
+/// A selection as sold: names and deltas next to the ids, for the order line (the menu may
+/// change later; the order keeps what the guest saw).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SelectionSnapshot {
+    pub options: Vec<ChosenOption>,
+    pub slots: Vec<ChosenSlot>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChosenOption {
+    pub id: Uuid,
+    pub name: String,
+    pub name_ar: Option<String>,
+    pub price_delta: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChosenSlot {
+    pub slot_id: Uuid,
+    pub slot_name: String,
+    pub item_id: Uuid,
+    pub item_name: String,
+    pub item_name_ar: Option<String>,
+    pub price_delta: i64,
+    pub options: Vec<ChosenOption>,
+}
+
+impl BranchMenu {
+    /// Name, Arabic name and kind (`item` or `combo`) of a product on this menu.
+    pub fn product_names(&self, id: Uuid) -> Option<(String, Option<String>, &'static str)> {
+        match self.product(id)? {
+            Product::Item(i, _) => Some((i.name.clone(), i.name_ar.clone(), "item")),
+            Product::Combo(c, _) => Some((c.name.clone(), c.name_ar.clone(), "combo")),
+        }
+    }
+
+    fn chosen_options(&self, ids: &[Uuid]) -> Vec<ChosenOption> {
+        ids.iter()
+            .filter_map(|id| {
+                self.modifier_groups
+                    .iter()
+                    .flat_map(|g| &g.options)
+                    .find(|o| o.id == *id)
+            })
+            .map(|o| ChosenOption {
+                id: o.id,
+                name: o.name.clone(),
+                name_ar: o.name_ar.clone(),
+                price_delta: o.price_delta,
+            })
+            .collect()
+    }
+
+    /// The selection with names and deltas (call after [`Self::price`] accepted it).
+    pub fn describe(&self, product_id: Uuid, selection: &Selection) -> SelectionSnapshot {
+        let slots = match self.product(product_id) {
+            Some(Product::Combo(combo, _)) => selection
+                .slots
+                .iter()
+                .filter_map(|pick| {
+                    let slot = combo.slots.iter().find(|s| s.id == pick.slot_id)?;
+                    let choice = slot.choices.iter().find(|c| c.item_id == pick.item_id)?;
+                    Some(ChosenSlot {
+                        slot_id: slot.id,
+                        slot_name: slot.name.clone(),
+                        item_id: choice.item_id,
+                        item_name: choice.name.clone(),
+                        item_name_ar: choice.name_ar.clone(),
+                        price_delta: choice.price_delta,
+                        options: self.chosen_options(&pick.options),
+                    })
+                })
+                .collect(),
+            _ => vec![],
+        };
+        SelectionSnapshot {
+            options: self.chosen_options(&selection.options),
+            slots,
+        }
+    }
+}
+
 fn orderable(name: &str, sold_out: bool, served_now: bool) -> Result<(), SelectionError> {
     if sold_out {
         return Err(SelectionError::SoldOut { name: name.into() });

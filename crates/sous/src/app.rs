@@ -81,6 +81,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(platform::queue::admin::discard))
         .merge(identity::router())
         .merge(catalog::router())
+        .merge(ordering::router())
         .split_for_parts()
 }
 

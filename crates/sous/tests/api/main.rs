@@ -6,6 +6,7 @@ mod catalog;
 mod helpers;
 mod isolation;
 mod menu_cache;
+mod orders;
 mod rbac;
 mod search;
 mod seed;

@@ -1,0 +1,498 @@
+//! Placing an order, moving it through its lifecycle, and taking cash for it — each in one
+//! transaction with its ledger entries, so an acknowledged order always has its books.
+//!
+//! Checkout is idempotent: the `Idempotency-Key` row is taken first in the transaction and the
+//! answer stored in it before commit, so a retry (or a concurrent duplicate, which waits on the
+//! key) gets the same answer and nothing runs twice. Orders may also carry a client-generated
+//! `clientRef`: replaying it returns the order already made.
+
+use axum::http::StatusCode;
+use catalog::menu::{BranchMenu, SelectionError};
+use chrono::Utc;
+use chrono_tz::Tz;
+use payments::ledger::{self, Account, NewEntry, Posting, credit, debit};
+use platform::{
+    AppState,
+    auth::{Principal, PrincipalKind, Role},
+    db::Tx,
+    error::{Error, Result},
+};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{
+    lifecycle::{self, Channel, Status},
+    model::{ChangeStatus, DiscountRequest, OrderDto, PaymentRequest, PlaceOrder},
+    pricing::{self, Discount, LineInput, Pricing, PricingInput, Totals},
+    repo::{self, KeyClaim},
+};
+
+/// An answer to replay: status and JSON body.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+    /// True when the answer was stored by an earlier request with the same key.
+    pub replayed: bool,
+}
+
+fn channel_of(p: &Principal) -> Result<Channel> {
+    match p.kind {
+        PrincipalKind::Staff
+            if matches!(
+                p.role,
+                Role::Owner | Role::Manager | Role::Cashier | Role::Waiter
+            ) =>
+        {
+            Ok(Channel::Pos)
+        }
+        PrincipalKind::Staff => Err(Error::Forbidden),
+        PrincipalKind::Guest => Ok(Channel::Qr),
+        PrincipalKind::Customer => Ok(Channel::Web),
+    }
+}
+
+fn kind_of(p: &Principal) -> &'static str {
+    match p.kind {
+        PrincipalKind::Staff => "staff",
+        PrincipalKind::Guest => "guest",
+        PrincipalKind::Customer => "customer",
+    }
+}
+
+/// What the request is, for the idempotency check: who sends it and exactly what.
+pub fn request_hash(p: &Principal, body: &[u8]) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(p.id.as_bytes());
+    h.update(b"POST /api/orders\n");
+    h.update(body);
+    h.finalize().to_vec()
+}
+
+/// `POST /api/orders`.
+pub async fn place(
+    state: &AppState,
+    who: &Principal,
+    key: &str,
+    hash: &[u8],
+    req: PlaceOrder,
+) -> Result<Answer> {
+    let channel = channel_of(who)?;
+    if who.kind == PrincipalKind::Staff {
+        who.require_branch(req.branch_id)?;
+    } else if who.branch_id.is_some_and(|b| b != req.branch_id) {
+        // A guest session belongs to its table's branch.
+        return Err(Error::Forbidden);
+    }
+    // Discounts and cash at the counter are staff business.
+    if (!req.discounts.is_empty() || req.payment.is_some()) && who.kind != PrincipalKind::Staff {
+        return Err(Error::Forbidden);
+    }
+    // The menu first, outside the transaction: it comes from memory almost always.
+    let served = catalog::cache::menu(state, req.branch_id).await?;
+    if served.tenant_id != who.tenant_id {
+        return Err(Error::NotFound);
+    }
+    let menu: BranchMenu = serde_json::from_slice(&served.body).map_err(anyhow::Error::from)?;
+
+    let mut tx = state.db.begin(who.scope()).await?;
+    match repo::claim_key(&mut tx, who.tenant_id, key, hash).await? {
+        KeyClaim::Claimed => {}
+        KeyClaim::Done {
+            hash: stored,
+            status,
+            body,
+        } => {
+            tx.commit().await?;
+            if stored != hash {
+                return Err(Error::invalid(
+                    "Idempotency-Key",
+                    "was used for a different request; use a new key for a new order",
+                ));
+            }
+            return Ok(Answer {
+                status: StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK),
+                body,
+                replayed: true,
+            });
+        }
+    }
+    if let Some(client_ref) = req.client_ref
+        && let Some(existing) = repo::order_by_client_ref(&mut tx, client_ref).await?
+    {
+        let row = repo::order(&mut tx, existing, false).await?;
+        let body = serde_json::to_value(repo::order_dto(&mut tx, row).await?)
+            .map_err(anyhow::Error::from)?;
+        repo::store_answer(&mut tx, who.tenant_id, key, 200, &body).await?;
+        tx.commit().await?;
+        return Ok(Answer {
+            status: StatusCode::OK,
+            body,
+            replayed: true,
+        });
+    }
+
+    let (lines, pricing) = price_lines(&menu, &req)?;
+    let tz: Tz = repo::branch_time_zone(&mut tx, req.branch_id)
+        .await?
+        .parse()
+        .unwrap_or(chrono_tz::UTC);
+    let currency = repo::currency(&mut tx, who.tenant_id).await?;
+    let id = Uuid::now_v7();
+    let order_id = id;
+    ledger::post(
+        &mut tx,
+        NewEntry {
+            tenant_id: who.tenant_id,
+            branch_id: req.branch_id,
+            kind: "sale",
+            reference_type: "order",
+            reference_id: order_id,
+            memo: None,
+            created_by: Some(who.id),
+            postings: sale_postings(&pricing.totals),
+        },
+    )
+    .await?;
+    // The number last: its counter row stays locked until commit.
+    let business_date = Utc::now().with_timezone(&tz).date_naive();
+    let number = repo::next_number(&mut tx, who.tenant_id, req.branch_id, business_date).await?;
+    repo::insert_order(
+        &mut tx,
+        &repo::NewOrder {
+            id,
+            tenant_id: who.tenant_id,
+            branch_id: req.branch_id,
+            business_date,
+            number,
+            channel,
+            order_type: req.order_type,
+            table: req.table.as_deref(),
+            placed_by: who.id,
+            placed_by_kind: kind_of(who),
+            client_ref: req.client_ref,
+            scheduled_for: req.scheduled_for,
+            notes: req.notes.as_deref(),
+            currency: &currency,
+            pricing: &pricing,
+        },
+        &lines,
+    )
+    .await
+    .map_err(|e| match e {
+        // Two offline replays of one order racing: the loser answers with the winner's order
+        // on its retry.
+        Error::Sqlx(sqlx::Error::Database(db))
+            if db.constraint() == Some("orders_client_ref_key") =>
+        {
+            Error::conflict(
+                "order_in_flight",
+                "an order with this clientRef is being placed; retry",
+            )
+        }
+        other => other,
+    })?;
+    if let Some(payment) = &req.payment {
+        take_cash(
+            &mut tx,
+            who,
+            order_id,
+            req.branch_id,
+            pricing.totals.total,
+            payment,
+        )
+        .await?;
+    }
+    let row = repo::order(&mut tx, order_id, false).await?;
+    let body =
+        serde_json::to_value(repo::order_dto(&mut tx, row).await?).map_err(anyhow::Error::from)?;
+    repo::store_answer(&mut tx, who.tenant_id, key, 201, &body).await?;
+    tx.commit().await?;
+    Ok(Answer {
+        status: StatusCode::CREATED,
+        body,
+        replayed: false,
+    })
+}
+
+/// Prices every line from the menu, then the order; a line that cannot be ordered as asked is
+/// a 422 naming it.
+fn price_lines(menu: &BranchMenu, req: &PlaceOrder) -> Result<(Vec<repo::NewLine>, Pricing)> {
+    let mut lines = Vec::with_capacity(req.lines.len());
+    let mut inputs = Vec::with_capacity(req.lines.len());
+    for (i, l) in req.lines.iter().enumerate() {
+        let unit = menu
+            .price(l.product_id, &l.selection)
+            .map_err(|e: SelectionError| Error::invalid(&format!("lines[{i}]"), e.to_string()))?;
+        let (name, name_ar, kind) = menu
+            .product_names(l.product_id)
+            .ok_or_else(|| Error::invalid(&format!("lines[{i}]"), "not on this menu"))?;
+        lines.push(repo::NewLine {
+            product_id: l.product_id,
+            product_kind: kind,
+            name,
+            name_ar,
+            selection: serde_json::to_value(menu.describe(l.product_id, &l.selection))
+                .map_err(anyhow::Error::from)?,
+            quantity: l.quantity as i32,
+            unit_price: unit.total,
+            notes: l.notes.clone(),
+            seat: l.seat,
+            course: l.course,
+        });
+        inputs.push(LineInput {
+            unit_price: unit.total,
+            quantity: l.quantity,
+            discounts: vec![],
+        });
+    }
+    let pricing = pricing::price(&PricingInput {
+        lines: inputs,
+        order_discounts: req.discounts.iter().map(discount).collect::<Result<_>>()?,
+        service_charge_bp: 0,
+        delivery_fee: 0,
+        tip: req.tip,
+        vat_rate_bp: menu.vat_rate_bp.max(0) as u32,
+        vat_inclusive: menu.vat_inclusive,
+    })
+    .map_err(|e| Error::invalid("body", e.to_string()))?;
+    Ok((lines, pricing))
+}
+
+fn discount(d: &DiscountRequest) -> Result<Discount> {
+    let value = match (d.percent_bp, d.amount) {
+        (Some(bp), None) => Discount::percent(bp),
+        (None, Some(amount)) => Discount::fixed(amount),
+        _ => {
+            return Err(Error::invalid(
+                "discounts",
+                "give percentBp or amount, not both",
+            ));
+        }
+    };
+    Ok(value.labelled(d.label.clone()))
+}
+
+/// The sale's journal entry: the guest owes the total; revenue, service charge, delivery,
+/// tips and VAT are credited; discounts are a debit against revenue. When prices include VAT,
+/// the VAT inside each revenue figure is moved out of it.
+pub fn sale_postings(t: &Totals) -> Vec<Posting> {
+    let mut p = vec![
+        debit(Account::Receivable, t.total),
+        debit(Account::Discounts, t.discount_total),
+        credit(Account::SalesRevenue, t.items_gross),
+        credit(Account::ServiceChargeRevenue, t.service_charge),
+        credit(Account::DeliveryRevenue, t.delivery_fee),
+        credit(Account::TipsPayable, t.tip),
+        credit(Account::VatPayable, t.vat),
+    ];
+    if t.vat_inclusive {
+        p.push(debit(
+            Account::SalesRevenue,
+            t.vat - t.service_charge_vat - t.delivery_fee_vat,
+        ));
+        p.push(debit(Account::ServiceChargeRevenue, t.service_charge_vat));
+        p.push(debit(Account::DeliveryRevenue, t.delivery_fee_vat));
+    }
+    p
+}
+
+async fn take_cash(
+    tx: &mut Tx,
+    who: &Principal,
+    order_id: Uuid,
+    branch_id: Uuid,
+    due: i64,
+    payment: &PaymentRequest,
+) -> Result<Uuid> {
+    let amount = payment.amount.unwrap_or(due);
+    if amount > due {
+        return Err(Error::invalid(
+            "payment.amount",
+            format!("only {due} is due"),
+        ));
+    }
+    if amount == 0 {
+        return Err(Error::conflict("nothing_due", "the order is paid"));
+    }
+    let tendered = payment.tendered.unwrap_or(amount);
+    if tendered < amount {
+        return Err(Error::invalid("payment.tendered", "must cover the amount"));
+    }
+    let id = Uuid::now_v7();
+    repo::insert_cash_payment(
+        tx,
+        &repo::NewPayment {
+            id,
+            tenant_id: who.tenant_id,
+            branch_id,
+            order_id,
+            amount,
+            tendered: Some(tendered),
+            change_given: Some(tendered - amount),
+            taken_by: Some(who.id),
+        },
+    )
+    .await?;
+    ledger::post(
+        tx,
+        NewEntry {
+            tenant_id: who.tenant_id,
+            branch_id,
+            kind: "payment",
+            reference_type: "payment",
+            reference_id: id,
+            memo: Some("cash"),
+            created_by: Some(who.id),
+            postings: vec![
+                debit(Account::CashDrawer, amount),
+                credit(Account::Receivable, amount),
+            ],
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Staff who may see and act on the order: its branch's staff (not drivers for payments).
+fn require_staff_of(who: &Principal, branch_id: Uuid) -> Result<()> {
+    if who.kind != PrincipalKind::Staff {
+        return Err(Error::Forbidden);
+    }
+    who.require_branch(branch_id)
+}
+
+/// `POST /api/orders/{id}/status`.
+pub async fn change_status(
+    state: &AppState,
+    who: &Principal,
+    order_id: Uuid,
+    req: &ChangeStatus,
+) -> Result<OrderDto> {
+    let mut tx = state.db.begin(who.scope()).await?;
+    let order = repo::order(&mut tx, order_id, true).await?;
+    require_staff_of(who, order.branch_id)?;
+    if !lifecycle::allowed(order.order_type, order.status, req.status) {
+        return Err(Error::conflict(
+            "illegal_transition",
+            format!(
+                "a {:?} order cannot go from {} to {}",
+                order.order_type,
+                order.status.as_str(),
+                req.status.as_str()
+            ),
+        ));
+    }
+    let ending = matches!(req.status, Status::Cancelled | Status::Voided);
+    if ending {
+        if req.reason.is_none() {
+            return Err(Error::invalid(
+                "reason",
+                "say why the order is cancelled or voided",
+            ));
+        }
+        if order.paid - order.refunded > 0 {
+            return Err(Error::conflict(
+                "refund_first",
+                "money was taken for this order: refund it before voiding",
+            ));
+        }
+        if req.status == Status::Voided && !matches!(who.role, Role::Owner | Role::Manager) {
+            return Err(Error::Forbidden);
+        }
+        // The sale is undone in the books: the same entry, every sign reversed.
+        let reversal = sale_postings(&order.pricing.0.totals)
+            .into_iter()
+            .map(|p| Posting {
+                account: p.account,
+                amount: -p.amount,
+            })
+            .collect();
+        ledger::post(
+            &mut tx,
+            NewEntry {
+                tenant_id: who.tenant_id,
+                branch_id: order.branch_id,
+                kind: req.status.as_str(),
+                reference_type: "order",
+                reference_id: order.id,
+                memo: req.reason.as_deref(),
+                created_by: Some(who.id),
+                postings: reversal,
+            },
+        )
+        .await?;
+    }
+    repo::set_status(&mut tx, order.id, req.status, req.reason.as_deref()).await?;
+    repo::history(
+        &mut tx,
+        who.tenant_id,
+        order.id,
+        Some(order.status),
+        req.status,
+        req.reason.as_deref(),
+        Some(who.id),
+    )
+    .await?;
+    let row = repo::order(&mut tx, order.id, false).await?;
+    let dto = repo::order_dto(&mut tx, row).await?;
+    tx.commit().await?;
+    Ok(dto)
+}
+
+/// `POST /api/orders/{id}/payments` (cash).
+pub async fn pay(
+    state: &AppState,
+    who: &Principal,
+    order_id: Uuid,
+    req: &PaymentRequest,
+) -> Result<OrderDto> {
+    let mut tx = state.db.begin(who.scope()).await?;
+    let order = repo::order(&mut tx, order_id, true).await?;
+    require_staff_of(who, order.branch_id)?;
+    if matches!(who.role, Role::Kitchen | Role::Driver) {
+        return Err(Error::Forbidden);
+    }
+    if matches!(order.status, Status::Cancelled | Status::Voided) {
+        return Err(Error::conflict(
+            "order_ended",
+            "the order was cancelled or voided",
+        ));
+    }
+    let due = order.total - (order.paid - order.refunded);
+    take_cash(&mut tx, who, order.id, order.branch_id, due, req).await?;
+    let row = repo::order(&mut tx, order.id, false).await?;
+    let dto = repo::order_dto(&mut tx, row).await?;
+    tx.commit().await?;
+    Ok(dto)
+}
+
+/// `GET /api/orders/{id}`: the branch's staff, or the guest or customer who placed it.
+pub async fn get(state: &AppState, who: &Principal, order_id: Uuid) -> Result<OrderDto> {
+    let mut tx = state.db.begin(who.scope()).await?;
+    let row = repo::order(&mut tx, order_id, false).await?;
+    let allowed = match who.kind {
+        PrincipalKind::Staff => who.can_access_branch(row.branch_id),
+        _ => row.placed_by == who.id,
+    };
+    if !allowed {
+        // Someone else's order is not found, not forbidden: ids are not to be probed.
+        return Err(Error::NotFound);
+    }
+    let dto = repo::order_dto(&mut tx, row).await?;
+    tx.commit().await?;
+    Ok(dto)
+}
+
+/// The reconciliation: ledger balances next to what the orders and payments say.
+pub async fn reconcile(tx: &mut Tx) -> Result<Value> {
+    let expected = repo::expected(tx).await?;
+    let books = json!({
+        "trialBalance": ledger::trial_balance(tx).await?,
+        "receivable": ledger::balance(tx, Account::Receivable, None).await?,
+        "cash": ledger::balance(tx, Account::CashDrawer, None).await?,
+        "vat": -ledger::balance(tx, Account::VatPayable, None).await?,
+        "tips": -ledger::balance(tx, Account::TipsPayable, None).await?,
+    });
+    Ok(json!({ "books": books, "orders": expected }))
+}

@@ -1,0 +1,11 @@
+//! Ordering: pricing and VAT, checkout, the order lifecycle and receipts.
+
+pub mod checkout;
+pub mod lifecycle;
+pub mod model;
+pub mod pricing;
+pub mod repo;
+pub mod routes;
+pub mod zatca;
+
+pub use routes::router;

@@ -1,0 +1,153 @@
+//! The order lifecycle: which status may follow which, for which order type.
+//!
+//! ```text
+//! placed → accepted → preparing → ready → served (dine-in)        → closed
+//!                                       → picked_up (takeaway, pickup) → closed
+//!                                       → out_for_delivery → delivered → closed
+//! placed | accepted → cancelled           (before the kitchen starts)
+//! any open status   → voided              (with a reason; a manager's PIN once paid)
+//! ```
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum Status {
+    Placed,
+    Accepted,
+    Preparing,
+    Ready,
+    Served,
+    PickedUp,
+    OutForDelivery,
+    Delivered,
+    Closed,
+    Cancelled,
+    Voided,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum OrderType {
+    DineIn,
+    Takeaway,
+    Pickup,
+    Delivery,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
+pub enum Channel {
+    Pos,
+    Qr,
+    Web,
+}
+
+impl Status {
+    /// Whether the order is finished (nothing more happens to it).
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Closed | Status::Cancelled | Status::Voided)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Placed => "placed",
+            Status::Accepted => "accepted",
+            Status::Preparing => "preparing",
+            Status::Ready => "ready",
+            Status::Served => "served",
+            Status::PickedUp => "picked_up",
+            Status::OutForDelivery => "out_for_delivery",
+            Status::Delivered => "delivered",
+            Status::Closed => "closed",
+            Status::Cancelled => "cancelled",
+            Status::Voided => "voided",
+        }
+    }
+}
+
+/// Whether an order of `kind` may go from `from` to `to`.
+pub fn allowed(kind: OrderType, from: Status, to: Status) -> bool {
+    use Status::*;
+    if from.is_final() {
+        return false;
+    }
+    match (from, to) {
+        (_, Voided) => true,
+        (Placed | Accepted, Cancelled) => true,
+        (Placed, Accepted) | (Accepted, Preparing) | (Preparing, Ready) => true,
+        (Ready, Served) => kind == OrderType::DineIn,
+        (Ready, PickedUp) => matches!(kind, OrderType::Takeaway | OrderType::Pickup),
+        (Ready, OutForDelivery) => kind == OrderType::Delivery,
+        (OutForDelivery, Delivered) => true,
+        (Served | PickedUp | Delivered, Closed) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OrderType::*, Status::*, *};
+
+    #[test]
+    fn each_order_type_follows_its_path() {
+        let paths = [
+            (
+                DineIn,
+                vec![Placed, Accepted, Preparing, Ready, Served, Closed],
+            ),
+            (
+                Takeaway,
+                vec![Placed, Accepted, Preparing, Ready, PickedUp, Closed],
+            ),
+            (
+                Pickup,
+                vec![Placed, Accepted, Preparing, Ready, PickedUp, Closed],
+            ),
+            (
+                Delivery,
+                vec![
+                    Placed,
+                    Accepted,
+                    Preparing,
+                    Ready,
+                    OutForDelivery,
+                    Delivered,
+                    Closed,
+                ],
+            ),
+        ];
+        for (kind, path) in paths {
+            for step in path.windows(2) {
+                assert!(
+                    allowed(kind, step[0], step[1]),
+                    "{kind:?} {:?} → {:?}",
+                    step[0],
+                    step[1]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_endings_skips_and_final_states_are_refused() {
+        assert!(!allowed(Takeaway, Ready, Served));
+        assert!(!allowed(DineIn, Ready, OutForDelivery));
+        assert!(!allowed(Delivery, Ready, PickedUp));
+        assert!(!allowed(DineIn, Placed, Ready));
+        assert!(
+            !allowed(DineIn, Preparing, Cancelled),
+            "the kitchen started: void instead"
+        );
+        assert!(allowed(DineIn, Preparing, Voided));
+        for end in [Closed, Cancelled, Voided] {
+            for to in [Placed, Accepted, Voided, Cancelled, Closed] {
+                assert!(!allowed(DineIn, end, to), "{end:?} → {to:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! What the ordering API takes and gives.
+
+use catalog::menu::Selection;
+use chrono::{DateTime, Utc};
+use garde::Validate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    lifecycle::{Channel, OrderType, Status},
+    pricing::{Pricing, Totals},
+};
+
+pub const MAX_TIP: i64 = 100_000_000;
+
+/// `POST /api/orders`. Prices are never taken from the client: every line is priced from the
+/// branch's menu as it is now.
+#[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlaceOrder {
+    #[garde(skip)]
+    pub branch_id: Uuid,
+    #[serde(rename = "type")]
+    #[garde(skip)]
+    pub order_type: OrderType,
+    /// The table (dine-in).
+    #[garde(inner(length(chars, min = 1, max = 40)))]
+    pub table: Option<String>,
+    /// A client-generated id: an offline POS replays queued orders under it, and a replay
+    /// returns the order already made instead of a second one.
+    #[garde(skip)]
+    pub client_ref: Option<Uuid>,
+    /// Scheduled pickup or delivery time.
+    #[garde(skip)]
+    pub scheduled_for: Option<DateTime<Utc>>,
+    #[garde(inner(length(chars, max = 500)))]
+    pub notes: Option<String>,
+    #[garde(length(min = 1, max = 100), dive)]
+    pub lines: Vec<LineRequest>,
+    /// Minor units, not discounted, not taxed.
+    #[serde(default)]
+    #[garde(range(min = 0, max = MAX_TIP))]
+    pub tip: i64,
+    /// Staff only: discounts on the whole order.
+    #[serde(default)]
+    #[garde(length(max = 5), dive)]
+    pub discounts: Vec<DiscountRequest>,
+    /// Pay now (the POS takes cash at the counter).
+    #[garde(dive)]
+    pub payment: Option<PaymentRequest>,
+}
+
+#[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LineRequest {
+    /// An item or combo of the branch's menu.
+    #[garde(skip)]
+    pub product_id: Uuid,
+    #[serde(default, flatten)]
+    #[garde(skip)]
+    pub selection: Selection,
+    #[garde(range(min = 1, max = 999))]
+    pub quantity: u32,
+    /// "No onions".
+    #[garde(inner(length(chars, max = 200)))]
+    pub notes: Option<String>,
+    #[garde(inner(range(min = 1, max = 100)))]
+    pub seat: Option<i32>,
+    #[garde(inner(range(min = 1, max = 10)))]
+    pub course: Option<i32>,
+}
+
+/// A discount: `percentBp` (basis points) or `amount` (minor units), with a label.
+#[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DiscountRequest {
+    #[garde(inner(range(min = 1, max = 10_000)))]
+    pub percent_bp: Option<u32>,
+    #[garde(inner(range(min = 1, max = 100_000_000)))]
+    pub amount: Option<i64>,
+    #[garde(length(chars, min = 1, max = 100))]
+    pub label: String,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    Cash,
+}
+
+#[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PaymentRequest {
+    #[garde(skip)]
+    pub method: Method,
+    /// Applied to the order; by default what is still due.
+    #[garde(inner(range(min = 1, max = 1_000_000_000_000)))]
+    pub amount: Option<i64>,
+    /// Cash handed over (≥ the amount); the change is the difference.
+    #[garde(inner(range(min = 1, max = 1_000_000_000_000)))]
+    pub tendered: Option<i64>,
+}
+
+/// `POST /api/orders/{id}/status`.
+#[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangeStatus {
+    #[garde(skip)]
+    pub status: Status,
+    /// Required to cancel or void.
+    #[garde(inner(length(chars, min = 1, max = 500)))]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLine {
+    pub id: Uuid,
+    pub product_id: Uuid,
+    pub product_kind: String,
+    pub name: String,
+    pub name_ar: Option<String>,
+    #[schema(value_type = Object)]
+    pub selection: serde_json::Value,
+    pub quantity: i32,
+    pub unit_price: i64,
+    pub gross: i64,
+    pub discount: i64,
+    pub net: i64,
+    pub vat: i64,
+    pub notes: Option<String>,
+    pub seat: Option<i32>,
+    pub course: Option<i32>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentDto {
+    pub id: Uuid,
+    pub method: String,
+    pub status: String,
+    pub amount: i64,
+    pub tendered: Option<i64>,
+    pub change_given: Option<i64>,
+    pub refunded: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDto {
+    pub id: Uuid,
+    pub branch_id: Uuid,
+    /// Per branch and day (branch time), from 1.
+    pub number: i32,
+    pub business_date: chrono::NaiveDate,
+    pub channel: Channel,
+    #[serde(rename = "type")]
+    pub order_type: OrderType,
+    pub status: Status,
+    pub table: Option<String>,
+    pub client_ref: Option<Uuid>,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub notes: Option<String>,
+    pub currency: String,
+    pub lines: Vec<OrderLine>,
+    #[schema(value_type = Object)]
+    pub totals: Totals,
+    pub total: i64,
+    pub vat: i64,
+    pub tip: i64,
+    pub paid: i64,
+    pub refunded: i64,
+    /// What is still to pay.
+    pub due: i64,
+    pub payments: Vec<PaymentDto>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What an order stores of its pricing (the lines' share lives on the lines).
+pub fn stored_pricing(p: &Pricing) -> serde_json::Value {
+    serde_json::to_value(p).unwrap_or_default()
+}

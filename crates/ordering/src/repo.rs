@@ -1,0 +1,537 @@
+//! All SQL of ordering, in the caller's tenant-scoped transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use platform::{
+    db::Tx,
+    error::{Error, Result},
+};
+use sqlx::{FromRow, types::Json};
+use uuid::Uuid;
+
+use crate::{
+    lifecycle::{Channel, OrderType, Status},
+    model::{OrderDto, OrderLine, PaymentDto},
+    pricing::Pricing,
+};
+
+// ---- idempotency --------------------------------------------------------------------------
+
+pub enum KeyClaim {
+    /// This request holds the key: go on, and store the answer before committing.
+    Claimed,
+    /// A request with this key already finished: its answer.
+    Done {
+        hash: Vec<u8>,
+        status: i32,
+        body: serde_json::Value,
+    },
+}
+
+/// Takes the idempotency key for this transaction. A concurrent request with the same key
+/// blocks here (on the primary key) until the first commits — then sees its answer — or rolls
+/// back — then takes the key itself.
+pub async fn claim_key(tx: &mut Tx, tenant_id: Uuid, key: &str, hash: &[u8]) -> Result<KeyClaim> {
+    let inserted = sqlx::query(
+        "insert into idempotency_keys (tenant_id, key, request_hash) values ($1, $2, $3) \
+         on conflict (tenant_id, key) do nothing",
+    )
+    .bind(tenant_id)
+    .bind(key)
+    .bind(hash)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(KeyClaim::Claimed);
+    }
+    let (hash, status, body): (Vec<u8>, Option<i32>, Option<serde_json::Value>) = sqlx::query_as(
+        "select request_hash, response_status, response_body from idempotency_keys \
+         where tenant_id = $1 and key = $2",
+    )
+    .bind(tenant_id)
+    .bind(key)
+    .fetch_one(&mut **tx)
+    .await?;
+    match (status, body) {
+        (Some(status), Some(body)) => Ok(KeyClaim::Done { hash, status, body }),
+        // Only a committed row is visible, and every committed row has its answer.
+        _ => Err(anyhow::anyhow!("idempotency key {key} has no stored answer").into()),
+    }
+}
+
+pub async fn store_answer(
+    tx: &mut Tx,
+    tenant_id: Uuid,
+    key: &str,
+    status: u16,
+    body: &serde_json::Value,
+) -> Result<()> {
+    sqlx::query(
+        "update idempotency_keys set response_status = $3, response_body = $4 \
+         where tenant_id = $1 and key = $2",
+    )
+    .bind(tenant_id)
+    .bind(key)
+    .bind(i32::from(status))
+    .bind(body)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+// ---- orders -------------------------------------------------------------------------------
+
+pub async fn order_by_client_ref(tx: &mut Tx, client_ref: Uuid) -> Result<Option<Uuid>> {
+    Ok(
+        sqlx::query_scalar("select id from orders where client_ref = $1")
+            .bind(client_ref)
+            .fetch_optional(&mut **tx)
+            .await?,
+    )
+}
+
+/// The branch's time zone, or 404 for an unknown or archived branch of this tenant.
+pub async fn branch_time_zone(tx: &mut Tx, branch_id: Uuid) -> Result<String> {
+    sqlx::query_scalar("select time_zone from branches where id = $1 and status <> 'archived'")
+        .bind(branch_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+pub async fn currency(tx: &mut Tx, tenant_id: Uuid) -> Result<String> {
+    Ok(
+        sqlx::query_scalar("select currency::text from tenants where id = $1")
+            .bind(tenant_id)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}
+
+/// The next order number of the branch's business day. The counter row stays locked until
+/// the transaction ends, so take it last.
+pub async fn next_number(
+    tx: &mut Tx,
+    tenant_id: Uuid,
+    branch_id: Uuid,
+    day: NaiveDate,
+) -> Result<i32> {
+    Ok(sqlx::query_scalar(
+        "insert into order_counters (tenant_id, branch_id, business_date, last_number) \
+         values ($1, $2, $3, 1) \
+         on conflict (branch_id, business_date) \
+             do update set last_number = order_counters.last_number + 1 \
+         returning last_number",
+    )
+    .bind(tenant_id)
+    .bind(branch_id)
+    .bind(day)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+pub struct NewOrder<'a> {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub branch_id: Uuid,
+    pub business_date: NaiveDate,
+    pub number: i32,
+    pub channel: Channel,
+    pub order_type: OrderType,
+    pub table: Option<&'a str>,
+    pub placed_by: Uuid,
+    pub placed_by_kind: &'a str,
+    pub client_ref: Option<Uuid>,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub notes: Option<&'a str>,
+    pub currency: &'a str,
+    pub pricing: &'a Pricing,
+}
+
+pub struct NewLine {
+    pub product_id: Uuid,
+    pub product_kind: &'static str,
+    pub name: String,
+    pub name_ar: Option<String>,
+    pub selection: serde_json::Value,
+    pub quantity: i32,
+    pub unit_price: i64,
+    pub notes: Option<String>,
+    pub seat: Option<i32>,
+    pub course: Option<i32>,
+}
+
+pub async fn insert_order(tx: &mut Tx, o: &NewOrder<'_>, lines: &[NewLine]) -> Result<()> {
+    let t = &o.pricing.totals;
+    sqlx::query(
+        "insert into orders (id, tenant_id, branch_id, business_date, number, channel, type, \
+                             table_ref, placed_by, placed_by_kind, client_ref, scheduled_for, \
+                             notes, currency, pricing, total, vat, tip) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+    )
+    .bind(o.id)
+    .bind(o.tenant_id)
+    .bind(o.branch_id)
+    .bind(o.business_date)
+    .bind(o.number)
+    .bind(o.channel)
+    .bind(o.order_type)
+    .bind(o.table)
+    .bind(o.placed_by)
+    .bind(o.placed_by_kind)
+    .bind(o.client_ref)
+    .bind(o.scheduled_for)
+    .bind(o.notes)
+    .bind(o.currency)
+    .bind(Json(o.pricing))
+    .bind(t.total)
+    .bind(t.vat)
+    .bind(t.tip)
+    .execute(&mut **tx)
+    .await?;
+    // One statement for all lines.
+    let n = lines.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut positions = Vec::with_capacity(n);
+    let mut products = Vec::with_capacity(n);
+    let mut kinds = Vec::with_capacity(n);
+    let mut names = Vec::with_capacity(n);
+    let mut names_ar = Vec::with_capacity(n);
+    let mut selections = Vec::with_capacity(n);
+    let mut quantities = Vec::with_capacity(n);
+    let mut units = Vec::with_capacity(n);
+    let (mut gross, mut discount, mut net, mut vat) = (vec![], vec![], vec![], vec![]);
+    let (mut notes, mut seats, mut courses) = (vec![], vec![], vec![]);
+    for (i, (l, p)) in lines.iter().zip(&o.pricing.lines).enumerate() {
+        ids.push(Uuid::now_v7());
+        positions.push(i as i32);
+        products.push(l.product_id);
+        kinds.push(l.product_kind);
+        names.push(l.name.as_str());
+        names_ar.push(l.name_ar.as_deref());
+        selections.push(l.selection.clone());
+        quantities.push(l.quantity);
+        units.push(l.unit_price);
+        gross.push(p.gross);
+        discount.push(p.discount);
+        net.push(p.net);
+        vat.push(p.vat);
+        notes.push(l.notes.as_deref());
+        seats.push(l.seat);
+        courses.push(l.course);
+    }
+    sqlx::query(
+        "insert into order_lines (id, tenant_id, order_id, position, product_id, product_kind, \
+                                  name, name_ar, selection, quantity, unit_price, gross, discount, \
+                                  net, vat, notes, seat, course) \
+         select u.id, $1, $2, u.pos, u.product, u.kind, u.name, u.name_ar, u.selection, u.qty, \
+                u.unit, u.gross, u.discount, u.net, u.vat, u.notes, u.seat, u.course \
+         from unnest($3::uuid[], $4::int[], $5::uuid[], $6::text[], $7::text[], $8::text[], \
+                     $9::jsonb[], $10::int[], $11::bigint[], $12::bigint[], $13::bigint[], \
+                     $14::bigint[], $15::bigint[], $16::text[], $17::int[], $18::int[]) \
+              as u(id, pos, product, kind, name, name_ar, selection, qty, unit, gross, discount, \
+                   net, vat, notes, seat, course)",
+    )
+    .bind(o.tenant_id)
+    .bind(o.id)
+    .bind(&ids)
+    .bind(&positions)
+    .bind(&products)
+    .bind(&kinds)
+    .bind(&names)
+    .bind(&names_ar)
+    .bind(&selections)
+    .bind(&quantities)
+    .bind(&units)
+    .bind(&gross)
+    .bind(&discount)
+    .bind(&net)
+    .bind(&vat)
+    .bind(&notes)
+    .bind(&seats)
+    .bind(&courses)
+    .execute(&mut **tx)
+    .await?;
+    history(
+        tx,
+        o.tenant_id,
+        o.id,
+        None,
+        Status::Placed,
+        None,
+        Some(o.placed_by),
+    )
+    .await
+}
+
+pub async fn history(
+    tx: &mut Tx,
+    tenant_id: Uuid,
+    order_id: Uuid,
+    from: Option<Status>,
+    to: Status,
+    reason: Option<&str>,
+    actor: Option<Uuid>,
+) -> Result<()> {
+    sqlx::query(
+        "insert into order_status_history (tenant_id, order_id, from_status, to_status, reason, actor_id) \
+         values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tenant_id)
+    .bind(order_id)
+    .bind(from)
+    .bind(to)
+    .bind(reason)
+    .bind(actor)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, FromRow)]
+pub struct OrderRow {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub branch_id: Uuid,
+    pub number: i32,
+    pub business_date: NaiveDate,
+    pub channel: Channel,
+    #[sqlx(rename = "type")]
+    pub order_type: OrderType,
+    pub status: Status,
+    pub table_ref: Option<String>,
+    pub placed_by: Uuid,
+    pub placed_by_kind: String,
+    pub client_ref: Option<Uuid>,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub notes: Option<String>,
+    pub currency: String,
+    pub pricing: Json<Pricing>,
+    pub total: i64,
+    pub vat: i64,
+    pub tip: i64,
+    pub paid: i64,
+    pub refunded: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+const ORDER_COLS: &str = "id, tenant_id, branch_id, number, business_date, channel, type, status, \
+    table_ref, placed_by, placed_by_kind, client_ref, scheduled_for, notes, currency::text as currency, \
+    pricing, total, vat, tip, paid, refunded, created_at";
+
+/// The order, locked for update when `lock` (status changes and payments serialise on it).
+pub async fn order(tx: &mut Tx, id: Uuid, lock: bool) -> Result<OrderRow> {
+    sqlx::query_as(&format!(
+        "select {ORDER_COLS} from orders where id = $1 {}",
+        if lock { "for update" } else { "" }
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(Error::NotFound)
+}
+
+#[derive(Debug, FromRow)]
+struct LineRow {
+    id: Uuid,
+    product_id: Uuid,
+    product_kind: String,
+    name: String,
+    name_ar: Option<String>,
+    selection: serde_json::Value,
+    quantity: i32,
+    unit_price: i64,
+    gross: i64,
+    discount: i64,
+    net: i64,
+    vat: i64,
+    notes: Option<String>,
+    seat: Option<i32>,
+    course: Option<i32>,
+}
+
+#[derive(Debug, FromRow)]
+struct PaymentRow {
+    id: Uuid,
+    method: String,
+    status: String,
+    amount: i64,
+    tendered: Option<i64>,
+    change_given: Option<i64>,
+    refunded: i64,
+    created_at: DateTime<Utc>,
+}
+
+/// The order as the API shows it.
+pub async fn order_dto(tx: &mut Tx, row: OrderRow) -> Result<OrderDto> {
+    let lines: Vec<LineRow> = sqlx::query_as(
+        "select id, product_id, product_kind, name, name_ar, selection, quantity, unit_price, \
+                gross, discount, net, vat, notes, seat, course \
+         from order_lines where order_id = $1 order by position",
+    )
+    .bind(row.id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let payments: Vec<PaymentRow> = sqlx::query_as(
+        "select id, method, status, amount, tendered, change_given, refunded, created_at \
+         from payments where order_id = $1 order by created_at, id",
+    )
+    .bind(row.id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(OrderDto {
+        id: row.id,
+        branch_id: row.branch_id,
+        number: row.number,
+        business_date: row.business_date,
+        channel: row.channel,
+        order_type: row.order_type,
+        status: row.status,
+        table: row.table_ref,
+        client_ref: row.client_ref,
+        scheduled_for: row.scheduled_for,
+        notes: row.notes,
+        currency: row.currency,
+        lines: lines
+            .into_iter()
+            .map(|l| OrderLine {
+                id: l.id,
+                product_id: l.product_id,
+                product_kind: l.product_kind,
+                name: l.name,
+                name_ar: l.name_ar,
+                selection: l.selection,
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+                gross: l.gross,
+                discount: l.discount,
+                net: l.net,
+                vat: l.vat,
+                notes: l.notes,
+                seat: l.seat,
+                course: l.course,
+            })
+            .collect(),
+        totals: row.pricing.0.totals,
+        total: row.total,
+        vat: row.vat,
+        tip: row.tip,
+        paid: row.paid,
+        refunded: row.refunded,
+        due: row.total - (row.paid - row.refunded),
+        payments: payments
+            .into_iter()
+            .map(|p| PaymentDto {
+                id: p.id,
+                method: p.method,
+                status: p.status,
+                amount: p.amount,
+                tendered: p.tendered,
+                change_given: p.change_given,
+                refunded: p.refunded,
+                created_at: p.created_at,
+            })
+            .collect(),
+        created_at: row.created_at,
+    })
+}
+
+pub async fn set_status(tx: &mut Tx, id: Uuid, status: Status, reason: Option<&str>) -> Result<()> {
+    sqlx::query(
+        "update orders set status = $2, status_reason = $3, updated_at = now() where id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(reason)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub struct NewPayment {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub branch_id: Uuid,
+    pub order_id: Uuid,
+    pub amount: i64,
+    pub tendered: Option<i64>,
+    pub change_given: Option<i64>,
+    pub taken_by: Option<Uuid>,
+}
+
+pub async fn insert_cash_payment(tx: &mut Tx, p: &NewPayment) -> Result<()> {
+    sqlx::query(
+        "insert into payments (id, tenant_id, branch_id, order_id, method, status, amount, \
+                               tendered, change_given, taken_by) \
+         values ($1, $2, $3, $4, 'cash', 'captured', $5, $6, $7, $8)",
+    )
+    .bind(p.id)
+    .bind(p.tenant_id)
+    .bind(p.branch_id)
+    .bind(p.order_id)
+    .bind(p.amount)
+    .bind(p.tendered)
+    .bind(p.change_given)
+    .bind(p.taken_by)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("update orders set paid = paid + $2, updated_at = now() where id = $1")
+        .bind(p.order_id)
+        .bind(p.amount)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub struct ListFilter {
+    pub branch_id: Uuid,
+    pub status: Option<Status>,
+    pub order_type: Option<OrderType>,
+    pub since: Option<DateTime<Utc>>,
+    /// Cursor: orders created before this one.
+    pub before: Option<Uuid>,
+    pub limit: i64,
+}
+
+/// The branch's orders, newest first (cursor pagination by id: v7 ids sort by creation).
+pub async fn list(tx: &mut Tx, f: &ListFilter) -> Result<Vec<OrderRow>> {
+    Ok(sqlx::query_as(&format!(
+        "select {ORDER_COLS} from orders \
+         where branch_id = $1 and ($2::text is null or status = $2) \
+           and ($3::text is null or type = $3) and ($4::timestamptz is null or created_at >= $4) \
+           and ($5::uuid is null or id < $5) \
+         order by id desc limit $6"
+    ))
+    .bind(f.branch_id)
+    .bind(f.status)
+    .bind(f.order_type)
+    .bind(f.since)
+    .bind(f.before)
+    .bind(f.limit)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// What the books should say, from the orders and payments themselves (reconciliation).
+#[derive(Debug, Default, FromRow, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Expected {
+    /// Sum of live orders' totals minus what was paid on them.
+    pub receivable: i64,
+    pub cash: i64,
+    pub vat: i64,
+    pub tips: i64,
+}
+
+pub async fn expected(tx: &mut Tx) -> Result<Expected> {
+    Ok(sqlx::query_as(
+        "select \
+           coalesce((select sum(total - paid) from orders where status not in ('cancelled', 'voided')), 0)::bigint \
+               as receivable, \
+           coalesce((select sum(amount - refunded) from payments where method = 'cash'), 0)::bigint as cash, \
+           coalesce((select sum(vat) from orders where status not in ('cancelled', 'voided')), 0)::bigint as vat, \
+           coalesce((select sum(tip) from orders where status not in ('cancelled', 'voided')), 0)::bigint as tips",
+    )
+    .fetch_one(&mut **tx)
+    .await?)
+}

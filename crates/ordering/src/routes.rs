@@ -1,0 +1,176 @@
+//! HTTP routes of ordering. Handlers stay thin: parse, check, call the checkout service,
+//! answer.
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, Utc};
+use platform::{
+    AppState,
+    auth::{Auth, policy},
+    error::{Error, Problem, Result},
+    http::{ApiPath, ApiQuery, RawBody, ValidJson, parse_json},
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::{
+    checkout,
+    lifecycle::{OrderType, Status},
+    model::{ChangeStatus, OrderDto, PaymentRequest, PlaceOrder},
+    repo,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(place, list))
+        .routes(routes!(get))
+        .routes(routes!(change_status))
+        .routes(routes!(pay))
+}
+
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+fn idempotency_key(headers: &HeaderMap) -> Result<String> {
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .ok_or_else(|| {
+            Error::bad_request(
+                "idempotency_key_required",
+                "send an Idempotency-Key header (a fresh UUID per order) so a retry cannot order twice",
+            )
+        })?
+        .to_str()
+        .map_err(|_| Error::invalid("Idempotency-Key", "must be visible ASCII"))?;
+    if !(8..=200).contains(&key.len()) {
+        return Err(Error::invalid(
+            "Idempotency-Key",
+            "must be 8 to 200 characters",
+        ));
+    }
+    Ok(key.to_string())
+}
+
+/// Places an order (staff at the POS, a guest at a table, a customer online). Every line is
+/// priced from the branch's menu now. `Idempotency-Key` is required: the same key and body
+/// answer the same order; the same key with another body is a 422.
+#[utoipa::path(post, path = "/api/orders", tag = "orders", security(("bearer" = [])),
+    params(("Idempotency-Key" = String, Header)),
+    request_body = PlaceOrder,
+    responses((status = 201, body = OrderDto), (status = 200, body = OrderDto, description = "an earlier order with this clientRef"),
+              (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn place(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response> {
+    let key = idempotency_key(&headers)?;
+    let req: PlaceOrder = parse_json(&body)?;
+    let hash = checkout::request_hash(&auth, &body);
+    let answer = checkout::place(&state, &auth, &key, &hash, req).await?;
+    let mut res = (answer.status, Json(answer.body)).into_response();
+    if answer.replayed {
+        res.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(res)
+}
+
+/// One order: the branch's staff, or the guest or customer who placed it.
+#[utoipa::path(get, path = "/api/orders/{id}", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = OrderDto), (status = 404, body = Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<OrderDto>> {
+    Ok(Json(checkout::get(&state, &auth, id).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    branch_id: Uuid,
+    status: Option<Status>,
+    #[serde(rename = "type")]
+    order_type: Option<OrderType>,
+    since: Option<DateTime<Utc>>,
+    /// Cursor: the last id of the previous page.
+    before: Option<Uuid>,
+    /// 1–200, default 50.
+    limit: Option<i64>,
+}
+
+/// A branch's orders, newest first (staff of the branch).
+#[utoipa::path(get, path = "/api/orders", tag = "orders", security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, body = Vec<OrderDto>), (status = 403, body = Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Vec<OrderDto>>> {
+    auth.require_branch(q.branch_id)?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(Error::invalid("limit", "must be 1 to 200"));
+    }
+    let mut tx = state.db.begin(auth.scope()).await?;
+    let rows = repo::list(
+        &mut tx,
+        &repo::ListFilter {
+            branch_id: q.branch_id,
+            status: q.status,
+            order_type: q.order_type,
+            since: q.since,
+            before: q.before,
+            limit,
+        },
+    )
+    .await?;
+    let mut orders = Vec::with_capacity(rows.len());
+    for row in rows {
+        orders.push(repo::order_dto(&mut tx, row).await?);
+    }
+    tx.commit().await?;
+    Ok(Json(orders))
+}
+
+/// Moves an order along its lifecycle; an illegal step is a 409. Cancelling and voiding need
+/// a reason; voiding needs a manager; a paid order must be refunded first.
+#[utoipa::path(post, path = "/api/orders/{id}/status", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = ChangeStatus,
+    responses((status = 200, body = OrderDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn change_status(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<ChangeStatus>,
+) -> Result<Json<OrderDto>> {
+    Ok(Json(
+        checkout::change_status(&state, &auth, id, &req).await?,
+    ))
+}
+
+/// Takes cash for an order (up to what is due; the change is tendered − amount).
+#[utoipa::path(post, path = "/api/orders/{id}/payments", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = PaymentRequest,
+    responses((status = 201, body = OrderDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn pay(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<PaymentRequest>,
+) -> Result<(StatusCode, Json<OrderDto>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(checkout::pay(&state, &auth, id, &req).await?),
+    ))
+}

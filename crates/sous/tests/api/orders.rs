@@ -1,0 +1,651 @@
+//! Checkout and the order lifecycle: idempotent placement under concurrent retries, offline
+//! replay, bad input that writes nothing, legal and illegal transitions, and books that
+//! balance and reconcile after a random day of trading.
+
+use platform::auth::Role;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{
+    catalog::{find_item, menu},
+    helpers::{Res, TestApp, spawn_app},
+};
+
+/// The options a guest who takes the defaults would send for `item`: each required group's
+/// defaults (or first options) up to its minimum.
+pub fn default_options(m: &Value, item: &Value) -> Vec<Value> {
+    let mut chosen = vec![];
+    for gid in item["modifierGroupIds"].as_array().unwrap() {
+        let group = m["modifierGroups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| &g["id"] == gid)
+            .unwrap();
+        let min = group["minSelect"].as_u64().unwrap() as usize;
+        let mut options: Vec<&Value> = group["options"].as_array().unwrap().iter().collect();
+        options.sort_by_key(|o| o["default"] != true);
+        chosen.extend(options.iter().take(min).map(|o| o["id"].clone()));
+    }
+    chosen
+}
+
+pub fn line(m: &Value, name: &str, quantity: u32) -> Value {
+    let item = find_item(m, name).unwrap_or_else(|| panic!("no {name}"));
+    json!({ "productId": item["id"], "options": default_options(m, item), "quantity": quantity })
+}
+
+pub async fn place(app: &TestApp, token: &str, key: &str, body: &Value) -> Res {
+    let res = app
+        .client
+        .post(format!("{}/api/orders", app.base))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let text = res.text().await.unwrap();
+    Res {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    }
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    let mut conn = app.db.owner_conn().await;
+    sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+}
+
+/// The books balance, and the ledger agrees with the orders and payments.
+async fn assert_books(app: &TestApp) {
+    let mut tx = app
+        .state
+        .db
+        .begin(platform::db::TenantScope::tenant(app.demo.tenant_id))
+        .await
+        .unwrap();
+    let r = ordering::checkout::reconcile(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(r["books"]["trialBalance"], 0, "{r}");
+    for k in ["receivable", "cash", "vat", "tips"] {
+        assert_eq!(r["books"][k], r["orders"][k], "{k}: {r}");
+    }
+}
+
+fn key() -> String {
+    Uuid::now_v7().to_string()
+}
+
+#[tokio::test]
+async fn a_cashier_rings_up_an_order_and_takes_cash() {
+    let app = spawn_app().await;
+    let riyadh = app.demo.riyadh;
+    let cashier = app.token(Role::Cashier).await;
+    let m = menu(&app, riyadh).await;
+    let body = json!({
+        "branchId": riyadh, "type": "takeaway",
+        "lines": [line(&m, "Classic Beef Burger", 2), line(&m, "Karak Tea", 1)],
+        "payment": { "method": "cash", "tendered": 10000 }
+    });
+    let order = place(&app, &cashier, &key(), &body).await.expect(201);
+    assert_eq!(order["number"], 1);
+    assert_eq!(order["channel"], "pos");
+    assert_eq!(order["status"], "placed");
+    let burger = find_item(&m, "Classic Beef Burger").unwrap()["price"]
+        .as_i64()
+        .unwrap();
+    let lines = order["lines"].as_array().unwrap();
+    assert_eq!(lines[0]["unitPrice"], burger);
+    assert_eq!(lines[0]["gross"], burger * 2);
+    let total = order["total"].as_i64().unwrap();
+    assert_eq!(
+        total,
+        lines
+            .iter()
+            .map(|l| l["gross"].as_i64().unwrap())
+            .sum::<i64>()
+    );
+    // VAT 15 % inside the prices, per invoice, rounded half up.
+    assert_eq!(order["vat"], (total * 1500 + 11500 / 2) / 11500);
+    assert_eq!(order["paid"], total);
+    assert_eq!(order["due"], 0);
+    assert_eq!(order["payments"][0]["changeGiven"], 10000 - total);
+    assert_books(&app).await;
+
+    // The next order of the day is number 2; the Dubai branch counts on its own.
+    let again = place(&app, &cashier, &key(), &body).await.expect(201);
+    assert_eq!(again["number"], 2);
+    let owner = app.token(Role::Owner).await;
+    let dubai_menu = menu(&app, app.demo.dubai).await;
+    let dubai = json!({ "branchId": app.demo.dubai, "type": "takeaway",
+                        "lines": [line(&dubai_menu, "Karak Tea", 1)] });
+    assert_eq!(
+        place(&app, &owner, &key(), &dubai).await.expect(201)["number"],
+        1
+    );
+    // Every order announced itself on the orders channel.
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from events where channel = 'orders' and type = 'order.placed'"
+        )
+        .await,
+        3
+    );
+}
+
+#[tokio::test]
+async fn fifty_concurrent_retries_make_one_order() {
+    let app = spawn_app().await;
+    let riyadh = app.demo.riyadh;
+    let cashier = app.token(Role::Cashier).await;
+    let m = menu(&app, riyadh).await;
+    let body = json!({
+        "branchId": riyadh, "type": "dine_in", "table": "T4",
+        "lines": [line(&m, "Chicken Burger", 1)],
+        "payment": { "method": "cash" }
+    });
+    let k = key();
+    let answers =
+        futures::future::join_all((0..50).map(|_| place(&app, &cashier, &k, &body))).await;
+    let ids: std::collections::HashSet<String> = answers
+        .iter()
+        .map(|a| {
+            assert!(a.status == 201, "{} {}", a.status, a.body);
+            a.body["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "one order for one key");
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|a| a.headers.contains_key("idempotent-replayed"))
+            .count(),
+        49
+    );
+    assert_eq!(count(&app, "select count(*) from orders").await, 1);
+    assert_eq!(count(&app, "select count(*) from payments").await, 1);
+    assert_eq!(
+        count(&app, "select count(*) from journal_entries").await,
+        2,
+        "one sale, one payment"
+    );
+
+    // The same key with another body is refused, and changes nothing.
+    let mut other = body.clone();
+    other["table"] = json!("T5");
+    let res = place(&app, &cashier, &k, &other).await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    // No key at all.
+    let res = app.post("/api/orders", Some(&cashier), body.clone()).await;
+    assert_eq!(res.status, 400);
+    assert_eq!(res.code(), "idempotency_key_required");
+    assert_eq!(count(&app, "select count(*) from orders").await, 1);
+    assert_books(&app).await;
+}
+
+#[tokio::test]
+async fn an_offline_pos_replaying_its_queue_twice_makes_each_order_once() {
+    let app = spawn_app().await;
+    let riyadh = app.demo.riyadh;
+    let cashier = app.token(Role::Cashier).await;
+    let m = menu(&app, riyadh).await;
+    let queued: Vec<Value> = (0..100)
+        .map(|i| {
+            json!({ "branchId": riyadh, "type": "takeaway", "clientRef": Uuid::now_v7(),
+                    "lines": [line(&m, "Karak Tea", 1 + i % 3)] })
+        })
+        .collect();
+    for pass in 0..2 {
+        for body in &queued {
+            // A replay after a crash may not remember its idempotency keys: a new key each pass.
+            let res = place(&app, &cashier, &key(), body).await;
+            assert_eq!(
+                res.status,
+                if pass == 0 { 201 } else { 200 },
+                "{}",
+                res.body
+            );
+        }
+    }
+    assert_eq!(count(&app, "select count(*) from orders").await, 100);
+    assert_eq!(
+        count(&app, "select count(distinct number) from orders").await,
+        100
+    );
+    assert_books(&app).await;
+}
+
+#[tokio::test]
+async fn bad_orders_are_refused_and_write_nothing() {
+    let app = spawn_app().await;
+    let riyadh = app.demo.riyadh;
+    let cashier = app.token(Role::Cashier).await;
+    let owner = app.token(Role::Owner).await;
+    let guest = app.guest_token(riyadh).await;
+    let (other_owner, _, other_branch) = app.other_tenant("brand-o").await;
+    let m = menu(&app, riyadh).await;
+    let burger = find_item(&m, "Classic Beef Burger").unwrap();
+    let good = line(&m, "Classic Beef Burger", 1);
+    let order = |lines: Value| json!({ "branchId": riyadh, "type": "takeaway", "lines": lines });
+    let karak = line(&m, "Karak Tea", 1);
+    let tea_options = karak["options"].clone();
+
+    let cases: Vec<(&str, &str, Value, u16)> = vec![
+        (
+            "unknown item",
+            &cashier,
+            order(json!([{ "productId": Uuid::now_v7(), "quantity": 1 }])),
+            422,
+        ),
+        ("no lines", &cashier, order(json!([])), 422),
+        (
+            "zero quantity",
+            &cashier,
+            order(
+                json!([{ "productId": burger["id"], "options": good["options"], "quantity": 0 }]),
+            ),
+            422,
+        ),
+        (
+            "negative quantity",
+            &cashier,
+            order(
+                json!([{ "productId": burger["id"], "options": good["options"], "quantity": -1 }]),
+            ),
+            422,
+        ),
+        (
+            "huge quantity",
+            &cashier,
+            order(
+                json!([{ "productId": burger["id"], "options": good["options"], "quantity": 1_000_000_000 }]),
+            ),
+            422,
+        ),
+        (
+            "another item's options",
+            &cashier,
+            order(json!([{ "productId": burger["id"], "options": tea_options, "quantity": 1 }])),
+            422,
+        ),
+        (
+            "required option missing",
+            &cashier,
+            order(json!([{ "productId": burger["id"], "quantity": 1 }])),
+            422,
+        ),
+        (
+            "options not ids",
+            &cashier,
+            order(json!([{ "productId": burger["id"], "options": "large", "quantity": 1 }])),
+            422,
+        ),
+        (
+            "a price in the request",
+            &cashier,
+            order(
+                json!([{ "productId": burger["id"], "options": good["options"], "quantity": 1, "unitPrice": 1 }]),
+            ),
+            422,
+        ),
+        (
+            "a total in the request",
+            &cashier,
+            json!({ "branchId": riyadh, "type": "takeaway", "lines": [good], "total": 1 }),
+            422,
+        ),
+        (
+            "unknown order type",
+            &cashier,
+            json!({ "branchId": riyadh, "type": "drive_thru", "lines": [good] }),
+            422,
+        ),
+        (
+            "over-payment",
+            &cashier,
+            json!({ "branchId": riyadh, "type": "takeaway", "lines": [good], "payment": { "method": "cash", "amount": 99_999_999 } }),
+            422,
+        ),
+        (
+            "tendered below amount",
+            &cashier,
+            json!({ "branchId": riyadh, "type": "takeaway", "lines": [good], "payment": { "method": "cash", "tendered": 1 } }),
+            422,
+        ),
+        (
+            "card payment (not offered)",
+            &cashier,
+            json!({ "branchId": riyadh, "type": "takeaway", "lines": [good], "payment": { "method": "card" } }),
+            422,
+        ),
+        (
+            "negative tip",
+            &cashier,
+            json!({ "branchId": riyadh, "type": "takeaway", "lines": [good], "tip": -5 }),
+            422,
+        ),
+        (
+            "guest discounts itself",
+            &guest,
+            json!({ "branchId": riyadh, "type": "dine_in", "lines": [good], "discounts": [{ "percentBp": 10000, "label": "free" }] }),
+            403,
+        ),
+        (
+            "guest pays cash itself",
+            &guest,
+            json!({ "branchId": riyadh, "type": "dine_in", "lines": [good], "payment": { "method": "cash" } }),
+            403,
+        ),
+        (
+            "another brand's branch",
+            &cashier,
+            json!({ "branchId": other_branch, "type": "takeaway", "lines": [good] }),
+            403,
+        ),
+        (
+            "another brand's item",
+            &other_owner,
+            json!({ "branchId": other_branch, "type": "takeaway", "lines": [good] }),
+            422,
+        ),
+        (
+            "unknown branch",
+            &owner,
+            json!({ "branchId": Uuid::now_v7(), "type": "takeaway", "lines": [good] }),
+            404,
+        ),
+        (
+            "malformed json",
+            &cashier,
+            Value::String("{ not json".into()),
+            400,
+        ),
+    ];
+    for (what, token, body, status) in cases {
+        let res = if let Value::String(raw) = &body {
+            let r = app
+                .client
+                .post(format!("{}/api/orders", app.base))
+                .bearer_auth(token)
+                .header("idempotency-key", key())
+                .header("content-type", "application/json")
+                .body(raw.clone())
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        } else {
+            let res = place(&app, token, &key(), &body).await;
+            assert_eq!(
+                res.headers
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok()),
+                Some("application/problem+json"),
+                "{what}"
+            );
+            res.status.as_u16()
+        };
+        assert_eq!(res, status, "{what}");
+    }
+    // A sold-out item.
+    app.post(
+        &format!(
+            "/api/branches/{riyadh}/catalog/items/{}/sold-out",
+            burger["id"].as_str().unwrap()
+        ),
+        Some(&owner),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    let res = place(&app, &cashier, &key(), &order(json!([good]))).await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(
+        res.body["errors"]["lines[0]"]
+            .to_string()
+            .contains("sold out"),
+        "{}",
+        res.body
+    );
+
+    assert_eq!(count(&app, "select count(*) from orders").await, 0);
+    assert_eq!(count(&app, "select count(*) from journal_entries").await, 0);
+    assert_eq!(
+        count(&app, "select count(*) from idempotency_keys").await,
+        0
+    );
+}
+
+async fn status(app: &TestApp, token: &str, id: &str, to: &str, reason: Option<&str>) -> Res {
+    app.post(
+        &format!("/api/orders/{id}/status"),
+        Some(token),
+        json!({ "status": to, "reason": reason }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn orders_move_only_along_their_lifecycle() {
+    let app = spawn_app().await;
+    let riyadh = app.demo.riyadh;
+    let cashier = app.token(Role::Cashier).await;
+    let manager = app.token(Role::Manager).await;
+    let m = menu(&app, riyadh).await;
+    let takeaway =
+        json!({ "branchId": riyadh, "type": "takeaway", "lines": [line(&m, "French Fries", 1)] });
+    let order = place(&app, &cashier, &key(), &takeaway).await.expect(201);
+    let id = order["id"].as_str().unwrap();
+
+    assert_eq!(
+        status(&app, &cashier, id, "ready", None).await.status,
+        409,
+        "no skipping"
+    );
+    for step in ["accepted", "preparing", "ready"] {
+        status(&app, &cashier, id, step, None).await.expect(200);
+    }
+    let res = status(&app, &cashier, id, "served", None).await;
+    assert_eq!(res.status, 409, "a takeaway is picked up, not served");
+    assert_eq!(res.code(), "illegal_transition");
+    status(&app, &cashier, id, "picked_up", None)
+        .await
+        .expect(200);
+    let closed = status(&app, &cashier, id, "closed", None).await.expect(200);
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(
+        status(&app, &manager, id, "voided", Some("x")).await.status,
+        409,
+        "closed is final"
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("select count(*) from order_status_history where order_id = '{id}'")
+        )
+        .await,
+        6
+    );
+    assert_eq!(
+        count(
+            &app,
+            &format!("select count(*) from events where stream = 'order:{id}'")
+        )
+        .await,
+        6,
+        "every step is an orders event"
+    );
+
+    // Cancelling needs a reason and undoes the sale in the books.
+    let order = place(&app, &cashier, &key(), &takeaway).await.expect(201);
+    let id = order["id"].as_str().unwrap();
+    assert_eq!(
+        status(&app, &cashier, id, "cancelled", None).await.status,
+        422
+    );
+    status(&app, &cashier, id, "cancelled", Some("guest left"))
+        .await
+        .expect(200);
+
+    // A paid order: voiding needs a manager, and money must be refunded first.
+    let paid = json!({ "branchId": riyadh, "type": "takeaway", "lines": [line(&m, "French Fries", 1)],
+                       "payment": { "method": "cash" } });
+    let order = place(&app, &cashier, &key(), &paid).await.expect(201);
+    let id = order["id"].as_str().unwrap();
+    assert_eq!(
+        status(&app, &cashier, id, "voided", Some("mistake"))
+            .await
+            .status,
+        409
+    );
+    let unpaid = place(&app, &cashier, &key(), &takeaway).await.expect(201);
+    let uid = unpaid["id"].as_str().unwrap();
+    assert_eq!(
+        status(&app, &cashier, uid, "voided", Some("mistake"))
+            .await
+            .status,
+        403
+    );
+    status(&app, &manager, uid, "voided", Some("mistake"))
+        .await
+        .expect(200);
+    assert_books(&app).await;
+
+    // Staff of another branch and other guests do not see it.
+    let guest = app.guest_token(riyadh).await;
+    let res = app.get(&format!("/api/orders/{id}"), &guest).await;
+    assert_eq!(res.status, 404);
+    let listed = app
+        .get(
+            &format!("/api/orders?branchId={riyadh}&status=voided"),
+            &cashier,
+        )
+        .await
+        .expect(200);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let res = app
+        .get(
+            &format!("/api/orders?branchId={}", app.demo.dubai),
+            &cashier,
+        )
+        .await;
+    assert_eq!(res.status, 403);
+}
+
+#[tokio::test]
+async fn a_guest_orders_at_the_table_and_follows_their_order() {
+    let app = spawn_app().await;
+    let riyadh = app.demo.riyadh;
+    let guest = app.guest_token(riyadh).await;
+    let m = menu(&app, riyadh).await;
+    let body = json!({ "branchId": riyadh, "type": "dine_in", "table": "T1",
+                       "lines": [line(&m, "Chicken Shawarma", 2)], "tip": 500 });
+    let order = place(&app, &guest, &key(), &body).await.expect(201);
+    assert_eq!(order["channel"], "qr");
+    assert_eq!(order["tip"], 500);
+    assert_eq!(order["due"], order["total"]);
+    let id = order["id"].as_str().unwrap();
+    app.get(&format!("/api/orders/{id}"), &guest)
+        .await
+        .expect(200);
+    // The waiter takes the cash later.
+    let waiter = app.token(Role::Waiter).await;
+    let paid = app
+        .post(
+            &format!("/api/orders/{id}/payments"),
+            Some(&waiter),
+            json!({ "method": "cash", "tendered": 100000 }),
+        )
+        .await
+        .expect(201);
+    assert_eq!(paid["due"], 0);
+    let res = app
+        .post(
+            &format!("/api/orders/{id}/payments"),
+            Some(&waiter),
+            json!({ "method": "cash" }),
+        )
+        .await;
+    assert_eq!(res.status, 409, "nothing left to pay");
+    // Its events are addressed to the guest.
+    let audience: Option<Uuid> = {
+        let mut conn = app.db.owner_conn().await;
+        sqlx::query_scalar("select audience from events where stream = $1 limit 1")
+            .bind(format!("order:{id}"))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        audience.map(|a| a.to_string()),
+        crate::helpers::claims(&guest)["sub"]
+            .as_str()
+            .map(String::from)
+    );
+    assert_books(&app).await;
+}
+
+#[tokio::test]
+async fn after_a_random_day_of_trading_the_books_balance_and_reconcile() {
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+    let app = spawn_app().await;
+    let riyadh = app.demo.riyadh;
+    let cashier = app.token(Role::Cashier).await;
+    let manager = app.token(Role::Manager).await;
+    let m = menu(&app, riyadh).await;
+    let names = [
+        "Classic Beef Burger",
+        "Karak Tea",
+        "French Fries",
+        "Chicken Shawarma",
+        "Caesar Salad",
+    ];
+    let mut rng = StdRng::seed_from_u64(20261125);
+    let mut open: Vec<String> = vec![];
+    for _ in 0..60 {
+        match rng.gen_range(0..10) {
+            0..=5 => {
+                let lines: Vec<Value> = (0..rng.gen_range(1..4))
+                    .map(|_| {
+                        line(
+                            &m,
+                            names[rng.gen_range(0..names.len())],
+                            rng.gen_range(1..4),
+                        )
+                    })
+                    .collect();
+                let mut body = json!({ "branchId": riyadh, "type": "takeaway", "lines": lines,
+                                       "tip": rng.gen_range(0..3) * 100 });
+                if rng.gen_bool(0.3) {
+                    body["discounts"] = json!([{ "percentBp": 1000, "label": "staff" }]);
+                }
+                if rng.gen_bool(0.5) {
+                    body["payment"] = json!({ "method": "cash", "tendered": 1_000_000 });
+                }
+                let order = place(&app, &cashier, &key(), &body).await.expect(201);
+                open.push(order["id"].as_str().unwrap().to_string());
+            }
+            6 | 7 if !open.is_empty() => {
+                let id = &open[rng.gen_range(0..open.len())];
+                let _ = app
+                    .post(
+                        &format!("/api/orders/{id}/payments"),
+                        Some(&cashier),
+                        json!({ "method": "cash", "amount": rng.gen_range(1..2000) }),
+                    )
+                    .await;
+            }
+            _ if !open.is_empty() => {
+                let id = open.swap_remove(rng.gen_range(0..open.len()));
+                let _ = status(&app, &manager, &id, "voided", Some("random")).await;
+            }
+            _ => {}
+        }
+        assert_books(&app).await;
+    }
+}
