@@ -42,6 +42,15 @@ pub struct TenantDto {
     pub default_locale: String,
 }
 
+/// A brand's tax settings.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaxSettings {
+    /// VAT registration number (Saudi: 15 digits, starting and ending with 3); null removes it.
+    #[garde(inner(pattern(r"^[0-9A-Z]{5,20}$")))]
+    pub vat_number: Option<String>,
+}
+
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Login {

@@ -43,6 +43,15 @@ pub async fn insert_tenant(tx: &mut Tx, t: &NewTenant<'_>) -> Result<TenantDto> 
     })
 }
 
+pub async fn set_vat_number(tx: &mut Tx, tenant_id: Uuid, vat_number: Option<&str>) -> Result<()> {
+    sqlx::query("update tenants set vat_number = $2 where id = $1")
+        .bind(tenant_id)
+        .bind(vat_number)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 pub async fn current_tenant(tx: &mut Tx) -> Result<TenantDto> {
     sqlx::query_as(
         "select id, slug, name, name_ar, currency::text, vat_rate_bp, vat_inclusive, default_locale \

@@ -29,6 +29,9 @@ pub fn demo_email(role: Role) -> String {
 }
 
 /// What the seed created (or found).
+/// A well-formed Saudi VAT number (15 digits, 3…3) that belongs to no one.
+pub const DEMO_VAT_NUMBER: &str = "300000000000003";
+
 pub struct Demo {
     pub tenant_id: Uuid,
     pub riyadh: Uuid,
@@ -84,6 +87,7 @@ pub async fn run(state: &AppState) -> Result<Option<Demo>> {
         },
     )
     .await?;
+    repo::set_vat_number(&mut tx, tenant_id, Some(DEMO_VAT_NUMBER)).await?;
     let riyadh = repo::insert_branch(
         &mut tx,
         tenant_id,

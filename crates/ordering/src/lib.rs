@@ -4,6 +4,7 @@ pub mod checkout;
 pub mod lifecycle;
 pub mod model;
 pub mod pricing;
+pub mod receipt;
 pub mod repo;
 pub mod routes;
 pub mod zatca;

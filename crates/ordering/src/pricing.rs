@@ -26,10 +26,13 @@
 //! 7. **VAT is computed once per invoice**, not per line, so the VAT on the receipt is exactly the
 //!    rate applied to the invoice and per-line rounding cannot drift it:
 //!    - VAT added on top (exclusive): `vat = round_half_up(taxable × rate_bp / 10000)`,
-//!      `net_of_vat = taxable`, `total = taxable + vat + tip`.
+//!      `net_of_vat = taxable`, `invoice_total = taxable + vat`.
 //!    - Prices include VAT (inclusive, as in KSA retail):
 //!      `vat = round_half_up(taxable × rate_bp / (10000 + rate_bp))`,
-//!      `net_of_vat = taxable − vat`, `total = taxable + tip`.
+//!      `net_of_vat = taxable − vat`, `invoice_total = taxable`.
+//!
+//!    `invoice_total` is the amount including VAT that the tax invoice (and its ZATCA QR) shows;
+//!    the customer pays `total = invoice_total + tip`.
 //! 8. The invoice VAT is then allocated back, by largest remainder in proportion to the taxable
 //!    amounts, over the item lines, the service charge and the delivery fee, so the receipt can
 //!    print a VAT figure per line: `Σ line.vat + service_charge_vat + delivery_fee_vat = vat`
@@ -41,8 +44,9 @@
 //! # Invariants of a [`Pricing`]
 //!
 //! - `total ≥ 0`, and every figure is non-negative;
-//! - `vat + net_of_vat = taxable`;
-//! - `total = taxable + tip` (inclusive) or `taxable + vat + tip` (exclusive);
+//! - `net_of_vat + vat = invoice_total` and `invoice_total + tip = total`;
+//! - inclusive: `invoice_total = taxable`, so `net_of_vat + vat = taxable`;
+//!   exclusive: `net_of_vat = taxable`, so `invoice_total = taxable + vat`;
 //! - `Σ line.net = items_net` and `items_gross − discount_total = items_net`;
 //! - `discount_total = line_discounts + order_discounts ≤ items_gross`;
 //! - `Σ line.vat + service_charge_vat + delivery_fee_vat = vat`.
@@ -198,7 +202,10 @@ pub struct Totals {
     pub vat: i64,
     /// `taxable − vat` when prices include VAT, `taxable` otherwise.
     pub net_of_vat: i64,
+    /// `net_of_vat + vat`: what the tax invoice and its QR show; excludes the tip.
+    pub invoice_total: i64,
     pub tip: i64,
+    /// `invoice_total + tip`: what the customer pays.
     pub total: i64,
     /// The service charge's share of `vat`.
     pub service_charge_vat: i64,
@@ -291,16 +298,18 @@ pub fn price(input: &PricingInput) -> Result<Pricing, PricingError> {
     ));
     let taxable = items_net + service_charge + input.delivery_fee;
     let rate = i128::from(input.vat_rate_bp);
-    let (vat, net_of_vat, total) = if input.vat_inclusive {
+    let (vat, net_of_vat) = if input.vat_inclusive {
         let vat = to_i64(round_half_up(
             i128::from(taxable) * rate,
             BP_DENOMINATOR + rate,
         ));
-        (vat, taxable - vat, taxable + input.tip)
+        (vat, taxable - vat)
     } else {
         let vat = to_i64(round_half_up(i128::from(taxable) * rate, BP_DENOMINATOR));
-        (vat, taxable, taxable + vat + input.tip)
+        (vat, taxable)
     };
+    let invoice_total = net_of_vat + vat;
+    let total = invoice_total + input.tip;
     check_max(i128::from(total), || "total".to_owned())?;
 
     // VAT shares over [lines…, service charge, delivery fee], weighted by taxable amounts.
@@ -347,6 +356,7 @@ pub fn price(input: &PricingInput) -> Result<Pricing, PricingError> {
             taxable,
             vat,
             net_of_vat,
+            invoice_total,
             tip: input.tip,
             total,
             service_charge_vat: vat_shares[n - 2],
@@ -508,6 +518,7 @@ mod tests {
             (t.taxable, t.vat, t.net_of_vat, t.total),
             (5250, 788, 5250, 6038)
         );
+        assert_eq!(t.invoice_total, 6038);
         // Exact shares of 788 are 600.38 and 187.62: floors 600 + 187, the last halala goes to
         // the larger remainder, line 2.
         assert_eq!(
@@ -604,6 +615,7 @@ mod tests {
         // 5152 × 15 % = 772.8 → 773; the tip is added after VAT and carries none.
         assert_eq!(t.vat, 773);
         assert_eq!(t.tip, 500);
+        assert_eq!(t.invoice_total, 5152 + 773);
         assert_eq!(t.total, 5152 + 773 + 500);
         let line_vat: i64 = p.lines.iter().map(|l| l.vat).sum();
         assert_eq!(line_vat + t.service_charge_vat + t.delivery_fee_vat, 773);
@@ -826,10 +838,16 @@ mod tests {
             let p = price(&i).unwrap();
             let t = &p.totals;
             prop_assert!(t.total >= 0 && t.vat >= 0 && t.net_of_vat >= 0 && t.items_net >= 0);
-            prop_assert_eq!(t.vat + t.net_of_vat, t.taxable);
             prop_assert_eq!(t.taxable, t.items_net + t.service_charge + t.delivery_fee);
-            let expected_total = if i.vat_inclusive { t.taxable + t.tip } else { t.taxable + t.vat + t.tip };
-            prop_assert_eq!(t.total, expected_total);
+            prop_assert_eq!(t.net_of_vat + t.vat, t.invoice_total);
+            prop_assert_eq!(t.invoice_total + t.tip, t.total);
+            if i.vat_inclusive {
+                prop_assert_eq!(t.vat + t.net_of_vat, t.taxable);
+                prop_assert_eq!(t.total, t.taxable + t.tip);
+            } else {
+                prop_assert_eq!(t.net_of_vat, t.taxable);
+                prop_assert_eq!(t.total, t.taxable + t.vat + t.tip);
+            }
             prop_assert_eq!(t.tip, i.tip);
             prop_assert_eq!(t.discount_total, t.line_discounts + t.order_discounts);
             prop_assert!(t.discount_total <= t.items_gross);

@@ -23,6 +23,7 @@ use crate::{
     checkout,
     lifecycle::{OrderType, Status},
     model::{ChangeStatus, OrderDto, PaymentRequest, PlaceOrder},
+    receipt::{self, Receipt},
     repo,
 };
 
@@ -32,6 +33,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get))
         .routes(routes!(change_status))
         .routes(routes!(pay))
+        .routes(routes!(receipt))
+        .routes(routes!(receipt_html))
 }
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -173,4 +176,41 @@ pub async fn pay(
         StatusCode::CREATED,
         Json(checkout::pay(&state, &auth, id, &req).await?),
     ))
+}
+
+async fn load_receipt(
+    state: &AppState,
+    who: &platform::auth::Principal,
+    id: Uuid,
+) -> Result<Receipt> {
+    let order = checkout::get(state, who, id).await?;
+    let mut tx = state.db.begin(who.scope()).await?;
+    let r = receipt::build(&mut tx, &order).await?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+/// The order's simplified tax invoice as data, with its ZATCA QR payload.
+#[utoipa::path(get, path = "/api/orders/{id}/receipt", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Receipt), (status = 404, body = Problem)))]
+pub async fn receipt(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<Receipt>> {
+    Ok(Json(load_receipt(&state, &auth, id).await?))
+}
+
+/// The receipt as a printable page (80 mm, English and Arabic, QR code).
+#[utoipa::path(get, path = "/api/orders/{id}/receipt.html", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, content_type = "text/html"), (status = 404, body = Problem)))]
+pub async fn receipt_html(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<axum::response::Html<String>> {
+    let r = load_receipt(&state, &auth, id).await?;
+    Ok(axum::response::Html(receipt::html(&r)?))
 }

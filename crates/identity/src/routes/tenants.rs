@@ -10,7 +10,7 @@ use platform::{
 use uuid::Uuid;
 
 use crate::{
-    model::{SignUpTenant, Subject, TenantCreated},
+    model::{SignUpTenant, Subject, TaxSettings, TenantCreated},
     repo, tokens,
 };
 
@@ -94,4 +94,32 @@ pub async fn sign_up(
             tokens,
         }),
     ))
+}
+
+/// The brand's tax settings (owner): the VAT registration number printed on receipts.
+#[utoipa::path(put, path = "/api/tenant/tax", tag = "identity", security(("bearer" = [])),
+    request_body = TaxSettings,
+    responses((status = 204), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_tax(
+    State(state): State<AppState>,
+    auth: platform::auth::Auth<platform::auth::policy::Owner>,
+    ValidJson(req): ValidJson<TaxSettings>,
+) -> Result<StatusCode> {
+    let mut tx = state.db.begin(auth.scope()).await?;
+    repo::set_vat_number(&mut tx, auth.tenant_id, req.vat_number.as_deref()).await?;
+    audit::record(
+        &mut tx,
+        auth.tenant_id,
+        (&auth.0).into(),
+        Entry {
+            action: "tenant.tax_updated",
+            entity: "tenant",
+            entity_id: Some(auth.tenant_id),
+            before: None,
+            after: Some(serde_json::json!({ "vat_number": req.vat_number })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }
