@@ -131,14 +131,18 @@ async fn app_role_scoped_to_a_cannot_read_or_write_b() {
                 .await
                 .unwrap();
         assert_eq!(seen, 0, "{t}: tenant A sees foreign rows");
-        // Append-only tables (audit_log, events) refuse UPDATE/DELETE to the app role outright.
-        let writable: bool =
-            sqlx::query_scalar("select has_table_privilege('sous_app', $1, 'UPDATE, DELETE')")
-                .bind(t)
-                .fetch_one(&mut owner)
-                .await
-                .unwrap();
-        if writable {
+        // Append-only tables (audit_log, events, the journal) refuse UPDATE/DELETE to the app
+        // role outright, and business records (orders, payments) refuse DELETE.
+        let may = |privilege: &'static str| {
+            sqlx::query_scalar::<_, bool>("select has_table_privilege('sous_app', $1, $2)")
+                .bind(t.clone())
+                .bind(privilege)
+        };
+        let (can_update, can_delete) = (
+            may("UPDATE").fetch_one(&mut owner).await.unwrap(),
+            may("DELETE").fetch_one(&mut owner).await.unwrap(),
+        );
+        if can_update {
             let updated = sqlx::query(&format!(
                 "update {t} set tenant_id = tenant_id where tenant_id = $1"
             ))
@@ -151,6 +155,8 @@ async fn app_role_scoped_to_a_cannot_read_or_write_b() {
                 updated, 0,
                 "{t}: tenant A updated B's rows (B has {b_rows})"
             );
+        }
+        if can_delete {
             let deleted = sqlx::query(&format!("delete from {t} where tenant_id = $1"))
                 .bind(tenant_b)
                 .execute(&mut *tx)
