@@ -133,6 +133,16 @@ pub async fn place(
     }
 
     let (lines, pricing) = price_lines(&menu, &req)?;
+    if pricing.totals.discount_total > crate::refunds::APPROVAL_ABOVE {
+        crate::refunds::approver(
+            state,
+            &mut tx,
+            who,
+            req.branch_id,
+            req.manager_pin.as_deref(),
+        )
+        .await?;
+    }
     let tz: Tz = repo::branch_time_zone(&mut tx, req.branch_id)
         .await?
         .parse()
@@ -391,37 +401,43 @@ pub async fn change_status(
                 "say why the order is cancelled or voided",
             ));
         }
-        if order.paid - order.refunded > 0 {
+        let paid = order.paid - order.refunded > 0;
+        if paid && req.status == Status::Cancelled {
             return Err(Error::conflict(
-                "refund_first",
-                "money was taken for this order: refund it before voiding",
+                "paid",
+                "money was taken for this order: void it (with a manager) or refund it",
             ));
         }
-        if req.status == Status::Voided && !matches!(who.role, Role::Owner | Role::Manager) {
-            return Err(Error::Forbidden);
+        if paid {
+            crate::refunds::void_paid(state, &mut tx, who, &order, req.manager_pin.as_deref())
+                .await?;
+        } else {
+            if req.status == Status::Voided && !matches!(who.role, Role::Owner | Role::Manager) {
+                return Err(Error::Forbidden);
+            }
+            // The sale is undone in the books: the same entry, every sign reversed.
+            let reversal = sale_postings(&order.pricing.0.totals)
+                .into_iter()
+                .map(|p| Posting {
+                    account: p.account,
+                    amount: -p.amount,
+                })
+                .collect();
+            ledger::post(
+                &mut tx,
+                NewEntry {
+                    tenant_id: who.tenant_id,
+                    branch_id: order.branch_id,
+                    kind: req.status.as_str(),
+                    reference_type: "order",
+                    reference_id: order.id,
+                    memo: req.reason.as_deref(),
+                    created_by: Some(who.id),
+                    postings: reversal,
+                },
+            )
+            .await?;
         }
-        // The sale is undone in the books: the same entry, every sign reversed.
-        let reversal = sale_postings(&order.pricing.0.totals)
-            .into_iter()
-            .map(|p| Posting {
-                account: p.account,
-                amount: -p.amount,
-            })
-            .collect();
-        ledger::post(
-            &mut tx,
-            NewEntry {
-                tenant_id: who.tenant_id,
-                branch_id: order.branch_id,
-                kind: req.status.as_str(),
-                reference_type: "order",
-                reference_id: order.id,
-                memo: req.reason.as_deref(),
-                created_by: Some(who.id),
-                postings: reversal,
-            },
-        )
-        .await?;
     }
     repo::set_status(&mut tx, order.id, req.status, req.reason.as_deref()).await?;
     repo::history(

@@ -5,6 +5,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod pricing;
 pub mod receipt;
+pub mod refunds;
 pub mod repo;
 pub mod routes;
 pub mod zatca;

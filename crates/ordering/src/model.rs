@@ -49,6 +49,9 @@ pub struct PlaceOrder {
     /// Pay now (the POS takes cash at the counter).
     #[garde(dive)]
     pub payment: Option<PaymentRequest>,
+    /// A manager's PIN, when discounts above the approval threshold are given by a cashier.
+    #[garde(inner(length(min = 4, max = 12)))]
+    pub manager_pin: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
@@ -111,6 +114,24 @@ pub struct ChangeStatus {
     /// Required to cancel or void.
     #[garde(inner(length(chars, min = 1, max = 500)))]
     pub reason: Option<String>,
+    /// A manager's PIN, to void a paid order from a cashier's till.
+    #[garde(inner(length(min = 4, max = 12)))]
+    pub manager_pin: Option<String>,
+}
+
+/// `POST /api/orders/{id}/refunds`: cash back against one payment.
+#[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RefundRequest {
+    #[garde(skip)]
+    pub payment_id: Uuid,
+    #[garde(range(min = 1, max = 1_000_000_000_000))]
+    pub amount: i64,
+    #[garde(length(chars, min = 1, max = 500))]
+    pub reason: String,
+    /// Needed above the approval threshold unless a manager is signed in.
+    #[garde(inner(length(min = 4, max = 12)))]
+    pub manager_pin: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

@@ -529,9 +529,98 @@ pub async fn expected(tx: &mut Tx) -> Result<Expected> {
            coalesce((select sum(total - paid) from orders where status not in ('cancelled', 'voided')), 0)::bigint \
                as receivable, \
            coalesce((select sum(amount - refunded) from payments where method = 'cash'), 0)::bigint as cash, \
-           coalesce((select sum(vat) from orders where status not in ('cancelled', 'voided')), 0)::bigint as vat, \
+           (coalesce((select sum(vat) from orders where status not in ('cancelled', 'voided')), 0) \
+            - coalesce((select sum(r.vat) from refunds r join orders o on o.id = r.order_id \
+                        where o.status not in ('cancelled', 'voided')), 0))::bigint as vat, \
            coalesce((select sum(tip) from orders where status not in ('cancelled', 'voided')), 0)::bigint as tips",
     )
     .fetch_one(&mut **tx)
     .await?)
+}
+
+// ---- refunds ----------------------------------------------------------------------------------
+
+#[derive(Debug, FromRow)]
+pub struct PaymentRef {
+    pub id: Uuid,
+    pub amount: i64,
+    pub refunded: i64,
+}
+
+pub async fn payment(tx: &mut Tx, id: Uuid, order_id: Uuid) -> Result<Option<PaymentRef>> {
+    Ok(sqlx::query_as(
+        "select id, amount, refunded from payments where id = $1 and order_id = $2 for update",
+    )
+    .bind(id)
+    .bind(order_id)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+pub async fn refunded_vat(tx: &mut Tx, order_id: Uuid) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("select coalesce(sum(vat), 0)::bigint from refunds where order_id = $1")
+            .bind(order_id)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}
+
+pub struct NewRefund<'a> {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub order_id: Uuid,
+    pub payment_id: Uuid,
+    pub amount: i64,
+    pub vat: i64,
+    pub reason: &'a str,
+    pub created_by: Uuid,
+    pub approved_by: Option<Uuid>,
+}
+
+/// Records a refund and adds it to its payment and order.
+pub async fn insert_refund(tx: &mut Tx, r: &NewRefund<'_>) -> Result<()> {
+    sqlx::query(
+        "insert into refunds (id, tenant_id, order_id, payment_id, amount, vat, reason, created_by, approved_by) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(r.id)
+    .bind(r.tenant_id)
+    .bind(r.order_id)
+    .bind(r.payment_id)
+    .bind(r.amount)
+    .bind(r.vat)
+    .bind(r.reason)
+    .bind(r.created_by)
+    .bind(r.approved_by)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "update payments set refunded = refunded + $2, \
+                status = case when refunded + $2 = amount then 'refunded' else 'partially_refunded' end \
+         where id = $1",
+    )
+    .bind(r.payment_id)
+    .bind(r.amount)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("update orders set refunded = refunded + $2, updated_at = now() where id = $1")
+        .bind(r.order_id)
+        .bind(r.amount)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Marks every payment of a voided order as given back in full.
+pub async fn refund_all_payments(tx: &mut Tx, order_id: Uuid) -> Result<()> {
+    sqlx::query("update payments set refunded = amount, status = 'voided' where order_id = $1")
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("update orders set refunded = paid, updated_at = now() where id = $1")
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::{
     checkout,
     lifecycle::{OrderType, Status},
-    model::{ChangeStatus, OrderDto, PaymentRequest, PlaceOrder},
+    model::{ChangeStatus, OrderDto, PaymentRequest, PlaceOrder, RefundRequest},
     receipt::{self, Receipt},
     repo,
 };
@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get))
         .routes(routes!(change_status))
         .routes(routes!(pay))
+        .routes(routes!(refund))
         .routes(routes!(receipt))
         .routes(routes!(receipt_html))
 }
@@ -175,6 +176,23 @@ pub async fn pay(
     Ok((
         StatusCode::CREATED,
         Json(checkout::pay(&state, &auth, id, &req).await?),
+    ))
+}
+
+/// Gives cash back against a payment (partly or in full, never more than was taken). Above
+/// 50.00 a manager approves: signed in, or by `managerPin`.
+#[utoipa::path(post, path = "/api/orders/{id}/refunds", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = RefundRequest,
+    responses((status = 201, body = OrderDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn refund(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<RefundRequest>,
+) -> Result<(StatusCode, Json<OrderDto>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::refunds::refund(&state, &auth, id, &req).await?),
     ))
 }
 

@@ -492,7 +492,7 @@ async fn orders_move_only_along_their_lifecycle() {
         .await
         .expect(200);
 
-    // A paid order: voiding needs a manager, and money must be refunded first.
+    // A paid order: voiding needs a manager (by PIN from a cashier's till).
     let paid = json!({ "branchId": riyadh, "type": "takeaway", "lines": [line(&m, "French Fries", 1)],
                        "payment": { "method": "cash" } });
     let order = place(&app, &cashier, &key(), &paid).await.expect(201);
@@ -501,7 +501,15 @@ async fn orders_move_only_along_their_lifecycle() {
         status(&app, &cashier, id, "voided", Some("mistake"))
             .await
             .status,
-        409
+        422,
+        "a cashier voids a paid order only with a manager's PIN"
+    );
+    assert_eq!(
+        status(&app, &cashier, id, "cancelled", Some("mistake"))
+            .await
+            .status,
+        409,
+        "a paid order is voided, not cancelled"
     );
     let unpaid = place(&app, &cashier, &key(), &takeaway).await.expect(201);
     let uid = unpaid["id"].as_str().unwrap();
@@ -762,4 +770,151 @@ async fn the_owner_sets_the_vat_number() {
         .await,
         1
     );
+}
+
+async fn refund(app: &TestApp, token: &str, order: &Value, amount: i64, pin: Option<&str>) -> Res {
+    app.post(
+        &format!("/api/orders/{}/refunds", order["id"].as_str().unwrap()),
+        Some(token),
+        json!({ "paymentId": order["payments"][0]["id"], "amount": amount, "reason": "cold food",
+                "managerPin": pin }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn refunds_never_return_more_than_was_taken() {
+    let app = spawn_app().await;
+    let riyadh = app.demo.riyadh;
+    let cashier = app.token(Role::Cashier).await;
+    let m = menu(&app, riyadh).await;
+    let body = json!({ "branchId": riyadh, "type": "takeaway",
+                       "lines": [line(&m, "Karak Tea", 3)], "payment": { "method": "cash" } });
+    let order = place(&app, &cashier, &key(), &body).await.expect(201);
+    let total = order["total"].as_i64().unwrap();
+    assert!(
+        total <= crate::orders::APPROVAL,
+        "small enough for a cashier alone"
+    );
+
+    let after = refund(&app, &cashier, &order, 100, None).await.expect(201);
+    assert_eq!(after["refunded"], 100);
+    assert_eq!(after["payments"][0]["status"], "partially_refunded");
+    let res = refund(&app, &cashier, &order, total, None).await;
+    assert_eq!(res.status, 422, "more than is left: {}", res.body);
+
+    // Twenty concurrent refunds of 100 against what is left: only as many as fit go through.
+    let left = total - 100;
+    let answers =
+        futures::future::join_all((0..20).map(|_| refund(&app, &cashier, &order, 100, None))).await;
+    let ok = answers.iter().filter(|a| a.status == 201).count() as i64;
+    assert_eq!(ok, (left / 100).min(20));
+    let refunded = count(&app, "select coalesce(sum(amount), 0)::bigint from refunds").await;
+    assert_eq!(refunded, 100 + ok * 100);
+    assert!(refunded <= total);
+    assert_books(&app).await;
+
+    // Nothing to refund on an order that ended.
+    let unpaid = place(
+        &app,
+        &cashier,
+        &key(),
+        &json!({ "branchId": riyadh, "type": "takeaway",
+        "lines": [line(&m, "Karak Tea", 1)] }),
+    )
+    .await
+    .expect(201);
+    let manager = app.token(Role::Manager).await;
+    status(
+        &app,
+        &manager,
+        unpaid["id"].as_str().unwrap(),
+        "voided",
+        Some("test"),
+    )
+    .await
+    .expect(200);
+    let res = app
+        .post(
+            &format!("/api/orders/{}/refunds", unpaid["id"].as_str().unwrap()),
+            Some(&cashier),
+            json!({ "paymentId": Uuid::now_v7(), "amount": 1, "reason": "x" }),
+        )
+        .await;
+    assert_eq!(res.status, 409);
+    // Kitchen and drivers do not refund.
+    let kitchen = app.token(Role::Kitchen).await;
+    assert_eq!(refund(&app, &kitchen, &order, 1, None).await.status, 403);
+}
+
+/// Refunds and discounts above 50.00 need a manager.
+pub const APPROVAL: i64 = 5_000;
+
+#[tokio::test]
+async fn large_refunds_discounts_and_voids_need_a_managers_pin() {
+    let app = spawn_app().await;
+    let riyadh = app.demo.riyadh;
+    let cashier = app.token(Role::Cashier).await;
+    let m = menu(&app, riyadh).await;
+    let big = json!({ "branchId": riyadh, "type": "takeaway",
+                      "lines": [line(&m, "Classic Beef Burger", 4)], "payment": { "method": "cash" } });
+    let order = place(&app, &cashier, &key(), &big).await.expect(201);
+    let total = order["total"].as_i64().unwrap();
+    assert!(total > APPROVAL);
+
+    assert_eq!(
+        refund(&app, &cashier, &order, total, None).await.status,
+        422,
+        "PIN asked for"
+    );
+    assert_eq!(
+        refund(&app, &cashier, &order, total, Some("3333"))
+            .await
+            .status,
+        403,
+        "a cashier's own PIN"
+    );
+    assert_eq!(
+        refund(&app, &cashier, &order, total, Some("9999"))
+            .await
+            .status,
+        403,
+        "no one's PIN"
+    );
+    let done = refund(&app, &cashier, &order, total, Some("2222"))
+        .await
+        .expect(201);
+    assert_eq!(done["payments"][0]["status"], "refunded");
+    let approved: i64 = count(
+        &app,
+        "select count(*) from refunds r join memberships m \
+        on m.user_id = r.approved_by where m.role = 'manager'",
+    )
+    .await;
+    assert_eq!(approved, 1, "the approving manager is recorded");
+
+    // A big discount from a cashier.
+    let mut discounted = big.clone();
+    discounted["discounts"] = json!([{ "percentBp": 5000, "label": "VIP" }]);
+    assert_eq!(place(&app, &cashier, &key(), &discounted).await.status, 422);
+    discounted["managerPin"] = json!("2222");
+    let order = place(&app, &cashier, &key(), &discounted).await.expect(201);
+    assert_eq!(
+        order["totals"]["discountTotal"],
+        order["totals"]["itemsGross"].as_i64().unwrap() / 2
+    );
+
+    // Voiding a paid order: the manager's PIN, the sale undone and the cash given back.
+    let id = order["id"].as_str().unwrap();
+    let res = app
+        .post(
+            &format!("/api/orders/{id}/status"),
+            Some(&cashier),
+            json!({ "status": "voided", "reason": "wrong table", "managerPin": "2222" }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(res["status"], "voided");
+    assert_eq!(res["refunded"], res["paid"]);
+    assert_books(&app).await;
 }

@@ -1,0 +1,193 @@
+//! Giving money back: partial and full refunds of a payment, and voiding an order that was
+//! paid. Both lock the order row first, so concurrent refunds queue up and each sees what the
+//! previous ones gave back — two refunds can never return more than was taken.
+//!
+//! Above [`APPROVAL_ABOVE`] a manager must approve: by being the one signed in, or by typing
+//! their PIN on the till.
+
+use payments::ledger::{self, Account, NewEntry, Posting, credit, debit};
+use platform::{
+    AppState,
+    auth::{Principal, PrincipalKind, Role},
+    db::Tx,
+    error::{Error, Result},
+};
+use uuid::Uuid;
+
+use crate::{
+    checkout::sale_postings,
+    lifecycle::Status,
+    model::{OrderDto, RefundRequest},
+    repo::{self, OrderRow},
+};
+
+/// Refunds and discounts above this many minor units (50.00) need a manager.
+pub const APPROVAL_ABOVE: i64 = 5_000;
+
+/// Who approves: the caller when a manager or the owner, else the manager whose PIN is given.
+pub async fn approver(
+    state: &AppState,
+    tx: &mut Tx,
+    who: &Principal,
+    branch_id: Uuid,
+    pin: Option<&str>,
+) -> Result<Uuid> {
+    if matches!(who.role, Role::Owner | Role::Manager) {
+        return Ok(who.id);
+    }
+    let pin = pin.ok_or_else(|| {
+        Error::invalid(
+            "managerPin",
+            "a manager must approve this: enter a manager's PIN",
+        )
+    })?;
+    // Guessing PINs on a till is throttled like PIN sign-in.
+    state.limits.pin.check(&format!("approval:{}", who.id))?;
+    identity::approval::manager_pin(tx, &state.pin_pepper, who.tenant_id, branch_id, pin).await
+}
+
+fn require_till(who: &Principal, branch_id: Uuid) -> Result<()> {
+    if who.kind != PrincipalKind::Staff
+        || !matches!(who.role, Role::Owner | Role::Manager | Role::Cashier)
+    {
+        return Err(Error::Forbidden);
+    }
+    who.require_branch(branch_id)
+}
+
+/// The VAT inside `amount` of a refund, proportional to the invoice and never more than the
+/// order's VAT not yet given back.
+fn vat_share(order: &OrderRow, amount: i64, vat_refunded: i64) -> i64 {
+    let invoice = (order.total - order.tip).max(1) as i128;
+    let share = (i128::from(amount) * i128::from(order.vat) * 2 + invoice) / (2 * invoice);
+    (share as i64)
+        .min(order.vat - vat_refunded)
+        .min(amount)
+        .max(0)
+}
+
+/// `POST /api/orders/{id}/refunds` (cash back against one payment).
+pub async fn refund(
+    state: &AppState,
+    who: &Principal,
+    order_id: Uuid,
+    req: &RefundRequest,
+) -> Result<OrderDto> {
+    let mut tx = state.db.begin(who.scope()).await?;
+    let order = repo::order(&mut tx, order_id, true).await?;
+    require_till(who, order.branch_id)?;
+    if matches!(order.status, Status::Cancelled | Status::Voided) {
+        return Err(Error::conflict(
+            "order_ended",
+            "the order was cancelled or voided",
+        ));
+    }
+    let payment = repo::payment(&mut tx, req.payment_id, order.id)
+        .await?
+        .ok_or_else(|| Error::invalid("paymentId", "is not a payment of this order"))?;
+    let left = payment.amount - payment.refunded;
+    if req.amount > left {
+        return Err(Error::invalid(
+            "amount",
+            format!("at most {left} is left to refund on this payment"),
+        ));
+    }
+    let approved_by = if req.amount > APPROVAL_ABOVE {
+        Some(
+            approver(
+                state,
+                &mut tx,
+                who,
+                order.branch_id,
+                req.manager_pin.as_deref(),
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    let vat_refunded = repo::refunded_vat(&mut tx, order.id).await?;
+    let vat = vat_share(&order, req.amount, vat_refunded);
+    let id = Uuid::now_v7();
+    repo::insert_refund(
+        &mut tx,
+        &repo::NewRefund {
+            id,
+            tenant_id: who.tenant_id,
+            order_id: order.id,
+            payment_id: payment.id,
+            amount: req.amount,
+            vat,
+            reason: &req.reason,
+            created_by: who.id,
+            approved_by,
+        },
+    )
+    .await?;
+    ledger::post(
+        &mut tx,
+        NewEntry {
+            tenant_id: who.tenant_id,
+            branch_id: order.branch_id,
+            kind: "refund",
+            reference_type: "refund",
+            reference_id: id,
+            memo: Some(&req.reason),
+            created_by: Some(who.id),
+            postings: vec![
+                debit(Account::Refunds, req.amount - vat),
+                debit(Account::VatPayable, vat),
+                credit(Account::CashDrawer, req.amount),
+            ],
+        },
+    )
+    .await?;
+    let row = repo::order(&mut tx, order.id, false).await?;
+    let dto = repo::order_dto(&mut tx, row).await?;
+    tx.commit().await?;
+    Ok(dto)
+}
+
+/// Voids a paid order (the caller checked the transition): the sale is undone in the books and
+/// every payment is given back in full. An order already partly refunded is refunded to the end
+/// instead — voiding it would take back the refunded VAT twice.
+pub async fn void_paid(
+    state: &AppState,
+    tx: &mut Tx,
+    who: &Principal,
+    order: &OrderRow,
+    manager_pin: Option<&str>,
+) -> Result<Uuid> {
+    if order.refunded > 0 {
+        return Err(Error::conflict(
+            "partly_refunded",
+            "this order was partly refunded: refund the rest instead of voiding",
+        ));
+    }
+    let approved_by = approver(state, tx, who, order.branch_id, manager_pin).await?;
+    let mut postings: Vec<Posting> = sale_postings(&order.pricing.0.totals)
+        .into_iter()
+        .map(|p| Posting {
+            account: p.account,
+            amount: -p.amount,
+        })
+        .collect();
+    postings.push(debit(Account::Receivable, order.paid));
+    postings.push(credit(Account::CashDrawer, order.paid));
+    ledger::post(
+        tx,
+        NewEntry {
+            tenant_id: who.tenant_id,
+            branch_id: order.branch_id,
+            kind: "void",
+            reference_type: "order",
+            reference_id: order.id,
+            memo: Some("voided after payment: sale reversed, payments given back"),
+            created_by: Some(who.id),
+            postings,
+        },
+    )
+    .await?;
+    repo::refund_all_payments(tx, order.id).await?;
+    Ok(approved_by)
+}
