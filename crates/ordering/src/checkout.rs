@@ -330,6 +330,7 @@ async fn take_cash(
         return Err(Error::invalid("payment.tendered", "must cover the amount"));
     }
     let id = Uuid::now_v7();
+    let drawer = crate::drawers::open_session_of(tx, who.device_id).await?;
     repo::insert_cash_payment(
         tx,
         &repo::NewPayment {
@@ -341,6 +342,7 @@ async fn take_cash(
             tendered: Some(tendered),
             change_given: Some(tendered - amount),
             taken_by: Some(who.id),
+            drawer_session_id: drawer,
         },
     )
     .await?;
@@ -409,8 +411,16 @@ pub async fn change_status(
             ));
         }
         if paid {
-            crate::refunds::void_paid(state, &mut tx, who, &order, req.manager_pin.as_deref())
-                .await?;
+            let reason = req.reason.as_deref().unwrap_or_default();
+            crate::refunds::void_paid(
+                state,
+                &mut tx,
+                who,
+                &order,
+                reason,
+                req.manager_pin.as_deref(),
+            )
+            .await?;
         } else {
             if req.status == Status::Voided && !matches!(who.role, Role::Owner | Role::Manager) {
                 return Err(Error::Forbidden);

@@ -1,6 +1,7 @@
 //! Ordering: pricing and VAT, checkout, the order lifecycle and receipts.
 
 pub mod checkout;
+pub mod drawers;
 pub mod lifecycle;
 pub mod model;
 pub mod pricing;

@@ -107,6 +107,7 @@ pub async fn refund(
         None
     };
     let vat_refunded = repo::refunded_vat(&mut tx, order.id).await?;
+    let drawer = crate::drawers::open_session_of(&mut tx, who.device_id).await?;
     let vat = vat_share(&order, req.amount, vat_refunded);
     let id = Uuid::now_v7();
     repo::insert_refund(
@@ -121,6 +122,7 @@ pub async fn refund(
             reason: &req.reason,
             created_by: who.id,
             approved_by,
+            drawer_session_id: drawer,
         },
     )
     .await?;
@@ -156,6 +158,7 @@ pub async fn void_paid(
     tx: &mut Tx,
     who: &Principal,
     order: &OrderRow,
+    reason: &str,
     manager_pin: Option<&str>,
 ) -> Result<Uuid> {
     if order.refunded > 0 {
@@ -188,6 +191,7 @@ pub async fn void_paid(
         },
     )
     .await?;
-    repo::refund_all_payments(tx, order.id).await?;
+    let drawer = crate::drawers::open_session_of(tx, who.device_id).await?;
+    repo::refund_all_payments(tx, order.id, reason, who.id, approved_by, drawer).await?;
     Ok(approved_by)
 }

@@ -457,13 +457,14 @@ pub struct NewPayment {
     pub tendered: Option<i64>,
     pub change_given: Option<i64>,
     pub taken_by: Option<Uuid>,
+    pub drawer_session_id: Option<Uuid>,
 }
 
 pub async fn insert_cash_payment(tx: &mut Tx, p: &NewPayment) -> Result<()> {
     sqlx::query(
         "insert into payments (id, tenant_id, branch_id, order_id, method, status, amount, \
-                               tendered, change_given, taken_by) \
-         values ($1, $2, $3, $4, 'cash', 'captured', $5, $6, $7, $8)",
+                               tendered, change_given, taken_by, drawer_session_id) \
+         values ($1, $2, $3, $4, 'cash', 'captured', $5, $6, $7, $8, $9)",
     )
     .bind(p.id)
     .bind(p.tenant_id)
@@ -473,6 +474,7 @@ pub async fn insert_cash_payment(tx: &mut Tx, p: &NewPayment) -> Result<()> {
     .bind(p.tendered)
     .bind(p.change_given)
     .bind(p.taken_by)
+    .bind(p.drawer_session_id)
     .execute(&mut **tx)
     .await?;
     sqlx::query("update orders set paid = paid + $2, updated_at = now() where id = $1")
@@ -528,7 +530,13 @@ pub async fn expected(tx: &mut Tx) -> Result<Expected> {
         "select \
            coalesce((select sum(total - paid) from orders where status not in ('cancelled', 'voided')), 0)::bigint \
                as receivable, \
-           coalesce((select sum(amount - refunded) from payments where method = 'cash'), 0)::bigint as cash, \
+           (coalesce((select sum(amount) from payments where method = 'cash'), 0) \
+            - coalesce((select sum(r.amount) from refunds r join payments p on p.id = r.payment_id \
+                        where p.method = 'cash'), 0) \
+            + coalesce((select sum(float_amount + coalesce(over_short, 0) - coalesce(counted, 0)) \
+                        from drawer_sessions), 0) \
+            + coalesce((select sum(case when kind = 'cash_in' then amount else -amount end) \
+                        from drawer_movements), 0))::bigint as cash, \
            (coalesce((select sum(vat) from orders where status not in ('cancelled', 'voided')), 0) \
             - coalesce((select sum(r.vat) from refunds r join orders o on o.id = r.order_id \
                         where o.status not in ('cancelled', 'voided')), 0))::bigint as vat, \
@@ -576,13 +584,15 @@ pub struct NewRefund<'a> {
     pub reason: &'a str,
     pub created_by: Uuid,
     pub approved_by: Option<Uuid>,
+    pub drawer_session_id: Option<Uuid>,
 }
 
 /// Records a refund and adds it to its payment and order.
 pub async fn insert_refund(tx: &mut Tx, r: &NewRefund<'_>) -> Result<()> {
     sqlx::query(
-        "insert into refunds (id, tenant_id, order_id, payment_id, amount, vat, reason, created_by, approved_by) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "insert into refunds (id, tenant_id, order_id, payment_id, amount, vat, reason, created_by, \
+                              approved_by, drawer_session_id) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(r.id)
     .bind(r.tenant_id)
@@ -593,6 +603,7 @@ pub async fn insert_refund(tx: &mut Tx, r: &NewRefund<'_>) -> Result<()> {
     .bind(r.reason)
     .bind(r.created_by)
     .bind(r.approved_by)
+    .bind(r.drawer_session_id)
     .execute(&mut **tx)
     .await?;
     sqlx::query(
@@ -612,8 +623,29 @@ pub async fn insert_refund(tx: &mut Tx, r: &NewRefund<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Marks every payment of a voided order as given back in full.
-pub async fn refund_all_payments(tx: &mut Tx, order_id: Uuid) -> Result<()> {
+/// Gives back what is left of every payment of a voided order, as refunds at `drawer` (their
+/// VAT is 0: the voided sale's reversal takes all of it back).
+pub async fn refund_all_payments(
+    tx: &mut Tx,
+    order_id: Uuid,
+    reason: &str,
+    created_by: Uuid,
+    approved_by: Uuid,
+    drawer: Option<Uuid>,
+) -> Result<()> {
+    sqlx::query(
+        "insert into refunds (id, tenant_id, order_id, payment_id, amount, vat, reason, created_by, \
+                              approved_by, drawer_session_id) \
+         select gen_random_uuid(), tenant_id, order_id, id, amount - refunded, 0, $2, $3, $4, $5 \
+         from payments where order_id = $1 and amount > refunded",
+    )
+    .bind(order_id)
+    .bind(reason)
+    .bind(created_by)
+    .bind(approved_by)
+    .bind(drawer)
+    .execute(&mut **tx)
+    .await?;
     sqlx::query("update payments set refunded = amount, status = 'voided' where order_id = $1")
         .bind(order_id)
         .execute(&mut **tx)

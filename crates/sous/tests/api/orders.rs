@@ -918,3 +918,131 @@ async fn large_refunds_discounts_and_voids_need_a_managers_pin() {
     assert_eq!(res["refunded"], res["paid"]);
     assert_books(&app).await;
 }
+
+#[tokio::test]
+async fn a_cash_drawer_from_float_to_count_and_the_days_z_report() {
+    let app = spawn_app().await;
+    let riyadh = app.demo.riyadh;
+    let (device, secret) = app.device(riyadh, "pos").await;
+    let till = app.pin(device, &secret, "3333").await.expect(200)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A drawer belongs to a device: not from a password sign-in.
+    let cashier = app.token(Role::Cashier).await;
+    let res = app
+        .post(
+            "/api/drawers",
+            Some(&cashier),
+            json!({ "branchId": riyadh, "float": 10000 }),
+        )
+        .await;
+    assert_eq!(res.status, 422);
+
+    let drawer = app
+        .post(
+            "/api/drawers",
+            Some(&till),
+            json!({ "branchId": riyadh, "float": 10000 }),
+        )
+        .await
+        .expect(201);
+    let id = drawer["id"].as_str().unwrap().to_string();
+    let res = app
+        .post(
+            "/api/drawers",
+            Some(&till),
+            json!({ "branchId": riyadh, "float": 1 }),
+        )
+        .await;
+    assert_eq!(res.status, 409, "one open drawer per device");
+
+    let m = menu(&app, riyadh).await;
+    let order = place(
+        &app,
+        &till,
+        &key(),
+        &json!({ "branchId": riyadh, "type": "takeaway",
+        "lines": [line(&m, "Karak Tea", 2)], "payment": { "method": "cash", "tendered": 5000 } }),
+    )
+    .await
+    .expect(201);
+    let total = order["total"].as_i64().unwrap();
+    refund(&app, &till, &order, 100, None).await.expect(201);
+    let path = |p: &str| format!("/api/drawers/{id}{p}");
+    app.post(
+        &path("/movements"),
+        Some(&till),
+        json!({ "kind": "cash_in", "amount": 500, "reason": "coins from the bank" }),
+    )
+    .await
+    .expect(200);
+    let x = app
+        .post(
+            &path("/movements"),
+            Some(&till),
+            json!({ "kind": "cash_out", "amount": 200, "reason": "ice delivery" }),
+        )
+        .await
+        .expect(200);
+    let expected = 10000 + total - 100 + 500 - 200;
+    assert_eq!(x["expected"], expected);
+    assert_eq!(x["cashSales"], total);
+    assert_eq!(x["cashRefunds"], 100);
+    let res = app
+        .post(
+            &path("/movements"),
+            Some(&till),
+            json!({ "kind": "cash_out", "amount": expected + 1, "reason": "too much" }),
+        )
+        .await;
+    assert_eq!(
+        res.status, 422,
+        "cannot take out more than the drawer holds"
+    );
+    assert_books(&app).await;
+
+    let closed = app
+        .post(
+            &path("/close"),
+            Some(&till),
+            json!({ "counted": expected - 50 }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(closed["overShort"], -50);
+    assert_eq!(
+        app.get(&path(""), &till).await.expect(200)["counted"],
+        expected - 50
+    );
+    let res = app
+        .post(&path("/close"), Some(&till), json!({ "counted": 1 }))
+        .await;
+    assert_eq!(res.status, 409);
+    assert_books(&app).await;
+
+    let today = order["businessDate"].as_str().unwrap();
+    let manager = app.token(Role::Manager).await;
+    let z = app
+        .get(
+            &format!("/api/branches/{riyadh}/reports/z?date={today}"),
+            &manager,
+        )
+        .await
+        .expect(200);
+    assert_eq!(z["orders"], 1);
+    assert_eq!(z["total"], total);
+    assert_eq!(z["vat"], order["vat"]);
+    assert_eq!(z["cashTaken"], total - 100);
+    assert_eq!(z["refunds"], 100);
+    assert_eq!(z["drawersClosed"], 1);
+    assert_eq!(z["overShort"], -50);
+    let res = app
+        .get(
+            &format!("/api/branches/{riyadh}/reports/z?date={today}"),
+            &cashier,
+        )
+        .await;
+    assert_eq!(res.status, 403);
+}
