@@ -25,6 +25,7 @@ use crate::{
     lifecycle::{self, Channel, Status},
     model::{ChangeStatus, DiscountRequest, OrderDto, PaymentRequest, PlaceOrder},
     pricing::{self, Discount, LineInput, Pricing, PricingInput, Totals},
+    promos,
     repo::{self, KeyClaim},
 };
 
@@ -132,7 +133,8 @@ pub async fn place(
         });
     }
 
-    let (lines, pricing) = price_lines(&menu, &req)?;
+    let (mut lines, mut pricing) = price_lines(&menu, &req, None)?;
+    // Staff discounts above the threshold need a manager; a promo code is approved already.
     if pricing.totals.discount_total > crate::refunds::APPROVAL_ABOVE {
         crate::refunds::approver(
             state,
@@ -143,6 +145,15 @@ pub async fn place(
         )
         .await?;
     }
+    let promo = match &req.promo_code {
+        Some(code) => {
+            let (promo, discount) =
+                promos::redeemable(&mut tx, who, code, pricing.totals.items_gross).await?;
+            (lines, pricing) = price_lines(&menu, &req, Some(discount))?;
+            Some(promo)
+        }
+        None => None,
+    };
     let tz: Tz = repo::branch_time_zone(&mut tx, req.branch_id)
         .await?
         .parse()
@@ -202,6 +213,15 @@ pub async fn place(
         }
         other => other,
     })?;
+    if let Some(promo) = &promo {
+        let amount = pricing
+            .applied_order_discounts
+            .iter()
+            .filter(|d| d.label.as_deref() == Some(promo.code.as_str()))
+            .map(|d| d.amount)
+            .sum();
+        promos::redeem(&mut tx, who, promo, order_id, amount).await?;
+    }
     if let Some(payment) = &req.payment {
         take_cash(
             &mut tx,
@@ -227,7 +247,11 @@ pub async fn place(
 
 /// Prices every line from the menu, then the order; a line that cannot be ordered as asked is
 /// a 422 naming it.
-fn price_lines(menu: &BranchMenu, req: &PlaceOrder) -> Result<(Vec<repo::NewLine>, Pricing)> {
+fn price_lines(
+    menu: &BranchMenu,
+    req: &PlaceOrder,
+    promo: Option<Discount>,
+) -> Result<(Vec<repo::NewLine>, Pricing)> {
     let mut lines = Vec::with_capacity(req.lines.len());
     let mut inputs = Vec::with_capacity(req.lines.len());
     for (i, l) in req.lines.iter().enumerate() {
@@ -258,7 +282,12 @@ fn price_lines(menu: &BranchMenu, req: &PlaceOrder) -> Result<(Vec<repo::NewLine
     }
     let pricing = pricing::price(&PricingInput {
         lines: inputs,
-        order_discounts: req.discounts.iter().map(discount).collect::<Result<_>>()?,
+        order_discounts: req
+            .discounts
+            .iter()
+            .map(discount)
+            .chain(promo.map(Ok))
+            .collect::<Result<_>>()?,
         service_charge_bp: 0,
         delivery_fee: 0,
         tip: req.tip,

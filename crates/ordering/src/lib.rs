@@ -5,6 +5,7 @@ pub mod drawers;
 pub mod lifecycle;
 pub mod model;
 pub mod pricing;
+pub mod promos;
 pub mod receipt;
 pub mod refunds;
 pub mod repo;

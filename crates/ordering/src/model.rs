@@ -49,6 +49,9 @@ pub struct PlaceOrder {
     /// Pay now (the POS takes cash at the counter).
     #[garde(dive)]
     pub payment: Option<PaymentRequest>,
+    /// A promo code the guest typed.
+    #[garde(inner(length(min = 3, max = 40)))]
+    pub promo_code: Option<String>,
     /// A manager's PIN, when discounts above the approval threshold are given by a cashier.
     #[garde(inner(length(min = 4, max = 12)))]
     pub manager_pin: Option<String>,

@@ -40,6 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(drawer_movement))
         .routes(routes!(close_drawer))
         .routes(routes!(z_report))
+        .routes(routes!(create_promo, list_promos))
         .routes(routes!(receipt))
         .routes(routes!(receipt_html))
 }
@@ -312,4 +313,29 @@ pub async fn z_report(
     Ok(Json(
         drawers::z_report(&state, &auth, branch_id, q.date).await?,
     ))
+}
+
+/// Creates a promo code (the owner or a manager of every branch).
+#[utoipa::path(post, path = "/api/promo-codes", tag = "orders", security(("bearer" = [])),
+    request_body = crate::promos::PromoInput,
+    responses((status = 201, body = crate::promos::Promo), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_promo(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ValidJson(req): ValidJson<crate::promos::PromoInput>,
+) -> Result<(StatusCode, Json<crate::promos::Promo>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::promos::create(&state, &auth, &req).await?),
+    ))
+}
+
+/// The brand's live promo codes with their use counts.
+#[utoipa::path(get, path = "/api/promo-codes", tag = "orders", security(("bearer" = [])),
+    responses((status = 200, body = Vec<crate::promos::Promo>), (status = 403, body = Problem)))]
+pub async fn list_promos(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+) -> Result<Json<Vec<crate::promos::Promo>>> {
+    Ok(Json(crate::promos::list(&state, &auth).await?))
 }
