@@ -122,6 +122,15 @@ pub async fn place(
         && let Some(existing) = repo::order_by_client_ref(&mut tx, client_ref).await?
     {
         let row = repo::order(&mut tx, existing, false).await?;
+        // A client ref names an order only to whoever placed it (or the branch's staff).
+        let theirs = row.placed_by == who.id
+            || (who.kind == PrincipalKind::Staff && who.can_access_branch(row.branch_id));
+        if !theirs {
+            return Err(Error::conflict(
+                "client_ref_taken",
+                "this clientRef belongs to another order; generate a new one",
+            ));
+        }
         let body = serde_json::to_value(repo::order_dto(&mut tx, row).await?)
             .map_err(anyhow::Error::from)?;
         repo::store_answer(&mut tx, who.tenant_id, key, 200, &body).await?;
@@ -432,7 +441,15 @@ pub async fn change_status(
                 "say why the order is cancelled or voided",
             ));
         }
-        let paid = order.paid - order.refunded > 0;
+        // Anything ever paid counts: a refunded order's sale is already reduced by its refunds,
+        // and reversing the whole sale again would take its VAT back twice.
+        if order.refunded > 0 {
+            return Err(Error::conflict(
+                "refunded",
+                "money was given back on this order: it is settled by its refunds, not voided",
+            ));
+        }
+        let paid = order.paid > 0;
         if paid && req.status == Status::Cancelled {
             return Err(Error::conflict(
                 "paid",
@@ -514,7 +531,8 @@ pub async fn pay(
             "the order was cancelled or voided",
         ));
     }
-    let due = order.total - (order.paid - order.refunded);
+    // Refunds reduce the sale, not the debt: what is due is the total less what was paid.
+    let due = order.total - order.paid;
     take_cash(&mut tx, who, order.id, order.branch_id, due, req).await?;
     let row = repo::order(&mut tx, order.id, false).await?;
     let dto = repo::order_dto(&mut tx, row).await?;
@@ -550,4 +568,54 @@ pub async fn reconcile(tx: &mut Tx) -> Result<Value> {
         "tips": -ledger::balance(tx, Account::TipsPayable, None).await?,
     });
     Ok(json!({ "books": books, "orders": expected }))
+}
+
+/// `POST /api/orders/{id}/table`: the party moved to another table.
+pub async fn move_table(
+    state: &AppState,
+    who: &Principal,
+    order_id: Uuid,
+    table: &str,
+) -> Result<OrderDto> {
+    let mut tx = state.db.begin(who.scope()).await?;
+    let order = repo::order(&mut tx, order_id, true).await?;
+    require_staff_of(who, order.branch_id)?;
+    if order.order_type != crate::lifecycle::OrderType::DineIn || order.status.is_final() {
+        return Err(Error::conflict(
+            "not_at_a_table",
+            "only an open dine-in order sits at a table",
+        ));
+    }
+    repo::move_table(&mut tx, order.id, table).await?;
+    platform::events::append(
+        &mut tx,
+        platform::events::NewEvent {
+            tenant_id: who.tenant_id,
+            branch_id: Some(order.branch_id),
+            channel: platform::events::Channel::Orders,
+            stream: &format!("order:{}", order.id),
+            kind: "order.moved",
+            audience: (order.placed_by_kind != "staff").then_some(order.placed_by),
+            payload: json!({ "orderId": order.id, "status": order.status, "number": order.number,
+                             "table": table, "from": order.table_ref, "time": Utc::now() }),
+        },
+    )
+    .await?;
+    platform::audit::record(
+        &mut tx,
+        who.tenant_id,
+        who.into(),
+        platform::audit::Entry {
+            action: "order.moved",
+            entity: "order",
+            entity_id: Some(order.id),
+            before: Some(json!({ "table": order.table_ref })),
+            after: Some(json!({ "table": table })),
+        },
+    )
+    .await?;
+    let row = repo::order(&mut tx, order.id, false).await?;
+    let dto = repo::order_dto(&mut tx, row).await?;
+    tx.commit().await?;
+    Ok(dto)
 }

@@ -196,7 +196,7 @@ pub struct OrderDto {
     pub tip: i64,
     pub paid: i64,
     pub refunded: i64,
-    /// What is still to pay.
+    /// What is still to pay: total − paid (refunds give money back; they do not reopen a debt).
     pub due: i64,
     pub payments: Vec<PaymentDto>,
     pub created_at: DateTime<Utc>,

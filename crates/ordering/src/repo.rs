@@ -418,7 +418,8 @@ pub async fn order_dto(tx: &mut Tx, row: OrderRow) -> Result<OrderDto> {
         tip: row.tip,
         paid: row.paid,
         refunded: row.refunded,
-        due: row.total - (row.paid - row.refunded),
+        // Refunds reduce the sale, not what the guest owes.
+        due: row.total - row.paid,
         payments: payments
             .into_iter()
             .map(|p| PaymentDto {
@@ -652,6 +653,45 @@ pub async fn refund_all_payments(
         .await?;
     sqlx::query("update orders set refunded = paid, updated_at = now() where id = $1")
         .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+// ---- tables -----------------------------------------------------------------------------------
+
+#[derive(Debug, FromRow, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenTable {
+    pub table: String,
+    pub orders: i64,
+    /// Order numbers, oldest first.
+    pub numbers: Vec<i32>,
+    pub total: i64,
+    pub due: i64,
+    pub since: DateTime<Utc>,
+}
+
+/// The branch's tables with open dine-in orders.
+pub async fn open_tables(tx: &mut Tx, branch_id: Uuid) -> Result<Vec<OpenTable>> {
+    Ok(sqlx::query_as(
+        "select table_ref as table, count(*) as orders, array_agg(number order by created_at) as numbers, \
+                sum(total)::bigint as total, sum(total - (paid - refunded))::bigint as due, \
+                min(created_at) as since \
+         from orders \
+         where branch_id = $1 and type = 'dine_in' and table_ref is not null \
+           and status not in ('closed', 'cancelled', 'voided') \
+         group by table_ref order by table_ref",
+    )
+    .bind(branch_id)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+pub async fn move_table(tx: &mut Tx, order_id: Uuid, table: &str) -> Result<()> {
+    sqlx::query("update orders set table_ref = $2, updated_at = now() where id = $1")
+        .bind(order_id)
+        .bind(table)
         .execute(&mut **tx)
         .await?;
     Ok(())

@@ -41,6 +41,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(close_drawer))
         .routes(routes!(z_report))
         .routes(routes!(create_promo, list_promos))
+        .routes(routes!(open_tables))
+        .routes(routes!(move_table))
         .routes(routes!(receipt))
         .routes(routes!(receipt_html))
 }
@@ -338,4 +340,42 @@ pub async fn list_promos(
     auth: Auth<policy::Managers>,
 ) -> Result<Json<Vec<crate::promos::Promo>>> {
     Ok(Json(crate::promos::list(&state, &auth).await?))
+}
+
+/// The branch's tables with open dine-in orders: what is on each and what is still due.
+#[utoipa::path(get, path = "/api/branches/{branch_id}/tables", tag = "orders", security(("bearer" = [])),
+    params(("branch_id" = Uuid, Path)),
+    responses((status = 200, body = Vec<repo::OpenTable>), (status = 403, body = Problem)))]
+pub async fn open_tables(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(branch_id): ApiPath<Uuid>,
+) -> Result<Json<Vec<repo::OpenTable>>> {
+    auth.require_branch(branch_id)?;
+    let mut tx = state.db.begin(auth.scope()).await?;
+    let tables = repo::open_tables(&mut tx, branch_id).await?;
+    tx.commit().await?;
+    Ok(Json(tables))
+}
+
+#[derive(Deserialize, garde::Validate, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MoveTable {
+    #[garde(length(chars, min = 1, max = 40))]
+    table: String,
+}
+
+/// Moves an open dine-in order to another table.
+#[utoipa::path(post, path = "/api/orders/{id}/table", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = MoveTable,
+    responses((status = 200, body = OrderDto), (status = 409, body = Problem)))]
+pub async fn move_table(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<MoveTable>,
+) -> Result<Json<OrderDto>> {
+    Ok(Json(
+        checkout::move_table(&state, &auth, id, &req.table).await?,
+    ))
 }

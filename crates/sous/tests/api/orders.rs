@@ -217,6 +217,12 @@ async fn an_offline_pos_replaying_its_queue_twice_makes_each_order_once() {
         count(&app, "select count(distinct number) from orders").await,
         100
     );
+    // Another guest cannot claim someone else's client ref.
+    let guest = app.guest_token(riyadh).await;
+    let mut stolen = queued[0].clone();
+    stolen["type"] = json!("dine_in");
+    let res = place(&app, &guest, &key(), &stolen).await;
+    assert_eq!(res.status, 409, "{}", res.body);
     assert_books(&app).await;
 }
 
@@ -885,6 +891,23 @@ async fn large_refunds_discounts_and_voids_need_a_managers_pin() {
         .await
         .expect(201);
     assert_eq!(done["payments"][0]["status"], "refunded");
+    assert_eq!(done["due"], 0, "a refund does not reopen the debt");
+    // Settled by its refund: no void or cancel on top (its VAT is already given back).
+    let manager = app.token(Role::Manager).await;
+    let oid = order["id"].as_str().unwrap();
+    assert_eq!(
+        status(&app, &manager, oid, "voided", Some("again"))
+            .await
+            .status,
+        409
+    );
+    assert_eq!(
+        status(&app, &manager, oid, "cancelled", Some("again"))
+            .await
+            .status,
+        409
+    );
+    assert_books(&app).await;
     let approved: i64 = count(
         &app,
         "select count(*) from refunds r join memberships m \
@@ -1221,4 +1244,82 @@ async fn a_promo_below_its_minimum_order_does_not_apply() {
         res.body
     );
     assert_eq!(count(&app, "select count(*) from orders").await, 0);
+}
+
+#[tokio::test]
+async fn waiters_see_open_tables_and_move_a_party() {
+    let app = spawn_app().await;
+    let riyadh = app.demo.riyadh;
+    let waiter = app.token(Role::Waiter).await;
+    let m = menu(&app, riyadh).await;
+    let at = |table: &str| {
+        json!({ "branchId": riyadh, "type": "dine_in", "table": table,
+                                  "lines": [line(&m, "Karak Tea", 1)] })
+    };
+    let first = place(&app, &waiter, &key(), &at("T1")).await.expect(201);
+    place(&app, &waiter, &key(), &at("T1")).await.expect(201);
+    place(&app, &waiter, &key(), &at("T7")).await.expect(201);
+    place(
+        &app,
+        &waiter,
+        &key(),
+        &json!({ "branchId": riyadh, "type": "takeaway",
+        "lines": [line(&m, "Karak Tea", 1)] }),
+    )
+    .await
+    .expect(201);
+
+    let tables = app
+        .get(&format!("/api/branches/{riyadh}/tables"), &waiter)
+        .await
+        .expect(200);
+    let t1 = tables
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "T1")
+        .unwrap();
+    assert_eq!(t1["orders"], 2);
+    assert_eq!(t1["due"], first["total"].as_i64().unwrap() * 2);
+    assert_eq!(
+        tables.as_array().unwrap().len(),
+        2,
+        "takeaways sit at no table"
+    );
+
+    let id = first["id"].as_str().unwrap();
+    let moved = app
+        .post(
+            &format!("/api/orders/{id}/table"),
+            Some(&waiter),
+            json!({ "table": "T9" }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(moved["table"], "T9");
+    let tables = app
+        .get(&format!("/api/branches/{riyadh}/tables"), &waiter)
+        .await
+        .expect(200);
+    let names: Vec<&str> = tables
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["table"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["T1", "T7", "T9"]);
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "select count(*) from events where stream = 'order:{id}' and type = 'order.moved'"
+            )
+        )
+        .await,
+        1
+    );
+    let res = app
+        .get(&format!("/api/branches/{}/tables", app.demo.dubai), &waiter)
+        .await;
+    assert_eq!(res.status, 403);
 }
