@@ -2,3 +2,4 @@
 //! is posted to.
 
 pub mod ledger;
+pub mod provider;
