@@ -150,9 +150,9 @@ pub async fn refund(
     Ok(dto)
 }
 
-/// Voids a paid order (the caller checked the transition): the sale is undone in the books and
-/// every payment is given back in full. An order already partly refunded is refunded to the end
-/// instead — voiding it would take back the refunded VAT twice.
+/// Voids a paid order (the caller checked the transition, and that nothing was refunded yet —
+/// voiding after a refund would take its VAT back twice): the sale is undone in the books and
+/// every payment is given back in full.
 pub async fn void_paid(
     state: &AppState,
     tx: &mut Tx,
@@ -161,12 +161,6 @@ pub async fn void_paid(
     reason: &str,
     manager_pin: Option<&str>,
 ) -> Result<Uuid> {
-    if order.refunded > 0 {
-        return Err(Error::conflict(
-            "partly_refunded",
-            "this order was partly refunded: refund the rest instead of voiding",
-        ));
-    }
     let approved_by = approver(state, tx, who, order.branch_id, manager_pin).await?;
     let mut postings: Vec<Posting> = sale_postings(&order.pricing.0.totals)
         .into_iter()
