@@ -1,11 +1,14 @@
 //! The two yardsticks every figure is divided by, measured in the same run: pgbench's read-only
 //! load on the benchmark cluster (what this machine's PostgreSQL can do right now) and a bare axum
 //! "hello" endpoint under the same load generator as the scenarios (what this machine's HTTP stack
-//! can do right now).
+//! can do right now), and the same app answering a body of a given size (what it can do right
+//! now when every answer is that big).
 
 use std::{net::SocketAddr, process::Stdio, thread::JoinHandle};
 
 use anyhow::{Context, bail};
+use axum::http::HeaderMap;
+use bytes::Bytes;
 use platform::embedded_pg::EmbeddedPg;
 use serde::Serialize;
 use tokio::{process::Command, sync::oneshot};
@@ -139,8 +142,17 @@ pub struct BareAxum {
     thread: Option<JoinHandle<()>>,
 }
 
+/// The path of the bare app's sized route (see [`BareAxum::start_with_body`]).
+pub const BODY_PATH: &str = "/body";
+
 impl BareAxum {
     pub fn start() -> anyhow::Result<Self> {
+        Self::start_with_body(None)
+    }
+
+    /// The bare app, plus `GET /body` answering `body` (a static `Bytes`: no copy, no
+    /// serialisation) with the given headers, for a scenario whose answers are that big.
+    pub fn start_with_body(body: Option<(Bytes, HeaderMap)>) -> anyhow::Result<Self> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -152,8 +164,17 @@ impl BareAxum {
         let thread = std::thread::spawn(move || {
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let app =
+                let mut app =
                     axum::Router::new().route("/hello", axum::routing::get(|| async { "hello" }));
+                if let Some((body, headers)) = body {
+                    app = app.route(
+                        BODY_PATH,
+                        axum::routing::get(move || {
+                            let (body, headers) = (body.clone(), headers.clone());
+                            async move { (headers, body) }
+                        }),
+                    );
+                }
                 // Dropping the serve future on shutdown, and then the runtime, ends every
                 // connection task: no graceful drain to wait for.
                 tokio::select! {
@@ -186,6 +207,21 @@ pub async fn bare_axum(cfg: &LoadConfig) -> anyhow::Result<LoadResult> {
     let server = BareAxum::start()?;
     let result = loadgen::run(&Target::get(server.addr, "/hello"), cfg).await;
     // Joining the server thread blocks; keep it off the async workers.
+    tokio::task::spawn_blocking(move || drop(server)).await?;
+    result
+}
+
+/// The bare app answering `body` (with `headers`) under `cfg`: the yardstick of a scenario
+/// whose answers carry that many bytes, so both sides pay the same bytes on the wire.
+pub async fn bare_axum_body(
+    body: Bytes,
+    headers: HeaderMap,
+    cfg: &LoadConfig,
+) -> anyhow::Result<LoadResult> {
+    let len = body.len();
+    let server = BareAxum::start_with_body(Some((body, headers)))?;
+    let target = Target::get(server.addr, BODY_PATH).expecting_body_len(len);
+    let result = loadgen::run(&target, cfg).await;
     tokio::task::spawn_blocking(move || drop(server)).await?;
     result
 }

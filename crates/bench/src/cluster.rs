@@ -1,5 +1,6 @@
 //! The throwaway database behind a run: an embedded PostgreSQL in a fresh temporary directory,
-//! the `sous` database migrated and the demo brand seeded, exactly as `sous serve` would leave it.
+//! the `sous` database migrated and the demo brand (with its menu) seeded, exactly as `sous serve`
+//! would leave it.
 
 use std::{
     os::unix::fs::PermissionsExt,
@@ -39,7 +40,8 @@ impl BenchCluster {
         Ok(cluster)
     }
 
-    /// Migrates and seeds the way `bootstrap.rs` does, with an `AppState` of its own.
+    /// Migrates and seeds (identity, then catalog) the way `bootstrap.rs` does, with an
+    /// `AppState` of its own.
     async fn prepare(&self) -> anyhow::Result<()> {
         let url = self.owner_url();
         platform::db::migrate(&url)
@@ -52,10 +54,13 @@ impl BenchCluster {
         };
         let db = Db::connect(&url, None, 4).await?;
         let state = AppState::new(db, settings)?;
-        identity::seed::run(&state)
+        let demo = identity::seed::run(&state)
             .await
             .context("seeding the demo brand")?
             .context("the fresh database already had the demo brand")?;
+        catalog::seed::run(&state, demo.tenant_id, demo.dubai)
+            .await
+            .context("seeding the demo menu")?;
         state.db.pool.close().await;
         Ok(())
     }

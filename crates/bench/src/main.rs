@@ -1,14 +1,16 @@
 //! `make bench`: sous's benchmarks. Every figure is set against a baseline measured in the same
 //! run on the same machine (pgbench, a bare axum endpoint), because absolute numbers alone mean
-//! nothing on a shared 2-core machine (DESIGN.md §7). The SSE fan-out (issue 4) is the
-//! exception: its targets (p99 commit → receipt, RSS per idle stream) are absolute.
+//! nothing on a shared 2-core machine (DESIGN.md §7). The SSE fan-out (issue 4) and search at
+//! scale (issue 5) are the exceptions: their targets (p99 commit → receipt, RSS per idle
+//! stream, p99 per search) are absolute.
 //!
-//! The run: a throwaway PostgreSQL cluster (migrated, demo brand seeded) → the baselines → the
+//! The run: a throwaway PostgreSQL cluster (migrated, demo brand and menu seeded) → the baselines → the
 //! scenarios against the real release `sous` binary → a table on stdout, a JSON file in
 //! `bench/results/` and the table in `bench/README.md`. Targets are reported, not asserted: the
 //! process exits 0 when a target is missed and non-zero only when the harness itself fails.
 
 mod baseline;
+mod catalog_scenarios;
 mod cluster;
 mod loadgen;
 mod queue;
@@ -22,6 +24,7 @@ use std::{path::PathBuf, time::Duration};
 use anyhow::Context;
 
 use crate::{
+    catalog_scenarios::CatalogConfig,
     loadgen::LoadConfig,
     queue::QueueConfig,
     report::{Measured, Report, RunInfo},
@@ -51,6 +54,20 @@ pub const FANOUT: FanoutConfig = FanoutConfig {
     events: 20,
     event_interval: Duration::from_millis(250),
     delivery_wait: Duration::from_secs(5),
+};
+
+/// The catalog scenarios of issue 5: the cached menu at 64 connections (and bare axum with a
+/// body of the same size at 64), and search over 100 000 items (200 brands × 500 items, 5
+/// branches each) at 8.
+pub const CATALOG: CatalogConfig = CatalogConfig {
+    menu_connections: 64,
+    search_connections: 8,
+    tenants: 200,
+    branches_per_tenant: 5,
+    items_per_tenant: 500,
+    warm_concurrency: 2,
+    warm_timeout: Duration::from_secs(600),
+    sql_samples: 100,
 };
 
 /// The queue scenario of issue 4: the same no-op tasks through sous's workers and through
@@ -105,7 +122,35 @@ async fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    anyhow::ensure!(args.is_empty(), "usage: bench [queue [key=value…]]");
+    // `bench catalog [key=value…]`: only the catalog scenarios, likewise.
+    // `bench catalog sql [key=value…]` prints the statements that write its data set instead.
+    if args.first().map(String::as_str) == Some("catalog") {
+        if args.get(1).map(String::as_str) == Some("sql") {
+            let cfg = catalog_scenarios::with_overrides(CATALOG, &args[2..])?;
+            for statement in catalog_scenarios::generation_sql(&cfg) {
+                println!("{statement};");
+            }
+            return Ok(());
+        }
+        let cfg = catalog_scenarios::with_overrides(CATALOG, &args[1..])?;
+        let sous_bin = sous_binary()?;
+        let env = cluster::BenchCluster::start().await?;
+        let launcher = sous_proc::Launcher::new(&sous_bin, &env);
+        let outcome = tokio::select! {
+            r = catalog_scenarios::catalog(&launcher, &env, &cfg) => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        };
+        let stopped = env.stop().await;
+        let bench = outcome?;
+        stopped.context("stopping the benchmark cluster")?;
+        println!("{}", serde_json::to_string_pretty(&bench)?);
+        println!("\n{}", report::catalog_table(&bench));
+        return Ok(());
+    }
+    anyhow::ensure!(
+        args.is_empty(),
+        "usage: bench [queue [key=value…] | catalog [sql] [key=value…]]"
+    );
     let sous_bin = sous_binary()?;
     let env = cluster::BenchCluster::start().await?;
 
@@ -148,6 +193,16 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
         FANOUT.clients, FANOUT.events
     );
     let sse = sse_fanout::sse_fanout(&launcher, env, &FANOUT).await?;
+    println!(
+        "scenario: catalog — cached menu at {} connections; search over {} items ({} brands × \
+         {} branches) at {} connections…",
+        CATALOG.menu_connections,
+        CATALOG.tenants * CATALOG.items_per_tenant,
+        CATALOG.tenants,
+        CATALOG.branches_per_tenant,
+        CATALOG.search_connections
+    );
+    let catalog = catalog_scenarios::catalog(&launcher, env, &CATALOG).await?;
     // Last: no `sous serve` may run now, its workers would take the benchmark's tasks.
     println!(
         "scenario: queue, {} no-op tasks × {} rounds, sous workers vs graphile-worker…",
@@ -164,6 +219,7 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
             login,
             cold_start,
             sse,
+            catalog,
             queue,
         },
     ))

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::{
     COLD_START_RUNS, LOAD,
     baseline::PgbenchResult,
+    catalog_scenarios::CatalogBench,
     loadgen::LoadResult,
     queue::{QueueBench, median},
     scenarios::ColdStart,
@@ -30,6 +31,13 @@ pub const SSE_MAX_P99_MS: f64 = 100.0;
 pub const SSE_MAX_KB_PER_CONNECTION: f64 = 20.0;
 /// sous's workers must do at least this many no-op tasks per graphile-worker job (issue 4).
 pub const QUEUE_MIN_RATIO: f64 = 1.0;
+/// The cached menu must keep at least this share of the requests/s of bare axum answering a
+/// body of the same size, at the same connections (issue 5).
+pub const MENU_MIN_RATIO: f64 = 0.5;
+/// …with p99 under this (issue 5).
+pub const MENU_MAX_P99_MS: f64 = 10.0;
+/// Search over 100 000 items: p99 under this for every class of query (issue 5).
+pub const SEARCH_MAX_P99_MS: f64 = 5.0;
 
 #[derive(Debug, Serialize)]
 pub struct RunInfo {
@@ -131,11 +139,50 @@ pub struct QueueScenario {
 }
 
 #[derive(Debug, Serialize)]
+pub struct CatalogScenario {
+    #[serde(flatten)]
+    pub figures: CatalogBench,
+    /// Cached menu: ratio to bare axum with the same body, p99, no errors.
+    pub menu_target: Target,
+    /// Search: p99 of every class, no errors, every query finds something.
+    pub search_target: Target,
+}
+
+impl CatalogScenario {
+    pub fn new(figures: CatalogBench) -> Self {
+        let m = &figures.menu;
+        let menu_target = Target {
+            description: format!(
+                "≥ {MENU_MIN_RATIO} × bare axum (same body), p99 < {MENU_MAX_P99_MS} ms, no errors"
+            ),
+            pass: m.ratio >= MENU_MIN_RATIO
+                && m.sous.p99_ms < MENU_MAX_P99_MS
+                && m.sous.errors == 0,
+        };
+        let s = &figures.search;
+        let search_target = Target {
+            description: format!(
+                "p99 < {SEARCH_MAX_P99_MS} ms per class, no errors, every query finds items"
+            ),
+            pass: s.load.classes.iter().all(|c| c.p99_ms < SEARCH_MAX_P99_MS)
+                && s.load.overall.errors == 0
+                && s.checks.iter().all(|c| c.results > 0),
+        };
+        Self {
+            figures,
+            menu_target,
+            search_target,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
 pub struct Scenarios {
     pub health: HttpScenario,
     pub login: HttpScenario,
     pub cold_start: ColdStartScenario,
     pub sse_fanout: SseScenario,
+    pub catalog: CatalogScenario,
     pub queue: QueueScenario,
 }
 
@@ -155,6 +202,7 @@ pub struct Measured {
     pub login: LoadResult,
     pub cold_start: ColdStart,
     pub sse: SseFanout,
+    pub catalog: CatalogBench,
     pub queue: QueueBench,
 }
 
@@ -167,6 +215,7 @@ impl Report {
             login,
             cold_start,
             sse,
+            catalog,
             queue,
         } = measured;
         let http = |request, load: LoadResult, target: Option<f64>| {
@@ -208,6 +257,7 @@ impl Report {
             },
             figures: sse,
         };
+        let catalog = CatalogScenario::new(catalog);
         let queue = QueueScenario {
             target: Target {
                 description: format!("≥ {QUEUE_MIN_RATIO} × graphile-worker, every task done once"),
@@ -222,6 +272,8 @@ impl Report {
                 &cold_start.target,
                 &sse_fanout.latency_target,
                 &sse_fanout.memory_target,
+                &catalog.menu_target,
+                &catalog.search_target,
                 &queue.target,
             ])
             .all(|t| t.pass);
@@ -233,6 +285,7 @@ impl Report {
                 login,
                 cold_start,
                 sse_fanout,
+                catalog,
                 queue,
             },
             all_targets_met,
@@ -326,6 +379,7 @@ impl Report {
             target: sse.memory_target.description.clone(),
             result: verdict(&sse.memory_target),
         });
+        rows.extend(catalog_rows(&self.scenarios.catalog));
         rows.extend(queue_rows(&self.scenarios.queue));
         rows
     }
@@ -369,6 +423,7 @@ impl Report {
                 sse.memory_target.description
             ));
         }
+        missed.extend(catalog_missed(&s.catalog));
         let q = &s.queue;
         if !q.target.pass {
             missed.push(format!(
@@ -445,6 +500,17 @@ impl Report {
                 sse.connect_errors, sse.streams_ended_early
             );
         }
+        let catalog = &self.scenarios.catalog.figures;
+        for (name, load) in [
+            ("cached menu, bare axum", &catalog.menu.bare_axum),
+            ("cached menu", &catalog.menu.sous),
+            ("search", &catalog.search.load.overall),
+        ] {
+            if let Some(e) = &load.first_error {
+                println!("note: {name} had {} errors; first: {e}", load.errors);
+            }
+        }
+        println!("{}", catalog_settings(catalog));
         println!("{}", queue_settings(&self.scenarios.queue.figures));
     }
 
@@ -489,10 +555,183 @@ impl Report {
         );
         out.push_str(&markdown_table(&self.rows()));
         out.push('\n');
+        out.push_str(&catalog_settings(&self.scenarios.catalog.figures));
+        out.push_str("\n\n");
         out.push_str(&queue_settings(&self.scenarios.queue.figures));
         out.push('\n');
         out
     }
+}
+
+/// The catalog scenarios' rows: the sized bare-axum baseline, the cached menu, search overall
+/// and per class of query.
+fn catalog_rows(c: &CatalogScenario) -> Vec<Row> {
+    let m = &c.figures.menu;
+    let s = &c.figures.search;
+    let kb = |bytes: usize| format!("{:.1} kB", bytes as f64 / 1000.0);
+    let mut rows = vec![
+        Row {
+            scenario: format!(
+                "bare axum GET /body, {} static body, {} conns (baseline)",
+                kb(m.body_bytes),
+                m.bare_axum.connections
+            ),
+            ratio: "1 (baseline)".into(),
+            target: "—".into(),
+            result: "—".into(),
+            ..http_row(&m.bare_axum)
+        },
+        Row {
+            scenario: format!(
+                "GET /api/branches/{{Riyadh}}/menu, cached, {}, {} conns",
+                kb(m.body_bytes),
+                m.sous.connections
+            ),
+            ratio: format!("{} × bare axum (same body)", ratio(m.ratio)),
+            target: c.menu_target.description.clone(),
+            result: verdict(&c.menu_target),
+            ..http_row(&m.sous)
+        },
+        Row {
+            scenario: format!(
+                "search: {} items, {} brands, {} branches, {} conns — all",
+                thousands(s.items as f64),
+                thousands(s.tenants as f64),
+                thousands(s.branches as f64),
+                s.load.overall.connections
+            ),
+            ratio: "—".into(),
+            target: c.search_target.description.clone(),
+            result: verdict(&c.search_target),
+            ..http_row(&s.load.overall)
+        },
+    ];
+    for class in &s.load.classes {
+        let queries: Vec<String> = s
+            .checks
+            .iter()
+            .filter(|q| q.class == class.class)
+            .map(|q| format!("`{}`", q.q))
+            .collect();
+        let reference = |r: Option<&crate::loadgen::ClassResult>| {
+            r.map_or("—".into(), |r| {
+                format!("{:.2} / {:.2} ms", r.p50_ms, r.p99_ms)
+            })
+        };
+        let find = |list: &[crate::loadgen::ClassResult]| {
+            list.iter().find(|r| r.class == class.class).cloned()
+        };
+        let pass = class.p99_ms < SEARCH_MAX_P99_MS && class.errors == 0;
+        rows.push(Row {
+            scenario: format!("search: {} ({})", class.class, queries.join(", ")),
+            figure: format!(
+                "1 conn {} · SQL {}",
+                reference(find(&s.single_connection.classes).as_ref()),
+                reference(find(&s.sql).as_ref())
+            ),
+            latency: format!("{:.2} / {:.2} ms", class.p50_ms, class.p99_ms),
+            errors: class.errors.to_string(),
+            ratio: "—".into(),
+            target: format!("p99 < {SEARCH_MAX_P99_MS} ms"),
+            result: if pass { "PASS" } else { "MISSED" }.into(),
+        });
+    }
+    rows
+}
+
+fn catalog_missed(c: &CatalogScenario) -> Vec<String> {
+    let mut missed = Vec::new();
+    let m = &c.figures.menu;
+    if !c.menu_target.pass {
+        missed.push(format!(
+            "cached menu: {} × bare axum (same body), p99 {:.2} ms, {} errors (target {})",
+            ratio(m.ratio),
+            m.sous.p99_ms,
+            m.sous.errors,
+            c.menu_target.description
+        ));
+    }
+    let s = &c.figures.search;
+    if !c.search_target.pass {
+        let classes: Vec<String> = s
+            .load
+            .classes
+            .iter()
+            .map(|k| format!("{} p99 {:.2} ms", k.class, k.p99_ms))
+            .collect();
+        let empty: Vec<&str> = s
+            .checks
+            .iter()
+            .filter(|q| q.results == 0)
+            .map(|q| q.q.as_str())
+            .collect();
+        missed.push(format!(
+            "search: {}; {} errors; queries finding nothing: {} (target {})",
+            classes.join(", "),
+            s.load.overall.errors,
+            if empty.is_empty() {
+                "none".into()
+            } else {
+                empty.join(", ")
+            },
+            c.search_target.description
+        ));
+    }
+    missed
+}
+
+/// How the catalog scenarios' data was made and warmed, and what each query found.
+fn catalog_settings(c: &CatalogBench) -> String {
+    let s = &c.search;
+    let checks: Vec<String> = s
+        .checks
+        .iter()
+        .map(|q| {
+            format!(
+                "`{}` → {}{}",
+                q.q,
+                q.results,
+                q.top
+                    .as_deref()
+                    .map_or(String::new(), |t| format!(" (first: {t})"))
+            )
+        })
+        .collect();
+    format!(
+        "Catalog: cached menu of the demo's Riyadh branch ({} bytes) and bare axum answering \
+         the same bytes, {} connections each. Search: {} items written with SQL in {:.1} s \
+         (+ vacuum analyze {:.1} s); the {} branches' menus ({} kB each) read once first, {} at \
+         a time, in {:.1} s; requests rotate over every branch and query, {} connections (the \
+         1-connection run and the SQL alone, {} runs per query, are for reference); blocks of \
+         `items` during the HTTP runs: {:.1} % found in shared_buffers ({}); results per query \
+         (limit 20): {}.",
+        c.menu.body_bytes,
+        c.menu.sous.connections,
+        thousands(s.items as f64),
+        s.generate_s,
+        s.vacuum_s,
+        thousands(s.branches as f64),
+        s.menu_body_bytes / 1000,
+        s.warm_concurrency,
+        s.warm_s,
+        s.load.overall.connections,
+        s.sql_samples_per_query,
+        100.0 * s.items_blocks_hit as f64
+            / (s.items_blocks_hit + s.items_blocks_read).max(1) as f64,
+        s.shared_buffers,
+        checks.join(", ")
+    )
+}
+
+/// The catalog scenarios alone, as `bench catalog` prints them.
+pub fn catalog_table(bench: &CatalogBench) -> String {
+    let scenario = CatalogScenario::new(bench.clone());
+    let mut out = text_table(&catalog_rows(&scenario));
+    for line in catalog_missed(&scenario) {
+        out.push_str(&format!("\nMISSED  {line}"));
+    }
+    out.push_str(&format!("\n{}", catalog_settings(bench)));
+    out
 }
 
 /// The queue scenario's two rows: graphile-worker is the baseline, sous is measured against it.
@@ -781,6 +1020,43 @@ mod tests {
         );
         assert!(scenario(12_000.0).target.pass);
         assert!(queue_settings(&slow.figures).contains("localQueue.size 100"));
+    }
+
+    #[test]
+    fn catalog_rows_show_each_target() {
+        let fast = CatalogScenario::new(crate::catalog_scenarios::sample(
+            0.6,
+            &[1.0, 2.0, 3.0, 4.0, 4.9],
+        ));
+        assert!(fast.menu_target.pass && fast.search_target.pass);
+        let rows = catalog_rows(&fast);
+        // Baseline, menu, search overall, then one row per class.
+        assert_eq!(rows.len(), 3 + 5);
+        assert_eq!(rows[0].ratio, "1 (baseline)");
+        assert!(rows[0].scenario.contains("70.1 kB"), "{}", rows[0].scenario);
+        assert_eq!(rows[1].ratio, "0.600 × bare axum (same body)");
+        assert_eq!(rows[1].result, "PASS");
+        assert!(
+            rows[3].scenario.contains("`chicken burger`, `shawarma`"),
+            "{}",
+            rows[3].scenario
+        );
+        assert!(rows[3..].iter().all(|r| r.result == "PASS"));
+        assert!(catalog_missed(&fast).is_empty());
+
+        let slow = CatalogScenario::new(crate::catalog_scenarios::sample(
+            0.4,
+            &[1.0, 2.0, 9.0, 4.0, 4.0],
+        ));
+        assert!(!slow.menu_target.pass && !slow.search_target.pass);
+        let rows = catalog_rows(&slow);
+        assert_eq!(rows[1].result, "MISSED");
+        assert_eq!(rows[5].result, "MISSED", "{}", rows[5].scenario);
+        assert_eq!(rows[4].result, "PASS");
+        let missed = catalog_missed(&slow);
+        assert_eq!(missed.len(), 2);
+        assert!(missed[1].contains("typo p99 9.00 ms"), "{}", missed[1]);
+        assert!(catalog_table(&slow.figures).contains("MISSED  cached menu"));
     }
 
     #[test]

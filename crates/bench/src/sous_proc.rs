@@ -59,6 +59,14 @@ impl Launcher {
 
     /// Starts `sous serve` and returns once it is up, with the time from spawn to the first 200.
     pub async fn start_timed(&self) -> anyhow::Result<(SousServer, Duration)> {
+        self.start_timed_with(&[]).await
+    }
+
+    /// [`Self::start_timed`] with settings of a scenario's own (`SOUS_*` variables), set last.
+    pub async fn start_timed_with(
+        &self,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<(SousServer, Duration)> {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
         let log = self.scratch.join(format!("sous-{}.log", addr.port()));
         let mut cmd = Command::new(&self.bin);
@@ -76,6 +84,7 @@ impl Launcher {
             // The login scenario sends thousands of attempts for one address and email.
             .env("SOUS_RATE_LIMITS__LOGIN_PER_MINUTE", "100000000")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log)?)
@@ -92,6 +101,10 @@ impl Launcher {
 
     pub async fn start(&self) -> anyhow::Result<SousServer> {
         Ok(self.start_timed().await?.0)
+    }
+
+    pub async fn start_with(&self, env: &[(&str, &str)]) -> anyhow::Result<SousServer> {
+        Ok(self.start_timed_with(env).await?.0)
     }
 }
 

@@ -1,0 +1,852 @@
+//! The catalog's two benchmarks (issue 5), against one `sous serve`:
+//!
+//! - **cached menu**: `GET /api/branches/{Riyadh}/menu` of the demo brand, served from process
+//!   memory, against the bare axum app answering a static body of the same bytes with the same
+//!   headers, both at the same (high) number of connections;
+//! - **search at scale**: 100 000 items across 200 brands and 1 000 branches, written straight
+//!   into the tables with `insert … select … generate_series` as the owner, every branch's menu
+//!   read once (which builds its cache, and with it the item ids search filters by), then
+//!   `GET /api/branches/{b}/menu/search?q=…` over every branch and five classes of query at a
+//!   moderate number of connections, each class's latencies reported on their own. The search
+//!   SQL itself (`catalog::repo::search`, as the application role) is also timed on one
+//!   connection, for reference.
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, bail, ensure};
+use axum::http::{HeaderMap, header};
+use hdrhistogram::Histogram;
+use platform::db::{Db, TenantScope};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{ConnectOptions, Connection, PgConnection, postgres::PgConnectOptions};
+use uuid::Uuid;
+
+use crate::{
+    LOAD, baseline,
+    cluster::BenchCluster,
+    loadgen::{self, ClassResult, LoadConfig, LoadResult, Mix, MixResult, Target},
+    sous_proc::Launcher,
+};
+
+#[derive(Clone, Copy, Debug)]
+pub struct CatalogConfig {
+    /// Connections of the cached-menu scenario and of its bare-axum yardstick.
+    pub menu_connections: usize,
+    /// Connections of the search scenario: few enough to measure the query, not the queue.
+    pub search_connections: usize,
+    pub tenants: u32,
+    pub branches_per_tenant: u32,
+    pub items_per_tenant: u32,
+    /// Menus built at once while every branch is read for the first time.
+    pub warm_concurrency: usize,
+    /// The whole warm-up must end within this.
+    pub warm_timeout: Duration,
+    /// Timed runs of the search SQL per query, on one connection.
+    pub sql_samples: usize,
+}
+
+/// Every timed window of this module: the HTTP scenarios' warm-up, window and bounds.
+fn load_config(connections: usize) -> LoadConfig {
+    LoadConfig {
+        connections,
+        ..LOAD
+    }
+}
+
+/// The query classes of the search scenario: (class, query, `lang`).
+pub const QUERIES: [(&str, &str, &str); 6] = [
+    ("english", "chicken burger", "en"),
+    ("english", "shawarma", "en"),
+    ("prefix", "burg", "en"),
+    ("typo", "chiken burgr", "en"),
+    ("arabic", "شاورما دجاج", "ar"),
+    ("mixed", "chicken شاورما", "en"),
+];
+
+/// The classes of [`QUERIES`], in order of first appearance.
+pub fn classes() -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (class, _, _) in QUERIES {
+        if !out.iter().any(|c| c == class) {
+            out.push(class.to_string());
+        }
+    }
+    out
+}
+
+/// Slug prefix of the generated brands.
+const SLUG_PREFIX: &str = "bench-";
+
+/// Dishes: (name, Arabic name, category, Arabic category). Each is a category of every brand.
+const DISHES: [(&str, &str, &str, &str); 10] = [
+    ("Burger", "برجر", "Burgers", "البرجر"),
+    ("Shawarma", "شاورما", "Shawarma", "الشاورما"),
+    ("Wrap", "راب", "Wraps", "الراب"),
+    ("Salad", "سلطة", "Salads", "السلطات"),
+    ("Pizza", "بيتزا", "Pizza", "البيتزا"),
+    ("Sandwich", "ساندويتش", "Sandwiches", "الساندويتشات"),
+    ("Platter", "صحن", "Platters", "الأطباق"),
+    ("Kabsa", "كبسة", "Kabsa", "الكبسة"),
+    ("Fries", "بطاطس", "Loaded Fries", "البطاطس"),
+    ("Bowl", "وعاء", "Bowls", "الأوعية"),
+];
+const PROTEINS: [(&str, &str); 10] = [
+    ("Chicken", "دجاج"),
+    ("Beef", "لحم بقري"),
+    ("Lamb", "لحم غنم"),
+    ("Falafel", "فلافل"),
+    ("Fish", "سمك"),
+    ("Shrimp", "روبيان"),
+    ("Halloumi", "حلومي"),
+    ("Mushroom", "فطر"),
+    ("Veggie", "خضار"),
+    ("Turkey", "ديك رومي"),
+];
+const STYLES: [(&str, &str); 5] = [
+    ("Classic", "كلاسيك"),
+    ("Spicy", "حار"),
+    ("Crispy", "مقرمش"),
+    ("Grilled", "مشوي"),
+    ("Double", "دبل"),
+];
+const SIDES: [(&str, &str); 5] = [
+    ("crispy fries", "بطاطس مقرمشة"),
+    ("saffron rice", "أرز بالزعفران"),
+    ("pickles", "مخلل"),
+    ("hummus", "حمص"),
+    ("coleslaw", "سلطة ملفوف"),
+];
+const SAUCES: [(&str, &str); 4] = [
+    ("garlic sauce", "صوص الثوم"),
+    ("tahini", "طحينة"),
+    ("spicy mayo", "مايونيز حار"),
+    ("smoky ketchup", "كاتشب مدخن"),
+];
+const DRINKS: [(&str, &str); 3] = [
+    ("fresh orange juice", "عصير برتقال طازج"),
+    ("lemon mint juice", "عصير ليمون بالنعناع"),
+    ("cold laban", "لبن بارد"),
+];
+
+/// Distinct item names a brand gets before they repeat with a number: style × protein × dish.
+pub const DISTINCT_NAMES: u32 = (STYLES.len() * PROTEINS.len() * DISHES.len()) as u32;
+
+/// A SQL `text[]` literal.
+pub fn text_array<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = words
+        .into_iter()
+        .map(|w| format!("'{}'", w.replace('\'', "''")))
+        .collect();
+    format!("array[{}]::text[]", quoted.join(", "))
+}
+
+/// The statements that write the data set, in order, for the owner (who bypasses RLS) in one
+/// transaction: brands `bench-00001…`, `branches_per_tenant` open branches each, one all-day
+/// menu, a category per dish and `items_per_tenant` items spread over them. Item `n` of a
+/// brand is style `n / 100 % 5` × protein `n / 10 % 10` × dish `n % 10` ("Crispy Chicken
+/// Burger" / "برجر دجاج مقرمش"), with an English and an Arabic description naming a side,
+/// a sauce and a drink.
+pub fn generation_sql(cfg: &CatalogConfig) -> Vec<String> {
+    let bench = format!("t.slug like '{SLUG_PREFIX}%'");
+    let (nd, np, ns) = (DISHES.len(), PROTEINS.len(), STYLES.len());
+    let words = format!(
+        "select {} as dish, {} as dish_ar, {} as protein, {} as protein_ar, {} as style, \
+         {} as style_ar, {} as side, {} as side_ar, {} as sauce, {} as sauce_ar, {} as drink, \
+         {} as drink_ar",
+        text_array(DISHES.iter().map(|d| d.0)),
+        text_array(DISHES.iter().map(|d| d.1)),
+        text_array(PROTEINS.iter().map(|p| p.0)),
+        text_array(PROTEINS.iter().map(|p| p.1)),
+        text_array(STYLES.iter().map(|s| s.0)),
+        text_array(STYLES.iter().map(|s| s.1)),
+        text_array(SIDES.iter().map(|s| s.0)),
+        text_array(SIDES.iter().map(|s| s.1)),
+        text_array(SAUCES.iter().map(|s| s.0)),
+        text_array(SAUCES.iter().map(|s| s.1)),
+        text_array(DRINKS.iter().map(|d| d.0)),
+        text_array(DRINKS.iter().map(|d| d.1)),
+    );
+    let (nsides, nsauces, ndrinks) = (SIDES.len(), SAUCES.len(), DRINKS.len());
+    vec![
+        format!(
+            "insert into tenants (id, slug, name, name_ar, currency, default_locale) \
+             select gen_random_uuid(), '{SLUG_PREFIX}' || lpad(n::text, 5, '0'), \
+                    'Bench Kitchen ' || n, 'مطبخ ' || n, 'SAR', 'en' \
+             from generate_series(1, {}) n",
+            cfg.tenants
+        ),
+        format!(
+            "insert into branches (id, tenant_id, name, name_ar, time_zone, status) \
+             select gen_random_uuid(), t.id, 'Branch ' || n, 'فرع ' || n, 'Asia/Riyadh', 'open' \
+             from tenants t cross join generate_series(1, {}) n where {bench}",
+            cfg.branches_per_tenant
+        ),
+        format!(
+            "insert into menus (id, tenant_id, name, name_ar) \
+             select gen_random_uuid(), t.id, 'All day', 'طوال اليوم' from tenants t where {bench}"
+        ),
+        format!(
+            "insert into categories (id, tenant_id, menu_id, name, name_ar, position) \
+             select gen_random_uuid(), m.tenant_id, m.id, d.name, d.name_ar, d.pos - 1 \
+             from menus m join tenants t on t.id = m.tenant_id and {bench} \
+             cross join unnest({}, {}) with ordinality as d(name, name_ar, pos)",
+            text_array(DISHES.iter().map(|d| d.2)),
+            text_array(DISHES.iter().map(|d| d.3)),
+        ),
+        format!(
+            "insert into items (id, tenant_id, category_id, sku, name, name_ar, description, \
+                                description_ar, price, calories, position) \
+             select gen_random_uuid(), c.tenant_id, c.id, 'BX-' || lpad(g.n::text, 6, '0'), \
+                    w.style[g.s] || ' ' || w.protein[g.p] || ' ' || w.dish[g.d] || g.suffix, \
+                    w.dish_ar[g.d] || ' ' || w.protein_ar[g.p] || ' ' || w.style_ar[g.s] \
+                        || g.suffix, \
+                    w.style[g.s] || ' ' || lower(w.protein[g.p]) || ' ' || lower(w.dish[g.d]) \
+                        || ' with ' || w.side[g.n / 3 % {nsides} + 1] || ', ' \
+                        || w.sauce[g.n / 7 % {nsauces} + 1] \
+                        || ' and fresh herbs; served with ' || w.drink[g.n % {ndrinks} + 1] \
+                        || '.', \
+                    w.dish_ar[g.d] || ' ' || w.protein_ar[g.p] || ' ' || w.style_ar[g.s] \
+                        || ' مع ' || w.side_ar[g.n / 3 % {nsides} + 1] || ' و' \
+                        || w.sauce_ar[g.n / 7 % {nsauces} + 1] \
+                        || ' وأعشاب طازجة، يقدم مع ' || w.drink_ar[g.n % {ndrinks} + 1], \
+                    1500 + g.n * 37 % 4500, 250 + g.n * 53 % 900, g.n \
+             from (select n, n % {nd} + 1 as d, n / {nd} % {np} + 1 as p, \
+                          n / {dp} % {ns} + 1 as s, \
+                          case when n >= {all} then ' ' || (n / {all} + 1) else '' end \
+                              as suffix \
+                   from generate_series(0, {last}) n) g \
+             cross join ({words}) w \
+             join categories c on c.position = g.d - 1 \
+             join tenants t on t.id = c.tenant_id and {bench}",
+            dp = nd * np,
+            all = DISTINCT_NAMES,
+            last = i64::from(cfg.items_per_tenant) - 1,
+        ),
+    ]
+}
+
+/// The order search requests go in: `rounds` passes over the branches, branch `b` of pass `r`
+/// asking query `(b + r) % queries`, so every branch is asked every query once per `queries`
+/// passes and neighbouring requests ask different things. (branch index, query index).
+pub fn rotation(branches: usize, queries: usize) -> Vec<(usize, usize)> {
+    (0..queries)
+        .flat_map(|round| (0..branches).map(move |b| (b, (b + round) % queries)))
+        .collect()
+}
+
+/// Percent-encodes a query-string value (everything but RFC 3986's unreserved characters).
+pub fn encode_query(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() * 3);
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+pub fn search_path(branch: Uuid, q: &str, lang: &str) -> String {
+    format!(
+        "/api/branches/{branch}/menu/search?q={}&lang={lang}",
+        encode_query(q)
+    )
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MenuBench {
+    pub branch_id: Uuid,
+    pub body_bytes: usize,
+    /// The bare axum app answering the same bytes with the same headers, same connections.
+    pub bare_axum: LoadResult,
+    pub sous: LoadResult,
+    /// sous requests/s ÷ bare axum requests/s.
+    pub ratio: f64,
+}
+
+/// What one query answered before the load (a search that finds nothing is fast and useless).
+#[derive(Clone, Debug, Serialize)]
+pub struct QueryCheck {
+    pub class: String,
+    pub q: String,
+    pub lang: String,
+    pub results: usize,
+    pub top: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SearchBench {
+    pub tenants: i64,
+    pub branches: i64,
+    pub items: i64,
+    /// Writing the rows (one transaction), then `vacuum analyze` of the tables written.
+    pub generate_s: f64,
+    pub vacuum_s: f64,
+    pub warm_concurrency: usize,
+    /// Every generated branch's menu read once (built, stored in `menu_cache`, kept in memory).
+    pub warm_s: f64,
+    /// The menu body of a generated branch.
+    pub menu_body_bytes: usize,
+    pub checks: Vec<QueryCheck>,
+    /// The measured load at `connections`.
+    pub load: MixResult,
+    /// The same mix on one connection: latency without any queueing (reference).
+    pub single_connection: MixResult,
+    /// The cluster's `shared_buffers`, and the blocks of `items` (heap, indexes, TOAST) that
+    /// both runs found there or had to read from the kernel's page cache.
+    pub shared_buffers: String,
+    pub items_blocks_hit: i64,
+    pub items_blocks_read: i64,
+    /// `catalog::repo::search` alone (`set_config` + the query), as the application role, one
+    /// connection, per class (reference).
+    pub sql: Vec<ClassResult>,
+    pub sql_samples_per_query: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CatalogBench {
+    pub menu: MenuBench,
+    pub search: SearchBench,
+}
+
+/// Both scenarios against one `sous serve`, stopped at the end. Its task workers are off
+/// (`SOUS_WORKER_CONCURRENCY=0`): pg_cron's five-minute menu refresh would otherwise rebuild
+/// 1 000 menus in the middle of a window. The generated branches are archived afterwards and
+/// the rebuilds queued meanwhile dropped, so later scenarios see the demo brand as before.
+pub async fn catalog(
+    launcher: &Launcher,
+    env: &BenchCluster,
+    cfg: &CatalogConfig,
+) -> anyhow::Result<CatalogBench> {
+    let server = launcher
+        .start_with(&[("SOUS_WORKER_CONCURRENCY", "0")])
+        .await?;
+    let measured = async {
+        let menu = menu(server.addr, cfg).await?;
+        let search = search(server.addr, env, cfg).await?;
+        anyhow::Ok(CatalogBench { menu, search })
+    }
+    .await;
+    let stopped = server.stop().await;
+    let tidied = tidy(&env.owner_url()).await;
+    let bench = measured?;
+    stopped?;
+    tidied.context("archiving the generated branches")?;
+    Ok(bench)
+}
+
+const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+
+async fn get_json(addr: SocketAddr, path: &str) -> anyhow::Result<Value> {
+    let (status, _, body) = loadgen::fetch(&Target::get(addr, path), STEP_TIMEOUT).await?;
+    ensure!(status.is_success(), "GET {path}: HTTP {status}");
+    serde_json::from_slice(&body).with_context(|| format!("GET {path}: not JSON"))
+}
+
+/// The cached menu of the demo's Riyadh branch against bare axum answering the same bytes.
+async fn menu(addr: SocketAddr, cfg: &CatalogConfig) -> anyhow::Result<MenuBench> {
+    let brand = get_json(addr, "/api/brands/demo").await?;
+    let branch_id: Uuid = brand["branches"][0]["id"]
+        .as_str()
+        .context("GET /api/brands/demo: no branch")?
+        .parse()?;
+    let path = format!("/api/branches/{branch_id}/menu");
+    // The first read builds the menu (or takes it from `menu_cache`); the load reads memory.
+    let (status, headers, body) = loadgen::fetch(&Target::get(addr, &path), STEP_TIMEOUT).await?;
+    ensure!(status.is_success(), "GET {path}: HTTP {status}");
+    let mut same = HeaderMap::new();
+    for name in [header::CONTENT_TYPE, header::ETAG, header::CACHE_CONTROL] {
+        if let Some(v) = headers.get(&name) {
+            same.insert(name, v.clone());
+        }
+    }
+    let len = body.len();
+    let load = load_config(cfg.menu_connections);
+    let bare_axum = baseline::bare_axum_body(body, same, &load).await?;
+    let target = Target::get(addr, path).expecting_body_len(len);
+    let sous = loadgen::run(&target, &load).await?;
+    Ok(MenuBench {
+        branch_id,
+        body_bytes: len,
+        ratio: sous.requests_per_s / bare_axum.requests_per_s,
+        bare_axum,
+        sous,
+    })
+}
+
+/// A generated branch, in the order the search visits them.
+#[derive(Clone, Copy, Debug)]
+struct Branch {
+    id: Uuid,
+    tenant_id: Uuid,
+}
+
+async fn search(
+    addr: SocketAddr,
+    env: &BenchCluster,
+    cfg: &CatalogConfig,
+) -> anyhow::Result<SearchBench> {
+    let owner = env.owner_url();
+    // The generation takes seconds: no slow-statement warnings on stderr.
+    let mut db = owner
+        .parse::<PgConnectOptions>()?
+        .disable_statement_logging()
+        .connect()
+        .await?;
+    let existing: i64 = sqlx::query_scalar("select count(*) from tenants where slug like $1")
+        .bind(format!("{SLUG_PREFIX}%"))
+        .fetch_one(&mut db)
+        .await?;
+    ensure!(
+        existing == 0,
+        "the cluster already has generated brands ({existing})"
+    );
+
+    let began = Instant::now();
+    let mut tx = db.begin().await?;
+    for statement in generation_sql(cfg) {
+        sqlx::query(&statement)
+            .execute(&mut *tx)
+            .await
+            .with_context(|| format!("generating the data set: {statement}"))?;
+    }
+    tx.commit().await?;
+    let generate_s = began.elapsed().as_secs_f64();
+    // As autovacuum would have done by the time anyone searches: statistics for the planner,
+    // and the GIN indexes' pending lists merged into the indexes.
+    let began = Instant::now();
+    sqlx::query("vacuum analyze tenants, branches, menus, categories, items")
+        .execute(&mut db)
+        .await?;
+    let vacuum_s = began.elapsed().as_secs_f64();
+
+    let (tenants, branches, items): (i64, i64, i64) = sqlx::query_as(
+        "select (select count(*) from tenants t where t.slug like $1), \
+                (select count(*) from branches b join tenants t on t.id = b.tenant_id \
+                 where t.slug like $1), \
+                (select count(*) from items i join tenants t on t.id = i.tenant_id \
+                 where t.slug like $1)",
+    )
+    .bind(format!("{SLUG_PREFIX}%"))
+    .fetch_one(&mut db)
+    .await?;
+    // Interleaved: neighbouring requests go to different brands.
+    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
+        "select b.id, b.tenant_id from branches b join tenants t on t.id = b.tenant_id \
+         where t.slug like $1 \
+         order by row_number() over (partition by b.tenant_id order by b.name, b.id), t.slug",
+    )
+    .bind(format!("{SLUG_PREFIX}%"))
+    .fetch_all(&mut db)
+    .await?;
+    let all: Vec<Branch> = rows
+        .into_iter()
+        .map(|(id, tenant_id)| Branch { id, tenant_id })
+        .collect();
+    ensure!(!all.is_empty(), "no branch was generated");
+
+    let began = Instant::now();
+    let menu_body_bytes = warm(addr, &all, cfg).await?;
+    let warm_s = began.elapsed().as_secs_f64();
+
+    let classes = classes();
+    let class_of = |c: &str| classes.iter().position(|k| k == c).expect("a class");
+    let mut checks = Vec::new();
+    for (class, q, lang) in QUERIES {
+        let found = get_json(addr, &search_path(all[0].id, q, lang)).await?;
+        let results = found.as_array().map_or(0, Vec::len);
+        checks.push(QueryCheck {
+            class: class.into(),
+            q: q.into(),
+            lang: lang.into(),
+            results,
+            top: found[0]["name"].as_str().map(str::to_string),
+        });
+    }
+    let mix = Mix {
+        classes: classes.clone(),
+        requests: rotation(all.len(), QUERIES.len())
+            .into_iter()
+            .map(|(b, k)| {
+                let (class, q, lang) = QUERIES[k];
+                (
+                    class_of(class),
+                    Target::get(addr, search_path(all[b].id, q, lang)),
+                )
+            })
+            .collect(),
+    };
+    let shared_buffers: String = sqlx::query_scalar("show shared_buffers")
+        .fetch_one(&mut db)
+        .await?;
+    let before = items_blocks(&mut db).await?;
+    let load = loadgen::run_mix(&mix, &load_config(cfg.search_connections)).await?;
+    let single_connection = loadgen::run_mix(&mix, &load_config(1)).await?;
+    // Backends report their counters within a second of going idle.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let after = items_blocks(&mut db).await?;
+    let items_blocks_hit = after.0 - before.0;
+    let items_blocks_read = after.1 - before.1;
+    let sql = sql_timings(&owner, &all, cfg, &mut db).await?;
+    Ok(SearchBench {
+        tenants,
+        branches,
+        items,
+        generate_s,
+        vacuum_s,
+        warm_concurrency: cfg.warm_concurrency,
+        warm_s,
+        menu_body_bytes,
+        checks,
+        load,
+        single_connection,
+        shared_buffers,
+        items_blocks_hit,
+        items_blocks_read,
+        sql,
+        sql_samples_per_query: cfg.sql_samples,
+    })
+}
+
+/// Blocks of `items` and its indexes found in shared buffers, and read from the kernel.
+async fn items_blocks(db: &mut PgConnection) -> anyhow::Result<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "select coalesce(heap_blks_hit, 0) + coalesce(idx_blks_hit, 0) \
+                    + coalesce(toast_blks_hit, 0), \
+                coalesce(heap_blks_read, 0) + coalesce(idx_blks_read, 0) \
+                    + coalesce(toast_blks_read, 0) \
+         from pg_statio_all_tables where relid = 'items'::regclass",
+    )
+    .fetch_one(db)
+    .await?)
+}
+
+/// Reads every branch's menu once, `warm_concurrency` at a time; the size of the last body.
+async fn warm(addr: SocketAddr, branches: &[Branch], cfg: &CatalogConfig) -> anyhow::Result<usize> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let ids: Arc<Vec<Uuid>> = Arc::new(branches.iter().map(|b| b.id).collect());
+    let deadline = Instant::now() + cfg.warm_timeout;
+    let tasks: Vec<_> = (0..cfg.warm_concurrency.max(1))
+        .map(|_| {
+            let (next, ids) = (next.clone(), ids.clone());
+            tokio::spawn(async move {
+                let mut size = 0;
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(id) = ids.get(i) else {
+                        return anyhow::Ok(size);
+                    };
+                    if Instant::now() > deadline {
+                        bail!("the warm-up did not read every branch's menu in time");
+                    }
+                    let path = format!("/api/branches/{id}/menu");
+                    let (status, _, body) =
+                        loadgen::fetch(&Target::get(addr, &path), STEP_TIMEOUT).await?;
+                    ensure!(status.is_success(), "GET {path}: HTTP {status}");
+                    size = body.len();
+                }
+            })
+        })
+        .collect();
+    let mut size = 0;
+    for task in tasks {
+        size = size.max(task.await.context("a warm-up task panicked")??);
+    }
+    Ok(size)
+}
+
+/// `catalog::repo::search` on its own, as the endpoint calls it (application role, tenant
+/// scope, the branch's orderable items from `menu_cache`), `sql_samples` times per query, one
+/// connection, rotating over the branches.
+async fn sql_timings(
+    owner: &str,
+    branches: &[Branch],
+    cfg: &CatalogConfig,
+    db: &mut PgConnection,
+) -> anyhow::Result<Vec<ClassResult>> {
+    // Spread over every branch, as the HTTP load is (the same share of the data is cached).
+    let samples = cfg.sql_samples.max(1);
+    let used: Vec<Branch> = (0..samples)
+        .map(|i| branches[i * branches.len() / samples])
+        .collect();
+    let ids: Vec<Uuid> = used.iter().map(|b| b.id).collect();
+    let candidates: Vec<(Uuid, Vec<Uuid>)> =
+        sqlx::query_as("select branch_id, item_ids from menu_cache where branch_id = any($1)")
+            .bind(&ids)
+            .fetch_all(&mut *db)
+            .await?;
+    let candidates: std::collections::HashMap<Uuid, Vec<Uuid>> = candidates.into_iter().collect();
+    let app = Db::connect(owner, None, 1).await?;
+    let classes = classes();
+    let mut hists: Vec<Histogram<u64>> = classes
+        .iter()
+        .map(|_| Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"))
+        .collect();
+    for (offset, (class, q, lang)) in QUERIES.into_iter().enumerate() {
+        let terms: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
+        let hist = &mut hists[classes.iter().position(|c| c == class).expect("a class")];
+        for i in 0..samples {
+            let branch = used[(i + offset) % used.len()];
+            let items = candidates
+                .get(&branch.id)
+                .context("a warmed branch has no menu_cache row")?;
+            let mut tx = app.begin(TenantScope::tenant(branch.tenant_id)).await?;
+            let began = Instant::now();
+            ::catalog::repo::search(
+                &mut tx,
+                branch.tenant_id,
+                branch.id,
+                items,
+                &terms,
+                lang,
+                20,
+            )
+            .await?;
+            hist.saturating_record(began.elapsed().as_micros().max(1) as u64);
+            tx.commit().await?;
+        }
+    }
+    app.pool.close().await;
+    Ok(classes
+        .into_iter()
+        .zip(hists)
+        .map(|(class, h)| {
+            let [p50_ms, p90_ms, p99_ms, max_ms] = loadgen::quantiles_ms(&h);
+            ClassResult {
+                class,
+                requests: h.len(),
+                errors: 0,
+                p50_ms,
+                p90_ms,
+                p99_ms,
+                max_ms,
+            }
+        })
+        .collect())
+}
+
+/// Leaves the cluster as later scenarios expect it: the generated branches archived (the
+/// five-minute refresh skips them) and no menu rebuild waiting in the queue.
+async fn tidy(owner: &str) -> anyhow::Result<()> {
+    let mut db = PgConnection::connect(owner).await?;
+    sqlx::query(
+        "update branches b set status = 'archived' from tenants t \
+         where t.id = b.tenant_id and t.slug like $1 and b.status <> 'archived'",
+    )
+    .bind(format!("{SLUG_PREFIX}%"))
+    .execute(&mut db)
+    .await?;
+    sqlx::query("delete from task_queue where kind = $1 and status = 'pending'")
+        .bind(::catalog::cache::REBUILD_TASK)
+        .execute(&mut db)
+        .await?;
+    Ok(())
+}
+
+/// `bench catalog key=value…`: settings changed for a quick try.
+pub fn with_overrides(mut cfg: CatalogConfig, args: &[String]) -> anyhow::Result<CatalogConfig> {
+    for arg in args {
+        let (key, value) = arg
+            .split_once('=')
+            .with_context(|| format!("`{arg}`: expected key=value"))?;
+        let bad = || format!("`{arg}`: not a number");
+        match key {
+            "tenants" => cfg.tenants = value.parse().with_context(bad)?,
+            "branches" => cfg.branches_per_tenant = value.parse().with_context(bad)?,
+            "items" => cfg.items_per_tenant = value.parse().with_context(bad)?,
+            "menu_connections" => cfg.menu_connections = value.parse().with_context(bad)?,
+            "search_connections" => cfg.search_connections = value.parse().with_context(bad)?,
+            "warm_concurrency" => cfg.warm_concurrency = value.parse().with_context(bad)?,
+            "sql_samples" => cfg.sql_samples = value.parse().with_context(bad)?,
+            _ => bail!(
+                "unknown setting `{key}` (tenants, branches, items, menu_connections, \
+                 search_connections, warm_concurrency, sql_samples)"
+            ),
+        }
+    }
+    ensure!(
+        cfg.tenants > 0 && cfg.branches_per_tenant > 0 && cfg.items_per_tenant > 0,
+        "tenants, branches and items must be at least 1"
+    );
+    ensure!(
+        cfg.menu_connections > 0 && cfg.search_connections > 0,
+        "connections must be at least 1"
+    );
+    Ok(cfg)
+}
+
+/// Figures for the report's tests: a menu at `menu_ratio` × bare axum, search classes with
+/// the given p99s.
+#[cfg(test)]
+pub fn sample(menu_ratio: f64, search_p99_ms: &[f64]) -> CatalogBench {
+    let load = |rps: f64, p99_ms: f64, connections| LoadResult {
+        connections,
+        requests: (rps * 5.0) as u64,
+        errors: 0,
+        first_error: None,
+        window_s: 5.0,
+        requests_per_s: rps,
+        p50_ms: p99_ms / 2.0,
+        p90_ms: p99_ms * 0.8,
+        p99_ms,
+        max_ms: p99_ms * 2.0,
+    };
+    let class = |(class, p99_ms): (String, f64)| ClassResult {
+        class,
+        requests: 100,
+        errors: 0,
+        p50_ms: p99_ms / 2.0,
+        p90_ms: p99_ms * 0.8,
+        p99_ms,
+        max_ms: p99_ms * 2.0,
+    };
+    let classes: Vec<ClassResult> = classes()
+        .into_iter()
+        .zip(search_p99_ms.iter().copied())
+        .map(class)
+        .collect();
+    let worst = search_p99_ms.iter().copied().fold(0.0, f64::max);
+    let mix = |connections| MixResult {
+        overall: load(1000.0, worst, connections),
+        classes: classes.clone(),
+    };
+    CatalogBench {
+        menu: MenuBench {
+            branch_id: Uuid::nil(),
+            body_bytes: 70_054,
+            bare_axum: load(20_000.0, 4.0, 64),
+            sous: load(20_000.0 * menu_ratio, 6.0, 64),
+            ratio: menu_ratio,
+        },
+        search: SearchBench {
+            tenants: 200,
+            branches: 1000,
+            items: 100_000,
+            generate_s: 12.0,
+            vacuum_s: 0.5,
+            warm_concurrency: 2,
+            warm_s: 20.0,
+            menu_body_bytes: 276_000,
+            checks: QUERIES
+                .iter()
+                .map(|(class, q, lang)| QueryCheck {
+                    class: class.to_string(),
+                    q: q.to_string(),
+                    lang: lang.to_string(),
+                    results: 20,
+                    top: Some("Grilled Chicken Burger".into()),
+                })
+                .collect(),
+            load: mix(8),
+            single_connection: mix(1),
+            shared_buffers: "128MB".into(),
+            items_blocks_hit: 900,
+            items_blocks_read: 100,
+            sql: classes.clone(),
+            sql_samples_per_query: 100,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CFG: CatalogConfig = CatalogConfig {
+        menu_connections: 64,
+        search_connections: 8,
+        tenants: 200,
+        branches_per_tenant: 5,
+        items_per_tenant: 500,
+        warm_concurrency: 2,
+        warm_timeout: Duration::from_secs(600),
+        sql_samples: 100,
+    };
+
+    #[test]
+    fn arrays_are_quoted() {
+        assert_eq!(text_array(["a", "b'c"]), "array['a', 'b''c']::text[]");
+        assert_eq!(text_array(["شاورما"]), "array['شاورما']::text[]");
+    }
+
+    #[test]
+    fn generation_writes_what_the_config_says() {
+        let sql = generation_sql(&CFG);
+        assert_eq!(sql.len(), 5);
+        let tables: Vec<&str> = sql
+            .iter()
+            .map(|s| s.split_whitespace().nth(2).unwrap())
+            .collect();
+        assert_eq!(
+            tables,
+            ["tenants", "branches", "menus", "categories", "items"]
+        );
+        assert!(sql[0].contains("generate_series(1, 200)"), "{}", sql[0]);
+        assert!(sql[1].contains("generate_series(1, 5)"), "{}", sql[1]);
+        assert!(sql[4].contains("generate_series(0, 499)"), "{}", sql[4]);
+        // Every statement but the first only touches the generated brands.
+        for s in &sql[1..] {
+            assert!(s.contains("t.slug like 'bench-%'"), "{s}");
+        }
+        // The default 500 items per brand all have distinct names.
+        assert_eq!(DISTINCT_NAMES, 500);
+        // The search queries' words are in the data.
+        for word in ["Chicken", "Burger", "Shawarma", "شاورما", "دجاج", "juice"] {
+            assert!(sql[4].contains(word), "{word}");
+        }
+    }
+
+    #[test]
+    fn rotation_asks_every_branch_every_query_once() {
+        let r = rotation(1000, 6);
+        assert_eq!(r.len(), 6000);
+        let mut seen = std::collections::HashSet::new();
+        for pair in &r {
+            assert!(seen.insert(*pair), "{pair:?} twice");
+        }
+        // Neighbours differ in branch, and in query within a pass.
+        assert!(r.windows(2).all(|w| w[0].0 != w[1].0));
+        assert_eq!(&r[..3], &[(0, 0), (1, 1), (2, 2)]);
+        assert_eq!(rotation(1, 3), [(0, 0), (0, 1), (0, 2)]);
+    }
+
+    #[test]
+    fn queries_are_percent_encoded() {
+        assert_eq!(encode_query("chicken burger"), "chicken%20burger");
+        assert_eq!(encode_query("a&b=c"), "a%26b%3Dc");
+        assert_eq!(encode_query("شا"), "%D8%B4%D8%A7");
+        let id = Uuid::nil();
+        assert_eq!(
+            search_path(id, "burg", "en"),
+            format!("/api/branches/{id}/menu/search?q=burg&lang=en")
+        );
+    }
+
+    #[test]
+    fn classes_keep_their_first_order() {
+        assert_eq!(
+            classes(),
+            ["english", "prefix", "typo", "arabic", "mixed"].map(String::from)
+        );
+    }
+
+    #[test]
+    fn overrides_change_only_what_is_named() {
+        let args = ["tenants=20", "search_connections=1"].map(String::from);
+        let cfg = with_overrides(CFG, &args).unwrap();
+        assert_eq!((cfg.tenants, cfg.search_connections), (20, 1));
+        assert_eq!(cfg.items_per_tenant, 500);
+        assert!(with_overrides(CFG, &["nope=1".into()]).is_err());
+        assert!(with_overrides(CFG, &["tenants=x".into()]).is_err());
+        assert!(with_overrides(CFG, &["tenants=0".into()]).is_err());
+    }
+}
