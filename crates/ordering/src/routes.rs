@@ -28,6 +28,36 @@ use crate::{
     repo,
 };
 
+/// Card data never touches sous: a request to the ordering API whose body or query carries
+/// something that looks like a card number (13–19 digits passing the Luhn check) is refused
+/// before any handler sees it, and its body is not logged.
+async fn refuse_card_data(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Result<Response> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, platform::http::MAX_BODY_BYTES)
+        .await
+        .map_err(|_| Error::PayloadTooLarge)?;
+    let query = parts.uri.query().unwrap_or_default();
+    if payments::provider::card_data::contains_card_number(&String::from_utf8_lossy(&bytes))
+        || payments::provider::card_data::contains_card_number(query)
+    {
+        tracing::warn!(path = %parts.uri.path(), "refused a request carrying card data");
+        return Err(Error::invalid(
+            "body",
+            "card numbers are never accepted: card payments go through the terminal or the \
+             online provider",
+        ));
+    }
+    Ok(next
+        .run(axum::extract::Request::from_parts(
+            parts,
+            axum::body::Body::from(bytes),
+        ))
+        .await)
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(place, list))
@@ -45,6 +75,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(move_table))
         .routes(routes!(receipt))
         .routes(routes!(receipt_html))
+        .layer(axum::middleware::from_fn(refuse_card_data))
 }
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
