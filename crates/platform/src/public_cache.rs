@@ -5,6 +5,12 @@
 //! A response read before a change but stored after the change's event would be stale until
 //! the next event; a generation counter, bumped by every invalidation, makes such a late
 //! `put` a no-op.
+//!
+//! Events can also arrive late: the listener hands out an event only once every older
+//! transaction in the cluster has finished (so it never skips one), and a long transaction
+//! anywhere holds them back. So an entry is also served for at most [`MAX_AGE`]; after that the
+//! next read asks the database, which knows the catalog version exactly. That read is one
+//! indexed row per branch and instance every half second, nothing under load.
 
 use std::{
     collections::HashMap,
@@ -12,6 +18,7 @@ use std::{
         Arc, RwLock,
         atomic::{AtomicU64, Ordering},
     },
+    time::{Duration, Instant},
 };
 
 use bytes::Bytes;
@@ -35,8 +42,12 @@ pub struct Cached<T> {
     pub extra: T,
 }
 
+/// How long an entry is served without asking the database again.
+pub const MAX_AGE: Duration = Duration::from_millis(500);
+
 pub struct PublicCache<T> {
-    entries: RwLock<HashMap<Uuid, Arc<Cached<T>>>>,
+    /// Each entry with when it was stored.
+    entries: RwLock<HashMap<Uuid, (Instant, Arc<Cached<T>>)>>,
     generation: AtomicU64,
 }
 
@@ -50,15 +61,15 @@ impl<T> Default for PublicCache<T> {
 }
 
 impl<T: Send + Sync + 'static> PublicCache<T> {
-    /// The entry for `key`, if present and still valid.
+    /// The entry for `key`, if present, younger than [`MAX_AGE`] and still valid.
     pub fn get(&self, key: Uuid) -> Option<Arc<Cached<T>>> {
-        let entry = self
+        let (stored, entry) = self
             .entries
             .read()
             .expect("cache lock")
             .get(&key)
             .cloned()?;
-        (entry.valid_until > Utc::now()).then_some(entry)
+        (stored.elapsed() < MAX_AGE && entry.valid_until > Utc::now()).then_some(entry)
     }
 
     /// The generation to pass to [`Self::put`]: take it before reading from the database.
@@ -71,14 +82,14 @@ impl<T: Send + Sync + 'static> PublicCache<T> {
         let mut entries = self.entries.write().expect("cache lock");
         // Checked under the write lock, which invalidations also take.
         if self.generation.load(Ordering::Acquire) == generation {
-            entries.insert(key, entry);
+            entries.insert(key, (Instant::now(), entry));
         }
     }
 
     pub fn invalidate_tenant(&self, tenant_id: Uuid) {
         let mut entries = self.entries.write().expect("cache lock");
         self.generation.fetch_add(1, Ordering::AcqRel);
-        entries.retain(|_, e| e.tenant_id != tenant_id);
+        entries.retain(|_, (_, e)| e.tenant_id != tenant_id);
     }
 
     pub fn clear(&self) {
@@ -144,6 +155,19 @@ mod tests {
         cache.invalidate_tenant(a);
         assert!(cache.get(ka).is_none());
         assert!(cache.get(kb).is_some());
+    }
+
+    #[test]
+    fn an_entry_is_served_for_at_most_max_age() {
+        let cache = PublicCache::default();
+        let key = Uuid::now_v7();
+        cache.put(key, cache.generation(), entry(Uuid::now_v7()));
+        assert!(cache.get(key).is_some());
+        std::thread::sleep(MAX_AGE + Duration::from_millis(20));
+        assert!(
+            cache.get(key).is_none(),
+            "old entries go back to the database"
+        );
     }
 
     #[test]
