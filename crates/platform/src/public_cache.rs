@@ -45,9 +45,11 @@ pub struct Cached<T> {
 /// How long an entry is served without asking the database again.
 pub const MAX_AGE: Duration = Duration::from_millis(500);
 
+/// An entry and when it was stored.
+type Stored<T> = (Instant, Arc<Cached<T>>);
+
 pub struct PublicCache<T> {
-    /// Each entry with when it was stored.
-    entries: RwLock<HashMap<Uuid, (Instant, Arc<Cached<T>>)>>,
+    entries: RwLock<HashMap<Uuid, Stored<T>>>,
     generation: AtomicU64,
 }
 
