@@ -251,21 +251,27 @@ create unlogged table menu_cache (
     built_at timestamptz not null default now()
 );
 
-do $$
-declare
-    t text;
-begin
-    foreach t in array array['catalog_state', 'media', 'menus', 'categories', 'items',
-        'modifier_groups', 'modifier_options', 'item_modifier_groups', 'combos', 'combo_slots',
-        'combo_slot_choices', 'branch_item_overrides', 'branch_category_overrides', 'menu_cache']
-    loop
-        execute format('alter table %I enable row level security', t);
-        execute format('alter table %I force row level security', t);
-        execute format('create policy tenant_isolation on %I using (tenant_id = app_tenant_id()) '
-                       'with check (tenant_id = app_tenant_id())', t);
-    end loop;
-end
-$$;
+-- Every tenant-owned table gets the same treatment: RLS enabled and forced, one policy on the
+-- transaction's tenant. Later migrations call this for their tables.
+create function sous_tenant_rls(variadic tables text[]) returns void
+    language plpgsql
+    as $f$
+    declare
+        t text;
+    begin
+        foreach t in array tables loop
+            execute format('alter table %I enable row level security', t);
+            execute format('alter table %I force row level security', t);
+            execute format('create policy tenant_isolation on %I using (tenant_id = app_tenant_id()) '
+                           'with check (tenant_id = app_tenant_id())', t);
+        end loop;
+    end
+    $f$;
+revoke all on function sous_tenant_rls(text[]) from public;
+
+select sous_tenant_rls('catalog_state', 'media', 'menus', 'categories', 'items', 'modifier_groups',
+    'modifier_options', 'item_modifier_groups', 'combos', 'combo_slots', 'combo_slot_choices',
+    'branch_item_overrides', 'branch_category_overrides', 'menu_cache');
 
 -- Public reads (menu, search, images) start from a branch id or an image hash, before any
 -- tenant is known. These look-ups give just the tenant; the read itself then runs under RLS.

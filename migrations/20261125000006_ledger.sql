@@ -50,18 +50,7 @@ create table journal_lines (
 create index journal_lines_entry_idx on journal_lines (entry_id);
 create index journal_lines_account_idx on journal_lines (account_id);
 
-do $$
-declare
-    t text;
-begin
-    foreach t in array array['ledger_accounts', 'journal_entries', 'journal_lines'] loop
-        execute format('alter table %I enable row level security', t);
-        execute format('alter table %I force row level security', t);
-        execute format('create policy tenant_isolation on %I using (tenant_id = app_tenant_id()) '
-                       'with check (tenant_id = app_tenant_id())', t);
-    end loop;
-end
-$$;
+select sous_tenant_rls('ledger_accounts', 'journal_entries', 'journal_lines');
 
 -- At commit, every entry that got lines (or was created) must have at least two lines summing
 -- to zero. Deferred, so an entry and its lines can be written by separate statements of one

@@ -130,19 +130,8 @@ create table idempotency_keys (
 );
 create index idempotency_keys_created_idx on idempotency_keys (created_at);
 
-do $$
-declare
-    t text;
-begin
-    foreach t in array array['order_counters', 'orders', 'order_lines', 'order_status_history',
-                             'payments', 'idempotency_keys'] loop
-        execute format('alter table %I enable row level security', t);
-        execute format('alter table %I force row level security', t);
-        execute format('create policy tenant_isolation on %I using (tenant_id = app_tenant_id()) '
-                       'with check (tenant_id = app_tenant_id())', t);
-    end loop;
-end
-$$;
+select sous_tenant_rls('order_counters', 'orders', 'order_lines', 'order_status_history', 'payments',
+    'idempotency_keys');
 revoke delete, truncate on orders, order_lines, order_status_history, payments from sous_app;
 revoke update on order_lines, order_status_history from sous_app;
 

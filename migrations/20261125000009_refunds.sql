@@ -17,8 +17,5 @@ create table refunds (
     foreign key (tenant_id, payment_id) references payments (tenant_id, id)
 );
 create index refunds_order_idx on refunds (tenant_id, order_id);
-alter table refunds enable row level security;
-alter table refunds force row level security;
-create policy tenant_isolation on refunds
-    using (tenant_id = app_tenant_id()) with check (tenant_id = app_tenant_id());
+select sous_tenant_rls('refunds');
 revoke update, delete, truncate on refunds from sous_app;

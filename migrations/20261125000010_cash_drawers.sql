@@ -46,17 +46,6 @@ alter table refunds add foreign key (tenant_id, drawer_session_id) references dr
 create index payments_drawer_idx on payments (drawer_session_id) where drawer_session_id is not null;
 create index refunds_drawer_idx on refunds (drawer_session_id) where drawer_session_id is not null;
 
-do $$
-declare
-    t text;
-begin
-    foreach t in array array['drawer_sessions', 'drawer_movements'] loop
-        execute format('alter table %I enable row level security', t);
-        execute format('alter table %I force row level security', t);
-        execute format('create policy tenant_isolation on %I using (tenant_id = app_tenant_id()) '
-                       'with check (tenant_id = app_tenant_id())', t);
-    end loop;
-end
-$$;
+select sous_tenant_rls('drawer_sessions', 'drawer_movements');
 revoke delete, truncate on drawer_sessions from sous_app;
 revoke update, delete, truncate on drawer_movements from sous_app;

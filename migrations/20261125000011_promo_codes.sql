@@ -37,16 +37,5 @@ create table promo_redemptions (
 );
 create index promo_redemptions_who_idx on promo_redemptions (promo_id, redeemed_by);
 
-do $$
-declare
-    t text;
-begin
-    foreach t in array array['promo_codes', 'promo_redemptions'] loop
-        execute format('alter table %I enable row level security', t);
-        execute format('alter table %I force row level security', t);
-        execute format('create policy tenant_isolation on %I using (tenant_id = app_tenant_id()) '
-                       'with check (tenant_id = app_tenant_id())', t);
-    end loop;
-end
-$$;
+select sous_tenant_rls('promo_codes', 'promo_redemptions');
 revoke delete, truncate on promo_codes, promo_redemptions from sous_app;

@@ -75,7 +75,20 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     catalog::seed::run(&state, demo.tenant_id, demo.dubai)
         .await
         .expect("demo menu");
-    let events = platform::events::listener::Listener::new(db.owner_options(), state.bus.clone())
+    let base = serve(&state, db.owner_options()).await;
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        state,
+        demo,
+        db,
+    }
+}
+
+/// Serves `state` on a loopback port the way `sous serve` does — with its event listener and
+/// the memory cache following it — and returns the base URL.
+pub async fn serve(state: &AppState, owner: sqlx::postgres::PgConnectOptions) -> String {
+    let events = platform::events::listener::Listener::new(owner, state.bus.clone())
         .await
         .expect("event listener");
     tokio::spawn(events.run(state.shutdown.clone()));
@@ -96,13 +109,7 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
         .await
         .unwrap();
     });
-    TestApp {
-        base: format!("http://{addr}"),
-        client: reqwest::Client::new(),
-        state,
-        demo,
-        db,
-    }
+    format!("http://{addr}")
 }
 
 impl TestApp {

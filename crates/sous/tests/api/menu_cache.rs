@@ -2,7 +2,7 @@
 //! without a reader, ETags that change exactly when the content does, and an emptied table
 //! (what a crash does to an UNLOGGED table) rebuilt by the next read.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use platform::{
     AppState,
@@ -26,29 +26,7 @@ use crate::{
 async fn second_instance(app: &TestApp) -> String {
     let pool = Db::connect_with(app.db.app_options(), 3).await.unwrap();
     let state = AppState::new(pool, settings()).unwrap();
-    let events =
-        platform::events::listener::Listener::new(app.db.owner_options(), state.bus.clone())
-            .await
-            .unwrap();
-    tokio::spawn(events.run(state.shutdown.clone()));
-    tokio::spawn(
-        state
-            .public_cache
-            .clone()
-            .follow(state.bus.clone(), state.shutdown.clone()),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = sous::app::build(state);
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    format!("http://{addr}")
+    crate::helpers::serve(&state, app.db.owner_options()).await
 }
 
 async fn etag_of(app: &TestApp, base: &str, branch: uuid::Uuid) -> (String, serde_json::Value) {
