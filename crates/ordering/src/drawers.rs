@@ -175,11 +175,12 @@ pub async fn open(state: &AppState, who: &Principal, req: &OpenDrawer) -> Result
 
 /// Locks the session; it must be open and at a branch the caller works at.
 async fn locked_open(tx: &mut Tx, who: &Principal, id: Uuid) -> Result<DrawerReport> {
-    let report = report_in(tx, id).await?;
+    // Lock first, then read: two cash-outs at once must each see the other's.
     sqlx::query("select 1 from drawer_sessions where id = $1 for update")
         .bind(id)
         .execute(&mut **tx)
         .await?;
+    let report = report_in(tx, id).await?;
     require_till(who, report.branch_id)?;
     if report.status != "open" {
         return Err(Error::conflict(
