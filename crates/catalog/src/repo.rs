@@ -1043,10 +1043,30 @@ pub struct SearchRow {
     pub description_html: Option<String>,
 }
 
+/// The items orderable at the branch now, from its stored menu if that is fresh (the same
+/// test as [`fresh_menu`]), without the menu's body: search needs the ids only, and reading a
+/// large menu's JSON on every search cost more than the search. `None`: not built or stale.
+pub async fn fresh_orderable_ids(tx: &mut Tx, branch_id: Uuid) -> Result<Option<Vec<Uuid>>> {
+    Ok(sqlx::query_scalar(
+        "select c.item_ids from menu_cache c \
+         where c.branch_id = $1 and c.valid_until > now() \
+           and c.version = coalesce((select version from catalog_state s \
+                                     where s.tenant_id = c.tenant_id), 0)",
+    )
+    .bind(branch_id)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
 /// Items of the brand matching `terms` among `candidates` (the items orderable at the branch
 /// now), best first. Each term matches as a prefix, in English or Arabic (normalised), and all
 /// terms must match; when the words do not match (a typo), trigram similarity of the whole
 /// query to the item's names does. Highlights are HTML with `<mark>`, the text escaped.
+///
+/// `sous_search_hits` (migration `search_speed`) finds the matches through the GIN indexes,
+/// typos only when the words find fewer than `limit`; this ranks them (word matches first,
+/// then `ts_rank`, name similarity, id) and reads the rows, under RLS, and computes the costly
+/// `ts_headline`s for the `limit` rows returned only. One statement, one round trip.
 pub async fn search(
     tx: &mut Tx,
     tenant_id: Uuid,
@@ -1056,40 +1076,33 @@ pub async fn search(
     lang: &str,
     limit: i64,
 ) -> Result<Vec<SearchRow>> {
-    // Typos are matched word by word (`<%`), against a threshold lower than the default 0.6
-    // so that "chiken burgr" still finds "chicken burger".
-    sqlx::query("select set_config('pg_trgm.word_similarity_threshold', '0.45', true)")
-        .execute(&mut **tx)
-        .await?;
     Ok(sqlx::query_as(
         "with q as ( \
              select tsquery_and_agg(to_tsquery('english', t || ':*') \
                                     || to_tsquery('arabic', sous_normalize_ar(t) || ':*')) as tsq, \
                     sous_normalize_ar(array_to_string($3::text[], ' ')) as text \
              from unnest($3::text[]) as t), \
-         hits as ( \
-             select i.*, (i.search_vector @@ q.tsq) as exact, \
-                    ts_rank(i.search_vector, q.tsq) as fts, \
-                    word_similarity(q.text, i.search_name) as sim, q.tsq \
-             from items i, q \
-             where i.tenant_id = $1 and i.id = any($2) \
-               and (i.search_vector @@ q.tsq or q.text <% i.search_name)) \
-         select h.id, h.name, h.name_ar, coalesce(o.price, h.price) as price, h.image, \
-                h.calories, \
-                (case when exact then 1 else 0 end + fts + sim * 0.5)::real as rank, \
+         top as ( \
+             select h.* from q, sous_search_hits(q.tsq, q.text, $2, $5) h \
+             order by h.exact desc, h.fts desc, h.sim desc, h.id limit $5) \
+         select h.id, i.name, i.name_ar, coalesce(o.price, i.price) as price, i.image, \
+                i.calories, \
+                (case when h.exact then 1 else 0 end + h.fts + h.sim * 0.5)::real as rank, \
                 ts_headline(case when $4 = 'ar' then 'arabic' else 'english' end::regconfig, \
-                            sous_html_escape(name), tsq, \
+                            sous_html_escape(i.name), q.tsq, \
                             'HighlightAll=true, StartSel=<mark>, StopSel=</mark>') as name_html, \
-                ts_headline('arabic', sous_html_escape(name_ar), tsq, \
+                ts_headline('arabic', sous_html_escape(i.name_ar), q.tsq, \
                             'HighlightAll=true, StartSel=<mark>, StopSel=</mark>') as name_ar_html, \
                 ts_headline(case when $4 = 'ar' then 'arabic' else 'english' end::regconfig, \
-                            sous_html_escape(case when $4 = 'ar' then description_ar \
-                                                  else description end), tsq, \
+                            sous_html_escape(case when $4 = 'ar' then i.description_ar \
+                                                  else i.description end), q.tsq, \
                             'MaxWords=20, MinWords=8, StartSel=<mark>, StopSel=</mark>') \
                     as description_html \
-         from hits h \
+         from top h \
+         join items i on i.id = h.id and i.tenant_id = $1 \
+         cross join q \
          left join branch_item_overrides o on o.item_id = h.id and o.branch_id = $6 \
-         order by exact desc, fts desc, sim desc, h.id limit $5",
+         order by h.exact desc, h.fts desc, h.sim desc, h.id",
     )
     .bind(tenant_id)
     .bind(candidates)

@@ -11,7 +11,7 @@ use axum::{
 use garde::Validate;
 use platform::{
     AppState,
-    db::TenantScope,
+    db::{self, TenantScope},
     error::{Error, Problem, Result},
     http::{ApiPath, ApiQuery, ValidJson},
 };
@@ -180,16 +180,44 @@ pub async fn search(
     if !(1..=50).contains(&limit) {
         return Err(Error::invalid("limit", "must be 1 to 50"));
     }
-    let served = cache::menu(&state, branch_id).await?;
-    let mut tx = state
-        .db
-        .begin(TenantScope::tenant(served.tenant_id))
-        .await?;
+    // The orderable items: from this instance's menu cache when it has the branch; otherwise
+    // from the stored menu's ids, without loading its body (the cache keeps a menu for half a
+    // second, so searches spread over many branches mostly miss it, and reading and copying
+    // the whole menu cost more than the search). Only a menu not built or stale goes through
+    // `cache::menu`, which rebuilds it.
+    let (mut tx, tenant_id, candidates) = match state.public_cache.get(branch_id) {
+        Some(served) => {
+            let tx = state
+                .db
+                .begin(TenantScope::tenant(served.tenant_id))
+                .await?;
+            (tx, served.tenant_id, served.extra.clone())
+        }
+        None => {
+            let mut tx = state.db.begin_anonymous().await?;
+            let tenant_id = repo::branch_tenant(&mut tx, branch_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            db::set_scope(&mut tx, TenantScope::tenant(tenant_id)).await?;
+            match repo::fresh_orderable_ids(&mut tx, branch_id).await? {
+                Some(ids) => (tx, tenant_id, ids),
+                None => {
+                    tx.commit().await?;
+                    let served = cache::menu(&state, branch_id).await?;
+                    let tx = state
+                        .db
+                        .begin(TenantScope::tenant(served.tenant_id))
+                        .await?;
+                    (tx, served.tenant_id, served.extra.clone())
+                }
+            }
+        }
+    };
     let rows = repo::search(
         &mut tx,
-        served.tenant_id,
+        tenant_id,
         branch_id,
-        &served.extra,
+        &candidates,
         &terms,
         lang,
         limit,
