@@ -23,7 +23,7 @@ use std::{
 use anyhow::{Context, bail, ensure};
 use axum::http::{HeaderMap, header};
 use hdrhistogram::Histogram;
-use platform::db::{Db, TenantScope};
+use platform::db::Db;
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::{ConnectOptions, Connection, PgConnection, postgres::PgConnectOptions};
@@ -387,7 +387,6 @@ async fn menu(addr: SocketAddr, cfg: &CatalogConfig) -> anyhow::Result<MenuBench
 #[derive(Clone, Copy, Debug)]
 struct Branch {
     id: Uuid,
-    tenant_id: Uuid,
 }
 
 async fn search(
@@ -450,7 +449,7 @@ async fn search(
     .await?;
     let all: Vec<Branch> = rows
         .into_iter()
-        .map(|(id, tenant_id)| Branch { id, tenant_id })
+        .map(|(id, _tenant)| Branch { id })
         .collect();
     ensure!(!all.is_empty(), "no branch was generated");
 
@@ -564,27 +563,20 @@ async fn warm(addr: SocketAddr, branches: &[Branch], cfg: &CatalogConfig) -> any
     Ok(size)
 }
 
-/// `catalog::repo::search` on its own, as the endpoint calls it (application role, tenant
-/// scope, the branch's orderable items from `menu_cache`), `sql_samples` times per query, one
+/// `catalog::repo::search` on its own, as the endpoint calls it (one `catalog_search` call as
+/// the application role, the branch's menu already cached), `sql_samples` times per query, one
 /// connection, rotating over the branches.
 async fn sql_timings(
     owner: &str,
     branches: &[Branch],
     cfg: &CatalogConfig,
-    db: &mut PgConnection,
+    _db: &mut PgConnection,
 ) -> anyhow::Result<Vec<ClassResult>> {
-    // Spread over every branch, as the HTTP load is (the same share of the data is cached).
+    // Spread over every branch, as the HTTP load is.
     let samples = cfg.sql_samples.max(1);
     let used: Vec<Branch> = (0..samples)
         .map(|i| branches[i * branches.len() / samples])
         .collect();
-    let ids: Vec<Uuid> = used.iter().map(|b| b.id).collect();
-    let candidates: Vec<(Uuid, Vec<Uuid>)> =
-        sqlx::query_as("select branch_id, item_ids from menu_cache where branch_id = any($1)")
-            .bind(&ids)
-            .fetch_all(&mut *db)
-            .await?;
-    let candidates: std::collections::HashMap<Uuid, Vec<Uuid>> = candidates.into_iter().collect();
     let app = Db::connect(owner, None, 1).await?;
     let classes = classes();
     let mut hists: Vec<Histogram<u64>> = classes
@@ -596,23 +588,13 @@ async fn sql_timings(
         let hist = &mut hists[classes.iter().position(|c| c == class).expect("a class")];
         for i in 0..samples {
             let branch = used[(i + offset) % used.len()];
-            let items = candidates
-                .get(&branch.id)
-                .context("a warmed branch has no menu_cache row")?;
-            let mut tx = app.begin(TenantScope::tenant(branch.tenant_id)).await?;
             let began = Instant::now();
-            ::catalog::repo::search(
-                &mut tx,
-                branch.tenant_id,
-                branch.id,
-                items,
-                &terms,
-                lang,
-                20,
-            )
-            .await?;
+            let found = ::catalog::repo::search(&app, branch.id, &terms, lang, 20).await?;
             hist.saturating_record(began.elapsed().as_micros().max(1) as u64);
-            tx.commit().await?;
+            anyhow::ensure!(
+                matches!(found, ::catalog::repo::Search::Found(_)),
+                "a warmed branch's menu was not fresh"
+            );
         }
     }
     app.pool.close().await;

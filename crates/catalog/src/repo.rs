@@ -1028,7 +1028,9 @@ pub async fn store_menu(tx: &mut Tx, m: &MenuWrite<'_>) -> Result<()> {
 
 // ---- search -----------------------------------------------------------------------------------
 
-#[derive(Debug, FromRow)]
+/// One search result, as `catalog_search` returns it.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SearchRow {
     pub id: Uuid,
     pub name: String,
@@ -1043,75 +1045,43 @@ pub struct SearchRow {
     pub description_html: Option<String>,
 }
 
-/// The items orderable at the branch now, from its stored menu if that is fresh (the same
-/// test as [`fresh_menu`]), without the menu's body: search needs the ids only, and reading a
-/// large menu's JSON on every search cost more than the search. `None`: not built or stale.
-pub async fn fresh_orderable_ids(tx: &mut Tx, branch_id: Uuid) -> Result<Option<Vec<Uuid>>> {
-    Ok(sqlx::query_scalar(
-        "select c.item_ids from menu_cache c \
-         where c.branch_id = $1 and c.valid_until > now() \
-           and c.version = coalesce((select version from catalog_state s \
-                                     where s.tenant_id = c.tenant_id), 0)",
-    )
-    .bind(branch_id)
-    .fetch_optional(&mut **tx)
-    .await?)
+/// What a search of a branch's menu found.
+pub enum Search {
+    Found(Vec<SearchRow>),
+    /// The branch's cached menu is missing or out of date: build it, then ask again.
+    Stale,
+    /// No such branch (or archived).
+    Missing,
 }
 
-/// Items of the brand matching `terms` among `candidates` (the items orderable at the branch
-/// now), best first. Each term matches as a prefix, in English or Arabic (normalised), and all
-/// terms must match; when the words do not match (a typo), trigram similarity of the whole
-/// query to the item's names does. Highlights are HTML with `<mark>`, the text escaped.
-///
-/// `sous_search_hits` (migration `search_speed`) finds the matches through the GIN indexes,
-/// typos only when the words find fewer than `limit`; this ranks them (word matches first,
-/// then `ts_rank`, name similarity, id) and reads the rows, under RLS, and computes the costly
-/// `ts_headline`s for the `limit` rows returned only. One statement, one round trip.
+/// Items of the branch's menu matching `terms`, best first: each term matches as a prefix, in
+/// English or Arabic (normalised), and all terms must match; when the words find fewer than
+/// `limit`, trigram similarity of the whole query to the item's names (typos) adds more.
+/// Only items orderable at the branch now come out; highlights are HTML with `<mark>`, the
+/// text escaped. `catalog_search` (migration `search_speed`) does it all in one call: one
+/// round trip, no transaction, plans kept between calls.
 pub async fn search(
-    tx: &mut Tx,
-    tenant_id: Uuid,
+    db: &platform::db::Db,
     branch_id: Uuid,
-    candidates: &[Uuid],
     terms: &[String],
     lang: &str,
     limit: i64,
-) -> Result<Vec<SearchRow>> {
-    Ok(sqlx::query_as(
-        "with q as ( \
-             select tsquery_and_agg(to_tsquery('english', t || ':*') \
-                                    || to_tsquery('arabic', sous_normalize_ar(t) || ':*')) as tsq, \
-                    sous_normalize_ar(array_to_string($3::text[], ' ')) as text \
-             from unnest($3::text[]) as t), \
-         top as ( \
-             select h.* from q, sous_search_hits(q.tsq, q.text, $2, $5) h \
-             order by h.exact desc, h.fts desc, h.sim desc, h.id limit $5) \
-         select h.id, i.name, i.name_ar, coalesce(o.price, i.price) as price, i.image, \
-                i.calories, \
-                (case when h.exact then 1 else 0 end + h.fts + h.sim * 0.5)::real as rank, \
-                ts_headline(case when $4 = 'ar' then 'arabic' else 'english' end::regconfig, \
-                            sous_html_escape(i.name), q.tsq, \
-                            'HighlightAll=true, StartSel=<mark>, StopSel=</mark>') as name_html, \
-                ts_headline('arabic', sous_html_escape(i.name_ar), q.tsq, \
-                            'HighlightAll=true, StartSel=<mark>, StopSel=</mark>') as name_ar_html, \
-                ts_headline(case when $4 = 'ar' then 'arabic' else 'english' end::regconfig, \
-                            sous_html_escape(case when $4 = 'ar' then i.description_ar \
-                                                  else i.description end), q.tsq, \
-                            'MaxWords=20, MinWords=8, StartSel=<mark>, StopSel=</mark>') \
-                    as description_html \
-         from top h \
-         join items i on i.id = h.id and i.tenant_id = $1 \
-         cross join q \
-         left join branch_item_overrides o on o.item_id = h.id and o.branch_id = $6 \
-         order by h.exact desc, h.fts desc, h.sim desc, h.id",
-    )
-    .bind(tenant_id)
-    .bind(candidates)
-    .bind(terms)
-    .bind(lang)
-    .bind(limit)
-    .bind(branch_id)
-    .fetch_all(&mut **tx)
-    .await?)
+) -> Result<Search> {
+    let answer: serde_json::Value = sqlx::query_scalar("select catalog_search($1, $2, $3, $4)")
+        .bind(branch_id)
+        .bind(terms)
+        .bind(lang)
+        .bind(limit as i32)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(match answer["status"].as_str() {
+        Some("ok") => Search::Found(
+            serde_json::from_value(answer["results"].clone()).map_err(anyhow::Error::from)?,
+        ),
+        Some("stale") => Search::Stale,
+        Some("missing") => Search::Missing,
+        other => return Err(anyhow::anyhow!("catalog_search answered {other:?}").into()),
+    })
 }
 
 // ---- public brand discovery -------------------------------------------------------------------

@@ -11,7 +11,7 @@ use axum::{
 use garde::Validate;
 use platform::{
     AppState,
-    db::{self, TenantScope},
+    db::TenantScope,
     error::{Error, Problem, Result},
     http::{ApiPath, ApiQuery, ValidJson},
 };
@@ -180,50 +180,21 @@ pub async fn search(
     if !(1..=50).contains(&limit) {
         return Err(Error::invalid("limit", "must be 1 to 50"));
     }
-    // The orderable items: from this instance's menu cache when it has the branch; otherwise
-    // from the stored menu's ids, without loading its body (the cache keeps a menu for half a
-    // second, so searches spread over many branches mostly miss it, and reading and copying
-    // the whole menu cost more than the search). Only a menu not built or stale goes through
-    // `cache::menu`, which rebuilds it.
-    let (mut tx, tenant_id, candidates) = match state.public_cache.get(branch_id) {
-        Some(served) => {
-            let tx = state
-                .db
-                .begin(TenantScope::tenant(served.tenant_id))
-                .await?;
-            (tx, served.tenant_id, served.extra.clone())
-        }
-        None => {
-            let mut tx = state.db.begin_anonymous().await?;
-            let tenant_id = repo::branch_tenant(&mut tx, branch_id)
-                .await?
-                .ok_or(Error::NotFound)?;
-            db::set_scope(&mut tx, TenantScope::tenant(tenant_id)).await?;
-            match repo::fresh_orderable_ids(&mut tx, branch_id).await? {
-                Some(ids) => (tx, tenant_id, ids),
-                None => {
-                    tx.commit().await?;
-                    let served = cache::menu(&state, branch_id).await?;
-                    let tx = state
-                        .db
-                        .begin(TenantScope::tenant(served.tenant_id))
-                        .await?;
-                    (tx, served.tenant_id, served.extra.clone())
-                }
+    // One call does the search; a branch whose cached menu is missing or out of date has it
+    // built (as a menu read would) and is asked again.
+    let rows = match repo::search(&state.db, branch_id, &terms, lang, limit).await? {
+        repo::Search::Found(rows) => rows,
+        repo::Search::Missing => return Err(Error::NotFound),
+        repo::Search::Stale => {
+            cache::menu(&state, branch_id).await?;
+            match repo::search(&state.db, branch_id, &terms, lang, limit).await? {
+                repo::Search::Found(rows) => rows,
+                repo::Search::Missing => return Err(Error::NotFound),
+                // Changed again in between: the next search will find it built.
+                repo::Search::Stale => vec![],
             }
         }
     };
-    let rows = repo::search(
-        &mut tx,
-        tenant_id,
-        branch_id,
-        &candidates,
-        &terms,
-        lang,
-        limit,
-    )
-    .await?;
-    tx.commit().await?;
     Ok(Json(
         rows.into_iter()
             .map(|r| SearchResult {
