@@ -24,8 +24,8 @@ use uuid::Uuid;
 
 use crate::{assemble, repo};
 
-/// A served menu: the JSON body, its ETag, and the ids of the items orderable now.
-pub type ServedMenu = Arc<Cached<Vec<Uuid>>>;
+/// A served menu: the JSON body and its ETag.
+pub type ServedMenu = Arc<Cached>;
 
 /// The queue task that rebuilds one branch's menu.
 pub const REBUILD_TASK: &str = "catalog.rebuild_menu";
@@ -47,7 +47,6 @@ pub async fn menu(state: &AppState, branch_id: Uuid) -> Result<ServedMenu> {
             etag: quoted(&row.etag),
             body: Bytes::from(row.body),
             valid_until: row.valid_until,
-            extra: row.item_ids,
         }),
         None => rebuild(&mut tx, tenant_id, branch_id).await?,
     };
@@ -85,7 +84,6 @@ pub async fn rebuild(tx: &mut Tx, tenant_id: Uuid, branch_id: Uuid) -> Result<Se
         etag: quoted(&etag),
         body: Bytes::from(body),
         valid_until: built.valid_until,
-        extra: item_ids,
     }))
 }
 

@@ -974,7 +974,6 @@ pub async fn catalog_is_empty(tx: &mut Tx) -> Result<bool> {
 pub struct CachedMenu {
     pub etag: String,
     pub body: String,
-    pub item_ids: Vec<Uuid>,
     pub valid_until: DateTime<Utc>,
 }
 
@@ -982,7 +981,7 @@ pub struct CachedMenu {
 /// boundary has passed since.
 pub async fn fresh_menu(tx: &mut Tx, branch_id: Uuid) -> Result<Option<CachedMenu>> {
     Ok(sqlx::query_as(
-        "select c.etag, c.body, c.item_ids, c.valid_until from menu_cache c \
+        "select c.etag, c.body, c.valid_until from menu_cache c \
          where c.branch_id = $1 and c.valid_until > now() \
            and c.version = coalesce((select version from catalog_state s \
                                      where s.tenant_id = c.tenant_id), 0)",

@@ -31,29 +31,27 @@ use crate::events::{Channel, EventBus};
 
 /// One cached response body and what the cache needs to know about it.
 #[derive(Debug)]
-pub struct Cached<T> {
+pub struct Cached {
     pub tenant_id: Uuid,
     /// A strong validator, quoted (`"…"`), as it goes into the `ETag` header.
     pub etag: String,
     pub body: Bytes,
     /// After this instant the content is out of date by itself (a day-part boundary).
     pub valid_until: DateTime<Utc>,
-    /// Whatever else the owner keeps with the body (for a menu: the items orderable now).
-    pub extra: T,
 }
 
 /// How long an entry is served without asking the database again.
 pub const MAX_AGE: Duration = Duration::from_millis(500);
 
 /// An entry and when it was stored.
-type Stored<T> = (Instant, Arc<Cached<T>>);
+type Stored = (Instant, Arc<Cached>);
 
-pub struct PublicCache<T> {
-    entries: RwLock<HashMap<Uuid, Stored<T>>>,
+pub struct PublicCache {
+    entries: RwLock<HashMap<Uuid, Stored>>,
     generation: AtomicU64,
 }
 
-impl<T> Default for PublicCache<T> {
+impl Default for PublicCache {
     fn default() -> Self {
         Self {
             entries: RwLock::default(),
@@ -62,9 +60,9 @@ impl<T> Default for PublicCache<T> {
     }
 }
 
-impl<T: Send + Sync + 'static> PublicCache<T> {
+impl PublicCache {
     /// The entry for `key`, if present, younger than [`MAX_AGE`] and still valid.
-    pub fn get(&self, key: Uuid) -> Option<Arc<Cached<T>>> {
+    pub fn get(&self, key: Uuid) -> Option<Arc<Cached>> {
         let (stored, entry) = self
             .entries
             .read()
@@ -80,7 +78,7 @@ impl<T: Send + Sync + 'static> PublicCache<T> {
     }
 
     /// Stores `entry` unless an invalidation happened since `generation` was taken.
-    pub fn put(&self, key: Uuid, generation: u64, entry: Arc<Cached<T>>) {
+    pub fn put(&self, key: Uuid, generation: u64, entry: Arc<Cached>) {
         let mut entries = self.entries.write().expect("cache lock");
         // Checked under the write lock, which invalidations also take.
         if self.generation.load(Ordering::Acquire) == generation {
@@ -125,13 +123,12 @@ impl<T: Send + Sync + 'static> PublicCache<T> {
 mod tests {
     use super::*;
 
-    fn entry(tenant_id: Uuid) -> Arc<Cached<()>> {
+    fn entry(tenant_id: Uuid) -> Arc<Cached> {
         Arc::new(Cached {
             tenant_id,
             etag: "\"x\"".into(),
             body: Bytes::from_static(b"{}"),
             valid_until: Utc::now() + chrono::Duration::minutes(5),
-            extra: (),
         })
     }
 
@@ -184,7 +181,6 @@ mod tests {
                 etag: "\"x\"".into(),
                 body: Bytes::new(),
                 valid_until: Utc::now() - chrono::Duration::seconds(1),
-                extra: (),
             }),
         );
         assert!(cache.get(key).is_none());

@@ -32,9 +32,9 @@ pub struct Shared {
     pub health: HealthProbe,
     /// Committed events, fanned out to SSE clients (fed by `events::listener`).
     pub bus: EventBus,
-    /// Public responses served from memory (branch menus, with the ids of the items orderable
-    /// now); kept fresh by [`PublicCache::follow`], which whoever runs the event listener starts.
-    pub public_cache: Arc<PublicCache<Vec<uuid::Uuid>>>,
+    /// Public responses served from memory (branch menus); kept fresh by
+    /// [`PublicCache::follow`], which whoever runs the event listener starts.
+    pub public_cache: Arc<PublicCache>,
     /// Cancelled at shutdown: long-lived responses (event streams) end with it.
     pub shutdown: CancellationToken,
 }
