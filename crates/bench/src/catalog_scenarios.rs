@@ -495,7 +495,7 @@ async fn search(
     let after = items_blocks(&mut db).await?;
     let items_blocks_hit = after.0 - before.0;
     let items_blocks_read = after.1 - before.1;
-    let sql = sql_timings(&owner, &all, cfg, &mut db).await?;
+    let sql = sql_timings(&owner, &all, cfg).await?;
     Ok(SearchBench {
         tenants,
         branches,
@@ -570,7 +570,6 @@ async fn sql_timings(
     owner: &str,
     branches: &[Branch],
     cfg: &CatalogConfig,
-    _db: &mut PgConnection,
 ) -> anyhow::Result<Vec<ClassResult>> {
     // Spread over every branch, as the HTTP load is.
     let samples = cfg.sql_samples.max(1);

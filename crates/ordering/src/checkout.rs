@@ -168,8 +168,7 @@ pub async fn place(
         .parse()
         .unwrap_or(chrono_tz::UTC);
     let currency = repo::currency(&mut tx, who.tenant_id).await?;
-    let id = Uuid::now_v7();
-    let order_id = id;
+    let order_id = Uuid::now_v7();
     ledger::post(
         &mut tx,
         NewEntry {
@@ -190,7 +189,7 @@ pub async fn place(
     repo::insert_order(
         &mut tx,
         &repo::NewOrder {
-            id,
+            id: order_id,
             tenant_id: who.tenant_id,
             branch_id: req.branch_id,
             business_date,
@@ -345,6 +344,17 @@ pub fn sale_postings(t: &Totals) -> Vec<Posting> {
     p
 }
 
+/// The sale undone in the books: the same entry, every sign reversed.
+pub fn sale_reversal(t: &Totals) -> Vec<Posting> {
+    sale_postings(t)
+        .into_iter()
+        .map(|p| Posting {
+            account: p.account,
+            amount: -p.amount,
+        })
+        .collect()
+}
+
 async fn take_cash(
     tx: &mut Tx,
     who: &Principal,
@@ -471,14 +481,7 @@ pub async fn change_status(
             if req.status == Status::Voided && !matches!(who.role, Role::Owner | Role::Manager) {
                 return Err(Error::Forbidden);
             }
-            // The sale is undone in the books: the same entry, every sign reversed.
-            let reversal = sale_postings(&order.pricing.0.totals)
-                .into_iter()
-                .map(|p| Posting {
-                    account: p.account,
-                    amount: -p.amount,
-                })
-                .collect();
+            let reversal = sale_reversal(&order.pricing.0.totals);
             ledger::post(
                 &mut tx,
                 NewEntry {

@@ -38,6 +38,16 @@ pub enum MovementKind {
     CashOut,
 }
 
+impl MovementKind {
+    /// As stored in `drawer_movements.kind` and as the journal entry's kind.
+    fn as_str(self) -> &'static str {
+        match self {
+            MovementKind::CashIn => "cash_in",
+            MovementKind::CashOut => "cash_out",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Movement {
@@ -82,13 +92,9 @@ pub struct DrawerReport {
     pub over_short: Option<i64>,
 }
 
+/// A till as for refunds, signed in on a POS device: its drawer is that device's.
 fn require_till(who: &Principal, branch_id: Uuid) -> Result<Uuid> {
-    if who.kind != PrincipalKind::Staff
-        || !matches!(who.role, Role::Owner | Role::Manager | Role::Cashier)
-    {
-        return Err(Error::Forbidden);
-    }
-    who.require_branch(branch_id)?;
+    crate::refunds::require_till(who, branch_id)?;
     who.device_id.ok_or_else(|| {
         Error::invalid(
             "device",
@@ -212,10 +218,7 @@ pub async fn movement(
     .bind(Uuid::now_v7())
     .bind(who.tenant_id)
     .bind(id)
-    .bind(match req.kind {
-        MovementKind::CashIn => "cash_in",
-        MovementKind::CashOut => "cash_out",
-    })
+    .bind(req.kind.as_str())
     .bind(req.amount)
     .bind(&req.reason)
     .bind(who.id)
@@ -231,16 +234,12 @@ pub async fn movement(
             debit(Account::CashTransfers, req.amount),
         ),
     };
-    let kind = match req.kind {
-        MovementKind::CashIn => "cash_in",
-        MovementKind::CashOut => "cash_out",
-    };
     post(
         &mut tx,
         who,
         now.branch_id,
         id,
-        kind,
+        req.kind.as_str(),
         Some(&req.reason),
         vec![drawer, transfers],
     )

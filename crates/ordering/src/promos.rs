@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use garde::Validate;
 use platform::{
     AppState,
-    auth::{Principal, Role},
+    auth::Principal,
     db::Tx,
     error::{Error, Result, ResultExt},
 };
@@ -59,16 +59,8 @@ pub struct Promo {
 const COLS: &str = "id, code, percent_bp, amount, valid_from, valid_until, max_uses, \
                     max_uses_per_customer, min_order, uses";
 
-fn require_brand_editor(who: &Principal) -> Result<()> {
-    if who.role == Role::Owner || (who.role == Role::Manager && who.branch_id.is_none()) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
-}
-
 pub async fn create(state: &AppState, who: &Principal, req: &PromoInput) -> Result<Promo> {
-    require_brand_editor(who)?;
+    who.require_whole_brand()?;
     if req.percent_bp.is_some() == req.amount.is_some() {
         return Err(Error::invalid(
             "percentBp",

@@ -5,7 +5,7 @@
 //! Above [`APPROVAL_ABOVE`] a manager must approve: by being the one signed in, or by typing
 //! their PIN on the till.
 
-use payments::ledger::{self, Account, NewEntry, Posting, credit, debit};
+use payments::ledger::{self, Account, NewEntry, credit, debit};
 use platform::{
     AppState,
     auth::{Principal, PrincipalKind, Role},
@@ -15,7 +15,7 @@ use platform::{
 use uuid::Uuid;
 
 use crate::{
-    checkout::sale_postings,
+    checkout::sale_reversal,
     lifecycle::Status,
     model::{OrderDto, RefundRequest},
     repo::{self, OrderRow},
@@ -46,7 +46,8 @@ pub async fn approver(
     identity::approval::manager_pin(tx, &state.pin_pepper, who.tenant_id, branch_id, pin).await
 }
 
-fn require_till(who: &Principal, branch_id: Uuid) -> Result<()> {
+/// Money at the till: the owner, a manager or a cashier of the branch.
+pub(crate) fn require_till(who: &Principal, branch_id: Uuid) -> Result<()> {
     if who.kind != PrincipalKind::Staff
         || !matches!(who.role, Role::Owner | Role::Manager | Role::Cashier)
     {
@@ -162,13 +163,7 @@ pub async fn void_paid(
     manager_pin: Option<&str>,
 ) -> Result<Uuid> {
     let approved_by = approver(state, tx, who, order.branch_id, manager_pin).await?;
-    let mut postings: Vec<Posting> = sale_postings(&order.pricing.0.totals)
-        .into_iter()
-        .map(|p| Posting {
-            account: p.account,
-            amount: -p.amount,
-        })
-        .collect();
+    let mut postings = sale_reversal(&order.pricing.0.totals);
     postings.push(debit(Account::Receivable, order.paid));
     postings.push(credit(Account::CashDrawer, order.paid));
     ledger::post(

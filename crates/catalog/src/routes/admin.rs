@@ -9,7 +9,7 @@ use axum::{
 };
 use platform::{
     AppState,
-    auth::{Auth, Principal, Role, policy},
+    auth::{Auth, Principal, policy},
     error::{Error, Problem, Result},
     http::{ApiPath, RawBody, ValidJson},
 };
@@ -24,21 +24,9 @@ use crate::{
         ModifierGroupInput, Reorder, ReorderKind,
     },
     repo::{self, Table},
+    routes::to_json,
     transfer::{self, MenuDocument},
 };
-
-/// The owner, or a manager of every branch: changes here reach all branches.
-pub(crate) fn require_brand_editor(p: &Principal) -> Result<()> {
-    if p.role == Role::Owner || (p.role == Role::Manager && p.branch_id.is_none()) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
-    Ok(serde_json::to_value(v).map_err(anyhow::Error::from)?)
-}
 
 fn cross_field(r: std::result::Result<(), (&'static str, String)>) -> Result<()> {
     r.map_err(|(field, message)| Error::invalid(field, message))
@@ -58,7 +46,7 @@ async fn brand_change<F>(
 where
     F: for<'t> FnOnce(&'t mut platform::db::Tx) -> futures::future::BoxFuture<'t, Result<()>>,
 {
-    require_brand_editor(who)?;
+    who.require_whole_brand()?;
     let mut tx = state.db.begin(who.scope()).await?;
     write(&mut tx).await?;
     changes::record(
@@ -433,7 +421,7 @@ pub async fn bulk_price(
     auth: Auth<policy::Managers>,
     ValidJson(input): ValidJson<BulkPrice>,
 ) -> Result<Json<Changed>> {
-    require_brand_editor(&auth)?;
+    auth.require_whole_brand()?;
     if input.percent_bp.is_none() && input.amount.is_none() {
         return Err(Error::invalid("percentBp", "give percentBp or amount"));
     }

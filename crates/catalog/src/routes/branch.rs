@@ -16,6 +16,7 @@ use crate::{
     changes::{self, Change},
     model::{CategoryOverrideInput, ItemOverride, ItemOverrideInput},
     repo,
+    routes::to_json,
 };
 
 fn require_manager_of(p: &Principal, branch_id: Uuid) -> Result<()> {
@@ -31,10 +32,6 @@ async fn branch_tx(state: &AppState, who: &Principal, branch_id: Uuid) -> Result
         return Err(Error::NotFound);
     }
     Ok(tx)
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
-    Ok(serde_json::to_value(v).map_err(anyhow::Error::from)?)
 }
 
 /// The branch's item settings (prices, hidden, 86).

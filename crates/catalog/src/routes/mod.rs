@@ -10,6 +10,11 @@ use axum::extract::DefaultBodyLimit;
 use platform::AppState;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+/// A value for the audit log's before/after columns.
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> platform::error::Result<serde_json::Value> {
+    Ok(serde_json::to_value(v).map_err(anyhow::Error::from)?)
+}
+
 /// A menu document with its images can be large; everything else keeps the default limit.
 const IMPORT_BODY_LIMIT: usize = 20 * 1024 * 1024;
 

@@ -17,7 +17,6 @@ use serde_json::json;
 use crate::{
     changes::{self, Change},
     repo,
-    routes::admin::require_brand_editor,
     transfer::{self, CsvImported, Imported, MenuDocument},
 };
 
@@ -68,7 +67,7 @@ pub async fn import(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<Imported>)> {
-    require_brand_editor(&auth)?;
+    auth.require_whole_brand()?;
     let doc = body_json(&headers, &body).await?;
     let mut tx = state.db.begin(auth.scope()).await?;
     // Serialise with other catalog writers before looking at what is there.
@@ -133,7 +132,7 @@ pub async fn import_csv(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Json<CsvImported>> {
-    require_brand_editor(&auth)?;
+    auth.require_whole_brand()?;
     let is_csv = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

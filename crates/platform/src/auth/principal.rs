@@ -122,6 +122,15 @@ impl Principal {
         }
     }
 
+    /// Brand-wide changes (the catalog, promo codes) reach every branch: the owner, or a
+    /// manager of every branch.
+    pub fn require_whole_brand(&self) -> Result<(), Error> {
+        let whole = self.kind == PrincipalKind::Staff
+            && (self.role == Role::Owner
+                || (self.role == Role::Manager && self.branch_id.is_none()));
+        if whole { Ok(()) } else { Err(Error::Forbidden) }
+    }
+
     /// The database scope for this caller's requests.
     pub fn scope(&self) -> TenantScope {
         TenantScope {
