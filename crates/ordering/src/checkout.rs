@@ -163,7 +163,8 @@ pub async fn place(
         }
         None => None,
     };
-    let tz: Tz = repo::branch_time_zone(&mut tx, req.branch_id)
+    // The same look-up the menu uses (the branch must exist and not be archived).
+    let tz: Tz = catalog::repo::branch_time_zone(&mut tx, req.branch_id)
         .await?
         .parse()
         .unwrap_or(chrono_tz::UTC);

@@ -90,15 +90,6 @@ pub async fn order_by_client_ref(tx: &mut Tx, client_ref: Uuid) -> Result<Option
     )
 }
 
-/// The branch's time zone, or 404 for an unknown or archived branch of this tenant.
-pub async fn branch_time_zone(tx: &mut Tx, branch_id: Uuid) -> Result<String> {
-    sqlx::query_scalar("select time_zone from branches where id = $1 and status <> 'archived'")
-        .bind(branch_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or(Error::NotFound)
-}
-
 pub async fn currency(tx: &mut Tx, tenant_id: Uuid) -> Result<String> {
     Ok(
         sqlx::query_scalar("select currency::text from tenants where id = $1")
