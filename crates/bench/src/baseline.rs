@@ -16,10 +16,40 @@ use tokio::{process::Command, sync::oneshot};
 use crate::loadgen::{self, LoadConfig, LoadResult, Target};
 
 pub const PGBENCH_DATABASE: &str = "pgbench";
-const PGBENCH_CLIENTS: u32 = 8;
 const PGBENCH_THREADS: u32 = 2;
 const PGBENCH_SECONDS: u32 = 5;
-const PGBENCH_SCALE: u32 = 1;
+
+/// One pgbench load: which script, at which scale and with how many clients.
+#[derive(Clone, Copy, Debug)]
+pub struct PgbenchRun {
+    pub mode: &'static str,
+    /// The built-in script's flag: `-S` (select-only) or none (TPC-B-like).
+    pub script_flag: Option<&'static str>,
+    /// A database of its own per scale, so runs do not re-initialise each other's tables.
+    pub database: &'static str,
+    pub scale: u32,
+    pub clients: u32,
+}
+
+/// Read-only: one primary-key look-up per transaction — what PostgreSQL itself serves.
+pub const SELECT_ONLY: PgbenchRun = PgbenchRun {
+    mode: "select-only (-S)",
+    script_flag: Some("-S"),
+    database: PGBENCH_DATABASE,
+    scale: 1,
+    clients: 8,
+};
+
+/// TPC-B-like: three updates, a select and an insert in one transaction — the write-path
+/// yardstick for checkout (issue 6: orders/s ≥ 0.4 × this at 16 clients). Scale 16 gives every
+/// client a `pgbench_branches` row of its own, so the baseline is not one row's lock queue.
+pub const TPC_B: PgbenchRun = PgbenchRun {
+    mode: "TPC-B-like (default script)",
+    script_flag: None,
+    database: "pgbench_tpcb",
+    scale: 16,
+    clients: 16,
+};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct PgbenchResult {
@@ -33,14 +63,14 @@ pub struct PgbenchResult {
     pub transactions: Option<u64>,
 }
 
-/// `pgbench -i -s 1` into a database of its own, then `pgbench -S -c 8 -j 2 -T 5`, over the
-/// cluster's unix socket (pgbench takes the same connection URL as `sous`).
-pub async fn pgbench(pg: &EmbeddedPg) -> anyhow::Result<PgbenchResult> {
+/// `pgbench -i -s <scale>` into the run's database, then `pgbench [-S] -c <clients> -j 2 -T 5`,
+/// over the cluster's unix socket (pgbench takes the same connection URL as `sous`).
+pub async fn pgbench(pg: &EmbeddedPg, run: PgbenchRun) -> anyhow::Result<PgbenchResult> {
     let pgbench = pg.install().bin_dir.join("pgbench");
-    pg.ensure_database(PGBENCH_DATABASE).await?;
-    let url = pg.url(PGBENCH_DATABASE);
+    pg.ensure_database(run.database).await?;
+    let url = pg.url(run.database);
 
-    let scale = PGBENCH_SCALE.to_string();
+    let scale = run.scale.to_string();
     run_tool(
         Command::new(&pgbench)
             .args(["-i", "-q", "-s", &scale])
@@ -50,21 +80,22 @@ pub async fn pgbench(pg: &EmbeddedPg) -> anyhow::Result<PgbenchResult> {
     .context("pgbench -i")?;
     let out = run_tool(
         Command::new(&pgbench)
-            // -n: -i has just vacuumed; the select-only run needs no other preparation.
-            .args(["-n", "-S"])
-            .args(["-c", &PGBENCH_CLIENTS.to_string()])
+            // -n: -i has just vacuumed.
+            .arg("-n")
+            .args(run.script_flag)
+            .args(["-c", &run.clients.to_string()])
             .args(["-j", &PGBENCH_THREADS.to_string()])
             .args(["-T", &PGBENCH_SECONDS.to_string()])
             .arg(&url),
     )
     .await
-    .context("pgbench -S")?;
+    .with_context(|| format!("pgbench {}", run.mode))?;
     let parsed =
         parse_pgbench(&out).with_context(|| format!("unexpected pgbench output:\n{out}"))?;
     Ok(PgbenchResult {
-        mode: "select-only (-S)",
-        scale: PGBENCH_SCALE,
-        clients: PGBENCH_CLIENTS,
+        mode: run.mode,
+        scale: run.scale,
+        clients: run.clients,
         threads: PGBENCH_THREADS,
         seconds: PGBENCH_SECONDS,
         tps: parsed.tps,

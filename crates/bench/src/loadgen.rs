@@ -24,7 +24,7 @@ use http_body_util::{BodyExt, Collected, Full};
 use hyper::{
     HeaderMap, Method, Request, StatusCode,
     client::conn::http1::SendRequest,
-    header::{CONTENT_TYPE, HOST},
+    header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue},
 };
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
@@ -51,6 +51,10 @@ pub struct Target {
     pub json_body: Option<Bytes>,
     /// An answer whose body is not this long counts as an error.
     pub expect_body_len: Option<usize>,
+    /// Sent with every request (e.g. `authorization`).
+    pub headers: HeaderMap,
+    /// Send a new `Idempotency-Key` with every request, so each one is a new operation.
+    pub fresh_idempotency_key: bool,
 }
 
 impl Target {
@@ -61,6 +65,8 @@ impl Target {
             path: path.into(),
             json_body: None,
             expect_body_len: None,
+            headers: HeaderMap::new(),
+            fresh_idempotency_key: false,
         }
     }
 
@@ -71,6 +77,8 @@ impl Target {
             path: path.into(),
             json_body: Some(Bytes::from(body.to_string())),
             expect_body_len: None,
+            headers: HeaderMap::new(),
+            fresh_idempotency_key: false,
         }
     }
 
@@ -80,11 +88,31 @@ impl Target {
         self
     }
 
+    /// The same request with `Authorization: Bearer <token>`.
+    pub fn with_bearer(mut self, token: &str) -> anyhow::Result<Self> {
+        let value = HeaderValue::from_str(&format!("Bearer {token}"))
+            .context("a bearer token is a valid header value")?;
+        self.headers.insert(AUTHORIZATION, value);
+        Ok(self)
+    }
+
+    /// The same request, each time under a new `Idempotency-Key` (a UUIDv7).
+    pub fn with_fresh_idempotency_key(mut self) -> Self {
+        self.fresh_idempotency_key = true;
+        self
+    }
+
     fn request(&self) -> Request<Full<Bytes>> {
-        let builder = Request::builder()
+        let mut builder = Request::builder()
             .method(self.method.clone())
             .uri(self.path.as_str())
             .header(HOST, self.addr.to_string());
+        for (name, value) in &self.headers {
+            builder = builder.header(name, value);
+        }
+        if self.fresh_idempotency_key {
+            builder = builder.header("idempotency-key", uuid::Uuid::now_v7().to_string());
+        }
         match &self.json_body {
             Some(body) => builder
                 .header(CONTENT_TYPE, "application/json")
@@ -333,6 +361,20 @@ pub async fn fetch(
             target.method, target.path
         )
     })?
+}
+
+/// [`fetch`] for a JSON answer that must be 2xx.
+pub async fn fetch_json(target: &Target, timeout: Duration) -> anyhow::Result<serde_json::Value> {
+    let (status, _, body) = fetch(target, timeout).await?;
+    anyhow::ensure!(
+        status.is_success(),
+        "{} {}: HTTP {status}: {}",
+        target.method,
+        target.path,
+        String::from_utf8_lossy(&body)
+    );
+    serde_json::from_slice(&body)
+        .with_context(|| format!("{} {}: not JSON", target.method, target.path))
 }
 
 async fn connection_loop(shared: Arc<Shared>) -> ConnStats {

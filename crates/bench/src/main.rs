@@ -11,6 +11,7 @@
 
 mod baseline;
 mod catalog_scenarios;
+mod checkout_scenarios;
 mod cluster;
 mod loadgen;
 mod queue;
@@ -25,6 +26,7 @@ use anyhow::Context;
 
 use crate::{
     catalog_scenarios::CatalogConfig,
+    checkout_scenarios::CheckoutConfig,
     loadgen::LoadConfig,
     queue::QueueConfig,
     report::{Measured, Report, RunInfo},
@@ -68,6 +70,15 @@ pub const CATALOG: CatalogConfig = CatalogConfig {
     warm_concurrency: 2,
     warm_timeout: Duration::from_secs(600),
     sql_samples: 100,
+};
+
+/// The checkout of issue 6: three lines with modifiers and cash, at 16 connections.
+pub const CHECKOUT: CheckoutConfig = CheckoutConfig {
+    connections: 16,
+    lines: 3,
+    warmup: Duration::from_secs(1),
+    duration: Duration::from_secs(10),
+    max_requests: 200_000,
 };
 
 /// The queue scenario of issue 4: the same no-op tasks through sous's workers and through
@@ -147,9 +158,28 @@ async fn main() -> anyhow::Result<()> {
         println!("\n{}", report::catalog_table(&bench));
         return Ok(());
     }
+    // `bench checkout`: only the checkout and its TPC-B baseline, likewise.
+    if args.first().map(String::as_str) == Some("checkout") {
+        let sous_bin = sous_binary()?;
+        let env = cluster::BenchCluster::start().await?;
+        let launcher = sous_proc::Launcher::new(&sous_bin, &env);
+        let outcome = tokio::select! {
+            r = async {
+                let tpcb = baseline::pgbench(env.pg(), baseline::TPC_B).await?;
+                let bench = checkout_scenarios::checkout(&launcher, &env, &CHECKOUT).await?;
+                anyhow::Ok(report::CheckoutScenario::new(bench, &tpcb))
+            } => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        };
+        let stopped = env.stop().await;
+        let scenario = outcome?;
+        stopped.context("stopping the benchmark cluster")?;
+        println!("{}", serde_json::to_string_pretty(&scenario)?);
+        return Ok(());
+    }
     anyhow::ensure!(
         args.is_empty(),
-        "usage: bench [queue [key=value…] | catalog [sql] [key=value…]]"
+        "usage: bench [queue [key=value…] | catalog [sql] [key=value…] | checkout]"
     );
     let sous_bin = sous_binary()?;
     let env = cluster::BenchCluster::start().await?;
@@ -175,7 +205,9 @@ async fn main() -> anyhow::Result<()> {
 /// scenarios that follow.
 async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow::Result<Report> {
     println!("baseline: pgbench (select-only, 8 clients, 5 s)…");
-    let pgbench = baseline::pgbench(env.pg()).await?;
+    let pgbench = baseline::pgbench(env.pg(), baseline::SELECT_ONLY).await?;
+    println!("baseline: pgbench (TPC-B-like, scale 16, 16 clients, 5 s)…");
+    let pgbench_tpcb = baseline::pgbench(env.pg(), baseline::TPC_B).await?;
     println!("baseline: bare axum GET /hello…");
     let bare_axum = baseline::bare_axum(&LOAD).await?;
 
@@ -203,6 +235,11 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
         CATALOG.search_connections
     );
     let catalog = catalog_scenarios::catalog(&launcher, env, &CATALOG).await?;
+    println!(
+        "scenario: checkout, {} lines with modifiers + cash at {} connections…",
+        CHECKOUT.lines, CHECKOUT.connections
+    );
+    let checkout = checkout_scenarios::checkout(&launcher, env, &CHECKOUT).await?;
     // Last: no `sous serve` may run now, its workers would take the benchmark's tasks.
     println!(
         "scenario: queue, {} no-op tasks × {} rounds, sous workers vs graphile-worker…",
@@ -214,12 +251,14 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
         RunInfo::collect(&workspace_root(), env.pg().install().version.clone()),
         Measured {
             pgbench,
+            pgbench_tpcb,
             bare_axum,
             health,
             login,
             cold_start,
             sse,
             catalog,
+            checkout,
             queue,
         },
     ))

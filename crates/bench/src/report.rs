@@ -12,6 +12,7 @@ use crate::{
     COLD_START_RUNS, LOAD,
     baseline::PgbenchResult,
     catalog_scenarios::CatalogBench,
+    checkout_scenarios::CheckoutBench,
     loadgen::LoadResult,
     queue::{QueueBench, median},
     scenarios::ColdStart,
@@ -38,6 +39,11 @@ pub const MENU_MIN_RATIO: f64 = 0.5;
 pub const MENU_MAX_P99_MS: f64 = 10.0;
 /// Search over 100 000 items: p99 under this for every class of query (issue 5).
 pub const SEARCH_MAX_P99_MS: f64 = 5.0;
+/// Checkout at 16 connections: at least this many orders per pgbench TPC-B transaction at 16
+/// clients (issue 6)…
+pub const CHECKOUT_MIN_RATIO: f64 = 0.4;
+/// …with p99 under this (issue 6).
+pub const CHECKOUT_MAX_P99_MS: f64 = 50.0;
 
 #[derive(Debug, Serialize)]
 pub struct RunInfo {
@@ -99,6 +105,7 @@ pub struct Target {
 #[derive(Debug, Serialize)]
 pub struct Baselines {
     pub pgbench: PgbenchResult,
+    pub pgbench_tpcb: PgbenchResult,
     pub bare_axum: LoadResult,
 }
 
@@ -177,12 +184,80 @@ impl CatalogScenario {
 }
 
 #[derive(Debug, Serialize)]
+pub struct CheckoutScenario {
+    #[serde(flatten)]
+    pub figures: CheckoutBench,
+    /// Orders per second / pgbench TPC-B transactions per second.
+    pub ratio_to_tpcb: f64,
+    /// Ratio, p99, no errors, and the books right afterwards.
+    pub target: Target,
+}
+
+impl CheckoutScenario {
+    pub fn new(figures: CheckoutBench, tpcb: &PgbenchResult) -> Self {
+        let l = &figures.load;
+        let ratio_to_tpcb = l.requests_per_s / tpcb.tps;
+        let target = Target {
+            description: format!(
+                "≥ {CHECKOUT_MIN_RATIO} × TPC-B tps, p99 < {CHECKOUT_MAX_P99_MS} ms, no errors, \
+                 books balance"
+            ),
+            pass: ratio_to_tpcb >= CHECKOUT_MIN_RATIO
+                && l.p99_ms < CHECKOUT_MAX_P99_MS
+                && l.errors == 0
+                && figures.trial_balance == 0
+                && figures.orders_not_paid_exactly == 0
+                && figures.orders_written as u64 > l.requests,
+        };
+        Self {
+            figures,
+            ratio_to_tpcb,
+            target,
+        }
+    }
+
+    fn row(&self) -> Row {
+        let f = &self.figures;
+        Row {
+            scenario: format!(
+                "checkout: POST /api/orders, {} lines + cash, {} connections",
+                f.lines.len(),
+                f.load.connections
+            ),
+            figure: format!("{} orders/s", thousands(f.load.requests_per_s)),
+            ratio: format!("{} × TPC-B", ratio(self.ratio_to_tpcb)),
+            target: self.target.description.clone(),
+            result: verdict(&self.target),
+            ..http_row(&f.load)
+        }
+    }
+
+    fn missed(&self) -> Option<String> {
+        let f = &self.figures;
+        (!self.target.pass).then(|| {
+            format!(
+                "checkout: {} orders/s = {} × TPC-B, p99 {:.2} ms, {} errors, trial balance {}, \
+                 {} orders not paid exactly (target {})",
+                thousands(f.load.requests_per_s),
+                ratio(self.ratio_to_tpcb),
+                f.load.p99_ms,
+                f.load.errors,
+                f.trial_balance,
+                f.orders_not_paid_exactly,
+                self.target.description
+            )
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
 pub struct Scenarios {
     pub health: HttpScenario,
     pub login: HttpScenario,
     pub cold_start: ColdStartScenario,
     pub sse_fanout: SseScenario,
     pub catalog: CatalogScenario,
+    pub checkout: CheckoutScenario,
     pub queue: QueueScenario,
 }
 
@@ -197,12 +272,14 @@ pub struct Report {
 /// Everything a run measured, as the baselines and scenarios return it.
 pub struct Measured {
     pub pgbench: PgbenchResult,
+    pub pgbench_tpcb: PgbenchResult,
     pub bare_axum: LoadResult,
     pub health: LoadResult,
     pub login: LoadResult,
     pub cold_start: ColdStart,
     pub sse: SseFanout,
     pub catalog: CatalogBench,
+    pub checkout: CheckoutBench,
     pub queue: QueueBench,
 }
 
@@ -210,12 +287,14 @@ impl Report {
     pub fn new(run: RunInfo, measured: Measured) -> Self {
         let Measured {
             pgbench,
+            pgbench_tpcb,
             bare_axum,
             health,
             login,
             cold_start,
             sse,
             catalog,
+            checkout,
             queue,
         } = measured;
         let http = |request, load: LoadResult, target: Option<f64>| {
@@ -258,6 +337,7 @@ impl Report {
             figures: sse,
         };
         let catalog = CatalogScenario::new(catalog);
+        let checkout = CheckoutScenario::new(checkout, &pgbench_tpcb);
         let queue = QueueScenario {
             target: Target {
                 description: format!("≥ {QUEUE_MIN_RATIO} × graphile-worker, every task done once"),
@@ -274,18 +354,24 @@ impl Report {
                 &sse_fanout.memory_target,
                 &catalog.menu_target,
                 &catalog.search_target,
+                &checkout.target,
                 &queue.target,
             ])
             .all(|t| t.pass);
         Self {
             run,
-            baselines: Baselines { pgbench, bare_axum },
+            baselines: Baselines {
+                pgbench,
+                pgbench_tpcb,
+                bare_axum,
+            },
             scenarios: Scenarios {
                 health,
                 login,
                 cold_start,
                 sse_fanout,
                 catalog,
+                checkout,
                 queue,
             },
             all_targets_met,
@@ -293,7 +379,11 @@ impl Report {
     }
 
     fn rows(&self) -> Vec<Row> {
-        let Baselines { pgbench, bare_axum } = &self.baselines;
+        let Baselines {
+            pgbench,
+            pgbench_tpcb,
+            bare_axum,
+        } = &self.baselines;
         let mut rows = vec![
             Row {
                 scenario: format!(
@@ -306,6 +396,20 @@ impl Report {
                     .map_or("—".into(), |avg| format!("avg {avg:.2} ms")),
                 errors: "—".into(),
                 ratio: "—".into(),
+                target: "—".into(),
+                result: "—".into(),
+            },
+            Row {
+                scenario: format!(
+                    "pgbench TPC-B-like -s {} -c {} -j {} (baseline)",
+                    pgbench_tpcb.scale, pgbench_tpcb.clients, pgbench_tpcb.threads
+                ),
+                figure: format!("{} tps", thousands(pgbench_tpcb.tps)),
+                latency: pgbench_tpcb
+                    .latency_avg_ms
+                    .map_or("—".into(), |avg| format!("avg {avg:.2} ms")),
+                errors: "—".into(),
+                ratio: "1 (baseline)".into(),
                 target: "—".into(),
                 result: "—".into(),
             },
@@ -380,6 +484,7 @@ impl Report {
             result: verdict(&sse.memory_target),
         });
         rows.extend(catalog_rows(&self.scenarios.catalog));
+        rows.push(self.scenarios.checkout.row());
         rows.extend(queue_rows(&self.scenarios.queue));
         rows
     }
@@ -424,6 +529,7 @@ impl Report {
             ));
         }
         missed.extend(catalog_missed(&s.catalog));
+        missed.extend(s.checkout.missed());
         let q = &s.queue;
         if !q.target.pass {
             missed.push(format!(
@@ -505,6 +611,7 @@ impl Report {
             ("cached menu, bare axum", &catalog.menu.bare_axum),
             ("cached menu", &catalog.menu.sous),
             ("search", &catalog.search.load.overall),
+            ("checkout", &self.scenarios.checkout.figures.load),
         ] {
             if let Some(e) = &load.first_error {
                 println!("note: {name} had {} errors; first: {e}", load.errors);
