@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use platform::{
-    db::Tx,
+    db::{Db, TenantScope, Tx},
     error::{Error, Result},
 };
 use sqlx::{FromRow, types::Json};
@@ -99,26 +99,31 @@ pub async fn currency(tx: &mut Tx, tenant_id: Uuid) -> Result<String> {
     )
 }
 
-/// The next order number of the branch's business day. The counter row stays locked until
-/// the transaction ends, so take it last.
+/// The next order number of the branch's business day, claimed in a counter transaction of
+/// its own ([`platform::db::Db::begin_counter`]): concurrent checkouts of a branch wait for
+/// each other only for this one statement, not until each other's commit. A checkout that
+/// fails after this leaves a gap in the day's numbers; numbers stay unique.
 pub async fn next_number(
-    tx: &mut Tx,
-    tenant_id: Uuid,
+    db: &Db,
+    scope: TenantScope,
     branch_id: Uuid,
     day: NaiveDate,
 ) -> Result<i32> {
-    Ok(sqlx::query_scalar(
+    let mut tx = db.begin_counter(scope).await?;
+    let number = sqlx::query_scalar(
         "insert into order_counters (tenant_id, branch_id, business_date, last_number) \
          values ($1, $2, $3, 1) \
          on conflict (branch_id, business_date) \
              do update set last_number = order_counters.last_number + 1 \
          returning last_number",
     )
-    .bind(tenant_id)
+    .bind(scope.tenant_id)
     .bind(branch_id)
     .bind(day)
-    .fetch_one(&mut **tx)
-    .await?)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(number)
 }
 
 pub struct NewOrder<'a> {

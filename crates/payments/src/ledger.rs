@@ -152,7 +152,7 @@ fn settle(postings: &[Posting]) -> anyhow::Result<Vec<Posting>> {
 }
 
 /// Posts an entry in the caller's transaction. An entry whose postings all cancel out writes
-/// nothing and returns `None`.
+/// nothing and returns `None`. Two statements: the accounts, then the entry with its lines.
 pub async fn post(tx: &mut Tx, e: NewEntry<'_>) -> Result<Option<Uuid>> {
     let postings = settle(&e.postings)?;
     if postings.is_empty() {
@@ -166,10 +166,16 @@ pub async fn post(tx: &mut Tx, e: NewEntry<'_>) -> Result<Option<Uuid>> {
     )
     .await?;
     let id = Uuid::now_v7();
+    let account_ids: Vec<Uuid> = postings.iter().map(|p| accounts[&p.account]).collect();
+    let amounts: Vec<i64> = postings.iter().map(|p| p.amount).collect();
     sqlx::query(
-        "insert into journal_entries (id, tenant_id, branch_id, kind, reference_type, reference_id, \
-                                      memo, created_by) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "with entry as ( \
+             insert into journal_entries (id, tenant_id, branch_id, kind, reference_type, \
+                                          reference_id, memo, created_by) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8) \
+             returning id) \
+         insert into journal_lines (tenant_id, entry_id, account_id, amount) \
+         select $2, entry.id, a, m from entry, unnest($9::uuid[], $10::bigint[]) as u(a, m)",
     )
     .bind(id)
     .bind(e.tenant_id)
@@ -179,16 +185,6 @@ pub async fn post(tx: &mut Tx, e: NewEntry<'_>) -> Result<Option<Uuid>> {
     .bind(e.reference_id)
     .bind(e.memo)
     .bind(e.created_by)
-    .execute(&mut **tx)
-    .await?;
-    let account_ids: Vec<Uuid> = postings.iter().map(|p| accounts[&p.account]).collect();
-    let amounts: Vec<i64> = postings.iter().map(|p| p.amount).collect();
-    sqlx::query(
-        "insert into journal_lines (tenant_id, entry_id, account_id, amount) \
-         select $1, $2, a, m from unnest($3::uuid[], $4::bigint[]) as u(a, m)",
-    )
-    .bind(e.tenant_id)
-    .bind(id)
     .bind(&account_ids)
     .bind(&amounts)
     .execute(&mut **tx)
@@ -196,7 +192,9 @@ pub async fn post(tx: &mut Tx, e: NewEntry<'_>) -> Result<Option<Uuid>> {
     Ok(Some(id))
 }
 
-/// The ids of `wanted` accounts for the brand/branch, made on first use.
+/// The ids of `wanted` accounts for the brand/branch, made on first use: one statement that
+/// inserts the missing ones and reads the others. Rows another transaction made after this
+/// statement's snapshot are neither inserted (they conflict) nor seen; a second look finds them.
 async fn accounts(
     tx: &mut Tx,
     tenant_id: Uuid,
@@ -211,27 +209,38 @@ async fn accounts(
     let codes: Vec<&str> = wanted.iter().map(|a| a.code()).collect();
     let kinds: Vec<&str> = wanted.iter().map(|a| a.kind()).collect();
     let ids: Vec<Uuid> = wanted.iter().map(|_| Uuid::now_v7()).collect();
-    sqlx::query(
-        "insert into ledger_accounts (id, tenant_id, branch_id, code, kind) \
-         select i, $1, b, c, k from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[]) as u(i, b, c, k) \
-         on conflict (tenant_id, branch_id, code) do nothing",
+    let mut rows: Vec<(Uuid, String)> = sqlx::query_as(
+        "with wanted as ( \
+             select * from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[]) as u(i, b, c, k)), \
+         made as ( \
+             insert into ledger_accounts (id, tenant_id, branch_id, code, kind) \
+             select i, $1, b, c, k from wanted \
+             on conflict (tenant_id, branch_id, code) do nothing \
+             returning id, code) \
+         select id, code from made \
+         union all \
+         select a.id, a.code from ledger_accounts a join wanted w \
+             on a.code = w.c and a.branch_id is not distinct from w.b \
+         where a.tenant_id = $1",
     )
     .bind(tenant_id)
     .bind(&ids)
     .bind(&branches)
     .bind(&codes)
     .bind(&kinds)
-    .execute(&mut **tx)
-    .await?;
-    let rows: Vec<(Uuid, String)> = sqlx::query_as(
-        "select id, code from ledger_accounts \
-         where tenant_id = $1 and code = any($2) and (branch_id is null or branch_id = $3)",
-    )
-    .bind(tenant_id)
-    .bind(&codes)
-    .bind(branch_id)
     .fetch_all(&mut **tx)
     .await?;
+    if rows.len() < wanted.len() {
+        rows = sqlx::query_as(
+            "select id, code from ledger_accounts \
+             where tenant_id = $1 and code = any($2) and (branch_id is null or branch_id = $3)",
+        )
+        .bind(tenant_id)
+        .bind(&codes)
+        .bind(branch_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    }
     let mut found = HashMap::new();
     for account in wanted {
         let (id, _) = rows

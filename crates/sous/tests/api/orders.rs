@@ -188,6 +188,42 @@ async fn fifty_concurrent_retries_make_one_order() {
     assert_books(&app).await;
 }
 
+/// Order numbers are claimed outside the checkout's transaction (so checkouts of a branch do
+/// not queue behind each other's commits): concurrent orders still get one number each, with
+/// no gap when none fails, and a refused order does not stop the next.
+#[tokio::test]
+async fn concurrent_orders_get_one_number_each() {
+    let app = spawn_app().await;
+    let riyadh = app.demo.riyadh;
+    let cashier = app.token(Role::Cashier).await;
+    let m = menu(&app, riyadh).await;
+    let body = json!({
+        "branchId": riyadh, "type": "takeaway",
+        "lines": [line(&m, "Chicken Burger", 1)],
+        "payment": { "method": "cash" }
+    });
+    let keys: Vec<String> = (0..40).map(|_| key()).collect();
+    let answers =
+        futures::future::join_all(keys.iter().map(|k| place(&app, &cashier, k, &body))).await;
+    let mut numbers: Vec<i64> = answers
+        .iter()
+        .map(|a| {
+            assert_eq!(a.status, 201, "{}", a.body);
+            a.body["number"].as_i64().unwrap()
+        })
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=40).collect::<Vec<_>>());
+    assert_eq!(
+        count(
+            &app,
+            "select count(distinct (branch_id, business_date, number)) from orders"
+        )
+        .await,
+        40
+    );
+    assert_books(&app).await;
+}
 #[tokio::test]
 async fn an_offline_pos_replaying_its_queue_twice_makes_each_order_once() {
     let app = spawn_app().await;
