@@ -96,7 +96,9 @@ pub async fn place(
     }
     let menu: BranchMenu = serde_json::from_slice(&served.body).map_err(anyhow::Error::from)?;
 
-    let mut tx = state.db.begin(who.scope()).await?;
+    // The busiest write path: its `order.placed` event is announced after commit (see
+    // `Db::begin_announcing_after_commit`).
+    let mut tx = state.db.begin_announcing_after_commit(who.scope()).await?;
     match repo::claim_key(&mut tx, who.tenant_id, key, hash).await? {
         KeyClaim::Claimed => {}
         KeyClaim::Done {
@@ -247,6 +249,7 @@ pub async fn place(
         serde_json::to_value(repo::order_dto(&mut tx, row).await?).map_err(anyhow::Error::from)?;
     repo::store_answer(&mut tx, who.tenant_id, key, 201, &body).await?;
     tx.commit().await?;
+    state.db.announce_events().await;
     Ok(Answer {
         status: StatusCode::CREATED,
         body,

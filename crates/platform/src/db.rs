@@ -22,13 +22,31 @@ pub type Tx = Transaction<'static, Postgres>;
 /// Scopes the rest of `tx` to `scope`. Public reads start anonymous, find the tenant through a
 /// security-definer look-up (a branch id → its brand), and go on in the same transaction.
 pub async fn set_scope(tx: &mut Tx, scope: TenantScope) -> Result<()> {
+    set_scope_notifying(tx, scope, Notify::InTransaction).await
+}
+
+/// Who tells the event listeners about the events a transaction appends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Notify {
+    /// The `events` trigger NOTIFYs at commit.
+    InTransaction,
+    /// The caller does, after commit, with [`Db::announce_events`].
+    AfterCommit,
+}
+
+async fn set_scope_notifying(tx: &mut Tx, scope: TenantScope, notify: Notify) -> Result<()> {
     sqlx::query(
         "select set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true), \
-         set_config('app.branch_id', $3, true)",
+         set_config('app.branch_id', $3, true), set_config('app.notify_after_commit', $4, true)",
     )
     .bind(opt(scope.tenant_id))
     .bind(opt(scope.user_id))
     .bind(opt(scope.branch_id))
+    .bind(if notify == Notify::AfterCommit {
+        "on"
+    } else {
+        ""
+    })
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -112,6 +130,29 @@ impl Db {
     /// flushes the WAL up to its own record, which lies after this one, so whenever the user
     /// of the value survives a crash, so does the claim. A claim lost in a crash was never
     /// used by anything durable, and may be handed out again.
+    /// [`Db::begin`] for a hot path whose events are announced after commit: the `events`
+    /// trigger does not NOTIFY in it (a NOTIFYing transaction holds PostgreSQL's global notify
+    /// lock through its WAL flush, so such commits take turns across the whole cluster). Call
+    /// [`Db::announce_events`] once it has committed.
+    pub async fn begin_announcing_after_commit(&self, scope: TenantScope) -> Result<Tx> {
+        let mut tx = self.pool.begin().await?;
+        set_scope_notifying(&mut tx, scope, Notify::AfterCommit).await?;
+        Ok(tx)
+    }
+
+    /// Wakes every process's event listener, from a connection that does not wait for the
+    /// flush. Best effort: if it fails (or the process dies before it), the listeners' poll
+    /// delivers the events a little later; they are committed either way.
+    pub async fn announce_events(&self) {
+        if let Err(e) = sqlx::query("select pg_notify($1, '')")
+            .bind(crate::events::listener::CHANNEL)
+            .execute(&self.counters)
+            .await
+        {
+            tracing::warn!(error = %e, "could not announce committed events; the listeners' poll will find them");
+        }
+    }
+
     pub async fn begin_counter(&self, scope: TenantScope) -> Result<Tx> {
         let mut tx = self.counters.begin().await?;
         set_scope(&mut tx, scope).await?;

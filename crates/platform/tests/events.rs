@@ -179,3 +179,51 @@ async fn pruning_removes_events_past_the_retention_window() {
         .unwrap();
     assert_eq!(tickets, 1, "expired ticket uses go too");
 }
+
+/// Who NOTIFYs: an ordinary transaction's `events` trigger does, at commit; a transaction begun
+/// with `begin_announcing_after_commit` does not (so it never holds PostgreSQL's global notify
+/// lock through its flush), and `announce_events` afterwards wakes the listeners.
+#[tokio::test]
+async fn hot_paths_announce_their_events_after_commit() {
+    let db = TestDb::new().await;
+    let tenant = tenant(&db).await;
+    let app = Db::connect_with(db.app_options(), 4).await.unwrap();
+    let mut listen = sqlx::postgres::PgListener::connect_with(
+        &sqlx::PgPool::connect_with(db.owner_options())
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    listen
+        .listen(platform::events::listener::CHANNEL)
+        .await
+        .unwrap();
+    let wait = Duration::from_millis(500);
+
+    emit(&app, tenant, "order:a", 1).await;
+    let n = tokio::time::timeout(wait, listen.recv()).await;
+    assert!(n.is_ok_and(|n| n.is_ok()), "an ordinary commit notifies");
+
+    let mut tx = app
+        .begin_announcing_after_commit(TenantScope::tenant(tenant))
+        .await
+        .unwrap();
+    append(&mut tx, event(tenant, "order:b", 1)).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        tokio::time::timeout(wait, listen.recv()).await.is_err(),
+        "the hot path's own commit does not notify"
+    );
+    app.announce_events().await;
+    let n = tokio::time::timeout(wait, listen.recv()).await;
+    assert!(n.is_ok_and(|n| n.is_ok()), "the announcement does");
+
+    // The setting is the transaction's only: the next ordinary commit on the pool notifies.
+    emit(&app, tenant, "order:c", 1).await;
+    let n = tokio::time::timeout(wait, listen.recv()).await;
+    assert!(
+        n.is_ok_and(|n| n.is_ok()),
+        "later transactions notify again"
+    );
+}
