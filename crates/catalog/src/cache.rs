@@ -42,12 +42,12 @@ pub async fn menu(state: &AppState, branch_id: Uuid) -> Result<ServedMenu> {
         .ok_or(Error::NotFound)?;
     db::set_scope(&mut tx, TenantScope::tenant(tenant_id)).await?;
     let served = match repo::fresh_menu(&mut tx, branch_id).await? {
-        Some(row) => Arc::new(Cached {
+        Some(row) => Arc::new(Cached::new(
             tenant_id,
-            etag: quoted(&row.etag),
-            body: Bytes::from(row.body),
-            valid_until: row.valid_until,
-        }),
+            quoted(&row.etag),
+            Bytes::from(row.body),
+            row.valid_until,
+        )),
         None => rebuild(&mut tx, tenant_id, branch_id).await?,
     };
     tx.commit().await?;
@@ -58,6 +58,22 @@ pub async fn menu(state: &AppState, branch_id: Uuid) -> Result<ServedMenu> {
 }
 
 /// Builds the branch's menu from the catalog and stores it in `menu_cache`.
+/// The branch's menu as checkout reads it: from the same cache as [`menu`], decoded once per
+/// cached entry. `NotFound` for a branch of another tenant than `tenant_id`.
+pub async fn branch_menu(
+    state: &AppState,
+    tenant_id: Uuid,
+    branch_id: Uuid,
+) -> Result<Arc<crate::menu::BranchMenu>> {
+    let served = menu(state, branch_id).await?;
+    if served.tenant_id != tenant_id {
+        return Err(Error::NotFound);
+    }
+    Ok(served
+        .decoded(|body| serde_json::from_slice(body))
+        .map_err(anyhow::Error::from)?)
+}
+
 pub async fn rebuild(tx: &mut Tx, tenant_id: Uuid, branch_id: Uuid) -> Result<ServedMenu> {
     // Read before the catalog: a change committed in between makes this build look older than
     // it is (and be rebuilt), never newer.
@@ -79,12 +95,12 @@ pub async fn rebuild(tx: &mut Tx, tenant_id: Uuid, branch_id: Uuid) -> Result<Se
         },
     )
     .await?;
-    Ok(Arc::new(Cached {
+    Ok(Arc::new(Cached::new(
         tenant_id,
-        etag: quoted(&etag),
-        body: Bytes::from(body),
-        valid_until: built.valid_until,
-    }))
+        quoted(&etag),
+        Bytes::from(body),
+        built.valid_until,
+    )))
 }
 
 /// A strong validator: the same bytes give the same tag on every instance, and any change to

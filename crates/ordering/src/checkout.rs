@@ -90,11 +90,7 @@ pub async fn place(
         return Err(Error::Forbidden);
     }
     // The menu first, outside the transaction: it comes from memory almost always.
-    let served = catalog::cache::menu(state, req.branch_id).await?;
-    if served.tenant_id != who.tenant_id {
-        return Err(Error::NotFound);
-    }
-    let menu: BranchMenu = serde_json::from_slice(&served.body).map_err(anyhow::Error::from)?;
+    let menu = catalog::cache::branch_menu(state, who.tenant_id, req.branch_id).await?;
 
     // The busiest write path: its `order.placed` event is announced after commit (see
     // `Db::begin_announcing_after_commit`).

@@ -13,9 +13,10 @@
 //! indexed row per branch and instance every half second, nothing under load.
 
 use std::{
+    any::Any,
     collections::HashMap,
     sync::{
-        Arc, RwLock,
+        Arc, OnceLock, RwLock,
         atomic::{AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -38,6 +39,35 @@ pub struct Cached {
     pub body: Bytes,
     /// After this instant the content is out of date by itself (a day-part boundary).
     pub valid_until: DateTime<Utc>,
+    /// The body decoded, for readers inside the process (checkout prices every order from
+    /// the menu): decoded once per entry instead of once per request.
+    decoded: OnceLock<Arc<dyn Any + Send + Sync>>,
+}
+
+impl Cached {
+    pub fn new(tenant_id: Uuid, etag: String, body: Bytes, valid_until: DateTime<Utc>) -> Self {
+        Self {
+            tenant_id,
+            etag,
+            body,
+            valid_until,
+            decoded: OnceLock::new(),
+        }
+    }
+
+    /// The body as a `T`, decoded by `decode` on first use and kept with the entry.
+    pub fn decoded<T, E>(&self, decode: impl FnOnce(&[u8]) -> Result<T, E>) -> Result<Arc<T>, E>
+    where
+        T: Any + Send + Sync,
+    {
+        if let Some(Ok(hit)) = self.decoded.get().map(|d| d.clone().downcast::<T>()) {
+            return Ok(hit);
+        }
+        let value = Arc::new(decode(&self.body)?);
+        // A concurrent first use may have stored its own copy; either is the same body.
+        let _ = self.decoded.set(value.clone());
+        Ok(value)
+    }
 }
 
 /// How long an entry is served without asking the database again.
@@ -124,12 +154,12 @@ mod tests {
     use super::*;
 
     fn entry(tenant_id: Uuid) -> Arc<Cached> {
-        Arc::new(Cached {
+        Arc::new(Cached::new(
             tenant_id,
-            etag: "\"x\"".into(),
-            body: Bytes::from_static(b"{}"),
-            valid_until: Utc::now() + chrono::Duration::minutes(5),
-        })
+            "\"x\"".into(),
+            Bytes::from_static(b"{}"),
+            Utc::now() + chrono::Duration::minutes(5),
+        ))
     }
 
     #[test]
@@ -170,18 +200,38 @@ mod tests {
     }
 
     #[test]
+    fn the_body_is_decoded_once_per_entry() {
+        let e = entry(Uuid::now_v7());
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let decode = |b: &[u8]| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            serde_json::from_slice::<serde_json::Value>(b)
+        };
+        let first = e.decoded(decode).unwrap();
+        let second = e.decoded(decode).unwrap();
+        assert!(Arc::ptr_eq(&first, &second));
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+        // Another type is decoded on its own, not mistaken for the stored one.
+        let other: Arc<std::collections::BTreeMap<String, i32>> =
+            e.decoded(|b| serde_json::from_slice(b)).unwrap();
+        assert!(other.is_empty());
+        let bad = e.decoded(|_| Err::<(), _>("broken"));
+        assert_eq!(bad.unwrap_err(), "broken");
+    }
+
+    #[test]
     fn an_expired_entry_is_not_served() {
         let cache = PublicCache::default();
         let key = Uuid::now_v7();
         cache.put(
             key,
             cache.generation(),
-            Arc::new(Cached {
-                tenant_id: Uuid::now_v7(),
-                etag: "\"x\"".into(),
-                body: Bytes::new(),
-                valid_until: Utc::now() - chrono::Duration::seconds(1),
-            }),
+            Arc::new(Cached::new(
+                Uuid::now_v7(),
+                "\"x\"".into(),
+                Bytes::new(),
+                Utc::now() - chrono::Duration::seconds(1),
+            )),
         );
         assert!(cache.get(key).is_none());
     }
