@@ -1,5 +1,6 @@
 //! Ordering: pricing and VAT, checkout, the order lifecycle and receipts.
 
+pub mod card;
 pub mod checkout;
 pub mod drawers;
 pub mod lifecycle;
@@ -12,4 +13,5 @@ pub mod repo;
 pub mod routes;
 pub mod zatca;
 
+pub use card::register;
 pub use routes::router;

@@ -58,7 +58,7 @@ pub(crate) fn require_till(who: &Principal, branch_id: Uuid) -> Result<()> {
 
 /// The VAT inside `amount` of a refund, proportional to the invoice and never more than the
 /// order's VAT not yet given back.
-fn vat_share(order: &OrderRow, amount: i64, vat_refunded: i64) -> i64 {
+pub(crate) fn vat_share(order: &OrderRow, amount: i64, vat_refunded: i64) -> i64 {
     let invoice = (order.total - order.tip).max(1) as i128;
     let share = (i128::from(amount) * i128::from(order.vat) * 2 + invoice) / (2 * invoice);
     (share as i64)
@@ -86,6 +86,11 @@ pub async fn refund(
     let payment = repo::payment(&mut tx, req.payment_id, order.id)
         .await?
         .ok_or_else(|| Error::invalid("paymentId", "is not a payment of this order"))?;
+    if payment.method == "card" {
+        // Back to the card through the terminal, in steps of its own.
+        tx.rollback().await?;
+        return crate::card::refund(state, who, order_id, req).await;
+    }
     let left = payment.amount - payment.refunded;
     if req.amount > left {
         return Err(Error::invalid(
@@ -163,9 +168,24 @@ pub async fn void_paid(
     manager_pin: Option<&str>,
 ) -> Result<Uuid> {
     let approved_by = approver(state, tx, who, order.branch_id, manager_pin).await?;
+    if repo::open_attempts(tx, order.id).await? > 0 {
+        return Err(Error::conflict(
+            "payment_in_progress",
+            "a card payment or refund on this order is being completed; try again in a minute",
+        ));
+    }
+    // Card payments go back to the card at their terminal before the void is recorded.
+    let mut card = 0;
+    for payment in repo::payments_left(tx, order.id).await? {
+        if payment.method == "card" {
+            crate::card::refund_for_void(&state.db, &payment).await?;
+            card += payment.amount - payment.refunded;
+        }
+    }
     let mut postings = sale_reversal(&order.pricing.0.totals);
     postings.push(debit(Account::Receivable, order.paid));
-    postings.push(credit(Account::CashDrawer, order.paid));
+    postings.push(credit(Account::CashDrawer, order.paid - card));
+    postings.push(credit(Account::CardClearing, card));
     ledger::post(
         tx,
         NewEntry {

@@ -203,20 +203,32 @@ pub async fn change_status(
     ))
 }
 
-/// Takes cash for an order (up to what is due; the change is tendered − amount).
+/// Takes a payment for an order, up to what is due. Cash: the change is tendered − amount.
+/// Card: on the named terminal (`terminalId`), with a required `Idempotency-Key`; a decline is a
+/// 402 naming it, a terminal that did not answer a 504 — retry with the same key, which never
+/// charges twice.
 #[utoipa::path(post, path = "/api/orders/{id}/payments", tag = "orders", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = PaymentRequest,
-    responses((status = 201, body = OrderDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "required for card")),
+    request_body = PaymentRequest,
+    responses((status = 201, body = OrderDto), (status = 402, body = Problem, description = "the card was declined"),
+              (status = 409, body = Problem), (status = 422, body = Problem),
+              (status = 503, body = Problem, description = "the terminal could not be reached; nothing was charged"),
+              (status = 504, body = Problem, description = "the terminal did not answer; being resolved")))]
 pub async fn pay(
     State(state): State<AppState>,
     auth: Auth<policy::Staff>,
     ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
     ValidJson(req): ValidJson<PaymentRequest>,
 ) -> Result<(StatusCode, Json<OrderDto>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(checkout::pay(&state, &auth, id, &req).await?),
-    ))
+    let order = match req.method {
+        crate::model::Method::Cash => checkout::pay(&state, &auth, id, &req).await?,
+        crate::model::Method::Card => {
+            let key = idempotency_key(&headers)?;
+            crate::card::pay(&state, &auth, id, &key, &req).await?
+        }
+    };
+    Ok((StatusCode::CREATED, Json(order)))
 }
 
 /// Gives cash back against a payment (partly or in full, never more than was taken). Above

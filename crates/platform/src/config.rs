@@ -19,6 +19,26 @@ pub enum LogFormat {
     Json,
 }
 
+/// Which card terminal integration takes card tenders. Only the simulator exists: it talks to no
+/// bank and moves no money, and is named as such so no one mistakes it for a real terminal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TerminalSetting {
+    #[default]
+    Simulator,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PaymentSettings {
+    /// `payments.terminal` (`SOUS_PAYMENTS__TERMINAL`): the card terminal integration.
+    pub terminal: TerminalSetting,
+    /// Crash testing only (`SOUS_PAYMENTS__PAUSE_AFTER_PROVIDER=true`): after a provider call
+    /// succeeds, the request waits forever before recording the outcome, so a test can kill the
+    /// process between the two steps. Never set it in production.
+    pub pause_after_provider: bool,
+}
+
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Settings {
     /// Owner connection (runs migrations). Unset: an embedded cluster in `data_dir/pg`.
@@ -50,6 +70,9 @@ pub struct Settings {
     pub scheduler: SchedulerMode,
     /// Events held for SSE clients; a client further behind than this is disconnected.
     pub event_buffer: usize,
+    /// Payment providers (`[payments]`).
+    #[serde(default)]
+    pub payments: PaymentSettings,
 }
 
 impl Default for Settings {
@@ -71,6 +94,7 @@ impl Default for Settings {
             worker_concurrency: 4,
             scheduler: SchedulerMode::Auto,
             event_buffer: 4096,
+            payments: PaymentSettings::default(),
         }
     }
 }
@@ -114,6 +138,7 @@ impl fmt::Debug for Settings {
             .field("worker_concurrency", &self.worker_concurrency)
             .field("scheduler", &self.scheduler)
             .field("event_buffer", &self.event_buffer)
+            .field("payments", &self.payments)
             .finish()
     }
 }

@@ -16,6 +16,7 @@
 pub mod card_data;
 pub mod online;
 pub mod terminal;
+pub mod terminal_store;
 pub mod webhook;
 
 use std::{collections::HashMap, future::Future, pin::Pin, sync::Arc};
@@ -113,6 +114,32 @@ pub struct OnlineSettings {
 pub fn terminal(kind: TerminalKind) -> Arc<dyn CardTerminal> {
     match kind {
         TerminalKind::Simulated => Arc::new(SimulatedTerminal::new()),
+    }
+}
+
+/// The card terminal that takes card tenders, as `payments.terminal` selects, with the name
+/// attempts and payments record for it. Only the simulator exists; it keeps its memory in the
+/// database so a restart of sous does not make it forget a charge.
+pub fn configured_terminal(
+    setting: platform::config::TerminalSetting,
+    pool: &sqlx::PgPool,
+) -> (&'static str, Arc<dyn CardTerminal>) {
+    match setting {
+        platform::config::TerminalSetting::Simulator => (
+            terminal_store::PROVIDER,
+            Arc::new(terminal_store::StoredSimulatedTerminal::new(pool.clone())),
+        ),
+    }
+}
+
+/// The terminal integration an attempt went to, by the name it recorded: an attempt is resolved
+/// by the provider that saw it, whatever the configuration says now.
+pub fn terminal_named(name: &str, pool: &sqlx::PgPool) -> Option<Arc<dyn CardTerminal>> {
+    match name {
+        terminal_store::PROVIDER => Some(Arc::new(terminal_store::StoredSimulatedTerminal::new(
+            pool.clone(),
+        ))),
+        _ => None,
     }
 }
 

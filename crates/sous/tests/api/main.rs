@@ -3,6 +3,7 @@
 
 mod auth;
 mod card_data;
+mod card_payments;
 mod catalog;
 mod helpers;
 mod isolation;
