@@ -85,3 +85,66 @@ create table simulator_terminal_refunds (
     amount bigint not null check (amount > 0),
     created_at timestamptz not null default now()
 );
+
+-- Online payments through a hosted page: the attempt keeps the provider's session and the page
+-- the guest is sent to.
+alter table payment_attempts add column session_id text check (length(session_id) <= 200);
+alter table payment_attempts add column redirect_url text check (length(redirect_url) <= 2000);
+alter table payment_attempts add column return_url text check (length(return_url) <= 2000);
+
+-- A webhook arrives before any tenant is known: this gives the tenant of the attempt it names;
+-- the webhook is then handled under RLS.
+create function payment_attempt_tenant(p_attempt_id uuid) returns uuid
+    language sql stable security definer set search_path = pg_catalog, public
+    as $$ select tenant_id from payment_attempts where id = p_attempt_id $$;
+revoke all on function payment_attempt_tenant(uuid) from public;
+grant execute on function payment_attempt_tenant(uuid) to sous_app;
+
+-- Webhook deliveries seen, by their signature: a delivery replayed as is, within the timestamp
+-- tolerance, is refused. Signatures only, no brand data. Rows older than the tolerance could
+-- go; they are small and kept for the trail.
+create table webhook_deliveries (
+    provider text not null,
+    replay_key text not null,
+    received_at timestamptz not null default now(),
+    primary key (provider, replay_key)
+);
+revoke update, truncate on webhook_deliveries from sous_app;
+
+-- Webhook events acted on, by the provider's event id: a provider re-sending an event (signed
+-- afresh) is answered 200 and changes nothing.
+create table webhook_events (
+    provider text not null,
+    event_id text not null check (length(event_id) between 1 and 200),
+    tenant_id uuid not null references tenants (id),
+    attempt_id uuid not null,
+    kind text not null,
+    received_at timestamptz not null default now(),
+    primary key (provider, event_id),
+    foreign key (attempt_id) references payment_attempts (id)
+);
+select sous_tenant_rls('webhook_events');
+revoke update, delete, truncate on webhook_events from sous_app;
+
+-- The online-payment SIMULATOR's own memory (like the terminal simulator's above): sessions and
+-- refunds as the hosted provider would remember them, surviving a restart of sous.
+create table simulator_online_sessions (
+    reference uuid primary key,
+    session_id text not null unique,
+    amount bigint not null check (amount > 0),
+    currency text not null,
+    return_url text not null,
+    -- What the guest chose on the page (`approve`, `decline`), and the event it produced.
+    outcome text check (outcome in ('approve', 'decline')),
+    event jsonb,
+    provider_ref text unique,
+    refunded bigint not null default 0 check (refunded >= 0 and refunded <= amount),
+    created_at timestamptz not null default now()
+);
+create table simulator_online_refunds (
+    refund_reference uuid primary key,
+    provider_ref text not null references simulator_online_sessions (provider_ref),
+    provider_refund_ref text not null unique,
+    amount bigint not null check (amount > 0),
+    created_at timestamptz not null default now()
+);

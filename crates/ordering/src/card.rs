@@ -65,6 +65,15 @@ fn terminal_of(db: &Db, a: &AttemptRow) -> Result<Arc<dyn CardTerminal>> {
     })
 }
 
+/// The account a payment of `method` was taken into, and refunds of it leave from.
+pub(crate) fn clearing(method: &str) -> Account {
+    match method {
+        "card" => Account::CardClearing,
+        "online" => Account::OnlineClearing,
+        _ => Account::CashDrawer,
+    }
+}
+
 /// A reference derived from another, for a call that must be made at most once per source (the
 /// give-back of a charge no longer needed, the refund of a payment when its order is voided).
 pub(crate) fn derived_reference(source: Uuid, purpose: &str) -> Uuid {
@@ -77,7 +86,11 @@ pub(crate) fn derived_reference(source: Uuid, purpose: &str) -> Uuid {
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }
 
-async fn enqueue_resolution(tx: &mut platform::db::Tx, a_id: Uuid, tenant_id: Uuid) -> Result<()> {
+pub(crate) async fn enqueue_resolution(
+    tx: &mut platform::db::Tx,
+    a_id: Uuid,
+    tenant_id: Uuid,
+) -> Result<()> {
     queue::enqueue(
         tx,
         &NewTask::new(RESOLVE_TASK, json!({ "attemptId": a_id }))
@@ -90,7 +103,12 @@ async fn enqueue_resolution(tx: &mut platform::db::Tx, a_id: Uuid, tenant_id: Uu
     Ok(())
 }
 
-async fn mark(db: &Db, scope: TenantScope, id: Uuid, o: AttemptOutcome<'_>) -> Result<()> {
+pub(crate) async fn mark(
+    db: &Db,
+    scope: TenantScope,
+    id: Uuid,
+    o: AttemptOutcome<'_>,
+) -> Result<()> {
     let mut tx = db.begin(scope).await?;
     // Only an open attempt changes: a concurrent resolution may have settled it meanwhile.
     if let Some(a) = repo::attempt(&mut tx, id, true).await?
@@ -102,13 +120,13 @@ async fn mark(db: &Db, scope: TenantScope, id: Uuid, o: AttemptOutcome<'_>) -> R
     Ok(())
 }
 
-fn declined(code: &str, message: &str) -> Error {
+pub(crate) fn declined(code: &str, message: &str) -> Error {
     Error::PaymentDeclined {
         detail: format!("the card was declined ({code}): {message}").into(),
     }
 }
 
-fn unknown_outcome(id: Uuid) -> Error {
+pub(crate) fn unknown_outcome(id: Uuid) -> Error {
     Error::Provider {
         code: "payment_outcome_unknown",
         detail: format!(
@@ -120,7 +138,7 @@ fn unknown_outcome(id: Uuid) -> Error {
     }
 }
 
-fn unavailable() -> Error {
+pub(crate) fn unavailable() -> Error {
     Error::Provider {
         code: "terminal_unavailable",
         detail: "the card terminal could not be reached; nothing was charged".into(),
@@ -128,7 +146,7 @@ fn unavailable() -> Error {
     }
 }
 
-async fn order_now(db: &Db, scope: TenantScope, order_id: Uuid) -> Result<OrderDto> {
+pub(crate) async fn order_now(db: &Db, scope: TenantScope, order_id: Uuid) -> Result<OrderDto> {
     let mut tx = db.begin(scope).await?;
     let row = repo::order(&mut tx, order_id, false).await?;
     let dto = repo::order_dto(&mut tx, row).await?;
@@ -192,7 +210,8 @@ pub async fn pay(
     if amount > due {
         return Err(Error::invalid("amount", format!("only {due} is due")));
     }
-    let (provider_name, _) = provider::configured_terminal(state.settings.payments.terminal, &state.db.pool);
+    let (provider_name, _) =
+        provider::configured_terminal(state.settings.payments.terminal, &state.db.pool);
     let id = Uuid::now_v7();
     repo::insert_attempt(
         &mut tx,
@@ -202,9 +221,11 @@ pub async fn pay(
             branch_id: order.branch_id,
             order_id: order.id,
             kind: "charge",
+            method: "card",
             provider: provider_name,
             terminal_id: Some(terminal_id),
             idempotency_key: Some(key),
+            return_url: None,
             amount,
             currency: &order.currency,
             payment_id: None,
@@ -233,6 +254,7 @@ pub async fn pay(
         branch_id: order.branch_id,
         order_id: order.id,
         kind: "charge".into(),
+        method: "card".into(),
         provider: provider_name.into(),
         terminal_id: Some(terminal_id.into()),
         amount,
@@ -246,6 +268,9 @@ pub async fn pay(
         approved_by: None,
         created_by: who.id,
         created_at: Utc::now(),
+        session_id: None,
+        redirect_url: None,
+        return_url: None,
     };
     drive_charge(state, scope, attempt, Driver::Counter).await
 }
@@ -271,7 +296,7 @@ async fn drive_charge(
     }
 }
 
-enum Settled {
+pub(crate) enum Settled {
     Done,
     Failed(Error),
 }
@@ -313,11 +338,16 @@ async fn resolve_charge(
                 message: "declined by the issuer".into(),
             }),
             TerminalPaymentState::Voided => {
-                mark(db, scope, a.id, AttemptOutcome {
-                    status: "reversed",
-                    error: Some("voided at the terminal"),
-                    ..Default::default()
-                })
+                mark(
+                    db,
+                    scope,
+                    a.id,
+                    AttemptOutcome {
+                        status: "reversed",
+                        error: Some("voided at the terminal"),
+                        ..Default::default()
+                    },
+                )
                 .await?;
                 return Ok(Settled::Failed(Error::conflict(
                     "payment_reversed",
@@ -334,11 +364,16 @@ async fn resolve_charge(
             if age < chrono::Duration::seconds(RESOLVE_AFTER_SECS) {
                 return Err(anyhow::anyhow!("attempt {} is young; look again later", a.id).into());
             }
-            mark(db, scope, a.id, AttemptOutcome {
-                status: "failed",
-                error: Some("the terminal never received the request"),
-                ..Default::default()
-            })
+            mark(
+                db,
+                scope,
+                a.id,
+                AttemptOutcome {
+                    status: "failed",
+                    error: Some("the terminal never received the request"),
+                    ..Default::default()
+                },
+            )
             .await?;
             return Ok(Settled::Failed(unavailable()));
         }
@@ -355,37 +390,57 @@ async fn resolve_charge(
     let auth = match auth {
         Ok(auth) => auth,
         Err(ProviderError::Declined { code, message }) => {
-            mark(db, scope, a.id, AttemptOutcome {
-                status: "declined",
-                decline_code: Some(&code),
-                ..Default::default()
-            })
+            mark(
+                db,
+                scope,
+                a.id,
+                AttemptOutcome {
+                    status: "declined",
+                    decline_code: Some(&code),
+                    ..Default::default()
+                },
+            )
             .await?;
             return Ok(Settled::Failed(declined(&code, &message)));
         }
         Err(ProviderError::Timeout) => {
-            mark(db, scope, a.id, AttemptOutcome {
-                status: "unknown",
-                ..Default::default()
-            })
+            mark(
+                db,
+                scope,
+                a.id,
+                AttemptOutcome {
+                    status: "unknown",
+                    ..Default::default()
+                },
+            )
             .await?;
             return Ok(Settled::Failed(unknown_outcome(a.id)));
         }
         Err(ProviderError::Unavailable) => {
-            mark(db, scope, a.id, AttemptOutcome {
-                status: "failed",
-                error: Some("the terminal was unavailable"),
-                ..Default::default()
-            })
+            mark(
+                db,
+                scope,
+                a.id,
+                AttemptOutcome {
+                    status: "failed",
+                    error: Some("the terminal was unavailable"),
+                    ..Default::default()
+                },
+            )
             .await?;
             return Ok(Settled::Failed(unavailable()));
         }
         Err(ProviderError::Invalid(m)) => {
-            mark(db, scope, a.id, AttemptOutcome {
-                status: "failed",
-                error: Some(&m),
-                ..Default::default()
-            })
+            mark(
+                db,
+                scope,
+                a.id,
+                AttemptOutcome {
+                    status: "failed",
+                    error: Some(&m),
+                    ..Default::default()
+                },
+            )
             .await?;
             return Ok(Settled::Failed(Error::conflict("payment_refused", m)));
         }
@@ -394,11 +449,16 @@ async fn resolve_charge(
     match terminal.capture(&auth.provider_ref, a.amount).await {
         Ok(_) => {}
         Err(ProviderError::Timeout | ProviderError::Unavailable) => {
-            mark(db, scope, a.id, AttemptOutcome {
-                status: "unknown",
-                provider_ref: Some(&auth.provider_ref),
-                ..Default::default()
-            })
+            mark(
+                db,
+                scope,
+                a.id,
+                AttemptOutcome {
+                    status: "unknown",
+                    provider_ref: Some(&auth.provider_ref),
+                    ..Default::default()
+                },
+            )
             .await?;
             return Ok(Settled::Failed(unknown_outcome(a.id)));
         }
@@ -438,12 +498,17 @@ async fn finish_charge(
             .await
         {
             Ok(_) => {
-                mark(db, scope, a.id, AttemptOutcome {
-                    status: "reversed",
-                    provider_ref: Some(&auth.provider_ref),
-                    error: Some("the order no longer needed it: refunded at the terminal"),
-                    ..Default::default()
-                })
+                mark(
+                    db,
+                    scope,
+                    a.id,
+                    AttemptOutcome {
+                        status: "reversed",
+                        provider_ref: Some(&auth.provider_ref),
+                        error: Some("the order no longer needed it: refunded at the terminal"),
+                        ..Default::default()
+                    },
+                )
                 .await?;
                 Ok(Settled::Failed(Error::conflict(
                     "payment_reversed",
@@ -457,6 +522,7 @@ async fn finish_charge(
         &mut tx,
         &repo::CardPayment {
             id: a.id,
+            method: "card",
             tenant_id: a.tenant_id,
             branch_id: a.branch_id,
             order_id: a.order_id,
@@ -503,8 +569,8 @@ async fn finish_charge(
     Ok(Settled::Done)
 }
 
-/// `POST /api/orders/{id}/refunds` against a card payment: back to the card through the
-/// terminal, in the same three steps as a charge.
+/// `POST /api/orders/{id}/refunds` against a card or online payment: back to the card through
+/// the provider that took it, in the same three steps as a charge.
 pub async fn refund(
     state: &AppState,
     who: &Principal,
@@ -533,12 +599,23 @@ pub async fn refund(
         ));
     }
     let approved_by = if req.amount > APPROVAL_ABOVE {
-        Some(approver(state, &mut tx, who, order.branch_id, req.manager_pin.as_deref()).await?)
+        Some(
+            approver(
+                state,
+                &mut tx,
+                who,
+                order.branch_id,
+                req.manager_pin.as_deref(),
+            )
+            .await?,
+        )
     } else {
         None
     };
     let (Some(provider), Some(provider_ref)) = (&payment.provider, &payment.provider_ref) else {
-        return Err(anyhow::anyhow!("card payment {} has no provider reference", payment.id).into());
+        return Err(
+            anyhow::anyhow!("card payment {} has no provider reference", payment.id).into(),
+        );
     };
     let id = Uuid::now_v7();
     repo::insert_attempt(
@@ -549,9 +626,11 @@ pub async fn refund(
             branch_id: order.branch_id,
             order_id: order.id,
             kind: "refund",
+            method: &payment.method,
             provider,
             terminal_id: None,
             idempotency_key: None,
+            return_url: None,
             amount: req.amount,
             currency: &order.currency,
             payment_id: Some(payment.id),
@@ -585,15 +664,19 @@ async fn resolve_refund(db: &Db, scope: TenantScope, a: &AttemptRow) -> Result<S
     if !matches!(a.status.as_str(), "pending" | "unknown") {
         return Ok(Settled::Failed(unavailable()));
     }
-    let terminal = terminal_of(db, a)?;
     let provider_ref = a.provider_ref.clone().unwrap_or_default();
-    match terminal.refund(&provider_ref, a.amount, a.id).await {
+    match provider::refund_at(&a.provider, &db.pool, &provider_ref, a.amount, a.id).await {
         Ok(_) => {}
         Err(ProviderError::Timeout) => {
-            mark(db, scope, a.id, AttemptOutcome {
-                status: "unknown",
-                ..Default::default()
-            })
+            mark(
+                db,
+                scope,
+                a.id,
+                AttemptOutcome {
+                    status: "unknown",
+                    ..Default::default()
+                },
+            )
             .await?;
             return Ok(Settled::Failed(unknown_outcome(a.id)));
         }
@@ -602,20 +685,30 @@ async fn resolve_refund(db: &Db, scope: TenantScope, a: &AttemptRow) -> Result<S
             return Ok(Settled::Failed(unavailable()));
         }
         Err(ProviderError::Declined { code, message }) => {
-            mark(db, scope, a.id, AttemptOutcome {
-                status: "declined",
-                decline_code: Some(&code),
-                ..Default::default()
-            })
+            mark(
+                db,
+                scope,
+                a.id,
+                AttemptOutcome {
+                    status: "declined",
+                    decline_code: Some(&code),
+                    ..Default::default()
+                },
+            )
             .await?;
             return Ok(Settled::Failed(declined(&code, &message)));
         }
         Err(ProviderError::Invalid(m)) => {
-            mark(db, scope, a.id, AttemptOutcome {
-                status: "failed",
-                error: Some(&m),
-                ..Default::default()
-            })
+            mark(
+                db,
+                scope,
+                a.id,
+                AttemptOutcome {
+                    status: "failed",
+                    error: Some(&m),
+                    ..Default::default()
+                },
+            )
             .await?;
             return Ok(Settled::Failed(Error::conflict("refund_refused", m)));
         }
@@ -662,7 +755,7 @@ async fn resolve_refund(db: &Db, scope: TenantScope, a: &AttemptRow) -> Result<S
             postings: vec![
                 debit(Account::Refunds, a.amount - vat),
                 debit(Account::VatPayable, vat),
-                credit(Account::CardClearing, a.amount),
+                credit(clearing(&a.method), a.amount),
             ],
         },
     )
@@ -686,14 +779,19 @@ async fn resolve_refund(db: &Db, scope: TenantScope, a: &AttemptRow) -> Result<S
 /// a second one.
 pub(crate) async fn refund_for_void(db: &Db, payment: &repo::PaymentRef) -> Result<()> {
     let (Some(provider), Some(provider_ref)) = (&payment.provider, &payment.provider_ref) else {
-        return Err(anyhow::anyhow!("card payment {} has no provider reference", payment.id).into());
+        return Err(
+            anyhow::anyhow!("card payment {} has no provider reference", payment.id).into(),
+        );
     };
-    let terminal = provider::terminal_named(provider, &db.pool)
-        .ok_or_else(|| anyhow::anyhow!("payment {} names an unknown terminal", payment.id))?;
     let left = payment.amount - payment.refunded;
-    match terminal
-        .refund(provider_ref, left, derived_reference(payment.id, "void"))
-        .await
+    match provider::refund_at(
+        provider,
+        &db.pool,
+        provider_ref,
+        left,
+        derived_reference(payment.id, "void"),
+    )
+    .await
     {
         Ok(_) => Ok(()),
         Err(ProviderError::Timeout) => Err(Error::Provider {
@@ -734,7 +832,9 @@ pub async fn resolve_task(ctx: TaskCtx, payload: ResolvePayload) -> anyhow::Resu
     if !matches!(a.status.as_str(), "pending" | "unknown") {
         return Ok(());
     }
-    let settled = if a.kind == "charge" {
+    let settled = if a.kind == "charge" && a.method == "online" {
+        crate::online::resolve(&ctx.db, scope, &a, true).await?
+    } else if a.kind == "charge" {
         resolve_charge(&ctx.db, scope, &a, Driver::Sweep, None).await?
     } else {
         resolve_refund(&ctx.db, scope, &a).await?

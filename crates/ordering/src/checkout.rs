@@ -575,6 +575,7 @@ pub async fn reconcile(tx: &mut Tx) -> Result<Value> {
         "receivable": ledger::balance(tx, Account::Receivable, None).await?,
         "cash": ledger::balance(tx, Account::CashDrawer, None).await?,
         "card": ledger::balance(tx, Account::CardClearing, None).await?,
+        "online": ledger::balance(tx, Account::OnlineClearing, None).await?,
         "vat": -ledger::balance(tx, Account::VatPayable, None).await?,
         "tips": -ledger::balance(tx, Account::TipsPayable, None).await?,
     });

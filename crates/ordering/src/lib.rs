@@ -5,6 +5,7 @@ pub mod checkout;
 pub mod drawers;
 pub mod lifecycle;
 pub mod model;
+pub mod online;
 pub mod pricing;
 pub mod promos;
 pub mod receipt;

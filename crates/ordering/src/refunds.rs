@@ -86,8 +86,8 @@ pub async fn refund(
     let payment = repo::payment(&mut tx, req.payment_id, order.id)
         .await?
         .ok_or_else(|| Error::invalid("paymentId", "is not a payment of this order"))?;
-    if payment.method == "card" {
-        // Back to the card through the terminal, in steps of its own.
+    if payment.method != "cash" {
+        // Back to the card through the provider that took it, in steps of its own.
         tx.rollback().await?;
         return crate::card::refund(state, who, order_id, req).await;
     }
@@ -174,18 +174,19 @@ pub async fn void_paid(
             "a card payment or refund on this order is being completed; try again in a minute",
         ));
     }
-    // Card payments go back to the card at their terminal before the void is recorded.
-    let mut card = 0;
-    for payment in repo::payments_left(tx, order.id).await? {
-        if payment.method == "card" {
-            crate::card::refund_for_void(&state.db, &payment).await?;
-            card += payment.amount - payment.refunded;
-        }
-    }
+    // Card and online payments go back to the card at their provider before the void is
+    // recorded; cash leaves the drawer.
     let mut postings = sale_reversal(&order.pricing.0.totals);
     postings.push(debit(Account::Receivable, order.paid));
-    postings.push(credit(Account::CashDrawer, order.paid - card));
-    postings.push(credit(Account::CardClearing, card));
+    for payment in repo::payments_left(tx, order.id).await? {
+        if payment.method != "cash" {
+            crate::card::refund_for_void(&state.db, &payment).await?;
+        }
+        postings.push(credit(
+            crate::card::clearing(&payment.method),
+            payment.amount - payment.refunded,
+        ));
+    }
     ledger::post(
         tx,
         NewEntry {

@@ -522,6 +522,8 @@ pub struct Expected {
     pub cash: i64,
     /// Card payments captured less what was given back on them.
     pub card: i64,
+    /// Online payments captured less what was given back on them.
+    pub online: i64,
     pub vat: i64,
     pub tips: i64,
 }
@@ -541,6 +543,9 @@ pub async fn expected(tx: &mut Tx) -> Result<Expected> {
            (coalesce((select sum(amount) from payments where method = 'card'), 0) \
             - coalesce((select sum(r.amount) from refunds r join payments p on p.id = r.payment_id \
                         where p.method = 'card'), 0))::bigint as card, \
+           (coalesce((select sum(amount) from payments where method = 'online'), 0) \
+            - coalesce((select sum(r.amount) from refunds r join payments p on p.id = r.payment_id \
+                        where p.method = 'online'), 0))::bigint as online, \
            (coalesce((select sum(vat) from orders where status not in ('cancelled', 'voided')), 0) \
             - coalesce((select sum(r.vat) from refunds r join orders o on o.id = r.order_id \
                         where o.status not in ('cancelled', 'voided')), 0))::bigint as vat, \
@@ -714,6 +719,7 @@ pub struct AttemptRow {
     pub branch_id: Uuid,
     pub order_id: Uuid,
     pub kind: String,
+    pub method: String,
     pub provider: String,
     pub terminal_id: Option<String>,
     pub amount: i64,
@@ -727,11 +733,14 @@ pub struct AttemptRow {
     pub approved_by: Option<Uuid>,
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
+    pub session_id: Option<String>,
+    pub redirect_url: Option<String>,
+    pub return_url: Option<String>,
 }
 
-const ATTEMPT_COLS: &str = "id, tenant_id, branch_id, order_id, kind, provider, terminal_id, amount, \
-    currency, status, payment_id, provider_ref, decline_code, error, reason, approved_by, \
-    created_by, created_at";
+const ATTEMPT_COLS: &str = "id, tenant_id, branch_id, order_id, kind, method, provider, terminal_id, \
+    amount, currency, status, payment_id, provider_ref, decline_code, error, reason, approved_by, \
+    created_by, created_at, session_id, redirect_url, return_url";
 
 pub async fn attempt_by_key(tx: &mut Tx, key: &str) -> Result<Option<AttemptRow>> {
     Ok(sqlx::query_as(&format!(
@@ -754,11 +763,13 @@ pub async fn attempt(tx: &mut Tx, id: Uuid, lock: bool) -> Result<Option<Attempt
 }
 
 /// Card charges on the order whose outcome is not known yet: they may still be captured, so
-/// they count against what is due.
+/// they count against what is due. Online sessions do not: a guest who opens one and walks
+/// away must not block the till; one that lands after the order was paid is given back.
 pub async fn open_charges(tx: &mut Tx, order_id: Uuid) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "select coalesce(sum(amount), 0)::bigint from payment_attempts \
-         where order_id = $1 and kind = 'charge' and status in ('pending', 'unknown')",
+         where order_id = $1 and kind = 'charge' and method = 'card' \
+           and status in ('pending', 'unknown')",
     )
     .bind(order_id)
     .fetch_one(&mut **tx)
@@ -792,9 +803,11 @@ pub struct NewAttempt<'a> {
     pub branch_id: Uuid,
     pub order_id: Uuid,
     pub kind: &'a str,
+    pub method: &'a str,
     pub provider: &'a str,
     pub terminal_id: Option<&'a str>,
     pub idempotency_key: Option<&'a str>,
+    pub return_url: Option<&'a str>,
     pub amount: i64,
     pub currency: &'a str,
     pub payment_id: Option<Uuid>,
@@ -808,8 +821,9 @@ pub async fn insert_attempt(tx: &mut Tx, a: &NewAttempt<'_>) -> Result<()> {
     sqlx::query(
         "insert into payment_attempts (id, tenant_id, branch_id, order_id, kind, method, provider, \
                                        terminal_id, idempotency_key, amount, currency, status, \
-                                       payment_id, provider_ref, reason, approved_by, created_by) \
-         values ($1, $2, $3, $4, $5, 'card', $6, $7, $8, $9, $10, 'pending', $11, $12, $13, $14, $15)",
+                                       payment_id, provider_ref, reason, approved_by, created_by, \
+                                       return_url) \
+         values ($1, $2, $3, $4, $5, $16, $6, $7, $8, $9, $10, 'pending', $11, $12, $13, $14, $15, $17)",
     )
     .bind(a.id)
     .bind(a.tenant_id)
@@ -826,9 +840,77 @@ pub async fn insert_attempt(tx: &mut Tx, a: &NewAttempt<'_>) -> Result<()> {
     .bind(a.reason)
     .bind(a.approved_by)
     .bind(a.created_by)
+    .bind(a.method)
+    .bind(a.return_url)
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The hosted session an online attempt opened.
+pub async fn set_session(
+    tx: &mut Tx,
+    id: Uuid,
+    session_id: &str,
+    redirect_url: &str,
+) -> Result<()> {
+    sqlx::query(
+        "update payment_attempts set session_id = $2, redirect_url = $3, status = 'pending', \
+                updated_at = now() \
+         where id = $1 and status in ('pending', 'unknown')",
+    )
+    .bind(id)
+    .bind(session_id)
+    .bind(redirect_url)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The tenant of an attempt, before any tenant is known (a webhook names only the attempt).
+pub async fn attempt_tenant(tx: &mut Tx, id: Uuid) -> Result<Option<Uuid>> {
+    Ok(sqlx::query_scalar("select payment_attempt_tenant($1)")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
+/// Records a webhook delivery by its signature; false when this very delivery was seen.
+pub async fn record_delivery(tx: &mut Tx, provider: &str, replay_key: &str) -> Result<bool> {
+    Ok(sqlx::query(
+        "insert into webhook_deliveries (provider, replay_key) values ($1, $2) \
+         on conflict do nothing",
+    )
+    .bind(provider)
+    .bind(replay_key)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Records a webhook event by its id; false when it was acted on already.
+pub async fn record_event(
+    tx: &mut Tx,
+    provider: &str,
+    event_id: &str,
+    tenant_id: Uuid,
+    attempt_id: Uuid,
+    kind: &str,
+) -> Result<bool> {
+    Ok(sqlx::query(
+        "insert into webhook_events (provider, event_id, tenant_id, attempt_id, kind) \
+         values ($1, $2, $3, $4, $5) on conflict do nothing",
+    )
+    .bind(provider)
+    .bind(event_id)
+    .bind(tenant_id)
+    .bind(attempt_id)
+    .bind(kind)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// What became of an attempt, with whatever the provider handed back.
@@ -864,6 +946,8 @@ pub async fn set_attempt(tx: &mut Tx, id: Uuid, o: &AttemptOutcome<'_>) -> Resul
 
 pub struct CardPayment<'a> {
     pub id: Uuid,
+    /// `card` or `online`.
+    pub method: &'a str,
     pub tenant_id: Uuid,
     pub branch_id: Uuid,
     pub order_id: Uuid,
@@ -880,7 +964,7 @@ pub async fn insert_card_payment(tx: &mut Tx, p: &CardPayment<'_>) -> Result<()>
     sqlx::query(
         "insert into payments (id, tenant_id, branch_id, order_id, method, status, amount, \
                                taken_by, provider, provider_ref, terminal_id, card_brand, last4) \
-         values ($1, $2, $3, $4, 'card', 'captured', $5, $6, $7, $8, $9, $10, $11)",
+         values ($1, $2, $3, $4, $12, 'captured', $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(p.id)
     .bind(p.tenant_id)
@@ -893,6 +977,7 @@ pub async fn insert_card_payment(tx: &mut Tx, p: &CardPayment<'_>) -> Result<()>
     .bind(p.terminal_id)
     .bind(p.card_brand)
     .bind(p.last4)
+    .bind(p.method)
     .execute(&mut **tx)
     .await?;
     sqlx::query("update orders set paid = paid + $2, updated_at = now() where id = $1")

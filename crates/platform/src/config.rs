@@ -28,15 +28,44 @@ pub enum TerminalSetting {
     Simulator,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// Which online payment provider hosts the payment page. Only the simulator exists: its test
+/// page is served by sous itself and moves no money.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnlineSetting {
+    #[default]
+    Simulator,
+}
+
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PaymentSettings {
     /// `payments.terminal` (`SOUS_PAYMENTS__TERMINAL`): the card terminal integration.
     pub terminal: TerminalSetting,
+    /// `payments.online` (`SOUS_PAYMENTS__ONLINE`): the online payment provider.
+    pub online: OnlineSetting,
+    /// The secret the online provider signs its webhooks with. Unset: generated once and kept
+    /// in `data_dir/webhook.secret` (what the simulator uses; a real provider's comes from it).
+    pub webhook_secret: Option<String>,
+    /// The public address of sous (`https://pos.example.com`), put in front of the simulator's
+    /// payment page address. Unset: the address is a path on the same host.
+    pub public_url: Option<String>,
     /// Crash testing only (`SOUS_PAYMENTS__PAUSE_AFTER_PROVIDER=true`): after a provider call
     /// succeeds, the request waits forever before recording the outcome, so a test can kill the
     /// process between the two steps. Never set it in production.
     pub pause_after_provider: bool,
+}
+
+impl fmt::Debug for PaymentSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PaymentSettings")
+            .field("terminal", &self.terminal)
+            .field("online", &self.online)
+            .field("webhook_secret", &redact(&self.webhook_secret))
+            .field("public_url", &self.public_url)
+            .field("pause_after_provider", &self.pause_after_provider)
+            .finish()
+    }
 }
 
 #[derive(Clone, Serialize, Deserialize)]

@@ -138,9 +138,7 @@ impl Error {
             Self::Conflict { detail, .. }
             | Self::BadRequest { detail, .. }
             | Self::PaymentDeclined { detail, .. }
-            | Self::Provider { detail, .. } => {
-                (Some(detail.to_string()), None)
-            }
+            | Self::Provider { detail, .. } => (Some(detail.to_string()), None),
             Self::Validation { fields } => (
                 Some("the request has invalid fields".to_string()),
                 Some(fields.clone()),

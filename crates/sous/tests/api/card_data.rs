@@ -97,8 +97,13 @@ async fn card_numbers_are_refused_and_never_stored_or_logged() {
     .expect(201);
     // A card tender on the terminal and a refund back to the card: only a reference, the brand
     // and the last four digits come back.
-    let unpaid = place(&app, &cashier, &key(), &json!({ "branchId": riyadh, "type": "takeaway",
-        "lines": [line(&m, "Classic Beef Burger", 1)] }))
+    let unpaid = place(
+        &app,
+        &cashier,
+        &key(),
+        &json!({ "branchId": riyadh, "type": "takeaway",
+        "lines": [line(&m, "Classic Beef Burger", 1)] }),
+    )
     .await
     .expect(201);
     let unpaid_id = unpaid["id"].as_str().unwrap();

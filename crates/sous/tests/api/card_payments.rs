@@ -133,7 +133,11 @@ async fn a_card_is_approved_declined_and_recovered_after_a_lost_answer() {
     }
     assert_eq!(count(&app, "select count(*) from payments").await, 2);
     assert_eq!(
-        count(&app, "select count(*) from simulator_terminal_charges where amount = 1052").await,
+        count(
+            &app,
+            "select count(*) from simulator_terminal_charges where amount = 1052"
+        )
+        .await,
         1,
         "one charge at the terminal"
     );
@@ -270,11 +274,7 @@ async fn the_background_task_settles_a_charge_whose_answer_was_lost() {
         .fetch_one(&mut owner)
         .await
         .unwrap();
-    assert_eq!(
-        s,
-        "failed",
-        "no one is at the counter: never charged"
-    );
+    assert_eq!(s, "failed", "no one is at the counter: never charged");
     assert_eq!(
         count(&app, "select count(*) from simulator_terminal_charges").await,
         1
@@ -338,14 +338,23 @@ async fn a_process_killed_between_the_terminal_and_the_books_is_completed_by_a_r
     let hanging = {
         let (base, token, id, k) = (base.clone(), cashier.clone(), id.clone(), k.clone());
         tokio::spawn(async move {
-            pay_at(&base, &token, &id, &k, &json!({ "method": "card", "terminalId": "counter-1",
-                                                    "amount": 1500 }))
+            pay_at(
+                &base,
+                &token,
+                &id,
+                &k,
+                &json!({ "method": "card", "terminalId": "counter-1",
+                                                    "amount": 1500 }),
+            )
             .await
         })
     };
     let started = tokio::time::Instant::now();
     while captured_at_terminal(&app).await != 1500 {
-        assert!(started.elapsed() < Duration::from_secs(20), "the terminal captured");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the terminal captured"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // …and the process is killed there.
@@ -419,8 +428,7 @@ async fn card_refunds_and_voids_go_back_to_the_card() {
     let (status, body) = refund(manager.clone(), 2501).await;
     assert_eq!(status, 422, "{body}");
     // Concurrent refunds of 1000 against the 2500 left: at most two go through.
-    let results =
-        futures::future::join_all((0..6).map(|_| refund(manager.clone(), 1000))).await;
+    let results = futures::future::join_all((0..6).map(|_| refund(manager.clone(), 1000))).await;
     let ok = results.iter().filter(|(s, _)| *s == 201).count();
     assert_eq!(ok, 2, "{results:?}");
     let refunded: i64 = count(&app, "select coalesce(sum(amount), 0)::bigint from refunds").await;

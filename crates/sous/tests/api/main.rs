@@ -8,6 +8,7 @@ mod catalog;
 mod helpers;
 mod isolation;
 mod menu_cache;
+mod online_payments;
 mod orders;
 mod rbac;
 mod search;
