@@ -681,8 +681,23 @@ async fn resolve_refund(db: &Db, scope: TenantScope, a: &AttemptRow) -> Result<S
             return Ok(Settled::Failed(unknown_outcome(a.id)));
         }
         Err(ProviderError::Unavailable) => {
-            // Nothing happened; the task tries again.
-            return Ok(Settled::Failed(unavailable()));
+            // Nothing happened: the refund is dropped, and may be asked for again.
+            mark(
+                db,
+                scope,
+                a.id,
+                AttemptOutcome {
+                    status: "failed",
+                    error: Some("the provider was unavailable"),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            return Ok(Settled::Failed(Error::Provider {
+                code: "provider_unavailable",
+                detail: "the payment provider could not be reached; nothing was refunded".into(),
+                outcome_unknown: false,
+            }));
         }
         Err(ProviderError::Declined { code, message }) => {
             mark(
