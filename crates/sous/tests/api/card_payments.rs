@@ -183,7 +183,7 @@ async fn a_card_is_approved_declined_and_recovered_after_a_lost_answer() {
 }
 
 #[tokio::test]
-async fn the_background_task_settles_a_charge_whose_answer_was_lost() {
+async fn the_background_task_settles_attempts_left_open() {
     let app = spawn_app().await;
     let cashier = app.token(Role::Cashier).await;
     let order = big_order(&app, &cashier).await;
@@ -228,41 +228,7 @@ async fn the_background_task_settles_a_charge_whose_answer_was_lost() {
         .await
         .unwrap();
 
-    let owner_pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(3)
-        .connect_with(app.db.owner_options())
-        .await
-        .unwrap();
-    let worker = Worker::new(
-        owner_pool,
-        app.state.db.clone(),
-        Arc::new(sous::background::registry()),
-        WorkerConfig {
-            concurrency: 2,
-            ..WorkerConfig::default()
-        },
-    )
-    .unwrap();
-    let stop = CancellationToken::new();
-    let running = tokio::spawn(worker.run(stop.clone()));
-    let started = tokio::time::Instant::now();
-    loop {
-        let open = count(
-            &app,
-            "select count(*) from payment_attempts where status in ('pending', 'unknown')",
-        )
-        .await;
-        if open == 0 {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the task settles both"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    stop.cancel();
-    running.await.unwrap().unwrap();
+    run_tasks_until_settled(&app).await;
 
     let status = |id: Uuid| format!("select status from payment_attempts where id = '{id}'");
     let s: String = sqlx::query_scalar(&status(attempt))
@@ -286,6 +252,80 @@ async fn the_background_task_settles_a_charge_whose_answer_was_lost() {
         .unwrap();
     assert_eq!(paid, 2052);
     assert_books(&app).await;
+
+    // A refund recorded and approved, whose process died before the terminal heard of it: the
+    // task completes it, once.
+    let refund = Uuid::now_v7();
+    sqlx::query(
+        "insert into payment_attempts (id, tenant_id, branch_id, order_id, kind, method, provider, \
+             amount, currency, status, payment_id, provider_ref, reason, created_by) \
+         select $1, tenant_id, branch_id, order_id, 'refund', 'card', provider, 300, currency, \
+                'pending', id, provider_ref, 'cold food', created_by \
+         from payment_attempts where id = $2",
+    )
+    .bind(refund)
+    .bind(attempt)
+    .execute(&mut owner)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into task_queue (tenant_id, kind, payload) \
+         select tenant_id, 'payments.resolve_attempt', jsonb_build_object('attemptId', $1::uuid) \
+         from payment_attempts where id = $1",
+    )
+    .bind(refund)
+    .execute(&mut owner)
+    .await
+    .unwrap();
+    run_tasks_until_settled(&app).await;
+    assert_eq!(
+        count(&app, "select coalesce(sum(amount), 0)::bigint from refunds").await,
+        300
+    );
+    assert_eq!(
+        count(&app, "select refunded from simulator_terminal_charges").await,
+        300
+    );
+    assert_books(&app).await;
+}
+
+/// Runs a task worker until no attempt is open.
+async fn run_tasks_until_settled(app: &TestApp) {
+    let owner_pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(3)
+        .connect_with(app.db.owner_options())
+        .await
+        .unwrap();
+    let worker = Worker::new(
+        owner_pool,
+        app.state.db.clone(),
+        Arc::new(sous::background::registry()),
+        WorkerConfig {
+            concurrency: 2,
+            ..WorkerConfig::default()
+        },
+    )
+    .unwrap();
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(worker.run(stop.clone()));
+    let started = tokio::time::Instant::now();
+    loop {
+        let open = count(
+            app,
+            "select count(*) from payment_attempts where status in ('pending', 'unknown')",
+        )
+        .await;
+        if open == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the task settles every attempt"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop.cancel();
+    running.await.unwrap().unwrap();
 }
 
 /// The process is killed (SIGKILL) after the terminal captured and before the books were
