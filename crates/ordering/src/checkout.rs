@@ -363,6 +363,12 @@ async fn take_cash(
     due: i64,
     payment: &PaymentRequest,
 ) -> Result<Uuid> {
+    if payment.method != crate::model::Method::Cash || payment.terminal_id.is_some() {
+        return Err(Error::invalid(
+            "payment.method",
+            "only cash is taken with the order; take a card with POST /api/orders/{id}/payments",
+        ));
+    }
     let amount = payment.amount.unwrap_or(due);
     if amount > due {
         return Err(Error::invalid(
@@ -415,7 +421,7 @@ async fn take_cash(
 }
 
 /// Staff who may see and act on the order: its branch's staff (not drivers for payments).
-fn require_staff_of(who: &Principal, branch_id: Uuid) -> Result<()> {
+pub(crate) fn require_staff_of(who: &Principal, branch_id: Uuid) -> Result<()> {
     if who.kind != PrincipalKind::Staff {
         return Err(Error::Forbidden);
     }
@@ -567,6 +573,8 @@ pub async fn reconcile(tx: &mut Tx) -> Result<Value> {
         "trialBalance": ledger::trial_balance(tx).await?,
         "receivable": ledger::balance(tx, Account::Receivable, None).await?,
         "cash": ledger::balance(tx, Account::CashDrawer, None).await?,
+        "card": ledger::balance(tx, Account::CardClearing, None).await?,
+        "online": ledger::balance(tx, Account::OnlineClearing, None).await?,
         "vat": -ledger::balance(tx, Account::VatPayable, None).await?,
         "tips": -ledger::balance(tx, Account::TipsPayable, None).await?,
     });

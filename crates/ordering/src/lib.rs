@@ -1,9 +1,11 @@
 //! Ordering: pricing and VAT, checkout, the order lifecycle and receipts.
 
+pub mod card;
 pub mod checkout;
 pub mod drawers;
 pub mod lifecycle;
 pub mod model;
+pub mod online;
 pub mod pricing;
 pub mod promos;
 pub mod receipt;
@@ -12,4 +14,5 @@ pub mod repo;
 pub mod routes;
 pub mod zatca;
 
+pub use card::register;
 pub use routes::router;

@@ -93,6 +93,8 @@ pub struct DiscountRequest {
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     Cash,
+    /// On a card terminal: `POST /api/orders/{id}/payments` only, with an `Idempotency-Key`.
+    Card,
 }
 
 #[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
@@ -103,9 +105,12 @@ pub struct PaymentRequest {
     /// Applied to the order; by default what is still due.
     #[garde(inner(range(min = 1, max = 1_000_000_000_000)))]
     pub amount: Option<i64>,
-    /// Cash handed over (≥ the amount); the change is the difference.
+    /// Cash handed over (≥ the amount); the change is the difference. Cash only.
     #[garde(inner(range(min = 1, max = 1_000_000_000_000)))]
     pub tendered: Option<i64>,
+    /// Card: the terminal at the counter that takes the card (as the POS names it).
+    #[garde(inner(length(chars, min = 1, max = 60)))]
+    pub terminal_id: Option<String>,
 }
 
 /// `POST /api/orders/{id}/status`.
@@ -168,6 +173,10 @@ pub struct PaymentDto {
     pub tendered: Option<i64>,
     pub change_given: Option<i64>,
     pub refunded: i64,
+    /// Card payments: the terminal that took it, and what may be shown of the card.
+    pub terminal_id: Option<String>,
+    pub card_brand: Option<String>,
+    pub last4: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -58,7 +58,7 @@ pub(crate) fn require_till(who: &Principal, branch_id: Uuid) -> Result<()> {
 
 /// The VAT inside `amount` of a refund, proportional to the invoice and never more than the
 /// order's VAT not yet given back.
-fn vat_share(order: &OrderRow, amount: i64, vat_refunded: i64) -> i64 {
+pub(crate) fn vat_share(order: &OrderRow, amount: i64, vat_refunded: i64) -> i64 {
     let invoice = (order.total - order.tip).max(1) as i128;
     let share = (i128::from(amount) * i128::from(order.vat) * 2 + invoice) / (2 * invoice);
     (share as i64)
@@ -86,6 +86,11 @@ pub async fn refund(
     let payment = repo::payment(&mut tx, req.payment_id, order.id)
         .await?
         .ok_or_else(|| Error::invalid("paymentId", "is not a payment of this order"))?;
+    if payment.method != "cash" {
+        // Back to the card through the provider that took it, in steps of its own.
+        tx.rollback().await?;
+        return crate::card::refund(state, who, order_id, req).await;
+    }
     let left = payment.amount - payment.refunded;
     if req.amount > left {
         return Err(Error::invalid(
@@ -163,9 +168,25 @@ pub async fn void_paid(
     manager_pin: Option<&str>,
 ) -> Result<Uuid> {
     let approved_by = approver(state, tx, who, order.branch_id, manager_pin).await?;
+    if repo::open_attempts(tx, order.id).await? > 0 {
+        return Err(Error::conflict(
+            "payment_in_progress",
+            "a card payment or refund on this order is being completed; try again in a minute",
+        ));
+    }
+    // Card and online payments go back to the card at their provider before the void is
+    // recorded; cash leaves the drawer.
     let mut postings = sale_reversal(&order.pricing.0.totals);
     postings.push(debit(Account::Receivable, order.paid));
-    postings.push(credit(Account::CashDrawer, order.paid));
+    for payment in repo::payments_left(tx, order.id).await? {
+        if payment.method != "cash" {
+            crate::card::refund_for_void(&state.db, &payment).await?;
+        }
+        postings.push(credit(
+            crate::card::clearing(&payment.method),
+            payment.amount - payment.refunded,
+        ));
+    }
     ledger::post(
         tx,
         NewEntry {

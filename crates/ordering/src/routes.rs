@@ -75,6 +75,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(move_table))
         .routes(routes!(receipt))
         .routes(routes!(receipt_html))
+        .routes(routes!(create_payment_session))
+        .routes(routes!(payment_session))
+        .routes(routes!(payment_webhook))
+        .routes(routes!(simulator_page))
+        .routes(routes!(simulator_answer))
         .layer(axum::middleware::from_fn(refuse_card_data))
 }
 
@@ -203,20 +208,32 @@ pub async fn change_status(
     ))
 }
 
-/// Takes cash for an order (up to what is due; the change is tendered − amount).
+/// Takes a payment for an order, up to what is due. Cash: the change is tendered − amount.
+/// Card: on the named terminal (`terminalId`), with a required `Idempotency-Key`; a decline is a
+/// 402 naming it, a terminal that did not answer a 504 — retry with the same key, which never
+/// charges twice.
 #[utoipa::path(post, path = "/api/orders/{id}/payments", tag = "orders", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = PaymentRequest,
-    responses((status = 201, body = OrderDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "required for card")),
+    request_body = PaymentRequest,
+    responses((status = 201, body = OrderDto), (status = 402, body = Problem, description = "the card was declined"),
+              (status = 409, body = Problem), (status = 422, body = Problem),
+              (status = 503, body = Problem, description = "the terminal could not be reached; nothing was charged"),
+              (status = 504, body = Problem, description = "the terminal did not answer; being resolved")))]
 pub async fn pay(
     State(state): State<AppState>,
     auth: Auth<policy::Staff>,
     ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
     ValidJson(req): ValidJson<PaymentRequest>,
 ) -> Result<(StatusCode, Json<OrderDto>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(checkout::pay(&state, &auth, id, &req).await?),
-    ))
+    let order = match req.method {
+        crate::model::Method::Cash => checkout::pay(&state, &auth, id, &req).await?,
+        crate::model::Method::Card => {
+            let key = idempotency_key(&headers)?;
+            crate::card::pay(&state, &auth, id, &key, &req).await?
+        }
+    };
+    Ok((StatusCode::CREATED, Json(order)))
 }
 
 /// Gives cash back against a payment (partly or in full, never more than was taken). Above
@@ -409,4 +426,104 @@ pub async fn move_table(
     Ok(Json(
         checkout::move_table(&state, &auth, id, &req.table).await?,
     ))
+}
+
+/// Opens a hosted online payment session for the order (the guest or customer who placed it, or
+/// the branch's staff) and answers the provider's page to send the payer to. `Idempotency-Key`
+/// is required: a retry answers the same session.
+#[utoipa::path(post, path = "/api/orders/{id}/payment-sessions", tag = "payments", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header)),
+    request_body = crate::online::SessionBody,
+    responses((status = 201, body = crate::online::SessionDto), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem),
+              (status = 503, body = Problem), (status = 504, body = Problem)))]
+pub async fn create_payment_session(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ValidJson(req): ValidJson<crate::online::SessionBody>,
+) -> Result<(StatusCode, Json<crate::online::SessionDto>)> {
+    let key = idempotency_key(&headers)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::online::create(&state, &auth, id, &key, &req).await?),
+    ))
+}
+
+/// Where an online payment session stands (the return page polls it). While it is open the
+/// provider is asked, so a lost webhook does not leave the payer waiting.
+#[utoipa::path(get, path = "/api/payment-sessions/{id}", tag = "payments", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = crate::online::SessionDto), (status = 404, body = Problem)))]
+pub async fn payment_session(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<crate::online::SessionDto>> {
+    Ok(Json(crate::online::status(&state, &auth, id).await?))
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookAnswer {
+    received: bool,
+    /// The event was acted on before; nothing changed.
+    duplicate: bool,
+}
+
+/// The online provider's signed webhook. The signature (HMAC-SHA256) and its timestamp (within
+/// five minutes) are checked; a delivery seen before is refused (409); an event acted on before
+/// is answered 200 and changes nothing.
+#[utoipa::path(post, path = "/api/payments/webhooks/{provider}", tag = "payments",
+    params(("provider" = String, Path, description = "`simulator`")),
+    responses((status = 200, body = WebhookAnswer), (status = 401, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn payment_webhook(
+    State(state): State<AppState>,
+    ApiPath(provider): ApiPath<String>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Json<WebhookAnswer>> {
+    let result = crate::online::webhook(&state, &provider, &headers, &body).await?;
+    Ok(Json(WebhookAnswer {
+        received: true,
+        duplicate: matches!(result, crate::online::WebhookResult::AlreadyProcessed),
+    }))
+}
+
+/// The online payment SIMULATOR's test page for a session: what is charged, and buttons to
+/// approve, decline or "time out" (pay but lose the webhook). No card fields.
+#[utoipa::path(get, path = "/api/payments/simulator/pay/{session_id}", tag = "payments",
+    params(("session_id" = String, Path)),
+    responses((status = 200, content_type = "text/html"), (status = 404, body = Problem)))]
+pub async fn simulator_page(
+    State(state): State<AppState>,
+    ApiPath(session_id): ApiPath<String>,
+) -> Result<axum::response::Html<String>> {
+    crate::online::simulator_page(&state, &session_id)
+        .await?
+        .map(axum::response::Html)
+        .ok_or(Error::NotFound)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SimulatorAnswer {
+    session_id: String,
+    /// `approve`, `decline` or `timeout`.
+    outcome: String,
+}
+
+/// The simulator's page answered: the simulated provider settles the session, delivers its
+/// signed webhook, and sends the payer back to the session's return address (303).
+#[utoipa::path(post, path = "/api/payments/simulator/pay", tag = "payments",
+    request_body(content = SimulatorAnswer, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "back to the return address"), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn simulator_answer(
+    State(state): State<AppState>,
+    axum::Form(form): axum::Form<SimulatorAnswer>,
+) -> Result<axum::response::Redirect> {
+    let back = crate::online::simulator_answer(&state, &form.session_id, &form.outcome).await?;
+    Ok(axum::response::Redirect::to(&back))
 }

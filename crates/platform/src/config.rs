@@ -19,6 +19,55 @@ pub enum LogFormat {
     Json,
 }
 
+/// Which card terminal integration takes card tenders. Only the simulator exists: it talks to no
+/// bank and moves no money, and is named as such so no one mistakes it for a real terminal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TerminalSetting {
+    #[default]
+    Simulator,
+}
+
+/// Which online payment provider hosts the payment page. Only the simulator exists: its test
+/// page is served by sous itself and moves no money.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnlineSetting {
+    #[default]
+    Simulator,
+}
+
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PaymentSettings {
+    /// `payments.terminal` (`SOUS_PAYMENTS__TERMINAL`): the card terminal integration.
+    pub terminal: TerminalSetting,
+    /// `payments.online` (`SOUS_PAYMENTS__ONLINE`): the online payment provider.
+    pub online: OnlineSetting,
+    /// The secret the online provider signs its webhooks with. Unset: generated once and kept
+    /// in `data_dir/webhook.secret` (what the simulator uses; a real provider's comes from it).
+    pub webhook_secret: Option<String>,
+    /// The public address of sous (`https://pos.example.com`), put in front of the simulator's
+    /// payment page address. Unset: the address is a path on the same host.
+    pub public_url: Option<String>,
+    /// Crash testing only (`SOUS_PAYMENTS__PAUSE_AFTER_PROVIDER=true`): after a provider call
+    /// succeeds, the request waits forever before recording the outcome, so a test can kill the
+    /// process between the two steps. Never set it in production.
+    pub pause_after_provider: bool,
+}
+
+impl fmt::Debug for PaymentSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PaymentSettings")
+            .field("terminal", &self.terminal)
+            .field("online", &self.online)
+            .field("webhook_secret", &redact(&self.webhook_secret))
+            .field("public_url", &self.public_url)
+            .field("pause_after_provider", &self.pause_after_provider)
+            .finish()
+    }
+}
+
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Settings {
     /// Owner connection (runs migrations). Unset: an embedded cluster in `data_dir/pg`.
@@ -50,6 +99,9 @@ pub struct Settings {
     pub scheduler: SchedulerMode,
     /// Events held for SSE clients; a client further behind than this is disconnected.
     pub event_buffer: usize,
+    /// Payment providers (`[payments]`).
+    #[serde(default)]
+    pub payments: PaymentSettings,
 }
 
 impl Default for Settings {
@@ -71,6 +123,7 @@ impl Default for Settings {
             worker_concurrency: 4,
             scheduler: SchedulerMode::Auto,
             event_buffer: 4096,
+            payments: PaymentSettings::default(),
         }
     }
 }
@@ -114,6 +167,7 @@ impl fmt::Debug for Settings {
             .field("worker_concurrency", &self.worker_concurrency)
             .field("scheduler", &self.scheduler)
             .field("event_buffer", &self.event_buffer)
+            .field("payments", &self.payments)
             .finish()
     }
 }

@@ -36,6 +36,17 @@ pub enum Error {
     Validation {
         fields: BTreeMap<String, Vec<String>>,
     },
+    /// A payment provider refused the payment (402); `detail` names the provider's decline.
+    #[error("payment declined: {detail}")]
+    PaymentDeclined { detail: Cow<'static, str> },
+    /// A payment provider did not answer (504 when it may have acted and the outcome is being
+    /// resolved, 503 when nothing happened and a retry is safe).
+    #[error("payment provider: {code}")]
+    Provider {
+        code: &'static str,
+        detail: Cow<'static, str>,
+        outcome_unknown: bool,
+    },
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
@@ -93,6 +104,12 @@ impl Error {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::PaymentDeclined { .. } => StatusCode::PAYMENT_REQUIRED,
+            Self::Provider {
+                outcome_unknown: true,
+                ..
+            } => StatusCode::GATEWAY_TIMEOUT,
+            Self::Provider { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Sqlx(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -102,6 +119,8 @@ impl Error {
     fn code(&self) -> &'static str {
         match self {
             Self::NotFound => "not_found",
+            Self::PaymentDeclined { .. } => "payment_declined",
+            Self::Provider { code, .. } => code,
             Self::Unauthorized(code) => code,
             Self::Forbidden => "forbidden",
             Self::Conflict { code, .. } | Self::BadRequest { code, .. } => code,
@@ -116,9 +135,10 @@ impl Error {
     fn problem(&self) -> Problem {
         let status = self.status();
         let (detail, errors) = match self {
-            Self::Conflict { detail, .. } | Self::BadRequest { detail, .. } => {
-                (Some(detail.to_string()), None)
-            }
+            Self::Conflict { detail, .. }
+            | Self::BadRequest { detail, .. }
+            | Self::PaymentDeclined { detail, .. }
+            | Self::Provider { detail, .. } => (Some(detail.to_string()), None),
             Self::Validation { fields } => (
                 Some("the request has invalid fields".to_string()),
                 Some(fields.clone()),

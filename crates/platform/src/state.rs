@@ -28,6 +28,8 @@ pub struct Shared {
     pub limits: RateLimits,
     /// Key of the PIN look-up hash (see `auth::password::pin_lookup`).
     pub pin_pepper: Vec<u8>,
+    /// The secret online-payment webhooks are signed with (`payments.webhook_secret`).
+    pub webhook_secret: Vec<u8>,
     pub settings: Settings,
     pub health: HealthProbe,
     /// Committed events, fanned out to SSE clients (fed by `events::listener`).
@@ -54,12 +56,19 @@ impl AppState {
                 crate::secrets::random_token(32)
             })?,
         };
+        let webhook_secret = match &settings.payments.webhook_secret {
+            Some(s) => s.clone(),
+            None => crate::secrets::load_or_create(&settings.data_dir, "webhook.secret", || {
+                crate::secrets::random_token(32)
+            })?,
+        };
         let bus = EventBus::new(settings.event_buffer);
         Ok(Self(Arc::new(Shared {
             db,
             jwt,
             limits: RateLimits::new(settings.rate_limits),
             pin_pepper: pepper.into_bytes(),
+            webhook_secret: webhook_secret.into_bytes(),
             settings,
             health: HealthProbe::default(),
             bus,

@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     catalog::register(&mut registry);
+    ordering::register(&mut registry);
     registry
 }
 

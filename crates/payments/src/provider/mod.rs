@@ -15,7 +15,9 @@
 
 pub mod card_data;
 pub mod online;
+pub mod online_store;
 pub mod terminal;
+pub mod terminal_store;
 pub mod webhook;
 
 use std::{collections::HashMap, future::Future, pin::Pin, sync::Arc};
@@ -113,6 +115,97 @@ pub struct OnlineSettings {
 pub fn terminal(kind: TerminalKind) -> Arc<dyn CardTerminal> {
     match kind {
         TerminalKind::Simulated => Arc::new(SimulatedTerminal::new()),
+    }
+}
+
+/// The card terminal that takes card tenders, as `payments.terminal` selects, with the name
+/// attempts and payments record for it. Only the simulator exists; it keeps its memory in the
+/// database so a restart of sous does not make it forget a charge.
+pub fn configured_terminal(
+    setting: platform::config::TerminalSetting,
+    pool: &sqlx::PgPool,
+) -> (&'static str, Arc<dyn CardTerminal>) {
+    match setting {
+        platform::config::TerminalSetting::Simulator => (
+            terminal_store::PROVIDER,
+            Arc::new(terminal_store::StoredSimulatedTerminal::new(pool.clone())),
+        ),
+    }
+}
+
+/// The terminal integration an attempt went to, by the name it recorded: an attempt is resolved
+/// by the provider that saw it, whatever the configuration says now.
+pub fn terminal_named(name: &str, pool: &sqlx::PgPool) -> Option<Arc<dyn CardTerminal>> {
+    match name {
+        terminal_store::PROVIDER => Some(Arc::new(terminal_store::StoredSimulatedTerminal::new(
+            pool.clone(),
+        ))),
+        _ => None,
+    }
+}
+
+/// Gives back `amount` of a payment at the provider that took it, named as the payment
+/// records it. Idempotent by `refund_reference`. Refunds need no webhook secret.
+pub async fn refund_at(
+    name: &str,
+    pool: &sqlx::PgPool,
+    provider_ref: &str,
+    amount: i64,
+    refund_reference: Uuid,
+) -> Result<Refund, ProviderError> {
+    if let Some(terminal) = terminal_named(name, pool) {
+        return terminal
+            .refund(provider_ref, amount, refund_reference)
+            .await;
+    }
+    match name {
+        online_store::PROVIDER => {
+            online_store::StoredSimulatedOnlineProvider::new(pool.clone(), Vec::new(), "")
+                .refund(provider_ref, amount, refund_reference)
+                .await
+        }
+        _ => Err(ProviderError::Invalid(format!(
+            "unknown payment provider {name}"
+        ))),
+    }
+}
+
+/// Where sous serves the online simulator's test payment page; the session id follows.
+pub const SIMULATOR_PAGE_PATH: &str = "/api/payments/simulator/pay";
+
+/// The online provider that hosts payment pages, as `payments.online` selects, with the name
+/// attempts and payments record for it and the path segment of its webhook
+/// (`/api/payments/webhooks/{segment}`).
+pub fn configured_online(
+    setting: platform::config::OnlineSetting,
+    pool: &sqlx::PgPool,
+    webhook_secret: &[u8],
+    public_url: Option<&str>,
+) -> (
+    &'static str,
+    Arc<online_store::StoredSimulatedOnlineProvider>,
+) {
+    match setting {
+        platform::config::OnlineSetting::Simulator => (
+            online_store::PROVIDER,
+            Arc::new(online_store::StoredSimulatedOnlineProvider::new(
+                pool.clone(),
+                webhook_secret.to_vec(),
+                format!(
+                    "{}{SIMULATOR_PAGE_PATH}",
+                    public_url.unwrap_or("").trim_end_matches('/')
+                ),
+            )),
+        ),
+    }
+}
+
+/// The provider whose webhooks arrive at `/api/payments/webhooks/{segment}`, by its provider
+/// name.
+pub fn online_by_webhook_segment(segment: &str) -> Option<&'static str> {
+    match segment {
+        "simulator" => Some(online_store::PROVIDER),
+        _ => None,
     }
 }
 

@@ -480,6 +480,8 @@ pub fn payment_page_html(session: &SimulatedSession, action_url: &str) -> String
                 "Pay (simulator)</button>\n",
                 "<button type=\"submit\" name=\"outcome\" value=\"decline\">",
                 "Decline (simulator)</button>\n",
+                "<button type=\"submit\" name=\"outcome\" value=\"timeout\">",
+                "Pay, then lose the webhook (simulator time-out)</button>\n",
                 "</form>\n",
             ));
         }

@@ -95,6 +95,37 @@ async fn card_numbers_are_refused_and_never_stored_or_logged() {
     )
     .await
     .expect(201);
+    // A card tender on the terminal and a refund back to the card: only a reference, the brand
+    // and the last four digits come back.
+    let unpaid = place(
+        &app,
+        &cashier,
+        &key(),
+        &json!({ "branchId": riyadh, "type": "takeaway",
+        "lines": [line(&m, "Classic Beef Burger", 1)] }),
+    )
+    .await
+    .expect(201);
+    let unpaid_id = unpaid["id"].as_str().unwrap();
+    let res = app
+        .client
+        .post(format!("{}/api/orders/{unpaid_id}/payments", app.base))
+        .bearer_auth(&cashier)
+        .header("idempotency-key", key())
+        .json(&json!({ "method": "card", "terminalId": "counter-1" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let carded: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(carded["payments"][0]["method"], "card");
+    app.post(
+        &format!("/api/orders/{unpaid_id}/refunds"),
+        Some(&cashier),
+        json!({ "paymentId": carded["payments"][0]["id"], "amount": 100, "reason": "cold" }),
+    )
+    .await
+    .expect(201);
     assert_eq!(
         app.get(&format!("/api/orders/{id}/receipt"), &cashier)
             .await

@@ -3,10 +3,12 @@
 
 mod auth;
 mod card_data;
+mod card_payments;
 mod catalog;
 mod helpers;
 mod isolation;
 mod menu_cache;
+mod online_payments;
 mod orders;
 mod rbac;
 mod search;

@@ -55,13 +55,13 @@ pub async fn place(app: &TestApp, token: &str, key: &str, body: &Value) -> Res {
     }
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
     let mut conn = app.db.owner_conn().await;
     sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
 }
 
 /// The books balance, and the ledger agrees with the orders and payments.
-async fn assert_books(app: &TestApp) {
+pub async fn assert_books(app: &TestApp) {
     let mut tx = app
         .state
         .db
@@ -71,7 +71,7 @@ async fn assert_books(app: &TestApp) {
     let r = ordering::checkout::reconcile(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(r["books"]["trialBalance"], 0, "{r}");
-    for k in ["receivable", "cash", "vat", "tips"] {
+    for k in ["receivable", "cash", "card", "online", "vat", "tips"] {
         assert_eq!(r["books"][k], r["orders"][k], "{k}: {r}");
     }
 }

@@ -1,0 +1,623 @@
+//! Online payments through a hosted payment page, in the same steps as card tenders:
+//!
+//! 1. **Intent**: a `payment_attempts` row (`method = 'online'`, `pending`) committed with a
+//!    `payments.resolve_attempt` task; its id is our reference towards the provider.
+//! 2. **Session**: the provider opens a hosted session for the reference (idempotent by it) and
+//!    hands back the page the guest is sent to. Card details are typed there, never into sous.
+//! 3. **Outcome**: the provider's signed webhook (`POST /api/payments/webhooks/{provider}`) —
+//!    signature and timestamp checked, the delivery refused if replayed, the event acted on once
+//!    — records the payment and posts it to `online_clearing`, in one transaction with the
+//!    delivery and event records. A lost webhook is made good by asking the provider: when the
+//!    client polls the session, and by the task.
+//!
+//! A payment that lands when the order no longer needs it (paid at the till meanwhile, or
+//! ended) is given back at the provider instead of being booked.
+
+use axum::http::HeaderMap;
+use chrono::Utc;
+use payments::{
+    ledger::{self, Account, NewEntry, credit, debit},
+    provider::{
+        self, OnlinePaymentState, OnlineProvider, PageOutcome, ProviderError, SessionRequest,
+        online_store::StoredSimulatedOnlineProvider,
+        webhook::{WebhookError, WebhookEvent, WebhookEventType},
+    },
+};
+use platform::{
+    AppState,
+    auth::{Principal, PrincipalKind, Role},
+    db::{Db, TenantScope, Tx},
+    error::{Error, Result},
+};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    card::{self, Settled},
+    lifecycle::Status,
+    repo::{self, AttemptOutcome, AttemptRow, NewAttempt},
+};
+
+/// How long a session may stay unanswered before the task gives it up as abandoned.
+const ABANDONED_AFTER_MINUTES: i64 = 60;
+
+/// `POST /api/orders/{id}/payment-sessions`.
+#[derive(Clone, Debug, Deserialize, garde::Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SessionBody {
+    /// Minor units; by default what is still due.
+    #[garde(inner(range(min = 1, max = 1_000_000_000_000)))]
+    pub amount: Option<i64>,
+    /// Where the guest comes back to after the payment page: a path on this site
+    /// (`/orders/…`), never another site. Default `/orders/{id}`.
+    #[garde(inner(length(chars, min = 1, max = 500)))]
+    pub return_url: Option<String>,
+}
+
+/// A hosted payment session and where it stands.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionDto {
+    /// Our reference: poll `GET /api/payment-sessions/{id}`.
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub amount: i64,
+    pub currency: String,
+    /// `pending` (waiting for the guest), `unknown`, `succeeded`, `declined`, `failed`,
+    /// `reversed` (paid after the order no longer needed it, and given back).
+    pub status: String,
+    pub session_id: Option<String>,
+    /// The provider's payment page to send the guest to.
+    pub redirect_url: Option<String>,
+    pub return_url: Option<String>,
+    pub decline_code: Option<String>,
+}
+
+fn dto(a: &AttemptRow) -> SessionDto {
+    SessionDto {
+        id: a.id,
+        order_id: a.order_id,
+        amount: a.amount,
+        currency: a.currency.clone(),
+        status: a.status.clone(),
+        session_id: a.session_id.clone(),
+        redirect_url: a.redirect_url.clone(),
+        return_url: a.return_url.clone(),
+        decline_code: a.decline_code.clone(),
+    }
+}
+
+/// The configured online provider.
+pub fn provider_of(state: &AppState) -> (&'static str, Arc<StoredSimulatedOnlineProvider>) {
+    provider::configured_online(
+        state.settings.payments.online,
+        &state.db.pool,
+        &state.webhook_secret,
+        state.settings.payments.public_url.as_deref(),
+    )
+}
+
+/// The provider an attempt went to, for asking about it (no secret needed for that).
+fn provider_for_status(db: &Db, a: &AttemptRow) -> Result<StoredSimulatedOnlineProvider> {
+    if a.provider == provider::online_store::PROVIDER {
+        Ok(StoredSimulatedOnlineProvider::new(
+            db.pool.clone(),
+            Vec::new(),
+            "",
+        ))
+    } else {
+        Err(anyhow::anyhow!(
+            "attempt {} names an unknown online provider {}",
+            a.id,
+            a.provider
+        )
+        .into())
+    }
+}
+
+/// The guest or customer who placed the order, or staff of its branch who may take payments.
+fn may_pay(who: &Principal, order: &repo::OrderRow) -> bool {
+    match who.kind {
+        PrincipalKind::Staff => {
+            who.can_access_branch(order.branch_id)
+                && !matches!(who.role, Role::Kitchen | Role::Driver)
+        }
+        _ => order.placed_by == who.id,
+    }
+}
+
+/// A path on this site: no scheme, no host, so the page cannot send guests elsewhere.
+fn local_path(url: &str) -> bool {
+    url.starts_with('/')
+        && !url.starts_with("//")
+        && !url.contains('\\')
+        && !url.chars().any(char::is_control)
+}
+
+/// `POST /api/orders/{id}/payment-sessions`: opens a hosted payment session.
+pub async fn create(
+    state: &AppState,
+    who: &Principal,
+    order_id: Uuid,
+    key: &str,
+    req: &SessionBody,
+) -> Result<SessionDto> {
+    let return_url = req
+        .return_url
+        .clone()
+        .unwrap_or_else(|| format!("/orders/{order_id}"));
+    if !local_path(&return_url) {
+        return Err(Error::invalid(
+            "returnUrl",
+            "must be a path on this site, starting with a single /",
+        ));
+    }
+    let scope = who.scope();
+    let mut tx = state.db.begin(scope).await?;
+    if let Some(a) = repo::attempt_by_key(&mut tx, key).await? {
+        tx.commit().await?;
+        if a.order_id != order_id || a.method != "online" || a.created_by != who.id {
+            return Err(Error::invalid(
+                "Idempotency-Key",
+                "was used for a different request; use a new key for a new payment",
+            ));
+        }
+        return open_session(state, scope, a).await;
+    }
+    let order = repo::order(&mut tx, order_id, true).await?;
+    if !may_pay(who, &order) {
+        return Err(Error::NotFound);
+    }
+    if matches!(order.status, Status::Cancelled | Status::Voided) {
+        return Err(Error::conflict(
+            "order_ended",
+            "the order was cancelled or voided",
+        ));
+    }
+    let due = order.total - order.paid - repo::open_charges(&mut tx, order.id).await?;
+    if due <= 0 {
+        return Err(Error::conflict(
+            "nothing_due",
+            "nothing is due on this order",
+        ));
+    }
+    let amount = req.amount.unwrap_or(due);
+    if amount > due {
+        return Err(Error::invalid("amount", format!("only {due} is due")));
+    }
+    let (name, _) = provider_of(state);
+    let id = Uuid::now_v7();
+    repo::insert_attempt(
+        &mut tx,
+        &NewAttempt {
+            id,
+            tenant_id: who.tenant_id,
+            branch_id: order.branch_id,
+            order_id: order.id,
+            kind: "charge",
+            method: "online",
+            provider: name,
+            terminal_id: None,
+            idempotency_key: Some(key),
+            return_url: Some(&return_url),
+            amount,
+            currency: &order.currency,
+            payment_id: None,
+            provider_ref: None,
+            reason: None,
+            approved_by: None,
+            created_by: who.id,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        Error::Sqlx(sqlx::Error::Database(db))
+            if db.constraint() == Some("payment_attempts_tenant_id_idempotency_key_key") =>
+        {
+            Error::conflict("payment_in_flight", "this session is being opened; retry")
+        }
+        other => other,
+    })?;
+    card::enqueue_resolution(&mut tx, id, who.tenant_id).await?;
+    tx.commit().await?;
+    let a = load(&state.db, scope, id).await?;
+    open_session(state, scope, a).await
+}
+
+async fn load(db: &Db, scope: TenantScope, id: Uuid) -> Result<AttemptRow> {
+    let mut tx = db.begin(scope).await?;
+    let a = repo::attempt(&mut tx, id, false)
+        .await?
+        .ok_or(Error::NotFound)?;
+    tx.commit().await?;
+    Ok(a)
+}
+
+/// Step 2: the session at the provider (again, on a retry: it is idempotent by reference).
+async fn open_session(state: &AppState, scope: TenantScope, a: AttemptRow) -> Result<SessionDto> {
+    if !matches!(a.status.as_str(), "pending" | "unknown") || a.session_id.is_some() {
+        return Ok(dto(&a));
+    }
+    let (_, online) = provider_of(state);
+    let session = online
+        .create_session(SessionRequest {
+            amount: a.amount,
+            currency: a.currency.clone(),
+            reference: a.id,
+            return_url: a.return_url.clone().unwrap_or_default(),
+        })
+        .await;
+    match session {
+        Ok(session) => {
+            let mut tx = state.db.begin(scope).await?;
+            repo::set_session(&mut tx, a.id, &session.session_id, &session.redirect_url).await?;
+            tx.commit().await?;
+            Ok(dto(&load(&state.db, scope, a.id).await?))
+        }
+        Err(ProviderError::Timeout) => {
+            card::mark(
+                &state.db,
+                scope,
+                a.id,
+                AttemptOutcome {
+                    status: "unknown",
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Err(Error::Provider {
+                code: "payment_outcome_unknown",
+                detail: format!(
+                    "the payment provider did not answer in time; retry with the same \
+                     Idempotency-Key to get session {} — never a second one",
+                    a.id
+                )
+                .into(),
+                outcome_unknown: true,
+            })
+        }
+        Err(ProviderError::Unavailable) => {
+            card::mark(
+                &state.db,
+                scope,
+                a.id,
+                AttemptOutcome {
+                    status: "failed",
+                    error: Some("the online provider was unavailable"),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Err(Error::Provider {
+                code: "provider_unavailable",
+                detail: "the online payment provider could not be reached; nothing was opened"
+                    .into(),
+                outcome_unknown: false,
+            })
+        }
+        Err(e) => {
+            card::mark(
+                &state.db,
+                scope,
+                a.id,
+                AttemptOutcome {
+                    status: "failed",
+                    error: Some(&e.to_string()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Err(Error::conflict("payment_refused", e.to_string()))
+        }
+    }
+}
+
+/// `GET /api/payment-sessions/{id}`: where the session stands. While it is open, the provider
+/// is asked, so a webhook that never arrived does not leave the guest waiting.
+pub async fn status(state: &AppState, who: &Principal, id: Uuid) -> Result<SessionDto> {
+    let scope = who.scope();
+    let mut tx = state.db.begin(scope).await?;
+    let a = repo::attempt(&mut tx, id, false)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let order = repo::order(&mut tx, a.order_id, false).await?;
+    tx.commit().await?;
+    if a.method != "online" || !may_pay(who, &order) {
+        return Err(Error::NotFound);
+    }
+    if matches!(a.status.as_str(), "pending" | "unknown") && a.session_id.is_some() {
+        resolve(&state.db, scope, &a, false).await?;
+    }
+    Ok(dto(&load(&state.db, scope, id).await?))
+}
+
+/// Asks the provider about an open online attempt and settles it when it knows. `sweeping`: the
+/// task, which also gives up sessions left unanswered for an hour.
+pub(crate) async fn resolve(
+    db: &Db,
+    scope: TenantScope,
+    a: &AttemptRow,
+    sweeping: bool,
+) -> Result<Settled> {
+    let online = provider_for_status(db, a)?;
+    let known = match online.status(a.id).await {
+        Ok(known) => known,
+        Err(_) => return Ok(Settled::Failed(card::unknown_outcome(a.id))),
+    };
+    match known {
+        Some(p) if p.state == OnlinePaymentState::Succeeded => {
+            let provider_ref = p.provider_ref.unwrap_or_default();
+            let mut tx = db.begin(scope).await?;
+            settle(&mut tx, db, a.id, true, &provider_ref, None).await?;
+            tx.commit().await?;
+            Ok(Settled::Done)
+        }
+        Some(p) if matches!(p.state, OnlinePaymentState::Failed { .. }) => {
+            let code = match p.state {
+                OnlinePaymentState::Failed { code } => code,
+                _ => String::new(),
+            };
+            let mut tx = db.begin(scope).await?;
+            settle(&mut tx, db, a.id, false, "", Some(&code)).await?;
+            tx.commit().await?;
+            Ok(Settled::Failed(card::declined(&code, "the payment failed")))
+        }
+        _ if sweeping
+            && Utc::now() - a.created_at > chrono::Duration::minutes(ABANDONED_AFTER_MINUTES) =>
+        {
+            card::mark(
+                db,
+                scope,
+                a.id,
+                AttemptOutcome {
+                    status: "failed",
+                    error: Some("abandoned: the guest never answered the payment page"),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok(Settled::Failed(card::unavailable()))
+        }
+        _ => Ok(Settled::Failed(card::unknown_outcome(a.id))),
+    }
+}
+
+/// Step 3, in the caller's transaction: the payment booked once (or given back when the order
+/// no longer needs it), or the attempt marked declined. An attempt given up as abandoned is
+/// still booked when the guest paid after all.
+async fn settle(
+    tx: &mut Tx,
+    db: &Db,
+    attempt_id: Uuid,
+    succeeded: bool,
+    provider_ref: &str,
+    failure_code: Option<&str>,
+) -> Result<()> {
+    let a0 = repo::attempt(tx, attempt_id, false)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let order = repo::order(tx, a0.order_id, true).await?;
+    let a = repo::attempt(tx, attempt_id, true)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if !matches!(a.status.as_str(), "pending" | "unknown" | "failed") {
+        return Ok(());
+    }
+    if !succeeded {
+        repo::set_attempt(
+            tx,
+            a.id,
+            &AttemptOutcome {
+                status: "declined",
+                decline_code: failure_code,
+                ..Default::default()
+            },
+        )
+        .await?;
+        return Ok(());
+    }
+    let due = order.total - order.paid;
+    if matches!(order.status, Status::Cancelled | Status::Voided) || a.amount > due {
+        // Paid after the order stopped needing it: back to the guest, at most once.
+        provider::refund_at(
+            &a.provider,
+            &db.pool,
+            provider_ref,
+            a.amount,
+            card::derived_reference(a.id, "give back"),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("giving back online payment {}: {e}", a.id))?;
+        repo::set_attempt(
+            tx,
+            a.id,
+            &AttemptOutcome {
+                status: "reversed",
+                provider_ref: Some(provider_ref),
+                error: Some("the order no longer needed it: refunded at the provider"),
+                ..Default::default()
+            },
+        )
+        .await?;
+        return Ok(());
+    }
+    repo::insert_card_payment(
+        tx,
+        &repo::CardPayment {
+            id: a.id,
+            method: "online",
+            tenant_id: a.tenant_id,
+            branch_id: a.branch_id,
+            order_id: a.order_id,
+            amount: a.amount,
+            provider: &a.provider,
+            provider_ref,
+            terminal_id: None,
+            card_brand: None,
+            last4: None,
+            taken_by: a.created_by,
+        },
+    )
+    .await?;
+    ledger::post(
+        tx,
+        NewEntry {
+            tenant_id: a.tenant_id,
+            branch_id: a.branch_id,
+            kind: "payment",
+            reference_type: "payment",
+            reference_id: a.id,
+            memo: Some("online"),
+            created_by: Some(a.created_by),
+            postings: vec![
+                debit(Account::OnlineClearing, a.amount),
+                credit(Account::Receivable, a.amount),
+            ],
+        },
+    )
+    .await?;
+    repo::set_attempt(
+        tx,
+        a.id,
+        &AttemptOutcome {
+            status: "succeeded",
+            provider_ref: Some(provider_ref),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// What a webhook delivery came to.
+pub enum WebhookResult {
+    /// Acted on now.
+    Processed,
+    /// The event was acted on before (a provider's redelivery): nothing changed.
+    AlreadyProcessed,
+}
+
+/// `POST /api/payments/webhooks/{provider}`.
+pub async fn webhook(
+    state: &AppState,
+    segment: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<WebhookResult> {
+    let name = provider::online_by_webhook_segment(segment).ok_or(Error::NotFound)?;
+    let (configured, online) = provider_of(state);
+    if configured != name {
+        return Err(Error::NotFound);
+    }
+    let signature = headers
+        .get(online.signature_header())
+        .and_then(|v| v.to_str().ok());
+    let verified = online
+        .verify_webhook(signature, body, Utc::now())
+        .map_err(|e| match e {
+            WebhookError::Stale { .. } | WebhookError::FromFuture { .. } => {
+                tracing::warn!(error = %e, "refused a webhook outside the timestamp tolerance");
+                Error::Unauthorized("webhook_timestamp_out_of_tolerance")
+            }
+            WebhookError::MalformedBody(m) => Error::bad_request("webhook_malformed", m),
+            other => {
+                tracing::warn!(error = %other, "refused a webhook with a bad signature");
+                Error::Unauthorized("webhook_signature_invalid")
+            }
+        })?;
+    let event: WebhookEvent = verified.event;
+    let mut tx = state.db.begin_anonymous().await?;
+    let tenant = repo::attempt_tenant(&mut tx, event.reference).await?;
+    tx.commit().await?;
+    let tenant = tenant.ok_or(Error::NotFound)?;
+    let scope = TenantScope::tenant(tenant);
+    let mut tx = state.db.begin(scope).await?;
+    if !repo::record_delivery(&mut tx, name, verified.signature.replay_key()).await? {
+        tracing::warn!(event = %event.id, "refused a replayed webhook delivery");
+        return Err(Error::conflict(
+            "webhook_replayed",
+            "this delivery was received before",
+        ));
+    }
+    let kind = match event.kind {
+        WebhookEventType::PaymentSucceeded => "payment.succeeded",
+        WebhookEventType::PaymentFailed => "payment.failed",
+    };
+    if !repo::record_event(&mut tx, name, &event.id, tenant, event.reference, kind).await? {
+        tx.commit().await?;
+        return Ok(WebhookResult::AlreadyProcessed);
+    }
+    let a = repo::attempt(&mut tx, event.reference, false)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if a.method != "online" || a.amount != event.amount || a.currency != event.currency {
+        return Err(Error::invalid(
+            "body",
+            "the event does not match the payment it names",
+        ));
+    }
+    settle(
+        &mut tx,
+        &state.db,
+        a.id,
+        event.kind == WebhookEventType::PaymentSucceeded,
+        &event.provider_ref,
+        event.failure_code.as_deref(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(WebhookResult::Processed)
+}
+
+/// The simulator's test page for a session, or `None` when there is no such session.
+pub async fn simulator_page(state: &AppState, session_id: &str) -> Result<Option<String>> {
+    let (_, online) = provider_of(state);
+    let session = online
+        .session(session_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the simulated session: {e}"))?;
+    Ok(session.map(|s| provider::payment_page_html(&s, provider::SIMULATOR_PAGE_PATH)))
+}
+
+/// The guest pressed a button on the simulator's page: `approve`, `decline`, or `timeout` (the
+/// payment goes through but the webhook is lost, so only asking the provider finds it). The
+/// simulator then delivers its signed webhook — in-process, through exactly the verification
+/// an HTTP delivery gets — and the guest is sent to the session's return address.
+pub async fn simulator_answer(state: &AppState, session_id: &str, outcome: &str) -> Result<String> {
+    let (outcome, deliver) = match outcome {
+        "approve" => (PageOutcome::Approve, true),
+        "decline" => (PageOutcome::Decline, true),
+        "timeout" => (PageOutcome::Approve, false),
+        _ => {
+            return Err(Error::invalid(
+                "outcome",
+                "must be approve, decline or timeout",
+            ));
+        }
+    };
+    let (_, online) = provider_of(state);
+    let session = online
+        .session(session_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the simulated session: {e}"))?
+        .ok_or(Error::NotFound)?;
+    let delivery = online
+        .complete(session_id, outcome, Utc::now())
+        .await
+        .map_err(|e| Error::conflict("session_completed", e.to_string()))?;
+    if deliver {
+        let mut headers = HeaderMap::new();
+        for (k, v) in &delivery.headers {
+            if let (Ok(k), Ok(v)) = (
+                axum::http::HeaderName::from_bytes(k.as_bytes()),
+                axum::http::HeaderValue::from_str(v),
+            ) {
+                headers.insert(k, v);
+            }
+        }
+        webhook(state, "simulator", &headers, &delivery.body).await?;
+    }
+    Ok(session.request.return_url)
+}
