@@ -1066,7 +1066,7 @@ pub async fn search(
     lang: &str,
     limit: i64,
 ) -> Result<Search> {
-    let answer: serde_json::Value = sqlx::query_scalar("select catalog_search($1, $2, $3, $4)")
+    let mut answer: serde_json::Value = sqlx::query_scalar("select catalog_search($1, $2, $3, $4)")
         .bind(branch_id)
         .bind(terms)
         .bind(lang)
@@ -1075,7 +1075,7 @@ pub async fn search(
         .await?;
     Ok(match answer["status"].as_str() {
         Some("ok") => Search::Found(
-            serde_json::from_value(answer["results"].clone()).map_err(anyhow::Error::from)?,
+            serde_json::from_value(answer["results"].take()).map_err(anyhow::Error::from)?,
         ),
         Some("stale") => Search::Stale,
         Some("missing") => Search::Missing,
