@@ -1,5 +1,6 @@
 //! Ordering: pricing and VAT, checkout, the order lifecycle and receipts.
 
+pub mod carts;
 pub mod checkout;
 pub mod drawers;
 pub mod lifecycle;
@@ -10,6 +11,8 @@ pub mod receipt;
 pub mod refunds;
 pub mod repo;
 pub mod routes;
+pub mod seed;
+pub mod tables;
 pub mod zatca;
 
 pub use routes::router;

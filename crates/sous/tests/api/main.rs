@@ -3,6 +3,7 @@
 
 mod auth;
 mod card_data;
+mod carts;
 mod catalog;
 mod helpers;
 mod isolation;
