@@ -49,7 +49,10 @@ enum Access {
 }
 
 async fn access(tx: &mut Tx, who: &Principal, cart: &CartRow) -> Result<Access> {
-    if who.kind == PrincipalKind::Staff && who.can_access_branch(cart.branch_id) {
+    // Front-of-house staff: the roles that may place orders (not the kitchen or drivers).
+    if checkout::channel_of(who).is_ok_and(|c| c == Channel::Pos)
+        && who.can_access_branch(cart.branch_id)
+    {
         return Ok(Access::Staff);
     }
     if repo::member(tx, cart.id, who.id).await?.is_some() {

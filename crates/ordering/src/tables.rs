@@ -244,6 +244,8 @@ pub async fn join(
         }
     };
     if who.kind == PrincipalKind::Staff {
+        // Kitchen and driver accounts do not take orders.
+        crate::checkout::channel_of(&who)?;
         who.require_branch(table.branch_id)?;
     }
     let channel = match who.kind {

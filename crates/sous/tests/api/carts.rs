@@ -462,10 +462,17 @@ async fn guests_at_a_table_share_one_cart_and_change_only_their_own_lines() {
     app.get(&format!("/api/carts/{cart}"), &other)
         .await
         .expect(404);
-    // Staff of the branch see it; a Dubai table's QR does not put anyone in this cart.
+    // Front-of-house staff of the branch see it; the kitchen, which takes no orders, does not.
     app.get(&format!("/api/carts/{cart}"), &waiter)
         .await
         .expect(200);
+    let kitchen = app.token(Role::Kitchen).await;
+    app.get(&format!("/api/carts/{cart}"), &kitchen)
+        .await
+        .expect(404);
+    app.call(Method::DELETE, &sara_line, Some(&kitchen), None)
+        .await
+        .expect(404);
 
     // A POS cart and a customer's website cart.
     let pos = app
