@@ -285,11 +285,16 @@ async fn for_change(
     Ok((cart, access))
 }
 
+/// A line as the menu accepted it: its unit price now and its names.
+struct Priced {
+    unit_price: i64,
+    name: String,
+    name_ar: Option<String>,
+    kind: &'static str,
+}
+
 /// Checks and prices a line against the menu; a bad selection is a 422 naming the field.
-fn checked(
-    menu: &BranchMenu,
-    l: &LineRequest,
-) -> Result<(i64, String, Option<String>, &'static str)> {
+fn checked(menu: &BranchMenu, l: &LineRequest) -> Result<Priced> {
     let unit = menu.price(l.product_id, &l.selection).map_err(|e| {
         let field = match &e {
             SelectionError::UnknownProduct(_)
@@ -303,24 +308,26 @@ fn checked(
     let (name, name_ar, kind) = menu
         .product_names(l.product_id)
         .ok_or_else(|| Error::invalid("productId", "not on this menu"))?;
-    Ok((unit.total, name, name_ar, kind))
+    Ok(Priced {
+        unit_price: unit.total,
+        name,
+        name_ar,
+        kind,
+    })
 }
 
-fn fields<'a>(
-    l: &'a LineRequest,
-    priced: &'a (i64, String, Option<String>, &'static str),
-) -> repo::CartLineFields<'a> {
+fn fields<'a>(l: &'a LineRequest, priced: &'a Priced) -> repo::CartLineFields<'a> {
     repo::CartLineFields {
         product_id: l.product_id,
-        product_kind: priced.3,
-        name: &priced.1,
-        name_ar: priced.2.as_deref(),
+        product_kind: priced.kind,
+        name: &priced.name,
+        name_ar: priced.name_ar.as_deref(),
         selection: &l.selection,
         quantity: l.quantity as i32,
         notes: l.notes.as_deref().filter(|n| !n.is_empty()),
         seat: l.seat,
         course: l.course,
-        unit_price: priced.0,
+        unit_price: priced.unit_price,
     }
 }
 
@@ -363,8 +370,8 @@ pub async fn add_line(
         &cart,
         "cart.line_added",
         json!({ "version": version, "lineId": line_id, "addedBy": { "id": who.id, "name": me.name },
-                "productId": l.product_id, "name": priced.1, "quantity": l.quantity,
-                "unitPrice": priced.0 }),
+                "productId": l.product_id, "name": priced.name, "quantity": l.quantity,
+                "unitPrice": priced.unit_price }),
     )
     .await?;
     let cart = repo::cart(&mut tx, cart.id, false).await?;
@@ -417,7 +424,7 @@ pub async fn replace_line(
         &cart,
         "cart.line_updated",
         json!({ "version": version, "lineId": line_id, "productId": l.product_id,
-                "name": priced.1, "quantity": l.quantity, "unitPrice": priced.0 }),
+                "name": priced.name, "quantity": l.quantity, "unitPrice": priced.unit_price }),
     )
     .await?;
     let cart = repo::cart(&mut tx, cart.id, false).await?;
