@@ -3,6 +3,7 @@
 
 pub mod approval;
 pub mod device_auth;
+pub mod guests;
 pub mod model;
 pub mod repo;
 pub mod routes;

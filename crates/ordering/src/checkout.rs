@@ -37,7 +37,7 @@ pub struct Answer {
     pub replayed: bool,
 }
 
-fn channel_of(p: &Principal) -> Result<Channel> {
+pub(crate) fn channel_of(p: &Principal) -> Result<Channel> {
     match p.kind {
         PrincipalKind::Staff
             if matches!(
@@ -63,22 +63,32 @@ fn kind_of(p: &Principal) -> &'static str {
 
 /// What the request is, for the idempotency check: who sends it and exactly what.
 pub fn request_hash(p: &Principal, body: &[u8]) -> Vec<u8> {
+    request_hash_at(p, "POST /api/orders", body)
+}
+
+/// The same for another checkout route (`POST /api/carts/{id}/checkout`): a key reused on
+/// another route is another request.
+pub fn request_hash_at(p: &Principal, route: &str, body: &[u8]) -> Vec<u8> {
     let mut h = Sha256::new();
     h.update(p.id.as_bytes());
-    h.update(b"POST /api/orders\n");
+    h.update(route.as_bytes());
+    h.update(b"\n");
     h.update(body);
     h.finalize().to_vec()
 }
 
-/// `POST /api/orders`.
+/// `POST /api/orders`, and `POST /api/carts/{id}/checkout` with `cart`: then the lines come
+/// from the cart (checked against the menu inside the transaction) and are marked ordered in
+/// it, so pricing, the ledger, idempotency and client refs are the same for both.
 pub async fn place(
     state: &AppState,
     who: &Principal,
     key: &str,
     hash: &[u8],
-    req: PlaceOrder,
+    mut req: PlaceOrder,
+    cart: Option<&crate::carts::Take>,
 ) -> Result<Answer> {
-    let channel = channel_of(who)?;
+    let mut channel = channel_of(who)?;
     if who.kind == PrincipalKind::Staff {
         who.require_branch(req.branch_id)?;
     } else if who.branch_id.is_some_and(|b| b != req.branch_id) {
@@ -140,6 +150,16 @@ pub async fn place(
         });
     }
 
+    let taken = match cart {
+        Some(take) => {
+            let taken = crate::carts::take(&mut tx, who, &menu, take).await?;
+            channel = taken.cart.channel;
+            req.lines = taken.lines.clone();
+            req.table = taken.table.clone();
+            Some(taken)
+        }
+        None => None,
+    };
     let (mut lines, mut pricing) = price_lines(&menu, &req, None)?;
     // Staff discounts above the threshold need a manager; a promo code is approved already.
     if pricing.totals.discount_total > crate::refunds::APPROVAL_ABOVE {
@@ -228,6 +248,9 @@ pub async fn place(
             .map(|d| d.amount)
             .sum();
         promos::redeem(&mut tx, who, promo, order_id, amount).await?;
+    }
+    if let Some(taken) = &taken {
+        crate::carts::taken(&mut tx, who, taken, order_id).await?;
     }
     if let Some(payment) = &req.payment {
         take_cash(

@@ -1,6 +1,7 @@
 //! Ordering: pricing and VAT, checkout, the order lifecycle and receipts.
 
 pub mod card;
+pub mod carts;
 pub mod checkout;
 pub mod drawers;
 pub mod lifecycle;
@@ -12,6 +13,8 @@ pub mod receipt;
 pub mod refunds;
 pub mod repo;
 pub mod routes;
+pub mod seed;
+pub mod tables;
 pub mod zatca;
 
 pub use card::register;

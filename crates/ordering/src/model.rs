@@ -215,3 +215,173 @@ pub struct OrderDto {
 pub fn stored_pricing(p: &Pricing) -> serde_json::Value {
     serde_json::to_value(p).unwrap_or_default()
 }
+
+// ---- carts and tables ---------------------------------------------------------------------
+
+/// `POST /api/carts`: a cart at the POS (staff), on the website (a customer or a guest), or —
+/// with `tableId` — the table's shared cart (joined if one is open).
+#[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewCartRequest {
+    #[garde(skip)]
+    pub branch_id: Uuid,
+    /// The order type checkout will place (`dine_in` at a table).
+    #[serde(rename = "type")]
+    #[garde(skip)]
+    pub order_type: OrderType,
+    #[garde(skip)]
+    pub table_id: Option<Uuid>,
+}
+
+/// `POST /api/tables/{token}/join`.
+#[derive(Clone, Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JoinTable {
+    /// How the others at the table see this guest ("Sara"); by default "Guest 2" and so on.
+    #[garde(inner(length(chars, min = 1, max = 40)))]
+    pub name: Option<String>,
+}
+
+/// `POST /api/carts/{id}/checkout`: the whole cart, the lines named, or the caller's own lines.
+#[derive(Clone, Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CartCheckout {
+    /// Only these lines (each guest paying their own); the rest stay in the cart.
+    #[garde(inner(length(min = 1, max = 100)))]
+    pub lines: Option<Vec<Uuid>>,
+    /// Only the lines the caller added.
+    #[serde(default)]
+    #[garde(skip)]
+    pub mine: bool,
+    #[garde(skip)]
+    pub client_ref: Option<Uuid>,
+    #[garde(inner(length(chars, max = 500)))]
+    pub notes: Option<String>,
+    #[serde(default)]
+    #[garde(range(min = 0, max = MAX_TIP))]
+    pub tip: i64,
+    #[serde(default)]
+    #[garde(length(max = 5), dive)]
+    pub discounts: Vec<DiscountRequest>,
+    #[garde(dive)]
+    pub payment: Option<PaymentRequest>,
+    #[garde(inner(length(min = 3, max = 40)))]
+    pub promo_code: Option<String>,
+    #[garde(inner(length(min = 4, max = 12)))]
+    pub manager_pin: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Who {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CartLineDto {
+    pub id: Uuid,
+    pub product_id: Uuid,
+    pub product_kind: String,
+    /// As on the menu when the line was added.
+    pub name: String,
+    pub name_ar: Option<String>,
+    /// The choices as sent (ids).
+    #[schema(value_type = Object)]
+    pub selection: Selection,
+    /// The choices with names and deltas from the current menu (absent when the line cannot
+    /// be ordered now).
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<catalog::menu::SelectionSnapshot>,
+    pub quantity: i32,
+    pub notes: Option<String>,
+    pub seat: Option<i32>,
+    pub course: Option<i32>,
+    pub added_by: Who,
+    /// The unit price the guest saw when adding or last changing the line.
+    pub unit_price: i64,
+    /// The menu's unit price now; absent when the line cannot be ordered now.
+    pub current_unit_price: Option<i64>,
+    /// Why checkout would refuse the line now (sold out, not on the menu, price changed, …).
+    pub problem: Option<String>,
+    /// The order the line went into.
+    pub order_id: Option<Uuid>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CartTable {
+    pub id: Uuid,
+    pub label: String,
+    pub floor_area: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CartDto {
+    pub id: Uuid,
+    pub branch_id: Uuid,
+    pub channel: Channel,
+    #[serde(rename = "type")]
+    pub order_type: OrderType,
+    pub table: Option<CartTable>,
+    /// `open`, `checked_out` or `abandoned`.
+    pub status: String,
+    /// Bumped by every change; send it as `If-Match` to change only the cart you saw.
+    pub version: i32,
+    pub currency: String,
+    pub members: Vec<crate::repo::CartMember>,
+    pub lines: Vec<CartLineDto>,
+    /// The lines not ordered yet that can be ordered now, at the menu's current prices (no
+    /// tip, discount or promo code: those are given at checkout).
+    #[schema(value_type = Option<Object>)]
+    pub totals: Option<Totals>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a table's QR code opens.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TableView {
+    pub table: CartTable,
+    pub seats: i32,
+    pub branch_id: Uuid,
+    pub branch_name: String,
+    pub branch_name_ar: Option<String>,
+    /// The branch's menu: `GET` it to order.
+    pub menu_url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JoinedTable {
+    #[serde(flatten)]
+    pub view: TableView,
+    /// The caller as the table sees them.
+    pub you: Who,
+    pub cart: CartDto,
+    /// A new guest session, when the caller came without a token: use it for the cart.
+    #[schema(value_type = Option<Object>)]
+    pub session: Option<identity::model::TokenPair>,
+}
+
+/// `POST /api/branches/{branch_id}/dining-tables` and `PUT /api/dining-tables/{id}`.
+#[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TableInput {
+    #[garde(length(chars, min = 1, max = 40))]
+    pub label: String,
+    /// "Terrace", "Family section", …
+    #[garde(inner(length(chars, min = 1, max = 60)))]
+    pub floor_area: Option<String>,
+    #[garde(range(min = 1, max = 100))]
+    pub seats: i32,
+    #[serde(default = "yes")]
+    #[garde(skip)]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}

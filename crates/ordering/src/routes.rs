@@ -12,7 +12,7 @@ use platform::{
     AppState,
     auth::{Auth, policy},
     error::{Error, Problem, Result},
-    http::{ApiPath, ApiQuery, RawBody, ValidJson, parse_json},
+    http::{ApiPath, ApiQuery, ClientIp, RawBody, ValidJson, parse_json},
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -20,12 +20,16 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    checkout,
+    carts, checkout,
     drawers::{self, CloseDrawer, DrawerReport, Movement, OpenDrawer, ZReport},
     lifecycle::{OrderType, Status},
-    model::{ChangeStatus, OrderDto, PaymentRequest, PlaceOrder, RefundRequest},
+    model::{
+        CartCheckout, CartDto, ChangeStatus, JoinTable, JoinedTable, LineRequest, NewCartRequest,
+        OrderDto, PaymentRequest, PlaceOrder, RefundRequest, TableInput, TableView,
+    },
     receipt::{self, Receipt},
-    repo,
+    repo::{self, DiningTable},
+    tables,
 };
 
 /// Card data never touches sous: a request to the ordering API whose body or query carries
@@ -80,6 +84,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(payment_webhook))
         .routes(routes!(simulator_page))
         .routes(routes!(simulator_answer))
+        .routes(routes!(create_table, list_tables))
+        .routes(routes!(update_table, archive_table))
+        .routes(routes!(regenerate_table_token))
+        .routes(routes!(table_view))
+        .routes(routes!(join_table))
+        .routes(routes!(create_cart))
+        .routes(routes!(get_cart))
+        .routes(routes!(add_cart_line))
+        .routes(routes!(replace_cart_line, remove_cart_line))
+        .routes(routes!(checkout_cart))
         .layer(axum::middleware::from_fn(refuse_card_data))
 }
 
@@ -122,7 +136,10 @@ pub async fn place(
     let key = idempotency_key(&headers)?;
     let req: PlaceOrder = parse_json(&body)?;
     let hash = checkout::request_hash(&auth, &body);
-    let answer = checkout::place(&state, &auth, &key, &hash, req).await?;
+    answered(checkout::place(&state, &auth, &key, &hash, req, None).await?)
+}
+
+fn answered(answer: checkout::Answer) -> Result<Response> {
     let mut res = (answer.status, Json(answer.body)).into_response();
     if answer.replayed {
         res.headers_mut()
@@ -526,4 +543,236 @@ pub async fn simulator_answer(
 ) -> Result<axum::response::Redirect> {
     let back = crate::online::simulator_answer(&state, &form.session_id, &form.outcome).await?;
     Ok(axum::response::Redirect::to(&back))
+}
+
+// ---- dining tables ------------------------------------------------------------------------
+
+/// Adds a table to the branch (its owner or managers); it gets a fresh QR token.
+#[utoipa::path(post, path = "/api/branches/{branch_id}/dining-tables", tag = "tables", security(("bearer" = [])),
+    params(("branch_id" = Uuid, Path)), request_body = TableInput,
+    responses((status = 201, body = DiningTable), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_table(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ApiPath(branch_id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<TableInput>,
+) -> Result<(StatusCode, Json<DiningTable>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(tables::create(&state, &auth, branch_id, &req).await?),
+    ))
+}
+
+/// The branch's tables (archived ones left out), by floor area and label, with their QR tokens.
+#[utoipa::path(get, path = "/api/branches/{branch_id}/dining-tables", tag = "tables", security(("bearer" = [])),
+    params(("branch_id" = Uuid, Path)),
+    responses((status = 200, body = Vec<DiningTable>), (status = 403, body = Problem)))]
+pub async fn list_tables(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(branch_id): ApiPath<Uuid>,
+) -> Result<Json<Vec<DiningTable>>> {
+    Ok(Json(tables::list(&state, &auth, branch_id).await?))
+}
+
+/// Changes a table's label, floor area, seats or whether it is in service.
+#[utoipa::path(put, path = "/api/dining-tables/{id}", tag = "tables", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = TableInput,
+    responses((status = 200, body = DiningTable), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn update_table(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ApiPath(id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<TableInput>,
+) -> Result<Json<DiningTable>> {
+    Ok(Json(tables::update(&state, &auth, id, &req).await?))
+}
+
+/// Archives a table: its QR code stops working and its open cart is abandoned.
+#[utoipa::path(delete, path = "/api/dining-tables/{id}", tag = "tables", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn archive_table(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode> {
+    tables::archive(&state, &auth, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new QR token for the table; the old QR code stops working.
+#[utoipa::path(post, path = "/api/dining-tables/{id}/token", tag = "tables", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = DiningTable), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn regenerate_table_token(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<DiningTable>> {
+    Ok(Json(tables::regenerate_token(&state, &auth, id).await?))
+}
+
+/// What a table's QR code opens: the table, its branch and the branch's menu. Public.
+#[utoipa::path(get, path = "/api/tables/{token}", tag = "tables",
+    params(("token" = String, Path)),
+    responses((status = 200, body = TableView), (status = 404, body = Problem)))]
+pub async fn table_view(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+) -> Result<Json<TableView>> {
+    Ok(Json(tables::view(&state, &token).await?))
+}
+
+/// Joins the table's shared cart (opening it on the first join). Without a token, a guest
+/// session of the table's branch is started and returned in `session` (rate-limited per
+/// address like `POST /api/auth/guest`).
+#[utoipa::path(post, path = "/api/tables/{token}/join", tag = "tables",
+    params(("token" = String, Path)), request_body = Option<JoinTable>,
+    responses((status = 200, body = JoinedTable), (status = 404, body = Problem), (status = 429, body = Problem)))]
+pub async fn join_table(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiPath(token): ApiPath<String>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Json<JoinedTable>> {
+    let req: JoinTable = if body.is_empty() {
+        JoinTable::default()
+    } else {
+        parse_json(&body)?
+    };
+    Ok(Json(
+        tables::join(&state, &headers, &ip, &token, &req).await?,
+    ))
+}
+
+// ---- carts --------------------------------------------------------------------------------
+
+/// The cart version the client saw, from `If-Match` (optional).
+fn if_match(headers: &HeaderMap) -> Result<Option<i32>> {
+    headers
+        .get("if-match")
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .map(|s| s.trim().trim_matches('"'))
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| Error::invalid("If-Match", "must be the cart's version"))
+        })
+        .transpose()
+}
+
+/// Opens a cart: staff at the POS (with `tableId`: the table's shared cart, joined if open),
+/// a customer or a guest on the website. 201 for a new cart, 200 for the table's open one.
+#[utoipa::path(post, path = "/api/carts", tag = "carts", security(("bearer" = [])),
+    request_body = NewCartRequest,
+    responses((status = 201, body = CartDto), (status = 200, body = CartDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_cart(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    ValidJson(req): ValidJson<NewCartRequest>,
+) -> Result<(StatusCode, Json<CartDto>)> {
+    let (cart, created) = carts::create(&state, &auth, &req).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(cart)))
+}
+
+/// The cart: members, every line with who added it, checked and priced by the menu now.
+/// Members and the branch's staff only (anyone else: 404).
+#[utoipa::path(get, path = "/api/carts/{id}", tag = "carts", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = CartDto), (status = 404, body = Problem)))]
+pub async fn get_cart(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<CartDto>> {
+    Ok(Json(carts::get(&state, &auth, id).await?))
+}
+
+/// Adds a line, checked and priced by the branch's menu now (422 naming the field if the
+/// selection cannot be ordered).
+#[utoipa::path(post, path = "/api/carts/{id}/lines", tag = "carts", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "the cart version seen")),
+    request_body = LineRequest,
+    responses((status = 201, body = CartDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_cart_line(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ValidJson(req): ValidJson<LineRequest>,
+) -> Result<(StatusCode, Json<CartDto>)> {
+    let expected = if_match(&headers)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(carts::add_line(&state, &auth, id, expected, &req).await?),
+    ))
+}
+
+/// Replaces a line (re-priced now: also how a changed price is accepted). Guests and customers
+/// change only their own lines; the branch's staff any.
+#[utoipa::path(put, path = "/api/carts/{id}/lines/{line_id}", tag = "carts", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("line_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "the cart version seen")),
+    request_body = LineRequest,
+    responses((status = 200, body = CartDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn replace_cart_line(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    ApiPath((id, line_id)): ApiPath<(Uuid, Uuid)>,
+    headers: HeaderMap,
+    ValidJson(req): ValidJson<LineRequest>,
+) -> Result<Json<CartDto>> {
+    let expected = if_match(&headers)?;
+    Ok(Json(
+        carts::replace_line(&state, &auth, id, line_id, expected, &req).await?,
+    ))
+}
+
+/// Removes a line (the same rules as changing it).
+#[utoipa::path(delete, path = "/api/carts/{id}/lines/{line_id}", tag = "carts", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("line_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "the cart version seen")),
+    responses((status = 200, body = CartDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn remove_cart_line(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    ApiPath((id, line_id)): ApiPath<(Uuid, Uuid)>,
+    headers: HeaderMap,
+) -> Result<Json<CartDto>> {
+    let expected = if_match(&headers)?;
+    Ok(Json(
+        carts::remove_line(&state, &auth, id, line_id, expected).await?,
+    ))
+}
+
+/// Places an order from the cart: all of it, the `lines` named, or the caller's own
+/// (`mine`). Every line is checked against the menu now: sold out, hidden or not served now →
+/// 409 `line_unavailable`; a selection no longer valid → 422 on `lines[<line id>]`; a changed
+/// price → 409 `price_changed` with the new price; nothing is written then. Otherwise as
+/// `POST /api/orders` (the same `Idempotency-Key` rules).
+#[utoipa::path(post, path = "/api/carts/{id}/checkout", tag = "carts", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header)),
+    request_body = CartCheckout,
+    responses((status = 201, body = OrderDto), (status = 400, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn checkout_cart(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response> {
+    let key = idempotency_key(&headers)?;
+    let req: CartCheckout = if body.is_empty() {
+        CartCheckout::default()
+    } else {
+        parse_json(&body)?
+    };
+    let hash = checkout::request_hash_at(&auth, &format!("POST /api/carts/{id}/checkout"), &body);
+    answered(carts::checkout(&state, &auth, id, &key, &hash, req).await?)
 }

@@ -48,8 +48,10 @@ struct Scope {
     tenant_id: Uuid,
     channel: Channel,
     branch_id: Option<Uuid>,
-    /// For customers and guests: only events addressed to them.
+    /// For customers and guests: only events addressed to them…
     audience: Option<Uuid>,
+    /// …and those of a cart they are a member of (`cart:<id>`, addressed to no one).
+    cart_stream: Option<String>,
 }
 
 impl Scope {
@@ -57,7 +59,8 @@ impl Scope {
         e.tenant_id == self.tenant_id
             && e.channel == self.channel
             && self.branch_id.is_none_or(|b| e.branch_id == Some(b))
-            && self.audience.is_none_or(|a| e.audience == Some(a))
+            && (self.audience.is_none_or(|a| e.audience == Some(a))
+                || (e.audience.is_none() && self.cart_stream.as_deref() == Some(&e.stream)))
     }
 
     fn for_principal(p: &Principal, channel: Channel, branch_id: Option<Uuid>) -> Result<Self> {
@@ -75,7 +78,31 @@ impl Scope {
             channel,
             branch_id,
             audience: (!staff).then_some(p.id),
+            cart_stream: None,
         })
+    }
+
+    /// Adds the events of a cart the caller is a member of, checked in the database now
+    /// (`cart_members`, under the caller's tenant); not a member → 404, as for the cart itself.
+    /// Staff see every event of their branch already, carts included.
+    async fn with_cart(mut self, state: &AppState, p: &Principal, cart_id: Uuid) -> Result<Self> {
+        if p.kind == PrincipalKind::Staff {
+            return Ok(self);
+        }
+        let mut tx = state.db.begin(p.scope()).await?;
+        let member: bool = sqlx::query_scalar(
+            "select exists(select 1 from cart_members where cart_id = $1 and member_id = $2)",
+        )
+        .bind(cart_id)
+        .bind(p.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if !member {
+            return Err(Error::NotFound);
+        }
+        self.cart_stream = Some(format!("cart:{cart_id}"));
+        Ok(self)
     }
 }
 
@@ -84,6 +111,8 @@ impl Scope {
 pub struct StreamQuery {
     /// The branch to follow (required for staff).
     pub branch_id: Option<Uuid>,
+    /// A cart the caller (a guest or customer) is a member of: its events too (`orders` only).
+    pub cart_id: Option<Uuid>,
     /// A single-use ticket from `POST /api/sse/tickets`, for clients that cannot send headers.
     pub ticket: Option<String>,
 }
@@ -201,7 +230,16 @@ pub async fn stream(
         .ok_or(Error::NotFound)?;
     let resume = last_event_id(&headers)?;
     let principal = principal(&state, &headers, q.ticket.as_deref()).await?;
-    let scope = Scope::for_principal(&principal, channel, q.branch_id)?;
+    let mut scope = Scope::for_principal(&principal, channel, q.branch_id)?;
+    if let Some(cart_id) = q.cart_id {
+        if channel != Channel::Orders {
+            return Err(Error::invalid(
+                "cartId",
+                "cart events are on the orders channel",
+            ));
+        }
+        scope = scope.with_cart(&state, &principal, cart_id).await?;
+    }
 
     // Subscribe before reading the table, so nothing falls between replay and live.
     let live = state.bus.subscribe();

@@ -1,5 +1,4 @@
 use axum::{Json, extract::State, http::StatusCode};
-use chrono::{Duration, Utc};
 use platform::{
     AppState,
     auth::{Auth, PrincipalKind, Role, password, policy},
@@ -19,7 +18,6 @@ use crate::{
 };
 
 const BAD_CREDENTIALS: Error = Error::Unauthorized("invalid_credentials");
-const GUEST_SESSION_HOURS: i64 = 12;
 
 fn kind_of(role: Role) -> PrincipalKind {
     match role {
@@ -282,32 +280,8 @@ pub async fn guest_session(
         .await?
         .ok_or(Error::NotFound)?;
     tx.commit().await?;
-    let mut tx = state.db.begin(TenantScope::tenant(tenant_id)).await?;
-    let branch = repo::branch(&mut tx, req.branch_id).await?;
-    if branch.status == "archived" {
-        return Err(Error::NotFound);
-    }
-    let id = Uuid::now_v7();
-    let expires = Utc::now() + Duration::hours(GUEST_SESSION_HOURS);
-    repo::insert_guest_session(
-        &mut tx,
-        id,
-        tenant_id,
-        branch.id,
-        req.table_ref.as_deref(),
-        expires,
-    )
-    .await?;
-    let subject = Subject {
-        id,
-        tenant_id,
-        kind: PrincipalKind::Guest,
-        role: Role::Guest,
-        branch_id: Some(branch.id),
-        device_id: None,
-    };
-    let pair = tokens::issue(&mut tx, &state, &subject, None).await?;
-    tx.commit().await?;
+    let (_, pair) =
+        crate::guests::start(&state, tenant_id, req.branch_id, req.table_ref.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(pair)))
 }
 

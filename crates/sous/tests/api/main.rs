@@ -4,6 +4,7 @@
 mod auth;
 mod card_data;
 mod card_payments;
+mod carts;
 mod catalog;
 mod helpers;
 mod isolation;

@@ -58,6 +58,15 @@ async fn demo_is_seeded_into_an_empty_database_once() {
             .await
             .unwrap();
     assert_eq!(zones, ["Asia/Dubai", "Asia/Riyadh"]);
+    assert_eq!(
+        count(
+            &db,
+            "select count(distinct floor_area) * 100 + count(*) from dining_tables"
+        )
+        .await,
+        5 * 100 + 13,
+        "thirteen tables in five floor areas across both branches"
+    );
 }
 
 #[tokio::test]
