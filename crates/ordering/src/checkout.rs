@@ -186,7 +186,8 @@ pub async fn place(
         .await?
         .parse()
         .unwrap_or(chrono_tz::UTC);
-    let currency = repo::currency(&mut tx, who.tenant_id).await?;
+    // The currency the menu's prices are in.
+    let currency = menu.currency.clone();
     let order_id = Uuid::now_v7();
     ledger::post(
         &mut tx,
@@ -204,7 +205,7 @@ pub async fn place(
     .await?;
     // As late as the order row allows: a refusal after this leaves a gap in the day's numbers.
     let business_date = Utc::now().with_timezone(&tz).date_naive();
-    let number = repo::next_number(&state.db, who.scope(), req.branch_id, business_date).await?;
+    let number = repo::next_number(&state.db, who.tenant_id, req.branch_id, business_date).await?;
     repo::insert_order(
         &mut tx,
         &repo::NewOrder {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use platform::{
-    db::{Db, TenantScope, Tx},
+    db::{Db, Tx},
     error::{Error, Result},
 };
 use sqlx::{FromRow, types::Json};
@@ -90,40 +90,23 @@ pub async fn order_by_client_ref(tx: &mut Tx, client_ref: Uuid) -> Result<Option
     )
 }
 
-pub async fn currency(tx: &mut Tx, tenant_id: Uuid) -> Result<String> {
-    Ok(
-        sqlx::query_scalar("select currency::text from tenants where id = $1")
-            .bind(tenant_id)
-            .fetch_one(&mut **tx)
-            .await?,
-    )
-}
-
-/// The next order number of the branch's business day, claimed in a counter transaction of
-/// its own ([`platform::db::Db::begin_counter`]): concurrent checkouts of a branch wait for
-/// each other only for this one statement, not until each other's commit. A checkout that
-/// fails after this leaves a gap in the day's numbers; numbers stay unique.
-pub async fn next_number(
-    db: &Db,
-    scope: TenantScope,
-    branch_id: Uuid,
-    day: NaiveDate,
-) -> Result<i32> {
-    let mut tx = db.begin_counter(scope).await?;
-    let number = sqlx::query_scalar(
-        "insert into order_counters (tenant_id, branch_id, business_date, last_number) \
-         values ($1, $2, $3, 1) \
-         on conflict (branch_id, business_date) \
-             do update set last_number = order_counters.last_number + 1 \
-         returning last_number",
-    )
-    .bind(scope.tenant_id)
-    .bind(branch_id)
-    .bind(day)
-    .fetch_one(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(number)
+/// The next order number of the branch's business day, claimed by one statement outside the
+/// checkout's transaction on the counter pool ([`platform::db::Db::counters`]): concurrent
+/// checkouts of a branch wait for each other only while it runs, not until each other's
+/// commit. A checkout that fails after this leaves a gap in the day's numbers; numbers stay
+/// unique.
+pub async fn next_number(db: &Db, tenant_id: Uuid, branch_id: Uuid, day: NaiveDate) -> Result<i32> {
+    sqlx::query_scalar("select sous_claim_order_number($1, $2, $3)")
+        .bind(tenant_id)
+        .bind(branch_id)
+        .bind(day)
+        .fetch_one(db.counters())
+        .await
+        .map_err(|e| match e {
+            // The branch is not the brand's (checked before; it may have just been removed).
+            sqlx::Error::Database(d) if d.code().as_deref() == Some("P0002") => Error::NotFound,
+            other => other.into(),
+        })
 }
 
 pub struct NewOrder<'a> {

@@ -62,8 +62,7 @@ pub const APP_ROLE: &str = "sous_app";
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: PgPool,
-    /// A few connections with `synchronous_commit = off`, for counters claimed in a short
-    /// transaction of their own ([`Db::begin_counter`]).
+    /// A few connections with `synchronous_commit = off` ([`Db::counters`]).
     counters: PgPool,
 }
 
@@ -122,14 +121,6 @@ impl Db {
         Ok(Self { pool, counters })
     }
 
-    /// A transaction that claims the next value of a counter row (an order number) and commits
-    /// at once, without waiting for its commit to reach the disk, so the row is locked for a
-    /// moment instead of for a whole checkout plus a WAL flush.
-    ///
-    /// Only for a value whose user commits durably *after* this commits: that later commit
-    /// flushes the WAL up to its own record, which lies after this one, so whenever the user
-    /// of the value survives a crash, so does the claim. A claim lost in a crash was never
-    /// used by anything durable, and may be handed out again.
     /// [`Db::begin`] for a hot path whose events are announced after commit: the `events`
     /// trigger does not NOTIFY in it (a NOTIFYing transaction holds PostgreSQL's global notify
     /// lock through its WAL flush, so such commits take turns across the whole cluster). Call
@@ -153,10 +144,17 @@ impl Db {
         }
     }
 
-    pub async fn begin_counter(&self, scope: TenantScope) -> Result<Tx> {
-        let mut tx = self.counters.begin().await?;
-        set_scope(&mut tx, scope).await?;
-        Ok(tx)
+    /// Connections with `synchronous_commit = off`, for claiming the next value of a counter
+    /// row (an order number) in one statement outside any transaction: it commits at once,
+    /// without waiting for the WAL flush, so the row is locked for a moment instead of for a
+    /// whole checkout plus its flush.
+    ///
+    /// Only for a value whose user commits durably *after* the claim: that later commit flushes
+    /// the WAL up to its own record, which lies after the claim's, so whenever the user of the
+    /// value survives a crash, so does the claim. A claim lost in a crash was never used by
+    /// anything durable, and may be handed out again.
+    pub fn counters(&self) -> &PgPool {
+        &self.counters
     }
 
     /// A transaction scoped to one tenant (and optionally a user and branch).

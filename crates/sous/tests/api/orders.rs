@@ -223,6 +223,13 @@ async fn concurrent_orders_get_one_number_each() {
         40
     );
     assert_books(&app).await;
+    // The claim runs without a tenant scope, so it checks the branch is the brand's itself.
+    let today = chrono::Utc::now().date_naive();
+    let foreign = ordering::repo::next_number(&app.state.db, Uuid::now_v7(), riyadh, today).await;
+    assert!(
+        matches!(foreign, Err(platform::error::Error::NotFound)),
+        "{foreign:?}"
+    );
 }
 #[tokio::test]
 async fn an_offline_pos_replaying_its_queue_twice_makes_each_order_once() {
