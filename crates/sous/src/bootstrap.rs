@@ -96,6 +96,7 @@ pub async fn seed(
         match identity::seed::run(state).await? {
             Some(demo) => {
                 catalog::seed::run(state, demo.tenant_id, demo.dubai).await?;
+                fulfillment::seed::run(state, demo.tenant_id, &[demo.riyadh, demo.dubai]).await?;
                 true
             }
             None => false,

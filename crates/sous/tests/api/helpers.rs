@@ -75,6 +75,9 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     catalog::seed::run(&state, demo.tenant_id, demo.dubai)
         .await
         .expect("demo menu");
+    fulfillment::seed::run(&state, demo.tenant_id, &[demo.riyadh, demo.dubai])
+        .await
+        .expect("demo stations");
     let base = serve(&state, db.owner_options()).await;
     TestApp {
         base,

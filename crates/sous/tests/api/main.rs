@@ -6,6 +6,7 @@ mod card_data;
 mod catalog;
 mod helpers;
 mod isolation;
+mod kitchen;
 mod menu_cache;
 mod orders;
 mod rbac;

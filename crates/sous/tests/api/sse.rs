@@ -14,13 +14,13 @@ use uuid::Uuid;
 use crate::helpers::{TestApp, settings, spawn_app, spawn_app_with};
 
 /// A minimal SSE reader over a streaming response.
-struct SseClient {
+pub struct SseClient {
     body: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
     buf: String,
 }
 
 impl SseClient {
-    async fn open(
+    pub async fn open(
         app: &TestApp,
         path: &str,
         token: Option<&str>,
@@ -48,7 +48,7 @@ impl SseClient {
     }
 
     /// The next event with data, or `None` when the stream ends or `wait` passes.
-    async fn next(&mut self, wait: Duration) -> Option<(i64, Value)> {
+    pub async fn next(&mut self, wait: Duration) -> Option<(i64, Value)> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             while let Some(end) = self.buf.find("\n\n") {
