@@ -226,12 +226,19 @@ async fn order_ready(tx: &mut Tx, who: &Principal, order: &OrderRow) -> Result<(
 }
 
 /// Opens a change on a ticket: checks the caller, then locks the order and the ticket (in
-/// that order, like every writer).
+/// that order, like every writer). The tickets of a cancelled or voided order are off the
+/// screens and take no more changes.
 async fn lock(state: &AppState, who: &Principal, id: Uuid) -> Result<(Tx, OrderRow, TicketRow)> {
     let mut tx = state.db.begin(who.scope()).await?;
     let t = repo::ticket(&mut tx, id, false).await?;
     require_kitchen(who, t.branch_id)?;
     let order = orders::order(&mut tx, t.order_id, true).await?;
+    if matches!(order.status, Status::Cancelled | Status::Voided) {
+        return Err(Error::conflict(
+            "order_ended",
+            format!("the order was {}", order.status.as_str()),
+        ));
+    }
     let t = repo::ticket(&mut tx, id, true).await?;
     Ok((tx, order, t))
 }

@@ -73,6 +73,7 @@ pub async fn open_tickets(
     Ok(sqlx::query_as(&format!(
         "select {TICKET_COLS} from {TICKET_FROM} \
          where k.branch_id = $1 and k.status <> 'bumped' and ($2::text is null or s.code = $2) \
+           and o.status not in ('cancelled', 'voided') \
          order by k.rush desc, coalesce(k.fired_at, k.created_at), k.created_at, k.id"
     ))
     .bind(branch_id)
@@ -289,7 +290,9 @@ pub async fn all_day(
          from kitchen_ticket_items ti \
          join kitchen_tickets k on k.id = ti.ticket_id \
          join kitchen_stations s on s.id = k.station_id \
+         join orders o on o.id = k.order_id \
          where k.branch_id = $1 and k.status <> 'bumped' and not ti.held and ti.done_at is null \
+           and o.status not in ('cancelled', 'voided') \
            and ($2::text is null or s.code = $2) \
          group by ti.name order by quantity desc, ti.name",
     )

@@ -230,6 +230,32 @@ async fn a_mixed_order_is_routed_to_its_stations_once() {
         "{}",
         res.body
     );
+
+    // A voided order leaves the screens and its tickets take no more changes.
+    app.post(
+        &format!("/api/orders/{id}/status"),
+        Some(&manager),
+        json!({ "status": "voided", "reason": "guest left" }),
+    )
+    .await
+    .expect(200);
+    let open = app
+        .get(&format!("/api/branches/{riyadh}/kitchen/tickets"), &kitchen)
+        .await
+        .expect(200);
+    assert!(open.as_array().unwrap().is_empty(), "{open}");
+    assert!(
+        app.get(&format!("/api/branches/{riyadh}/kitchen/all-day"), &kitchen)
+            .await
+            .expect(200)
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        act(&app, &kitchen, fryer, "bump").await.code(),
+        "order_ended"
+    );
 }
 
 #[tokio::test]
