@@ -82,6 +82,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(identity::router())
         .merge(catalog::router())
         .merge(ordering::router())
+        .merge(fulfillment::router())
         .split_for_parts()
 }
 

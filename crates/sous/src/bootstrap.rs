@@ -97,6 +97,7 @@ pub async fn seed(
             Some(demo) => {
                 catalog::seed::run(state, demo.tenant_id, demo.dubai).await?;
                 ordering::seed::run(state, demo.tenant_id, demo.riyadh, demo.dubai).await?;
+                fulfillment::seed::run(state, demo.tenant_id, &[demo.riyadh, demo.dubai]).await?;
                 true
             }
             None => false,

@@ -78,6 +78,9 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     ordering::seed::run(&state, demo.tenant_id, demo.riyadh, demo.dubai)
         .await
         .expect("demo tables");
+    fulfillment::seed::run(&state, demo.tenant_id, &[demo.riyadh, demo.dubai])
+        .await
+        .expect("demo stations");
     let base = serve(&state, db.owner_options()).await;
     TestApp {
         base,

@@ -8,6 +8,7 @@ mod carts;
 mod catalog;
 mod helpers;
 mod isolation;
+mod kitchen;
 mod menu_cache;
 mod online_payments;
 mod orders;

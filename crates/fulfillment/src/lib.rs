@@ -1,0 +1,15 @@
+//! Fulfillment, the kitchen part: stations and routing, kitchen tickets and the KDS, course
+//! hold & fire, expo readiness and the printable ticket. Tickets are created by a database
+//! trigger on the order's acceptance (see `migrations/*_kitchen.sql`), so ordering does not
+//! depend on this crate; this crate moves orders to `ready` through ordering's lifecycle.
+
+pub mod kds;
+pub mod model;
+pub mod print;
+pub mod repo;
+pub mod routes;
+pub mod seed;
+pub mod setup;
+pub mod timing;
+
+pub use routes::router;
