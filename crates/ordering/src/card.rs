@@ -368,11 +368,7 @@ async fn resolve_charge(
                 db,
                 scope,
                 a.id,
-                AttemptOutcome {
-                    status: "failed",
-                    error: Some("the terminal never received the request"),
-                    ..Default::default()
-                },
+                AttemptOutcome::failed("the terminal never received the request"),
             )
             .await?;
             return Ok(Settled::Failed(unavailable()));
@@ -404,16 +400,7 @@ async fn resolve_charge(
             return Ok(Settled::Failed(declined(&code, &message)));
         }
         Err(ProviderError::Timeout) => {
-            mark(
-                db,
-                scope,
-                a.id,
-                AttemptOutcome {
-                    status: "unknown",
-                    ..Default::default()
-                },
-            )
-            .await?;
+            mark(db, scope, a.id, AttemptOutcome::unknown()).await?;
             return Ok(Settled::Failed(unknown_outcome(a.id)));
         }
         Err(ProviderError::Unavailable) => {
@@ -421,27 +408,13 @@ async fn resolve_charge(
                 db,
                 scope,
                 a.id,
-                AttemptOutcome {
-                    status: "failed",
-                    error: Some("the terminal was unavailable"),
-                    ..Default::default()
-                },
+                AttemptOutcome::failed("the terminal was unavailable"),
             )
             .await?;
             return Ok(Settled::Failed(unavailable()));
         }
         Err(ProviderError::Invalid(m)) => {
-            mark(
-                db,
-                scope,
-                a.id,
-                AttemptOutcome {
-                    status: "failed",
-                    error: Some(&m),
-                    ..Default::default()
-                },
-            )
-            .await?;
+            mark(db, scope, a.id, AttemptOutcome::failed(&m)).await?;
             return Ok(Settled::Failed(Error::conflict("payment_refused", m)));
         }
     };
@@ -668,16 +641,7 @@ async fn resolve_refund(db: &Db, scope: TenantScope, a: &AttemptRow) -> Result<S
     match provider::refund_at(&a.provider, &db.pool, &provider_ref, a.amount, a.id).await {
         Ok(_) => {}
         Err(ProviderError::Timeout) => {
-            mark(
-                db,
-                scope,
-                a.id,
-                AttemptOutcome {
-                    status: "unknown",
-                    ..Default::default()
-                },
-            )
-            .await?;
+            mark(db, scope, a.id, AttemptOutcome::unknown()).await?;
             return Ok(Settled::Failed(unknown_outcome(a.id)));
         }
         Err(ProviderError::Unavailable) => {
@@ -686,11 +650,7 @@ async fn resolve_refund(db: &Db, scope: TenantScope, a: &AttemptRow) -> Result<S
                 db,
                 scope,
                 a.id,
-                AttemptOutcome {
-                    status: "failed",
-                    error: Some("the provider was unavailable"),
-                    ..Default::default()
-                },
+                AttemptOutcome::failed("the provider was unavailable"),
             )
             .await?;
             return Ok(Settled::Failed(Error::Provider {
@@ -714,17 +674,7 @@ async fn resolve_refund(db: &Db, scope: TenantScope, a: &AttemptRow) -> Result<S
             return Ok(Settled::Failed(declined(&code, &message)));
         }
         Err(ProviderError::Invalid(m)) => {
-            mark(
-                db,
-                scope,
-                a.id,
-                AttemptOutcome {
-                    status: "failed",
-                    error: Some(&m),
-                    ..Default::default()
-                },
-            )
-            .await?;
+            mark(db, scope, a.id, AttemptOutcome::failed(&m)).await?;
             return Ok(Settled::Failed(Error::conflict("refund_refused", m)));
         }
     }

@@ -257,16 +257,7 @@ async fn open_session(state: &AppState, scope: TenantScope, a: AttemptRow) -> Re
             Ok(dto(&load(&state.db, scope, a.id).await?))
         }
         Err(ProviderError::Timeout) => {
-            card::mark(
-                &state.db,
-                scope,
-                a.id,
-                AttemptOutcome {
-                    status: "unknown",
-                    ..Default::default()
-                },
-            )
-            .await?;
+            card::mark(&state.db, scope, a.id, AttemptOutcome::unknown()).await?;
             Err(Error::Provider {
                 code: "payment_outcome_unknown",
                 detail: format!(
@@ -283,11 +274,7 @@ async fn open_session(state: &AppState, scope: TenantScope, a: AttemptRow) -> Re
                 &state.db,
                 scope,
                 a.id,
-                AttemptOutcome {
-                    status: "failed",
-                    error: Some("the online provider was unavailable"),
-                    ..Default::default()
-                },
+                AttemptOutcome::failed("the online provider was unavailable"),
             )
             .await?;
             Err(Error::Provider {
@@ -302,11 +289,7 @@ async fn open_session(state: &AppState, scope: TenantScope, a: AttemptRow) -> Re
                 &state.db,
                 scope,
                 a.id,
-                AttemptOutcome {
-                    status: "failed",
-                    error: Some(&e.to_string()),
-                    ..Default::default()
-                },
+                AttemptOutcome::failed(&e.to_string()),
             )
             .await?;
             Err(Error::conflict("payment_refused", e.to_string()))
@@ -371,11 +354,7 @@ pub(crate) async fn resolve(
                 db,
                 scope,
                 a.id,
-                AttemptOutcome {
-                    status: "failed",
-                    error: Some("abandoned: the guest never answered the payment page"),
-                    ..Default::default()
-                },
+                AttemptOutcome::failed("abandoned: the guest never answered the payment page"),
             )
             .await?;
             Ok(Settled::Failed(card::unavailable()))

@@ -912,6 +912,25 @@ pub struct AttemptOutcome<'a> {
     pub error: Option<&'a str>,
 }
 
+impl<'a> AttemptOutcome<'a> {
+    /// The provider's answer was lost: it may or may not have acted.
+    pub fn unknown() -> Self {
+        Self {
+            status: "unknown",
+            ..Self::default()
+        }
+    }
+
+    /// Nothing happened at the provider, for this reason.
+    pub fn failed(error: &'a str) -> Self {
+        Self {
+            status: "failed",
+            error: Some(error),
+            ..Self::default()
+        }
+    }
+}
+
 pub async fn set_attempt(tx: &mut Tx, id: Uuid, o: &AttemptOutcome<'_>) -> Result<()> {
     sqlx::query(
         "update payment_attempts set status = $2, provider_ref = coalesce($3, provider_ref), \

@@ -16,6 +16,7 @@
 pub mod card_data;
 pub mod online;
 pub mod online_store;
+mod stored_refunds;
 pub mod terminal;
 pub mod terminal_store;
 pub mod webhook;

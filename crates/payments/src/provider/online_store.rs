@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{
     DECLINE_CODE, OnlinePayment, OnlinePaymentState, OnlineProvider, PageOutcome, ProviderError,
     ProviderFuture, Refund, Session, SessionRequest, SimulatedOutcome, SimulatedSession,
-    WebhookDelivery, check_amount, check_currency,
+    WebhookDelivery, check_amount, check_currency, stored_refunds,
     webhook::{
         self, DEFAULT_TOLERANCE, SIGNATURE_HEADER, VerifiedWebhook, WebhookError, WebhookEvent,
         WebhookEventType,
@@ -31,6 +31,12 @@ pub struct StoredSimulatedOnlineProvider {
     webhook_secret: Vec<u8>,
     page_base_url: String,
 }
+
+const REFUNDS: stored_refunds::Tables = stored_refunds::Tables {
+    payments: "simulator_online_sessions",
+    refunds: "simulator_online_refunds",
+    unreachable,
+};
 
 fn unreachable(e: sqlx::Error) -> ProviderError {
     tracing::warn!(error = %e, "the online payment simulator's storage failed");
@@ -290,71 +296,8 @@ impl StoredSimulatedOnlineProvider {
                 "only a successful payment can be refunded".into(),
             ));
         }
-        let existing = sqlx::query(
-            "select provider_ref, provider_refund_ref, amount from simulator_online_refunds \
-             where refund_reference = $1",
-        )
-        .bind(refund_reference)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(unreachable)?;
-        if let Some(row) = existing {
-            let (of, refund_ref, done): (String, String, i64) =
-                (row.get(0), row.get(1), row.get(2));
-            if of != provider_ref || done != amount {
-                return Err(ProviderError::Invalid(format!(
-                    "refund {refund_reference} was already made for {done}, not {amount}"
-                )));
-            }
-            return Ok(Refund {
-                refund_reference,
-                provider_refund_ref: refund_ref,
-                amount,
-            });
-        }
         let left = stored.request.amount - stored.refunded;
-        if amount > left {
-            return Err(ProviderError::Invalid(format!(
-                "refund of {amount} exceeds the {left} left to refund"
-            )));
-        }
-        let count: i64 = sqlx::query_scalar(
-            "select count(*) from simulator_online_refunds where provider_ref = $1",
-        )
-        .bind(provider_ref)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(unreachable)?;
-        let provider_refund_ref = format!("{provider_ref}_re{}", count + 1);
-        sqlx::query(
-            "insert into simulator_online_refunds \
-                 (refund_reference, provider_ref, provider_refund_ref, amount) \
-             values ($1, $2, $3, $4)",
-        )
-        .bind(refund_reference)
-        .bind(provider_ref)
-        .bind(&provider_refund_ref)
-        .bind(amount)
-        .execute(&mut *tx)
-        .await
-        .map_err(unreachable)?;
-        sqlx::query(
-            "update simulator_online_sessions set refunded = refunded + $2 where provider_ref = $1",
-        )
-        .bind(provider_ref)
-        .bind(amount)
-        .execute(&mut *tx)
-        .await
-        .map_err(unreachable)?;
-        tx.commit().await.map_err(unreachable)?;
-        if SimulatedOutcome::for_amount(amount) == SimulatedOutcome::Timeout {
-            return Err(ProviderError::Timeout);
-        }
-        Ok(Refund {
-            refund_reference,
-            provider_refund_ref,
-            amount,
-        })
+        stored_refunds::record(tx, &REFUNDS, provider_ref, amount, left, refund_reference).await
     }
 
     async fn status_now(&self, reference: Uuid) -> Result<Option<OnlinePayment>, ProviderError> {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{
     Authorization, AuthorizeRequest, Capture, CardTerminal, DECLINE_CODE, ProviderError,
     ProviderFuture, Refund, SimulatedOutcome, TerminalPayment, TerminalPaymentState, check_amount,
-    check_currency, insufficient_funds,
+    check_currency, insufficient_funds, stored_refunds,
 };
 
 /// The provider name attempts and payments record for this terminal.
@@ -25,6 +25,12 @@ pub const PROVIDER: &str = "terminal_simulator";
 pub struct StoredSimulatedTerminal {
     pool: PgPool,
 }
+
+const REFUNDS: stored_refunds::Tables = stored_refunds::Tables {
+    payments: "simulator_terminal_charges",
+    refunds: "simulator_terminal_refunds",
+    unreachable,
+};
 
 /// The simulator's own storage failing is the "terminal" being unreachable: nothing was done
 /// (its transaction did not commit).
@@ -256,71 +262,8 @@ impl StoredSimulatedTerminal {
                 "only a captured payment can be refunded".into(),
             ));
         }
-        let existing = sqlx::query(
-            "select provider_ref, provider_refund_ref, amount from simulator_terminal_refunds \
-             where refund_reference = $1",
-        )
-        .bind(refund_reference)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(unreachable)?;
-        if let Some(row) = existing {
-            let (of, refund_ref, done): (String, String, i64) =
-                (row.get(0), row.get(1), row.get(2));
-            if of != provider_ref || done != amount {
-                return Err(ProviderError::Invalid(format!(
-                    "refund {refund_reference} was already made for {done}, not {amount}"
-                )));
-            }
-            return Ok(Refund {
-                refund_reference,
-                provider_refund_ref: refund_ref,
-                amount,
-            });
-        }
         let left = charge.captured - charge.refunded;
-        if amount > left {
-            return Err(ProviderError::Invalid(format!(
-                "refund of {amount} exceeds the {left} left to refund"
-            )));
-        }
-        let count: i64 = sqlx::query_scalar(
-            "select count(*) from simulator_terminal_refunds where provider_ref = $1",
-        )
-        .bind(provider_ref)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(unreachable)?;
-        let provider_refund_ref = format!("{provider_ref}_re{}", count + 1);
-        sqlx::query(
-            "insert into simulator_terminal_refunds \
-                 (refund_reference, provider_ref, provider_refund_ref, amount) \
-             values ($1, $2, $3, $4)",
-        )
-        .bind(refund_reference)
-        .bind(provider_ref)
-        .bind(&provider_refund_ref)
-        .bind(amount)
-        .execute(&mut *tx)
-        .await
-        .map_err(unreachable)?;
-        sqlx::query(
-            "update simulator_terminal_charges set refunded = refunded + $2 where provider_ref = $1",
-        )
-        .bind(provider_ref)
-        .bind(amount)
-        .execute(&mut *tx)
-        .await
-        .map_err(unreachable)?;
-        tx.commit().await.map_err(unreachable)?;
-        if SimulatedOutcome::for_amount(amount) == SimulatedOutcome::Timeout {
-            return Err(ProviderError::Timeout);
-        }
-        Ok(Refund {
-            refund_reference,
-            provider_refund_ref,
-            amount,
-        })
+        stored_refunds::record(tx, &REFUNDS, provider_ref, amount, left, refund_reference).await
     }
 
     async fn status_now(&self, reference: Uuid) -> Result<Option<TerminalPayment>, ProviderError> {
