@@ -86,6 +86,19 @@ pub(crate) fn derived_reference(source: Uuid, purpose: &str) -> Uuid {
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }
 
+/// The same Idempotency-Key racing itself into `payment_attempts`: the loser answers 409 and,
+/// on its retry, finds the winner's attempt.
+pub(crate) fn key_in_flight(message: &'static str) -> impl Fn(Error) -> Error {
+    move |e| match e {
+        Error::Sqlx(sqlx::Error::Database(db))
+            if db.constraint() == Some("payment_attempts_tenant_id_idempotency_key_key") =>
+        {
+            Error::conflict("payment_in_flight", message)
+        }
+        other => other,
+    }
+}
+
 pub(crate) async fn enqueue_resolution(
     tx: &mut platform::db::Tx,
     a_id: Uuid,
@@ -236,15 +249,7 @@ pub async fn pay(
         },
     )
     .await
-    .map_err(|e| match e {
-        // The same key racing itself: the loser retries and finds the winner's attempt.
-        Error::Sqlx(sqlx::Error::Database(db))
-            if db.constraint() == Some("payment_attempts_tenant_id_idempotency_key_key") =>
-        {
-            Error::conflict("payment_in_flight", "this payment is being taken; retry")
-        }
-        other => other,
-    })?;
+    .map_err(key_in_flight("this payment is being taken; retry"))?;
     enqueue_resolution(&mut tx, id, who.tenant_id).await?;
     // Recovery point: the intent is on disk before the terminal hears of it.
     tx.commit().await?;

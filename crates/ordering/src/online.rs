@@ -212,14 +212,7 @@ pub async fn create(
         },
     )
     .await
-    .map_err(|e| match e {
-        Error::Sqlx(sqlx::Error::Database(db))
-            if db.constraint() == Some("payment_attempts_tenant_id_idempotency_key_key") =>
-        {
-            Error::conflict("payment_in_flight", "this session is being opened; retry")
-        }
-        other => other,
-    })?;
+    .map_err(card::key_in_flight("this session is being opened; retry"))?;
     card::enqueue_resolution(&mut tx, id, who.tenant_id).await?;
     tx.commit().await?;
     let a = load(&state.db, scope, id).await?;

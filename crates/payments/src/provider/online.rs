@@ -240,31 +240,7 @@ impl SimulatedOnlineProvider {
                 )));
             }
             None => {
-                let failure_code = match outcome {
-                    PageOutcome::Decline => Some("card_declined"),
-                    PageOutcome::Approve
-                        if SimulatedOutcome::for_amount(payment.request.amount)
-                            == SimulatedOutcome::Decline =>
-                    {
-                        Some(DECLINE_CODE)
-                    }
-                    PageOutcome::Approve => None,
-                };
-                let event = WebhookEvent {
-                    id: format!("evt_{}", Uuid::new_v4().simple()),
-                    kind: if failure_code.is_some() {
-                        WebhookEventType::PaymentFailed
-                    } else {
-                        WebhookEventType::PaymentSucceeded
-                    },
-                    session_id: session_id.to_owned(),
-                    reference,
-                    amount: payment.request.amount,
-                    currency: payment.request.currency.clone(),
-                    provider_ref: format!("simpay_{}", Uuid::new_v4().simple()),
-                    failure_code: failure_code.map(str::to_owned),
-                    occurred_at: now,
-                };
+                let event = completion_event(outcome, session_id, reference, &payment.request, now);
                 payment.completion = Some((outcome, event.clone()));
                 state
                     .reference_by_provider_ref
@@ -273,19 +249,7 @@ impl SimulatedOnlineProvider {
             }
         };
         drop(guard);
-        Ok(self.deliver(&event, now))
-    }
-
-    fn deliver(&self, event: &WebhookEvent, now: DateTime<Utc>) -> WebhookDelivery {
-        let body = serde_json::to_vec(event).expect("a webhook event always serialises");
-        let signature = webhook::sign(&self.webhook_secret, now.timestamp(), &body);
-        WebhookDelivery {
-            body,
-            headers: vec![
-                ("content-type".into(), "application/json".into()),
-                (SIGNATURE_HEADER.into(), signature),
-            ],
-        }
+        Ok(signed_delivery(&self.webhook_secret, &event, now))
     }
 
     fn lock(&self) -> MutexGuard<'_, SimulatedOnlineState> {
@@ -535,6 +499,58 @@ fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// The event the simulated provider sends when the payer answers its page: the payer's choice,
+/// except that an amount ending in …51 is declined whatever the payer chose.
+pub(super) fn completion_event(
+    outcome: PageOutcome,
+    session_id: &str,
+    reference: Uuid,
+    request: &SessionRequest,
+    now: DateTime<Utc>,
+) -> WebhookEvent {
+    let failure_code = match outcome {
+        PageOutcome::Decline => Some("card_declined"),
+        PageOutcome::Approve
+            if SimulatedOutcome::for_amount(request.amount) == SimulatedOutcome::Decline =>
+        {
+            Some(DECLINE_CODE)
+        }
+        PageOutcome::Approve => None,
+    };
+    WebhookEvent {
+        id: format!("evt_{}", Uuid::new_v4().simple()),
+        kind: if failure_code.is_some() {
+            WebhookEventType::PaymentFailed
+        } else {
+            WebhookEventType::PaymentSucceeded
+        },
+        session_id: session_id.to_owned(),
+        reference,
+        amount: request.amount,
+        currency: request.currency.clone(),
+        provider_ref: format!("simpay_{}", Uuid::new_v4().simple()),
+        failure_code: failure_code.map(str::to_owned),
+        occurred_at: now,
+    }
+}
+
+/// `event` as the simulated provider posts it: JSON, signed with `secret` at `now`.
+pub(super) fn signed_delivery(
+    secret: &[u8],
+    event: &WebhookEvent,
+    now: DateTime<Utc>,
+) -> WebhookDelivery {
+    let body = serde_json::to_vec(event).expect("a webhook event always serialises");
+    let signature = webhook::sign(secret, now.timestamp(), &body);
+    WebhookDelivery {
+        body,
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            (SIGNATURE_HEADER.into(), signature),
+        ],
+    }
 }
 
 #[cfg(test)]

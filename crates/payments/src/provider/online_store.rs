@@ -12,9 +12,9 @@ use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
 use super::{
-    DECLINE_CODE, OnlinePayment, OnlinePaymentState, OnlineProvider, PageOutcome, ProviderError,
-    ProviderFuture, Refund, Session, SessionRequest, SimulatedOutcome, SimulatedSession,
-    WebhookDelivery, check_amount, check_currency, stored_refunds,
+    OnlinePayment, OnlinePaymentState, OnlineProvider, PageOutcome, ProviderError, ProviderFuture,
+    Refund, Session, SessionRequest, SimulatedOutcome, SimulatedSession, WebhookDelivery,
+    check_amount, check_currency, stored_refunds,
     webhook::{
         self, DEFAULT_TOLERANCE, SIGNATURE_HEADER, VerifiedWebhook, WebhookError, WebhookEvent,
         WebhookEventType,
@@ -215,31 +215,13 @@ impl StoredSimulatedOnlineProvider {
                 )));
             }
             (None, _) => {
-                let failure_code = match outcome {
-                    PageOutcome::Decline => Some("card_declined"),
-                    PageOutcome::Approve
-                        if SimulatedOutcome::for_amount(stored.request.amount)
-                            == SimulatedOutcome::Decline =>
-                    {
-                        Some(DECLINE_CODE)
-                    }
-                    PageOutcome::Approve => None,
-                };
-                let event = WebhookEvent {
-                    id: format!("evt_{}", Uuid::new_v4().simple()),
-                    kind: if failure_code.is_some() {
-                        WebhookEventType::PaymentFailed
-                    } else {
-                        WebhookEventType::PaymentSucceeded
-                    },
-                    session_id: session_id.to_owned(),
-                    reference: stored.reference,
-                    amount: stored.request.amount,
-                    currency: stored.request.currency.clone(),
-                    provider_ref: format!("simpay_{}", Uuid::new_v4().simple()),
-                    failure_code: failure_code.map(str::to_owned),
-                    occurred_at: now,
-                };
+                let event = super::online::completion_event(
+                    outcome,
+                    session_id,
+                    stored.reference,
+                    &stored.request,
+                    now,
+                );
                 sqlx::query(
                     "update simulator_online_sessions set outcome = $2, event = $3, provider_ref = $4 \
                      where session_id = $1",
@@ -258,22 +240,14 @@ impl StoredSimulatedOnlineProvider {
             }
         };
         tx.commit().await.map_err(unreachable)?;
-        Ok(self.deliver(&event, now))
+        Ok(super::online::signed_delivery(
+            &self.webhook_secret,
+            &event,
+            now,
+        ))
     }
 
     /// The webhook delivery of `event`, signed at `now`.
-    pub fn deliver(&self, event: &WebhookEvent, now: DateTime<Utc>) -> WebhookDelivery {
-        let body = serde_json::to_vec(event).expect("a webhook event always serialises");
-        let signature = webhook::sign(&self.webhook_secret, now.timestamp(), &body);
-        WebhookDelivery {
-            body,
-            headers: vec![
-                ("content-type".into(), "application/json".into()),
-                (SIGNATURE_HEADER.into(), signature),
-            ],
-        }
-    }
-
     async fn refund_now(
         &self,
         provider_ref: &str,
