@@ -27,7 +27,6 @@ use axum::http::{HeaderMap, header};
 use hdrhistogram::Histogram;
 use platform::db::Db;
 use serde::Serialize;
-use serde_json::Value;
 use sqlx::{ConnectOptions, Connection, PgConnection, postgres::PgConnectOptions};
 use uuid::Uuid;
 
@@ -357,19 +356,9 @@ pub async fn catalog(
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
 
-async fn get_json(addr: SocketAddr, path: &str) -> anyhow::Result<Value> {
-    let (status, _, body) = loadgen::fetch(&Target::get(addr, path), STEP_TIMEOUT).await?;
-    ensure!(status.is_success(), "GET {path}: HTTP {status}");
-    serde_json::from_slice(&body).with_context(|| format!("GET {path}: not JSON"))
-}
-
 /// The cached menu of the demo's Riyadh branch against bare axum answering the same bytes.
 async fn menu(addr: SocketAddr, cfg: &CatalogConfig) -> anyhow::Result<MenuBench> {
-    let brand = get_json(addr, "/api/brands/demo").await?;
-    let branch_id: Uuid = brand["branches"][0]["id"]
-        .as_str()
-        .context("GET /api/brands/demo: no branch")?
-        .parse()?;
+    let branch_id = crate::scenarios::demo_branch(addr).await?;
     let path = format!("/api/branches/{branch_id}/menu");
     // The first read builds the menu (or takes it from `menu_cache`); the load reads memory.
     let (status, headers, body) = loadgen::fetch(&Target::get(addr, &path), STEP_TIMEOUT).await?;
@@ -472,7 +461,11 @@ async fn search(
     let class_of = |c: &str| classes.iter().position(|k| k == c).expect("a class");
     let mut checks = Vec::new();
     for (class, q, lang) in QUERIES {
-        let found = get_json(addr, &search_path(all[0].id, q, lang)).await?;
+        let found = loadgen::fetch_json(
+            &Target::get(addr, search_path(all[0].id, q, lang)),
+            STEP_TIMEOUT,
+        )
+        .await?;
         let results = found.as_array().map_or(0, Vec::len);
         checks.push(QueryCheck {
             class: class.into(),

@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::{
     cluster::BenchCluster,
     loadgen::{self, LoadConfig, LoadResult, Target},
+    scenarios,
     sous_proc::Launcher,
 };
 
@@ -82,11 +83,7 @@ async fn run(
         .as_str()
         .context("login: no access_token")?
         .to_owned();
-    let brand = loadgen::fetch_json(&Target::get(addr, "/api/brands/demo"), STEP_TIMEOUT).await?;
-    let branch_id: Uuid = brand["branches"][0]["id"]
-        .as_str()
-        .context("GET /api/brands/demo: no branch")?
-        .parse()?;
+    let branch_id = scenarios::demo_branch(addr).await?;
     let menu: BranchMenu = serde_json::from_value(
         loadgen::fetch_json(
             &Target::get(addr, format!("/api/branches/{branch_id}/menu")),

@@ -28,6 +28,19 @@ pub async fn login(server: &SousServer, cfg: &LoadConfig) -> anyhow::Result<Load
     .await
 }
 
+/// The demo brand's first branch (Riyadh), as `GET /api/brands/demo` lists it.
+pub async fn demo_branch(addr: std::net::SocketAddr) -> anyhow::Result<uuid::Uuid> {
+    let brand = loadgen::fetch_json(
+        &Target::get(addr, "/api/brands/demo"),
+        std::time::Duration::from_secs(30),
+    )
+    .await?;
+    let id = brand["branches"][0]["id"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("GET /api/brands/demo: no branch"))?;
+    Ok(id.parse()?)
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ColdStart {
     /// Process spawn → first 200 from `/api/health`, per run, in order.
