@@ -1,8 +1,9 @@
-//! Fulfillment, the kitchen part: stations and routing, kitchen tickets and the KDS, course
+//! Fulfillment: delivery zones and drivers (`delivery`), and the kitchen part: stations and routing, kitchen tickets and the KDS, course
 //! hold & fire, expo readiness and the printable ticket. Tickets are created by a database
 //! trigger on the order's acceptance (see `migrations/*_kitchen.sql`), so ordering does not
 //! depend on this crate; this crate moves orders to `ready` through ordering's lifecycle.
 
+pub mod delivery;
 pub mod kds;
 pub mod model;
 pub mod print;

@@ -160,7 +160,16 @@ pub async fn place(
         }
         None => None,
     };
-    let (mut lines, mut pricing) = price_lines(&menu, &req, None)?;
+    // Delivery (zones are fulfillment's): where to, the zone's fee for pricing.
+    let zone = crate::delivery::resolve(
+        &mut tx,
+        req.branch_id,
+        req.order_type,
+        req.delivery.as_ref(),
+    )
+    .await?;
+    let delivery_fee = zone.as_ref().map_or(0, |z| z.fee);
+    let (mut lines, mut pricing) = price_lines(&menu, &req, None, delivery_fee)?;
     // Staff discounts above the threshold need a manager; a promo code is approved already.
     if pricing.totals.discount_total > crate::refunds::APPROVAL_ABOVE {
         crate::refunds::approver(
@@ -176,11 +185,14 @@ pub async fn place(
         Some(code) => {
             let (promo, discount) =
                 promos::redeemable(&mut tx, who, code, pricing.totals.items_gross).await?;
-            (lines, pricing) = price_lines(&menu, &req, Some(discount))?;
+            (lines, pricing) = price_lines(&menu, &req, Some(discount), delivery_fee)?;
             Some(promo)
         }
         None => None,
     };
+    if let Some(zone) = &zone {
+        crate::delivery::check_minimum(zone, &pricing.totals)?;
+    }
     // The same look-up the menu uses (the branch must exist and not be archived).
     let tz: Tz = catalog::repo::branch_time_zone(&mut tx, req.branch_id)
         .await?
@@ -241,6 +253,9 @@ pub async fn place(
         }
         other => other,
     })?;
+    if let (Some(zone), Some(to)) = (&zone, &req.delivery) {
+        crate::delivery::record(&mut tx, who, req.branch_id, order_id, to, zone).await?;
+    }
     if let Some(promo) = &promo {
         let amount = pricing
             .applied_order_discounts
@@ -283,6 +298,7 @@ fn price_lines(
     menu: &BranchMenu,
     req: &PlaceOrder,
     promo: Option<Discount>,
+    delivery_fee: i64,
 ) -> Result<(Vec<repo::NewLine>, Pricing)> {
     let mut lines = Vec::with_capacity(req.lines.len());
     let mut inputs = Vec::with_capacity(req.lines.len());
@@ -321,7 +337,7 @@ fn price_lines(
             .chain(promo.map(Ok))
             .collect::<Result<_>>()?,
         service_charge_bp: 0,
-        delivery_fee: 0,
+        delivery_fee,
         tip: req.tip,
         vat_rate_bp: menu.vat_rate_bp.max(0) as u32,
         vat_inclusive: menu.vat_inclusive,
