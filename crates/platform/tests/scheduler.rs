@@ -269,6 +269,11 @@ async fn pg_cron_registration_creates_the_jobs_idempotently() {
                 "select sous_prune_events()".into()
             ),
             (
+                at("purge-driver-pings"),
+                "*/10 * * * *".into(),
+                "select sous_purge_driver_pings()".into()
+            ),
+            (
                 at("refresh-menu-cache"),
                 "*/5 * * * *".into(),
                 "call sous_refresh_menu_cache()".into()

@@ -2,6 +2,7 @@
 //! public quote. Checkout applies the same zone look-up (`ordering::delivery`), through the SQL
 //! function both call.
 
+pub mod drivers;
 pub mod geo;
 pub mod model;
 pub mod repo;

@@ -73,3 +73,101 @@ pub struct Quote {
     pub zone: ordering::delivery::Zone,
     pub currency: String,
 }
+
+// ---- drivers ------------------------------------------------------------------------------
+
+/// `POST /api/driver/shift`: the signed-in driver starts a shift at a branch.
+#[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StartShift {
+    #[garde(skip)]
+    pub branch_id: Uuid,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ShiftDto {
+    pub id: Uuid,
+    pub branch_id: Uuid,
+    pub driver_id: Uuid,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// A driver's last known position (rounded to about 11 m).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Position {
+    pub lat: f64,
+    pub lng: f64,
+    pub at: DateTime<Utc>,
+}
+
+/// A driver on shift at the branch (managers' dispatch view).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DriverDto {
+    pub driver_id: Uuid,
+    pub name: String,
+    pub shift_started_at: DateTime<Utc>,
+    pub position: Option<Position>,
+    /// Deliveries assigned and not yet handed over.
+    pub active_deliveries: i64,
+}
+
+/// `POST /api/deliveries/{orderId}/assign`: to this driver, or (no `driverId`) to the nearest
+/// available one.
+#[derive(Clone, Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Assign {
+    #[garde(skip)]
+    pub driver_id: Option<Uuid>,
+}
+
+/// `POST /api/deliveries/{orderId}/delivered`: the code the customer reads out.
+#[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HandOver {
+    #[garde(pattern(r"^[0-9]{4}$"))]
+    pub code: String,
+}
+
+/// A delivery as its driver and the branch's staff see it (no hand-over code).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryDto {
+    pub order_id: Uuid,
+    pub branch_id: Uuid,
+    pub number: i32,
+    /// `waiting`, `assigned`, `accepted`, `picked_up` or `delivered`.
+    pub status: String,
+    pub order_status: String,
+    pub address: String,
+    pub address_notes: Option<String>,
+    pub lat: f64,
+    pub lng: f64,
+    pub fee: i64,
+    /// Still to collect at the door (minor units).
+    pub due: i64,
+    pub currency: String,
+    pub driver_id: Option<Uuid>,
+    pub driver_name: Option<String>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    pub picked_up_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /api/orders/{id}/delivery`: what the customer follows. `handoverCode` is shown to
+/// whoever placed the order only.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Tracking {
+    #[serde(flatten)]
+    pub delivery: DeliveryDto,
+    /// Minutes until the door, estimated now: the zone's ETA from the order's time until the
+    /// driver leaves, then the driver's distance at city speed.
+    pub eta_minutes: i32,
+    pub driver_position: Option<Position>,
+    pub handover_code: Option<String>,
+}

@@ -13,7 +13,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
-    model::{LatLng, Quote, ZoneDto, ZoneInput},
+    drivers,
+    model::{
+        Assign, DeliveryDto, DriverDto, HandOver, LatLng, Position, Quote, ShiftDto, StartShift,
+        Tracking, ZoneDto, ZoneInput,
+    },
     zones,
 };
 
@@ -23,6 +27,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_zone))
         .routes(routes!(archive_zone))
         .routes(routes!(quote))
+        .routes(routes!(start_shift))
+        .routes(routes!(end_shift))
+        .routes(routes!(my_deliveries))
+        .routes(routes!(ping))
+        .routes(routes!(drivers_on_shift))
+        .routes(routes!(assign))
+        .routes(routes!(accept))
+        .routes(routes!(picked_up))
+        .routes(routes!(delivered))
+        .routes(routes!(track))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -104,4 +118,141 @@ pub async fn quote(
     ValidJson(at): ValidJson<LatLng>,
 ) -> Result<Json<Quote>> {
     Ok(Json(zones::quote(&state, branch_id, at).await?))
+}
+
+// ---- drivers -------------------------------------------------------------------------------
+
+/// Starts the signed-in driver's shift at a branch: from now on they can be assigned.
+#[utoipa::path(post, path = "/api/driver/shift", tag = "delivery", security(("bearer" = [])),
+    request_body = StartShift,
+    responses((status = 201, body = ShiftDto), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem)))]
+pub async fn start_shift(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ValidJson(req): ValidJson<StartShift>,
+) -> Result<(StatusCode, Json<ShiftDto>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(drivers::start_shift(&state, &auth, req.branch_id).await?),
+    ))
+}
+
+/// Ends the signed-in driver's shift.
+#[utoipa::path(post, path = "/api/driver/shift/end", tag = "delivery", security(("bearer" = [])),
+    responses((status = 200, body = ShiftDto), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn end_shift(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+) -> Result<Json<ShiftDto>> {
+    Ok(Json(drivers::end_shift(&state, &auth).await?))
+}
+
+/// The signed-in driver's deliveries not yet handed over (theirs only).
+#[utoipa::path(get, path = "/api/driver/deliveries", tag = "delivery", security(("bearer" = [])),
+    responses((status = 200, body = [DeliveryDto]), (status = 403, body = Problem)))]
+pub async fn my_deliveries(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+) -> Result<Json<Vec<DeliveryDto>>> {
+    Ok(Json(drivers::mine(&state, &auth).await?))
+}
+
+/// A location ping from the driver app (on shift only; rate limited; stored rounded to about
+/// 11 m and kept two hours).
+#[utoipa::path(post, path = "/api/driver/location", tag = "delivery", security(("bearer" = [])),
+    request_body = LatLng,
+    responses((status = 200, body = Position), (status = 403, body = Problem), (status = 409, body = Problem),
+              (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn ping(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ValidJson(at): ValidJson<LatLng>,
+) -> Result<Json<Position>> {
+    Ok(Json(drivers::ping(&state, &auth, at).await?))
+}
+
+/// The drivers on shift at the branch, with position and load (managers).
+#[utoipa::path(get, path = "/api/branches/{branchId}/drivers", tag = "delivery",
+    security(("bearer" = [])), params(("branchId" = Uuid, Path)),
+    responses((status = 200, body = [DriverDto]), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn drivers_on_shift(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ApiPath(branch_id): ApiPath<Uuid>,
+) -> Result<Json<Vec<DriverDto>>> {
+    Ok(Json(drivers::on_shift(&state, &auth, branch_id).await?))
+}
+
+/// Assigns the delivery to a driver on shift, or (no `driverId`) to the nearest available one
+/// (managers).
+#[utoipa::path(post, path = "/api/deliveries/{orderId}/assign", tag = "delivery",
+    security(("bearer" = [])), params(("orderId" = Uuid, Path)), request_body = Assign,
+    responses((status = 200, body = DeliveryDto), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ApiPath(order_id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<Assign>,
+) -> Result<Json<DeliveryDto>> {
+    Ok(Json(
+        drivers::assign(&state, &auth, order_id, req.driver_id).await?,
+    ))
+}
+
+/// The driver accepts their assignment.
+#[utoipa::path(post, path = "/api/deliveries/{orderId}/accept", tag = "delivery",
+    security(("bearer" = [])), params(("orderId" = Uuid, Path)),
+    responses((status = 200, body = DeliveryDto), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem)))]
+pub async fn accept(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(order_id): ApiPath<Uuid>,
+) -> Result<Json<DeliveryDto>> {
+    Ok(Json(drivers::accept(&state, &auth, order_id).await?))
+}
+
+/// The driver picked the order up (it must be ready): the order goes out for delivery.
+#[utoipa::path(post, path = "/api/deliveries/{orderId}/picked-up", tag = "delivery",
+    security(("bearer" = [])), params(("orderId" = Uuid, Path)),
+    responses((status = 200, body = DeliveryDto), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem)))]
+pub async fn picked_up(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(order_id): ApiPath<Uuid>,
+) -> Result<Json<DeliveryDto>> {
+    Ok(Json(drivers::picked_up(&state, &auth, order_id).await?))
+}
+
+/// Handed over at the door, against the code the customer reads out: the order is delivered.
+/// A wrong code → 422 `wrong_handover_code`; after five, 409 `handover_locked`.
+#[utoipa::path(post, path = "/api/deliveries/{orderId}/delivered", tag = "delivery",
+    security(("bearer" = [])), params(("orderId" = Uuid, Path)), request_body = HandOver,
+    responses((status = 200, body = DeliveryDto), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn delivered(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(order_id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<HandOver>,
+) -> Result<Json<DeliveryDto>> {
+    Ok(Json(
+        drivers::delivered(&state, &auth, order_id, &req.code).await?,
+    ))
+}
+
+/// The delivery as the customer follows it (status, driver position while on the way, ETA and
+/// the hand-over code), or as the branch's staff or its driver see it (no code).
+#[utoipa::path(get, path = "/api/orders/{id}/delivery", tag = "delivery",
+    security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Tracking), (status = 404, body = Problem)))]
+pub async fn track(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<Tracking>> {
+    Ok(Json(drivers::track(&state, &auth, id).await?))
 }

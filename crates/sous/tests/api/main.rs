@@ -7,6 +7,7 @@ mod card_payments;
 mod carts;
 mod catalog;
 mod delivery;
+mod drivers;
 mod helpers;
 mod isolation;
 mod kitchen;
