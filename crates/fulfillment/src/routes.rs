@@ -42,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(fire))
         .routes(routes!(order_tickets))
         .merge(crate::delivery::routes::router())
+        .merge(crate::queue::routes::router())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

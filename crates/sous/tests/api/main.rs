@@ -14,6 +14,7 @@ mod kitchen;
 mod menu_cache;
 mod online_payments;
 mod orders;
+mod queue;
 mod rbac;
 mod search;
 mod seed;
