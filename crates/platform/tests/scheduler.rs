@@ -187,6 +187,7 @@ async fn the_standard_jobs_run_and_cleanup_deletes_old_finished_tasks() {
             "loyalty-batch",
             "new",
             "prune-events",
+            "purge-driver-pings",
             "refresh-menu-cache"
         ]
     );
@@ -307,6 +308,7 @@ async fn pg_cron_registration_creates_the_jobs_idempotently() {
         vec![
             at("cleanup-tasks"),
             at("prune-events"),
+            at("purge-driver-pings"),
             at("refresh-menu-cache")
         ]
     );
