@@ -97,6 +97,25 @@ async fn run(addr: SocketAddr, cfg: &KdsConfig) -> anyhow::Result<KdsBench> {
         login(addr, Role::Kitchen).await?,
     );
     let branch_id = scenarios::demo_branch(addr).await?;
+    // The benchmark cluster seeds the brand and its menu only: the kitchen's stations are set
+    // up here, as a manager would (an item goes to its station hint's station, else the first).
+    for (code, name) in [("hot", "Hot line"), ("grill", "Grill"), ("cold", "Cold")] {
+        let (status, _, body) = loadgen::fetch(
+            &Target::post_json(
+                addr,
+                format!("/api/branches/{branch_id}/kitchen/stations"),
+                json!({ "code": code, "name": name }),
+            )
+            .with_bearer(&manager)?,
+            STEP_TIMEOUT,
+        )
+        .await?;
+        anyhow::ensure!(
+            status.is_success() || status.as_u16() == 409,
+            "adding the {code} station: HTTP {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
     let menu: Value = loadgen::fetch_json(
         &Target::get(addr, format!("/api/branches/{branch_id}/menu")),
         STEP_TIMEOUT,
