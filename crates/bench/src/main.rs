@@ -13,6 +13,7 @@ mod baseline;
 mod catalog_scenarios;
 mod checkout_scenarios;
 mod cluster;
+mod kds_scenarios;
 mod loadgen;
 mod queue;
 mod report;
@@ -27,6 +28,7 @@ use anyhow::Context;
 use crate::{
     catalog_scenarios::CatalogConfig,
     checkout_scenarios::CheckoutConfig,
+    kds_scenarios::KdsConfig,
     loadgen::LoadConfig,
     queue::QueueConfig,
     report::{Measured, Report, RunInfo},
@@ -80,6 +82,14 @@ pub const CHECKOUT: CheckoutConfig = CheckoutConfig {
     warmup: Duration::from_secs(1),
     duration: Duration::from_secs(10),
     max_requests: 200_000,
+};
+
+/// The KDS scenario of issue 7: orders placed and accepted at 50 a second for 10 s, each
+/// ticket's arrival at a kitchen screen timed.
+pub const KDS: KdsConfig = KdsConfig {
+    rate: 50,
+    orders: 500,
+    drain: Duration::from_secs(5),
 };
 
 /// The queue scenario of issue 4: the same no-op tasks through sous's workers and through
@@ -178,9 +188,24 @@ async fn main() -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&scenario)?);
         return Ok(());
     }
+    // `bench kds`: only the kitchen display's latency under order flow, likewise.
+    if args.first().map(String::as_str) == Some("kds") {
+        let sous_bin = sous_binary()?;
+        let env = cluster::BenchCluster::start().await?;
+        let launcher = sous_proc::Launcher::new(&sous_bin, &env);
+        let outcome = tokio::select! {
+            r = kds_scenarios::kds(&launcher, &KDS) => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        };
+        let stopped = env.stop().await;
+        let scenario = report::KdsScenario::new(outcome?);
+        stopped.context("stopping the benchmark cluster")?;
+        println!("{}", serde_json::to_string_pretty(&scenario)?);
+        return Ok(());
+    }
     anyhow::ensure!(
         args.is_empty(),
-        "usage: bench [queue [key=value…] | catalog [sql] [key=value…] | checkout]"
+        "usage: bench [queue [key=value…] | catalog [sql] [key=value…] | checkout | kds]"
     );
     let sous_bin = sous_binary()?;
     let env = cluster::BenchCluster::start().await?;
@@ -241,6 +266,11 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
         CHECKOUT.lines, CHECKOUT.connections
     );
     let checkout = checkout_scenarios::checkout(&launcher, env, &CHECKOUT).await?;
+    println!(
+        "scenario: KDS, {} orders placed and accepted at {}/s, ticket → kitchen screen…",
+        KDS.orders, KDS.rate
+    );
+    let kds = kds_scenarios::kds(&launcher, &KDS).await?;
     // Last: no `sous serve` may run now, its workers would take the benchmark's tasks.
     println!(
         "scenario: queue, {} no-op tasks × {} rounds, sous workers vs graphile-worker…",
@@ -260,6 +290,7 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
             sse,
             catalog,
             checkout,
+            kds,
             queue,
         },
     ))

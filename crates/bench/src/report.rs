@@ -13,6 +13,7 @@ use crate::{
     baseline::PgbenchResult,
     catalog_scenarios::CatalogBench,
     checkout_scenarios::CheckoutBench,
+    kds_scenarios::KdsBench,
     loadgen::{ClassResult, LoadResult},
     queue::{QueueBench, median},
     scenarios::ColdStart,
@@ -258,6 +259,69 @@ impl CheckoutScenario {
     }
 }
 
+/// Order accepted → its ticket on a KDS screen, while 50 orders a second flow (issue 7).
+pub const KDS_MAX_P99_MS: f64 = 100.0;
+
+#[derive(Debug, Serialize)]
+pub struct KdsScenario {
+    #[serde(flatten)]
+    pub figures: KdsBench,
+    /// p99 under the bound at the asked rate, every accepted order's ticket seen, no errors.
+    pub target: Target,
+}
+
+impl KdsScenario {
+    pub fn new(figures: KdsBench) -> Self {
+        let target = Target {
+            description: format!(
+                "p99 < {KDS_MAX_P99_MS} ms at {} orders/s, every ticket seen",
+                figures.rate_target
+            ),
+            pass: figures.p99_ms < KDS_MAX_P99_MS
+                && figures.errors == 0
+                && figures.orders_accepted > 0
+                && figures.tickets_seen == figures.orders_accepted
+                // The flow kept up with the asked rate (within 10 %).
+                && figures.rate_achieved >= 0.9 * f64::from(figures.rate_target),
+        };
+        Self { figures, target }
+    }
+
+    fn row(&self) -> Row {
+        let f = &self.figures;
+        Row {
+            scenario: format!(
+                "KDS: order accepted → ticket on the kitchen stream, {} orders/s",
+                f.rate_target
+            ),
+            figure: format!(
+                "{}/{} tickets at {:.1} orders/s",
+                f.tickets_seen, f.orders_accepted, f.rate_achieved
+            ),
+            latency: format!("{:.2} / {:.2} ms", f.p50_ms, f.p99_ms),
+            errors: f.errors.to_string(),
+            ratio: "—".into(),
+            target: self.target.description.clone(),
+            result: verdict(&self.target),
+        }
+    }
+
+    fn missed(&self) -> Option<String> {
+        let f = &self.figures;
+        (!self.target.pass).then(|| {
+            format!(
+                "KDS: p99 {:.2} ms, {} of {} tickets seen, {:.1} orders/s, {} errors (target {})",
+                f.p99_ms,
+                f.tickets_seen,
+                f.orders_accepted,
+                f.rate_achieved,
+                f.errors,
+                self.target.description
+            )
+        })
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Scenarios {
     pub health: HttpScenario,
@@ -266,6 +330,7 @@ pub struct Scenarios {
     pub sse_fanout: SseScenario,
     pub catalog: CatalogScenario,
     pub checkout: CheckoutScenario,
+    pub kds: KdsScenario,
     pub queue: QueueScenario,
 }
 
@@ -288,6 +353,7 @@ pub struct Measured {
     pub sse: SseFanout,
     pub catalog: CatalogBench,
     pub checkout: CheckoutBench,
+    pub kds: KdsBench,
     pub queue: QueueBench,
 }
 
@@ -303,6 +369,7 @@ impl Report {
             sse,
             catalog,
             checkout,
+            kds,
             queue,
         } = measured;
         let http = |request, load: LoadResult, target: Option<f64>| {
@@ -346,6 +413,7 @@ impl Report {
         };
         let catalog = CatalogScenario::new(catalog);
         let checkout = CheckoutScenario::new(checkout, &pgbench_tpcb);
+        let kds = KdsScenario::new(kds);
         let queue = QueueScenario {
             target: Target {
                 description: format!("≥ {QUEUE_MIN_RATIO} × graphile-worker, every task done once"),
@@ -363,6 +431,7 @@ impl Report {
                 &catalog.menu_target,
                 &catalog.search_target,
                 &checkout.target,
+                &kds.target,
                 &queue.target,
             ])
             .all(|t| t.pass);
@@ -380,6 +449,7 @@ impl Report {
                 sse_fanout,
                 catalog,
                 checkout,
+                kds,
                 queue,
             },
             all_targets_met,
@@ -493,6 +563,7 @@ impl Report {
         });
         rows.extend(catalog_rows(&self.scenarios.catalog));
         rows.push(self.scenarios.checkout.row());
+        rows.push(self.scenarios.kds.row());
         rows.extend(queue_rows(&self.scenarios.queue));
         rows
     }
@@ -538,6 +609,7 @@ impl Report {
         }
         missed.extend(catalog_missed(&s.catalog));
         missed.extend(s.checkout.missed());
+        missed.extend(s.kds.missed());
         let q = &s.queue;
         if !q.target.pass {
             missed.push(format!(

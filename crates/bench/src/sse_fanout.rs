@@ -561,7 +561,11 @@ async fn client(
     mut stop: watch::Receiver<bool>,
 ) -> ClientOutcome {
     let mut outcome = ClientOutcome::failed(shared.events, String::new());
-    let opened = tokio::time::timeout(shared.open_timeout, SseStream::open(&shared)).await;
+    let opened = tokio::time::timeout(
+        shared.open_timeout,
+        SseStream::open(shared.addr, &shared.path, &shared.authorization),
+    )
+    .await;
     drop(permit);
     let mut stream = match opened {
         Ok(Ok(stream)) => stream,
@@ -627,25 +631,28 @@ type Conn = Connection<TokioIo<TcpStream>, Empty<Bytes>>;
 
 /// An open event stream: the connection is polled by whoever awaits the body, in the client's
 /// own task.
-struct SseStream {
+pub(crate) struct SseStream {
     _sender: SendRequest<Empty<Bytes>>,
     conn: Pin<Box<Conn>>,
     body: Incoming,
-    parser: SseParser,
+    pub(crate) parser: SseParser,
 }
 
 impl SseStream {
-    /// Connects, sends the request and reads until the greeting has arrived.
-    async fn open(shared: &Shared) -> anyhow::Result<Self> {
-        let tcp = TcpStream::connect(shared.addr)
-            .await
-            .context("connecting")?;
+    /// Connects, sends the request (`authorization` is the header's value) and reads until the
+    /// greeting has arrived.
+    pub(crate) async fn open(
+        addr: SocketAddr,
+        path: &str,
+        authorization: &str,
+    ) -> anyhow::Result<Self> {
+        let tcp = TcpStream::connect(addr).await.context("connecting")?;
         tcp.set_nodelay(true)?;
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await?;
         let mut conn = Box::pin(conn);
-        let request = Request::get(shared.path.as_str())
-            .header(HOST, shared.addr.to_string())
-            .header(AUTHORIZATION, shared.authorization.as_str())
+        let request = Request::get(path)
+            .header(HOST, addr.to_string())
+            .header(AUTHORIZATION, authorization)
             .header(ACCEPT, "text/event-stream")
             .body(Empty::<Bytes>::new())?;
         let response = drive(conn.as_mut(), sender.send_request(request)).await??;
@@ -679,7 +686,7 @@ impl SseStream {
     }
 
     /// The next data chunk of the body; `None` when it ends.
-    async fn next_chunk(&mut self) -> anyhow::Result<Option<Bytes>> {
+    pub(crate) async fn next_chunk(&mut self) -> anyhow::Result<Option<Bytes>> {
         loop {
             match drive(self.conn.as_mut(), self.body.frame()).await? {
                 None => return Ok(None),

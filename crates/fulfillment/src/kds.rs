@@ -152,6 +152,18 @@ async fn step(
     from: Status,
     to: Status,
 ) -> Result<()> {
+    step_because(tx, who, order, from, to, "kitchen").await
+}
+
+/// [`step`] with the reason the history records (`kitchen`, `delivery`).
+pub(crate) async fn step_because(
+    tx: &mut Tx,
+    who: &Principal,
+    order: &OrderRow,
+    from: Status,
+    to: Status,
+    reason: &str,
+) -> Result<()> {
     if !lifecycle::allowed(order.order_type, from, to) {
         return Err(Error::conflict(
             "illegal_transition",
@@ -169,7 +181,7 @@ async fn step(
         order.id,
         Some(from),
         to,
-        Some("kitchen"),
+        Some(reason),
         Some(who.id),
     )
     .await

@@ -41,6 +41,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(print_ticket))
         .routes(routes!(fire))
         .routes(routes!(order_tickets))
+        .merge(crate::delivery::routes::router())
+        .merge(crate::queue::routes::router())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

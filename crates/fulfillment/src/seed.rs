@@ -50,3 +50,56 @@ pub async fn run(state: &AppState, tenant_id: Uuid, branches: &[Uuid]) -> Result
     tx.commit().await?;
     Ok(())
 }
+
+/// The demo's delivery zones, one per branch, drawn around each branch: Olaya in Riyadh as a
+/// polygon (from King Fahd Road to Olaya Street, Al Olaya and Al Sulimaniyah), Dubai Marina as
+/// a 3 km circle. Kept apart from [`run`] so tests that draw their own zones start with none.
+pub async fn delivery_zones(
+    state: &AppState,
+    tenant_id: Uuid,
+    riyadh: Uuid,
+    dubai: Uuid,
+) -> Result<()> {
+    let olaya = serde_json::json!({ "type": "Polygon", "coordinates": [[
+        [46.6600, 24.6700], [46.7050, 24.6700], [46.7150, 24.7000],
+        [46.6950, 24.7250], [46.6650, 24.7150], [46.6600, 24.6700]
+    ]] });
+    let mut tx = state.db.begin(TenantScope::tenant(tenant_id)).await?;
+    crate::delivery::repo::insert_zone(
+        &mut tx,
+        tenant_id,
+        riyadh,
+        &crate::delivery::repo::ZoneFields {
+            name: "Olaya",
+            name_ar: Some("العليا"),
+            shape: crate::delivery::repo::Shape::Polygon {
+                literal: crate::delivery::geo::polygon(&olaya)?,
+                geojson: olaya,
+            },
+            fee: 1000,
+            minimum_order: 3000,
+            eta_minutes: 35,
+        },
+    )
+    .await?;
+    crate::delivery::repo::insert_zone(
+        &mut tx,
+        tenant_id,
+        dubai,
+        &crate::delivery::repo::ZoneFields {
+            name: "Dubai Marina",
+            name_ar: Some("دبي مارينا"),
+            shape: crate::delivery::repo::Shape::Circle {
+                lat: 25.0805,
+                lng: 55.1403,
+                metres: 3000,
+            },
+            fee: 800,
+            minimum_order: 2500,
+            eta_minutes: 30,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

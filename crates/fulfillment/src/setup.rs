@@ -13,14 +13,18 @@ use crate::{
     repo,
 };
 
-fn require_manager(who: &Principal, branch_id: Uuid) -> Result<()> {
+pub(crate) fn require_manager(who: &Principal, branch_id: Uuid) -> Result<()> {
     if who.kind != PrincipalKind::Staff || !matches!(who.role, Role::Owner | Role::Manager) {
         return Err(Error::Forbidden);
     }
     who.require_branch(branch_id)
 }
 
-async fn begin_at(state: &AppState, who: &Principal, branch_id: Uuid) -> Result<platform::db::Tx> {
+pub(crate) async fn begin_at(
+    state: &AppState,
+    who: &Principal,
+    branch_id: Uuid,
+) -> Result<platform::db::Tx> {
     let mut tx = state.db.begin(who.scope()).await?;
     if !repo::branch_exists(&mut tx, branch_id).await? {
         return Err(Error::NotFound);

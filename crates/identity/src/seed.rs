@@ -23,6 +23,8 @@ pub const DEMO_STAFF: [(Role, &str); 6] = [
     (Role::Driver, "6666"),
 ];
 pub const DEMO_CUSTOMER: &str = "guest@demo.sous.test";
+/// The second demo driver, at the Dubai branch (the first, `driver@…`, is at Riyadh's).
+pub const DEMO_DUBAI_DRIVER: (&str, &str) = ("driver.dubai@demo.sous.test", "7777");
 
 pub fn demo_email(role: Role) -> String {
     format!("{}@demo.sous.test", role.as_str())
@@ -132,6 +134,15 @@ pub async fn run(state: &AppState) -> Result<Option<Demo>> {
         };
         create_member(&mut tx, &state.pin_pepper, tenant_id, &req).await?;
     }
+    let dubai_driver = AddStaff {
+        email: DEMO_DUBAI_DRIVER.0.into(),
+        password: DEMO_PASSWORD.into(),
+        display_name: "Demo Driver Dubai".into(),
+        role: Role::Driver,
+        branch_id: Some(dubai),
+        pin: Some(DEMO_DUBAI_DRIVER.1.into()),
+    };
+    create_member(&mut tx, &state.pin_pepper, tenant_id, &dubai_driver).await?;
     let customer = AddStaff {
         email: DEMO_CUSTOMER.into(),
         password: DEMO_PASSWORD.into(),

@@ -596,6 +596,7 @@ pub async fn checkout(
         payment: req.payment,
         promo_code: req.promo_code,
         manager_pin: req.manager_pin,
+        delivery: req.delivery,
     };
     let take = Take {
         cart_id,

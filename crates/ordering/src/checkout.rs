@@ -161,7 +161,16 @@ pub async fn place(
         }
         None => None,
     };
-    let (mut lines, mut pricing) = price_lines(&menu, &req, None)?;
+    // Delivery (zones are fulfillment's): where to, the zone's fee for pricing.
+    let zone = crate::delivery::resolve(
+        &mut tx,
+        req.branch_id,
+        req.order_type,
+        req.delivery.as_ref(),
+    )
+    .await?;
+    let delivery_fee = zone.as_ref().map_or(0, |z| z.fee);
+    let (mut lines, mut pricing) = price_lines(&menu, &req, None, delivery_fee)?;
     // Staff discounts above the threshold need a manager; a promo code is approved already.
     if pricing.totals.discount_total > crate::refunds::APPROVAL_ABOVE {
         crate::refunds::approver(
@@ -177,11 +186,14 @@ pub async fn place(
         Some(code) => {
             let (promo, discount) =
                 promos::redeemable(&mut tx, who, code, pricing.totals.items_gross).await?;
-            (lines, pricing) = price_lines(&menu, &req, Some(discount))?;
+            (lines, pricing) = price_lines(&menu, &req, Some(discount), delivery_fee)?;
             Some(promo)
         }
         None => None,
     };
+    if let Some(zone) = &zone {
+        crate::delivery::check_minimum(zone, &pricing.totals)?;
+    }
     // The day and number as late as the order row allows: a refusal after this leaves a gap in
     // the day's numbers. The claim also refuses an archived branch.
     let (business_date, number) =
@@ -266,6 +278,9 @@ pub async fn place(
             other => other,
         })?;
     // What refers to the order comes after it.
+    if let (Some(zone), Some(to)) = (&zone, &req.delivery) {
+        crate::delivery::record(&mut tx, who, req.branch_id, order.id, to, zone).await?;
+    }
     if let Some(promo) = &promo {
         let amount = pricing
             .applied_order_discounts
@@ -361,6 +376,7 @@ fn price_lines(
     menu: &BranchMenu,
     req: &PlaceOrder,
     promo: Option<Discount>,
+    delivery_fee: i64,
 ) -> Result<(Vec<repo::NewLine>, Pricing)> {
     let mut lines = Vec::with_capacity(req.lines.len());
     let mut inputs = Vec::with_capacity(req.lines.len());
@@ -401,7 +417,7 @@ fn price_lines(
             .chain(promo.map(Ok))
             .collect::<Result<_>>()?,
         service_charge_bp: 0,
-        delivery_fee: 0,
+        delivery_fee,
         tip: req.tip,
         vat_rate_bp: menu.vat_rate_bp.max(0) as u32,
         vat_inclusive: menu.vat_inclusive,

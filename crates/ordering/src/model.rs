@@ -55,6 +55,10 @@ pub struct PlaceOrder {
     /// A manager's PIN, when discounts above the approval threshold are given by a cashier.
     #[garde(inner(length(min = 4, max = 12)))]
     pub manager_pin: Option<String>,
+    /// Delivery orders only (and required for them): where to. Must be inside a delivery zone
+    /// of the branch, whose fee is added and whose minimum order applies.
+    #[garde(dive)]
+    pub delivery: Option<crate::delivery::DeliveryAddress>,
 }
 
 #[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
@@ -269,6 +273,9 @@ pub struct CartCheckout {
     pub promo_code: Option<String>,
     #[garde(inner(length(min = 4, max = 12)))]
     pub manager_pin: Option<String>,
+    /// A delivery cart's address (required for one, refused for others).
+    #[garde(dive)]
+    pub delivery: Option<crate::delivery::DeliveryAddress>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]

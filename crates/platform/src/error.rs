@@ -31,6 +31,13 @@ pub enum Error {
         code: &'static str,
         detail: Cow<'static, str>,
     },
+    /// A well-formed request the business cannot accept (422) for a reason with its own code
+    /// (e.g. `outside_delivery_zone`), rather than a field that is wrong.
+    #[error("unprocessable: {code}")]
+    Unprocessable {
+        code: &'static str,
+        detail: Cow<'static, str>,
+    },
     /// Input that parsed but is not acceptable; `fields` maps a field path to its messages.
     #[error("validation failed")]
     Validation {
@@ -88,6 +95,13 @@ impl Error {
         }
     }
 
+    pub fn unprocessable(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::Unprocessable {
+            code,
+            detail: detail.into(),
+        }
+    }
+
     /// A single-field validation error.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         let mut fields = BTreeMap::new();
@@ -102,7 +116,9 @@ impl Error {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation { .. } | Self::Unprocessable { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PaymentDeclined { .. } => StatusCode::PAYMENT_REQUIRED,
             Self::Provider {
@@ -123,7 +139,9 @@ impl Error {
             Self::Provider { code, .. } => code,
             Self::Unauthorized(code) => code,
             Self::Forbidden => "forbidden",
-            Self::Conflict { code, .. } | Self::BadRequest { code, .. } => code,
+            Self::Conflict { code, .. }
+            | Self::BadRequest { code, .. }
+            | Self::Unprocessable { code, .. } => code,
             Self::Validation { .. } => "validation_failed",
             Self::TooManyRequests { .. } => "rate_limited",
             Self::PayloadTooLarge => "payload_too_large",
@@ -137,6 +155,7 @@ impl Error {
         let (detail, errors) = match self {
             Self::Conflict { detail, .. }
             | Self::BadRequest { detail, .. }
+            | Self::Unprocessable { detail, .. }
             | Self::PaymentDeclined { detail, .. }
             | Self::Provider { detail, .. } => (Some(detail.to_string()), None),
             Self::Validation { fields } => (

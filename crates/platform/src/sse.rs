@@ -77,7 +77,9 @@ impl Scope {
             tenant_id: p.tenant_id,
             channel,
             branch_id,
-            audience: (!staff).then_some(p.id),
+            // Drivers, like guests, see only what is addressed to them: their own deliveries,
+            // never another driver's or the branch's other orders.
+            audience: (!staff || p.role == Role::Driver).then_some(p.id),
             cart_stream: None,
         })
     }

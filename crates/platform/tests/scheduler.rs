@@ -187,6 +187,7 @@ async fn the_standard_jobs_run_and_cleanup_deletes_old_finished_tasks() {
             "loyalty-batch",
             "new",
             "prune-events",
+            "purge-driver-pings",
             "refresh-menu-cache"
         ]
     );
@@ -269,6 +270,11 @@ async fn pg_cron_registration_creates_the_jobs_idempotently() {
                 "select sous_prune_events()".into()
             ),
             (
+                at("purge-driver-pings"),
+                "*/10 * * * *".into(),
+                "select sous_purge_driver_pings()".into()
+            ),
+            (
                 at("refresh-menu-cache"),
                 "*/5 * * * *".into(),
                 "call sous_refresh_menu_cache()".into()
@@ -302,6 +308,7 @@ async fn pg_cron_registration_creates_the_jobs_idempotently() {
         vec![
             at("cleanup-tasks"),
             at("prune-events"),
+            at("purge-driver-pings"),
             at("refresh-menu-cache")
         ]
     );

@@ -98,6 +98,8 @@ pub async fn seed(
                 catalog::seed::run(state, demo.tenant_id, demo.dubai).await?;
                 ordering::seed::run(state, demo.tenant_id, demo.riyadh, demo.dubai).await?;
                 fulfillment::seed::run(state, demo.tenant_id, &[demo.riyadh, demo.dubai]).await?;
+                fulfillment::seed::delivery_zones(state, demo.tenant_id, demo.riyadh, demo.dubai)
+                    .await?;
                 true
             }
             None => false,
@@ -135,7 +137,8 @@ pub fn print_banner(addr: SocketAddr, demo: bool) {
          \n  cashier@demo.sous.test  PIN 3333\
          \n  waiter@demo.sous.test   PIN 4444\
          \n  kitchen@demo.sous.test  PIN 5555\
-         \n  driver@demo.sous.test   PIN 6666\
+         \n  driver@demo.sous.test   PIN 6666  (Riyadh)\
+         \n  driver.dubai@demo.sous.test  PIN 7777  (Dubai)\
          \n  guest@demo.sous.test    (customer)\n",
         pw = identity::seed::DEMO_PASSWORD
     );

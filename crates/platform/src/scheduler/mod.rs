@@ -71,7 +71,7 @@ impl Job {
     }
 }
 
-/// The seed's three jobs. Their procedures are created by the task queue migration; the menu
+/// The seed's three jobs and the housekeeping ones. Their procedures are created by the task queue migration; the menu
 /// and loyalty ones do nothing until those contexts fill them in.
 pub fn standard_jobs() -> Vec<Job> {
     vec![
@@ -84,6 +84,12 @@ pub fn standard_jobs() -> Vec<Job> {
         Job::new("loyalty-batch", "0 * * * *", "call sous_loyalty_batch()"),
         // The outbox only needs to cover reconnecting clients (Last-Event-ID); a week is plenty.
         Job::new("prune-events", "30 3 * * *", "select sous_prune_events()"),
+        // Drivers' location is kept only for a short window (fulfillment's drivers migration).
+        Job::new(
+            "purge-driver-pings",
+            "*/10 * * * *",
+            "select sous_purge_driver_pings()",
+        ),
     ]
 }
 

@@ -40,8 +40,8 @@ async fn demo_is_seeded_into_an_empty_database_once() {
 
     assert_eq!(
         count(&db, "select count(*) from users").await,
-        7,
-        "six staff and one customer"
+        8,
+        "seven staff (two drivers) and one customer"
     );
     assert_eq!(
         count(
@@ -49,7 +49,7 @@ async fn demo_is_seeded_into_an_empty_database_once() {
             "select count(*) from memberships where pin_hash is not null"
         )
         .await,
-        6
+        7
     );
     let mut conn = db.owner_conn().await;
     let zones: Vec<String> =
@@ -67,6 +67,16 @@ async fn demo_is_seeded_into_an_empty_database_once() {
         5 * 100 + 13,
         "thirteen tables in five floor areas across both branches"
     );
+    // One delivery zone per branch, each around its branch: the branch's own spot is inside.
+    let covered: Vec<bool> = sqlx::query_scalar(
+        "select exists(select 1 from delivery_zone_at(b.id, b.lat, b.lng)) from branches b \
+         order by b.time_zone",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(covered, [true, true]);
+    assert_eq!(count(&db, "select count(*) from delivery_zones").await, 2);
 }
 
 #[tokio::test]
