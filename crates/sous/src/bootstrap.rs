@@ -117,7 +117,7 @@ pub async fn has_demo(state: &AppState) -> anyhow::Result<bool> {
     Ok(found.is_some())
 }
 
-pub fn print_banner(addr: SocketAddr, demo: bool) {
+pub fn print_banner(addr: SocketAddr, demo: bool, web: bool) {
     let base = format!("http://{addr}");
     println!(
         "\nsous is running\n\
@@ -125,6 +125,17 @@ pub fn print_banner(addr: SocketAddr, demo: bool) {
          \n  Health         {base}/api/health\
          \n  API reference  {base}/api/docs  (spec: {base}/api/openapi.json)"
     );
+    if web {
+        println!(
+            "\n  Website        {base}/en/  ·  {base}/ar/\
+             \n  Menu           {base}/en/menu  ·  {base}/ar/menu\
+             \n  Order online   {base}/en/order  ·  {base}/ar/order\
+             \n  Kitchen (KDS)  {base}/en/kds  ·  {base}/ar/kds\
+             \n  QR table       {base}/en/t/<qrToken>  (tokens: GET /api/branches/<id>/dining-tables)"
+        );
+    } else {
+        println!("\n  Web app        not running (build it with `npm run build` in web/)");
+    }
     if !demo {
         return;
     }
@@ -142,14 +153,14 @@ pub fn print_banner(addr: SocketAddr, demo: bool) {
 }
 
 /// Serves until SIGINT/SIGTERM, then drains requests and stops the embedded cluster.
-pub async fn serve(settings: Settings, allow_embedded: bool) -> anyhow::Result<()> {
+pub async fn serve(settings: Settings, allow_embedded: bool, web: bool) -> anyhow::Result<()> {
     let database = Database::open(&settings, allow_embedded, Mode::Own).await?;
-    let result = run_server(&database, &settings).await;
+    let result = run_server(&database, &settings, web).await;
     database.close().await?;
     result
 }
 
-async fn run_server(database: &Database, settings: &Settings) -> anyhow::Result<()> {
+async fn run_server(database: &Database, settings: &Settings, web: bool) -> anyhow::Result<()> {
     let state = database.prepare(settings).await?;
     let owner: PgConnectOptions = database.owner_url.parse()?;
     if settings.seed_demo && seed(&owner, &state, SeedWhen::EmptyDatabase).await? {
@@ -176,9 +187,15 @@ async fn run_server(database: &Database, settings: &Settings) -> anyhow::Result<
         state.shutdown.child_token(),
     )
     .await?;
-    let app = crate::app::build(state.clone());
+    let (web_server, web) = if web {
+        crate::web::WebServer::start(&settings.web_dir, addr).await?
+    } else {
+        let why = "This server runs with --no-web: it serves the API only.";
+        (None, crate::web::Web::Absent { why: why.into() })
+    };
+    let app = crate::app::build_with_web(state.clone(), web);
     tracing::info!(%addr, "listening");
-    print_banner(addr, has_demo(&state).await?);
+    print_banner(addr, has_demo(&state).await?, web_server.is_some());
     let shutdown = state.shutdown.clone();
     axum::serve(
         listener,
@@ -190,6 +207,9 @@ async fn run_server(database: &Database, settings: &Settings) -> anyhow::Result<
         shutdown.cancel();
     })
     .await?;
+    if let Some(web_server) = web_server {
+        web_server.stop().await;
+    }
     let _ = events.await;
     // The signal stopped the workers from claiming; this waits for the tasks in flight.
     background.stop().await;
