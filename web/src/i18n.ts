@@ -258,3 +258,14 @@ export function t(lang: Lang): Strings {
 }
 
 export type { Strings };
+
+const AR_TAGS: Record<string, string> = {
+  gluten: 'غلوتين', egg: 'بيض', dairy: 'ألبان', sesame: 'سمسم', mustard: 'خردل', nuts: 'مكسرات',
+  soy: 'صويا', fish: 'سمك', shellfish: 'قشريات', peanuts: 'فول سوداني', celery: 'كرفس',
+  vegan: 'نباتي صرف', vegetarian: 'نباتي', spicy: 'حار', 'gluten-free': 'خالٍ من الغلوتين', halal: 'حلال',
+};
+
+/** An allergen or dietary tag in the page's language (unknown tags are shown as stored). */
+export function tag(lang: Lang, code: string): string {
+  return lang === 'ar' ? (AR_TAGS[code] ?? code) : code.replace(/-/g, ' ');
+}

@@ -106,6 +106,16 @@ test.describe.serial('QR table ordering and the kitchen display', () => {
     await expect(guestPage.getByTestId('order-status')).toHaveText('تم القبول');
     await shoot(kds, 'kds-en');
 
+    // The same screen in Arabic: right-to-left, the same tickets.
+    const kdsAr = await kds.context().newPage();
+    await kdsAr.goto(`${baseURL}/ar/kds`);
+    await expect(kdsAr.locator('html')).toHaveAttribute('dir', 'rtl');
+    await expect(kdsAr.getByRole('heading', { name: 'شاشة المطبخ' })).toBeVisible();
+    await expect(kdsAr.getByTestId('tickets').locator('[data-ticket]')).toHaveCount(await tickets.count());
+    await expect(kdsAr.getByTestId('all-day')).toContainText('شاورما الدجاج');
+    await shoot(kdsAr, 'kds-ar');
+    await kdsAr.close();
+
     // Bump every ticket of the order (one per station); the last bump makes it ready.
     const count = await tickets.count();
     for (let i = 0; i < count; i++) {

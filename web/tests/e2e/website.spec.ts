@@ -63,3 +63,31 @@ test('scenario 3: a signed-in customer orders for pickup in English', async ({ p
   await expect(page.locator('[data-link="live"]')).toBeVisible();
   await shoot(page, 'order-tracking-en');
 });
+
+test('a QR table link in English, and a link that is no longer valid', async ({ page }) => {
+  const { baseURL, tables } = readState();
+  const table = tables[1]!;
+  await page.goto(`${baseURL}/en/t/${table.qrToken}`);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(`Table ${table.label}`);
+  await expect(page.locator('[data-cart] [data-link="live"]')).toBeVisible();
+  await expect(page.getByText('Nothing in the order yet.')).toBeVisible();
+  await shoot(page, 'qr-table-en');
+
+  const res = await page.goto(`${baseURL}/en/t/not-a-table-token`);
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole('alert')).toContainText('not valid any more');
+});
+
+test('delivery ordering asks for the address first (Arabic)', async ({ page }) => {
+  const { baseURL } = readState();
+  await page.goto(`${baseURL}/ar/order?type=delivery`);
+  await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
+  await expect(page.getByRole('link', { name: 'توصيل' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('heading', { name: 'عنوان التوصيل' })).toBeVisible();
+  await page.getByRole('button', { name: 'أضف: شاورما الدجاج', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: /أضف إلى الطلب/ }).click();
+  await expect(page.getByTestId('cart-lines').locator('[data-line]')).toHaveCount(1);
+  // No order goes out before the address is accepted by a delivery zone.
+  await expect(page.getByRole('button', { name: 'اطلب وادفع عند الكاشير' })).toBeDisabled();
+  await shoot(page, 'order-online-ar');
+});

@@ -44,3 +44,12 @@ describe('opening hours', () => {
     expect(isOpen(null, 'Asia/Riyadh')).toBe(false);
   });
 });
+
+describe('tags', () => {
+  it('names allergens in Arabic and keeps unknown ones', async () => {
+    const { tag } = await import('../../src/i18n');
+    expect(tag('ar', 'sesame')).toBe('سمسم');
+    expect(tag('ar', 'lupin')).toBe('lupin');
+    expect(tag('en', 'gluten-free')).toBe('gluten free');
+  });
+});
