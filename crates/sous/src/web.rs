@@ -222,6 +222,7 @@ async fn forward(origin: &str, client: &reqwest::Client, req: Request) -> Respon
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::{Router, routing::get};
 
     #[test]
     fn only_api_paths_stay_with_the_api() {
@@ -230,5 +231,109 @@ mod tests {
         assert!(!is_api("/apis"));
         assert!(!is_api("/en/menu/burgers"));
         assert!(!is_api("/"));
+    }
+
+    /// A stand-in for the Astro server: echoes what it received.
+    async fn upstream() -> SocketAddr {
+        async fn echo(req: Request) -> Response {
+            let (parts, body) = req.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+            let host = parts.headers.get(header::HOST).cloned();
+            let mut res = format!(
+                "{} {} host={} body={}",
+                parts.method,
+                parts.uri,
+                host.as_ref().and_then(|h| h.to_str().ok()).unwrap_or(""),
+                String::from_utf8_lossy(&body)
+            )
+            .into_response();
+            *res.status_mut() = StatusCode::IM_A_TEAPOT;
+            res.headers_mut()
+                .insert("x-astro", HeaderValue::from_static("yes"));
+            res
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, Router::new().fallback(echo))
+                .await
+                .unwrap()
+        });
+        addr
+    }
+
+    /// The app's shape: an API route, and the dispatch layer outermost.
+    async fn front(web: Web) -> String {
+        let app = Router::new()
+            .route("/api/ping", get(|| async { "pong" }))
+            .layer(axum::middleware::from_fn_with_state(web, dispatch));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}")
+    }
+
+    fn proxy_to(addr: SocketAddr) -> Web {
+        Web::Proxy {
+            origin: format!("http://{addr}").into(),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn pages_are_forwarded_with_method_path_query_body_and_host() {
+        let base = front(proxy_to(upstream().await)).await;
+        let client = reqwest::Client::new();
+        let res = client
+            .post(format!("{base}/ar/t/abc?x=1&y=%D8%B4"))
+            .header(header::HOST, "shop.example")
+            .body("hello")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 418);
+        assert_eq!(res.headers()["x-astro"], "yes");
+        assert_eq!(
+            res.text().await.unwrap(),
+            "POST /ar/t/abc?x=1&y=%D8%B4 host=shop.example body=hello"
+        );
+        // The API is never forwarded.
+        let api = client.get(format!("{base}/api/ping")).send().await.unwrap();
+        assert_eq!(api.text().await.unwrap(), "pong");
+    }
+
+    #[tokio::test]
+    async fn without_a_build_pages_answer_a_problem_and_the_api_still_works() {
+        let dir = std::env::temp_dir().join(format!("sous-web-{}", uuid::Uuid::new_v4()));
+        let (server, web) = WebServer::start(&dir, "127.0.0.1:1".parse().unwrap())
+            .await
+            .unwrap();
+        assert!(server.is_none());
+        let base = front(web).await;
+        let res = reqwest::get(format!("{base}/en/")).await.unwrap();
+        assert_eq!(res.status().as_u16(), 503);
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "web_app_not_built");
+        assert!(body["detail"].as_str().unwrap().contains("npm run build"));
+        let api = reqwest::get(format!("{base}/api/ping")).await.unwrap();
+        assert_eq!(api.status().as_u16(), 200);
+    }
+
+    #[tokio::test]
+    async fn a_stopped_web_server_is_a_503_problem_not_a_hang() {
+        // A port nothing listens on.
+        let dead = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let base = front(proxy_to(dead)).await;
+        let res = reqwest::get(format!("{base}/en/menu")).await.unwrap();
+        assert_eq!(res.status().as_u16(), 503);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "web_app_unavailable");
     }
 }
