@@ -95,6 +95,10 @@ const en = {
   } as Record<string, string>,
   paid: 'Paid',
   due: 'To pay',
+  payment: {
+    pending: 'Confirming your payment…', succeeded: 'Payment received. Thank you!', declined: 'The payment was declined.',
+    failed: 'The payment did not go through.', unknown: 'We are still confirming your payment.', reversed: 'The payment was given back.',
+  } as Record<string, string>,
   payNow: 'Pay online now',
   backToMenu: 'Back to the menu',
   estimated: (m: string) => `Ready in about ${m} min`,
@@ -204,6 +208,10 @@ const ar: Strings = {
   },
   paid: 'مدفوع',
   due: 'المتبقي',
+  payment: {
+    pending: 'جارٍ تأكيد الدفع…', succeeded: 'تم استلام الدفع. شكرًا لك!', declined: 'تم رفض الدفع.',
+    failed: 'لم تتم عملية الدفع.', unknown: 'ما زلنا نؤكد عملية الدفع.', reversed: 'تمت إعادة المبلغ.',
+  },
   payNow: 'ادفع أونلاين الآن',
   backToMenu: 'العودة إلى القائمة',
   estimated: (m: string) => `جاهز خلال ${m} دقيقة تقريبًا`,

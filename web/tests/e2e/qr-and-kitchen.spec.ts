@@ -116,8 +116,20 @@ test.describe.serial('QR table ordering and the kitchen display', () => {
     await shoot(kdsAr, 'kds-ar');
     await kdsAr.close();
 
-    // Bump every ticket of the order (one per station); the last bump makes it ready.
+    // Rush puts a ticket first and marks it; a bump can be recalled within the window.
     const count = await tickets.count();
+    const last = tickets.nth(count - 1);
+    const lastId = await last.getAttribute('data-ticket');
+    await last.getByRole('button', { name: 'Rush' }).click();
+    await expect(tickets.first()).toHaveAttribute('data-ticket', lastId!);
+    await expect(tickets.first().getByRole('button', { name: 'Unrush' })).toHaveAttribute('aria-pressed', 'true');
+    await tickets.first().getByRole('button', { name: 'Bump' }).click();
+    await expect(tickets).toHaveCount(count - 1);
+    await kds.getByRole('button', { name: 'Recall last' }).click();
+    await expect(tickets).toHaveCount(count);
+    await expect(kds.locator(`[data-ticket="${lastId}"]`)).toBeVisible();
+
+    // Bump every ticket of the order (one per station); the last bump makes it ready.
     for (let i = 0; i < count; i++) {
       await tickets.first().getByRole('button', { name: 'Bump' }).click();
       await expect(tickets).toHaveCount(count - i - 1);

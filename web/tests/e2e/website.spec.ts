@@ -91,3 +91,25 @@ test('delivery ordering asks for the address first (Arabic)', async ({ page }) =
   await expect(page.getByRole('button', { name: 'اطلب وادفع عند الكاشير' })).toBeDisabled();
   await shoot(page, 'order-online-ar');
 });
+
+test('a QR guest pays online on the payment page and the order shows it paid', async ({ page }) => {
+  const { baseURL, tables } = readState();
+  await page.goto(`${baseURL}/en/t/${tables[2]!.qrToken}`);
+  await expect(page.locator('[data-cart] [data-link="live"]')).toBeVisible();
+  await page.getByLabel('Search the menu').fill('karak');
+  await page.getByTestId('search-results').getByRole('button', { name: 'Add: Karak Tea' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Large').check();
+  await dialog.getByRole('button', { name: /Add to order/ }).click();
+  await expect(page.getByTestId('cart-lines').locator('[data-line]')).toHaveCount(1);
+  await page.getByRole('button', { name: '10%' }).click();
+  const total = await page.getByTestId('cart-total').innerText();
+  await page.getByRole('button', { name: 'Order and pay online' }).click();
+  // The provider's hosted page (the simulator, in the demo).
+  await expect(page).toHaveTitle(/SIMULATOR/);
+  await page.getByRole('button', { name: 'Pay (simulator)' }).click();
+  await page.waitForURL(/\/en\/order\/[0-9a-f-]{36}/);
+  await expect(page.locator('[data-payment="succeeded"]')).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId('order-due')).toHaveText(total);
+  await expect(page.getByText('Paid', { exact: true })).toBeVisible();
+});

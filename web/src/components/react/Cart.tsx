@@ -7,7 +7,8 @@ import { useStore } from '@nanostores/react';
 import { cart, delivery, picked, webCartIds, selectionProblems, unitPrice, isNewer, reload, addLine, removeLine, checkout } from '../../stores/cart';
 import { guest, customer, subject, type Session } from '../../stores/auth';
 import { link, followLive } from '../../stores/sse';
-import { api, ApiError, idempotencyKey, type Cart as CartDto, type Menu, type MenuItem, type TokenPair } from '../../lib/api';
+import { startPayment } from '../../lib/payment';
+import { api, ApiError, type Cart as CartDto, type Menu, type MenuItem, type TokenPair } from '../../lib/api';
 import { t, pick, formatPrice, type Lang } from '../../i18n';
 
 interface Props {
@@ -112,11 +113,7 @@ export default function Cart(props: Props) {
       const who = sessionRef.current === customer ? '?as=customer' : '';
       const back = `/${props.lang}/order/${order.id}${who}`;
       if (online) {
-        const s = await api<{ redirectUrl?: string }>(`/api/orders/${order.id}/payment-sessions`, {
-          body: { returnUrl: back },
-          tokens: sessionRef.current,
-          headers: { 'idempotency-key': idempotencyKey() },
-        });
+        const s = await startPayment(order.id, back, sessionRef.current);
         location.assign(s.redirectUrl ?? back);
       } else {
         location.assign(back);

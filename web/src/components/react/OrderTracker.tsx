@@ -5,7 +5,8 @@ import { useEffect, useState } from 'react';
 import { useStore } from '@nanostores/react';
 import { guest, customer } from '../../stores/auth';
 import { link, followLive } from '../../stores/sse';
-import { api, ApiError, idempotencyKey, type Order } from '../../lib/api';
+import { api, ApiError, type Order } from '../../lib/api';
+import { startPayment, pendingPayment, settle } from '../../lib/payment';
 import { t, pick, formatPrice, formatNumber, type Lang } from '../../i18n';
 
 interface Props {
@@ -30,6 +31,7 @@ export default function OrderTracker(props: Props) {
   const tr = t(props.lang);
   const [order, setOrder] = useState<Order | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [payment, setPayment] = useState<string | null>(null);
   const state = useStore(link);
   const tokens = props.as === 'customer' ? customer : guest;
 
@@ -40,6 +42,16 @@ export default function OrderTracker(props: Props) {
         .then((o) => alive && setOrder(o))
         .catch((e) => alive && setError(e instanceof ApiError ? e.messages().join(' ') : String(e)));
     load();
+    // Back from the payment page: the provider's webhook books the payment; ask until it has.
+    const sessionId = pendingPayment(props.orderId);
+    if (sessionId) {
+      setPayment('pending');
+      settle(sessionId, tokens).then((status) => {
+        if (!alive) return;
+        setPayment(status);
+        load();
+      });
+    }
     let wasLive = false;
     const stop = followLive({
       channel: 'orders',
@@ -77,6 +89,11 @@ export default function OrderTracker(props: Props) {
         {tr.status[order.status] ?? order.status}
       </p>
       {order.table && <p className="muted">{tr.table(order.table)}</p>}
+      {payment && (
+        <p role="status" data-payment={payment} className={payment === 'succeeded' ? 'ok' : payment === 'pending' ? 'muted' : 'error'}>
+          {tr.payment[payment] ?? payment}
+        </p>
+      )}
       {!ended && (
         <ol style={{ listStyle: 'none', padding: 0, display: 'grid', gap: '.25rem' }} aria-label={tr.status.placed}>
           {path.map((s, i) => (
@@ -104,9 +121,7 @@ export default function OrderTracker(props: Props) {
       </ul>
       {order.due > 0 && !ended && (
         <button type="button" className="btn secondary" onClick={async () => {
-          const s = await api<{ redirectUrl?: string }>(`/api/orders/${order.id}/payment-sessions`, {
-            body: { returnUrl: location.pathname + location.search }, tokens, headers: { 'idempotency-key': idempotencyKey() },
-          });
+          const s = await startPayment(order.id, location.pathname + location.search, tokens);
           if (s.redirectUrl) location.assign(s.redirectUrl);
         }}>{tr.payNow}</button>
       )}

@@ -2,7 +2,7 @@
 // Search as you type over the branch's menu (the catalog search API), in English or Arabic.
 // Results carry the server's <mark> highlighting (escaped by the server, so inserted as HTML).
 // On an ordering page each result has an "Add" button that hands the item to the Cart island.
-import { createSignal, createEffect, onCleanup, For, Show } from 'solid-js';
+import { createSignal, createEffect, onCleanup, onMount, For, Show } from 'solid-js';
 import { picked } from '../../stores/cart';
 import { t, formatPrice, type Lang } from '../../i18n';
 import type { SearchResult } from '../../lib/api';
@@ -21,6 +21,11 @@ export default function MenuBrowser(props: Props) {
   const [busy, setBusy] = createSignal(false);
   let controller: AbortController | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let input!: HTMLInputElement;
+  // The island hydrates when the browser is idle; what the guest typed before that counts.
+  onMount(() => {
+    if (input.value) setQuery(input.value);
+  });
 
   createEffect(() => {
     const q = query().trim();
@@ -55,10 +60,10 @@ export default function MenuBrowser(props: Props) {
       <label for="menu-search">{tr.search}</label>
       <input
         id="menu-search"
+        ref={input}
         type="search"
         autocomplete="off"
         placeholder={tr.searchPlaceholder}
-        value={query()}
         onInput={(e) => setQuery(e.currentTarget.value)}
       />
       <p class="muted" role="status" aria-live="polite" style="margin-block:.25rem;min-block-size:1.5em">
