@@ -27,6 +27,7 @@ web-build: web-deps web/dist/server/entry.mjs
 
 ## Web unit tests (vitest) and browser tests (Playwright + Chromium against a real `sous serve`).
 web-test: web-build build-debug
+	cd web && npx tsc --noEmit -p .
 	cd web && npx vitest run
 	cd web && SOUS_BIN=$(abspath $(TARGET))/debug/sous npx playwright test
 
@@ -58,7 +59,7 @@ test: deps lint build-debug
 	@$(MAKE) --no-print-directory web-test
 
 ## Benchmarks, each reported as a ratio to a baseline measured in the same run.
-bench: deps build
+bench: deps build web-build
 	@if [ ! -d bench/graphile/node_modules ]; then npm ci --prefix bench/graphile --no-audit --no-fund; fi
 	$(CARGO) build --release -p bench
 	$(TARGET)/release/bench

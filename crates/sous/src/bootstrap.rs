@@ -197,6 +197,13 @@ async fn run_server(database: &Database, settings: &Settings, web: bool) -> anyh
     tracing::info!(%addr, "listening");
     print_banner(addr, has_demo(&state).await?, web_server.is_some());
     let shutdown = state.shutdown.clone();
+    // No Nagle delay: a streamed answer (a proxied web page, an SSE event) goes out in several
+    // writes, and waiting for the client's delayed ACK between them costs 40 ms.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

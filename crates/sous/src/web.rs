@@ -84,13 +84,16 @@ impl WebServer {
         tracing::info!(%origin, "web app server started");
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .tcp_nodelay(true)
             .connect_timeout(Duration::from_secs(2))
             .build()?;
         let web = Web::Proxy {
             origin: origin.into(),
             client,
         };
-        wait_until_up(port).await;
+        // The API does not wait for Node: pages answer 503 web_app_unavailable for the moment
+        // it takes to load.
+        tokio::spawn(wait_until_up(port));
         Ok((Some(Self { child }), web))
     }
 
@@ -110,13 +113,14 @@ fn free_loopback_port() -> anyhow::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-/// Node needs a moment to load the server; wait (at most 10 s) so the first page is not a 503.
+/// Node needs a moment to load the server; say when it is up, or that it did not come up in 10 s.
 async fn wait_until_up(port: u16) {
     for _ in 0..100 {
         if tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port))
             .await
             .is_ok()
         {
+            tracing::info!(port, "web app server ready");
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -193,13 +197,18 @@ async fn forward(origin: &str, client: &reqwest::Client, req: Request) -> Respon
         HeaderName::from_static("x-forwarded-proto"),
         HeaderValue::from_static("http"),
     );
-    let body = reqwest::Body::wrap_stream(body.into_data_stream());
-    let answer = client
-        .request(parts.method, target)
-        .headers(headers)
-        .body(body)
-        .send()
-        .await;
+    // A request without a body (most page loads) is sent without one: a streamed empty body
+    // would go out chunked, its last chunk in a packet of its own.
+    let has_body = parts.headers.contains_key(header::TRANSFER_ENCODING)
+        || parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    let mut request = client.request(parts.method, target).headers(headers);
+    if has_body {
+        request = request.body(reqwest::Body::wrap_stream(body.into_data_stream()));
+    }
+    let answer = request.send().await;
     let answer = match answer {
         Ok(a) => a,
         Err(e) => {

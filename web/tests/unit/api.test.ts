@@ -27,7 +27,7 @@ describe('lib/api', () => {
 
   it('turns a problem into an ApiError with every message', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => json(422, { code: 'validation_failed', detail: 'bad', errors: { q: ['too short'], limit: ['too big'] } })));
-    const err = await api('/api/x').catch((e) => e);
+    const err = (await api('/api/x').catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(422);
     expect(err.code).toBe('validation_failed');

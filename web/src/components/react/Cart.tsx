@@ -9,7 +9,7 @@ import { guest, customer, subject, type Session } from '../../stores/auth';
 import { link, followLive } from '../../stores/sse';
 import { startPayment } from '../../lib/payment';
 import { api, ApiError, type Cart as CartDto, type Menu, type MenuItem, type TokenPair } from '../../lib/api';
-import { t, pick, formatPrice, type Lang } from '../../i18n';
+import { t, pick, formatPrice, numberFormat, type Lang } from '../../i18n';
 
 interface Props {
   lang: Lang;
@@ -177,7 +177,7 @@ export default function Cart(props: Props) {
             <div style={{ display: 'flex', gap: '.4rem', flexWrap: 'wrap' }}>
               {TIPS.map((p) => (
                 <button key={p} type="button" className={`btn ${tipPct === p ? '' : 'secondary'}`} aria-pressed={tipPct === p} onClick={() => setTipPct(p)}>
-                  {p === 0 ? tr.noTip : new Intl.NumberFormat(props.lang === 'ar' ? 'ar-SA' : 'en', { style: 'percent' }).format(p / 100)}
+                  {p === 0 ? tr.noTip : numberFormat(props.lang === 'ar' ? 'ar-SA' : 'en', { style: 'percent' }).format(p / 100)}
                 </button>
               ))}
             </div>
