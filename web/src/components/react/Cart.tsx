@@ -96,7 +96,8 @@ export default function Cart(props: Props) {
       cancelled = true;
       stop?.();
     };
-  }, [props.tableToken, props.branchId, props.type, signedIn?.refresh_token]);
+  // Signing in or out switches whose cart this is; a token refresh does not.
+  }, [props.tableToken, props.branchId, props.type, !!signedIn]);
 
   const open = (current?.lines ?? []).filter((l) => !l.orderId);
   const totals = (current?.totals ?? null) as any;
