@@ -5,7 +5,7 @@ export CARGO_TERM_COLOR ?= never
 # Where cargo puts binaries (honours CARGO_TARGET_DIR).
 TARGET := $(or $(CARGO_TARGET_DIR),target)
 
-.PHONY: run test bench deps web-deps web-build web-test screenshots build build-debug lint fmt clean-data
+.PHONY: run test bench deps web-deps web-build web-test web-check screenshots build build-debug lint fmt clean-data
 
 ## Install what is missing on this machine (PostgreSQL server, pg_cron, web packages).
 deps:
@@ -25,8 +25,14 @@ web/dist/server/entry.mjs: $(WEB_SRC)
 	@touch $@
 web-build: web-deps web/dist/server/entry.mjs
 
-## Web unit tests (vitest) and browser tests (Playwright + Chromium against a real `sous serve`).
+## Web type check, unit tests (vitest) and browser tests (Playwright + Chromium against a real
+## `sous serve`, the debug binary).
 web-test: web-build build-debug
+	@$(MAKE) --no-print-directory web-check
+
+# The checks alone: `make test` has built the binary already (a second `cargo build -p sous`
+# after the workspace test build would relink it for nothing).
+web-check: web-build
 	cd web && npx tsc --noEmit -p .
 	cd web && npx vitest run
 	cd web && SOUS_BIN=$(abspath $(TARGET))/debug/sous npx playwright test
@@ -56,7 +62,7 @@ lint:
 ## Every test on a throwaway PostgreSQL cluster.
 test: deps lint build-debug
 	$(TARGET)/debug/sous test-cluster -- $(CARGO) nextest run --workspace --no-fail-fast
-	@$(MAKE) --no-print-directory web-test
+	@$(MAKE) --no-print-directory web-check
 
 ## Benchmarks, each reported as a ratio to a baseline measured in the same run.
 bench: deps build web-build
