@@ -122,6 +122,14 @@ test.describe.serial('QR table ordering and the kitchen display', () => {
     await shoot(kdsAr, 'kds-ar');
     await kdsAr.close();
 
+    // Start a ticket (the order turns "preparing" for the guest), mark one item done.
+    await tickets.first().getByRole('button', { name: 'Start' }).click();
+    await expect(tickets.first()).toHaveAttribute('data-status', 'started');
+    await expect(guestPage.getByTestId('order-status')).toHaveText('قيد التحضير');
+    const item = tickets.first().locator('[data-item]').first();
+    await item.getByRole('button').click();
+    await expect(item).toHaveAttribute('data-done', 'true');
+
     // Rush puts a ticket first and marks it; a bump can be recalled within the window.
     const count = await tickets.count();
     const last = tickets.nth(count - 1);

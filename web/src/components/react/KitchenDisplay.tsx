@@ -252,7 +252,7 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
               const age = (tk.ageSeconds ?? 0) + (tk.status === 'held' ? 0 : elapsed);
               const colour = timing(age, tk.targetSeconds, tk.status === 'held');
               return (
-                <li key={tk.id} className="card" data-ticket={tk.id} data-order-number={tk.orderNumber} data-timing={colour}
+                <li key={tk.id} className="card" data-ticket={tk.id} data-order-number={tk.orderNumber} data-timing={colour} data-status={tk.status}
                   style={{ borderInlineStart: `.5rem solid ${COLOURS[colour]}`, outline: tk.rush ? '3px solid var(--late)' : undefined }}>
                   <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'baseline' }}>
                     <strong style={{ fontSize: '1.4rem' }}>#{formatNumber(lang, tk.orderNumber)}</strong>
@@ -261,14 +261,23 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
                   <div className="muted">{tk.table ? tr.table(tk.table) : tr.status[tk.orderType] ?? tk.orderType} · {tk.station}{tk.rush ? ` · ${tr.kds.rush}` : ''}{tk.status === 'held' ? ` · ${tr.kds.held}` : ''}</div>
                   <ul style={{ paddingInlineStart: '1.25rem' }}>
                     {tk.items.map((it) => (
-                      <li key={it.id} style={{ textDecoration: it.done ? 'line-through' : undefined, opacity: it.held ? 0.5 : 1 }}>
-                        <strong>{formatNumber(lang, it.quantity)} × {pick(lang, it.name, it.nameAr)}</strong>
+                      <li key={it.id} data-item={it.id} data-done={String(it.done)} style={{ textDecoration: it.done ? 'line-through' : undefined, opacity: it.held ? 0.5 : 1 }}>
+                        {/* Tapping a fired item marks it done (one item of the ticket ready). */}
+                        <button type="button" disabled={it.done || it.held} aria-pressed={it.done}
+                          onClick={() => act(`/api/kitchen/tickets/${tk.id}/items/${it.id}/done`)}
+                          style={{ all: 'unset', cursor: it.done || it.held ? 'default' : 'pointer', display: 'block', minBlockSize: '2.5rem', fontWeight: 700 }}>
+                          {formatNumber(lang, it.quantity)} × {pick(lang, it.name, it.nameAr)}
+                        </button>
                         {it.modifiers.length > 0 && <div className="muted">{it.modifiers.join(', ')}</div>}
                         {it.notes && <div className="error">{it.notes}</div>}
                       </li>
                     ))}
                   </ul>
                   {tk.orderNotes && <p className="error">{tk.orderNotes}</p>}
+                  {tk.status === 'new' && (
+                    <button type="button" className="btn secondary" style={{ inlineSize: '100%', marginBlockEnd: '.5rem', minBlockSize: '3rem' }}
+                      onClick={() => act(`/api/kitchen/tickets/${tk.id}/start`)}>{tr.kds.start}</button>
+                  )}
                   <div style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: '.5rem' }}>
                     <button type="button" className="btn" style={{ minBlockSize: '3.5rem', fontSize: '1.2rem' }} disabled={tk.status === 'held'}
                       onClick={() => act(`/api/kitchen/tickets/${tk.id}/bump`).then(() => setLastBumped(tk.id))}>{tr.kds.bump}</button>
