@@ -117,7 +117,8 @@ pub async fn has_demo(state: &AppState) -> anyhow::Result<bool> {
     Ok(found.is_some())
 }
 
-pub fn print_banner(addr: SocketAddr, demo: bool, web: bool) {
+/// `web_missing`: why the web app is not served (`None` when it is).
+pub fn print_banner(addr: SocketAddr, demo: bool, web_missing: Option<&str>) {
     let base = format!("http://{addr}");
     println!(
         "\nsous is running\n\
@@ -125,7 +126,9 @@ pub fn print_banner(addr: SocketAddr, demo: bool, web: bool) {
          \n  Health         {base}/api/health\
          \n  API reference  {base}/api/docs  (spec: {base}/api/openapi.json)"
     );
-    if web {
+    if let Some(why) = web_missing {
+        println!("\n  Web app        not served: {why}");
+    } else {
         println!(
             "\n  Website        {base}/en/  ·  {base}/ar/\
              \n  Menu           {base}/en/menu  ·  {base}/ar/menu\
@@ -133,8 +136,6 @@ pub fn print_banner(addr: SocketAddr, demo: bool, web: bool) {
              \n  Kitchen (KDS)  {base}/en/kds  ·  {base}/ar/kds\
              \n  QR table       {base}/en/t/<qrToken>  (tokens: GET /api/branches/<id>/dining-tables)"
         );
-    } else {
-        println!("\n  Web app        not running (build it with `npm run build` in web/)");
     }
     if !demo {
         return;
@@ -193,9 +194,13 @@ async fn run_server(database: &Database, settings: &Settings, web: bool) -> anyh
         let why = "This server runs with --no-web: it serves the API only.";
         (None, crate::web::Web::Absent { why: why.into() })
     };
+    let web_missing = match &web {
+        crate::web::Web::Absent { why } => Some(why.to_string()),
+        crate::web::Web::Proxy { .. } => None,
+    };
     let app = crate::app::build_with_web(state.clone(), web);
     tracing::info!(%addr, "listening");
-    print_banner(addr, has_demo(&state).await?, web_server.is_some());
+    print_banner(addr, has_demo(&state).await?, web_missing.as_deref());
     let shutdown = state.shutdown.clone();
     // No Nagle delay: a streamed answer (a proxied web page, an SSE event) goes out in several
     // writes, and waiting for the client's delayed ACK between them costs 40 ms.
