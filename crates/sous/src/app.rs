@@ -102,6 +102,7 @@ pub fn build(state: AppState) -> Router {
     build_with_web(
         state,
         crate::web::Web::Absent {
+            code: "web_app_disabled",
             why: "This process serves the API only.".into(),
         },
     )

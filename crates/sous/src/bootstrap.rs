@@ -192,10 +192,14 @@ async fn run_server(database: &Database, settings: &Settings, web: bool) -> anyh
         crate::web::WebServer::start(&settings.web_dir, addr).await?
     } else {
         let why = "This server runs with --no-web: it serves the API only.";
-        (None, crate::web::Web::Absent { why: why.into() })
+        let web = crate::web::Web::Absent {
+            code: "web_app_disabled",
+            why: why.into(),
+        };
+        (None, web)
     };
     let web_missing = match &web {
-        crate::web::Web::Absent { why } => Some(why.to_string()),
+        crate::web::Web::Absent { why, .. } => Some(why.to_string()),
         crate::web::Web::Proxy { .. } => None,
     };
     let app = crate::app::build_with_web(state.clone(), web);

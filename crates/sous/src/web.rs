@@ -31,8 +31,9 @@ pub enum Web {
         origin: Arc<str>,
         client: reqwest::Client,
     },
-    /// Not started (`--no-web`, or no build): every page answers a problem saying why.
-    Absent { why: Arc<str> },
+    /// Not started: every page answers a 503 problem with this code (`web_app_not_built`, or
+    /// `web_app_disabled` with `--no-web`) saying why.
+    Absent { code: &'static str, why: Arc<str> },
 }
 
 /// The Astro server child; it is killed when this is dropped, and by the kernel when `sous`
@@ -54,7 +55,13 @@ impl WebServer {
                 web_dir.display()
             );
             tracing::warn!("{why}");
-            return Ok((None, Web::Absent { why: why.into() }));
+            return Ok((
+                None,
+                Web::Absent {
+                    code: "web_app_not_built",
+                    why: why.into(),
+                },
+            ));
         }
         let port = free_loopback_port()?;
         let api_host = if api.ip().is_unspecified() {
@@ -165,7 +172,7 @@ pub async fn dispatch(State(web): State<Web>, req: Request, next: Next) -> Respo
         return next.run(req).await;
     }
     match web {
-        Web::Absent { why } => unavailable("web_app_not_built", &why),
+        Web::Absent { code, why } => unavailable(code, &why),
         Web::Proxy { origin, client } => forward(&origin, &client, req).await,
     }
 }
