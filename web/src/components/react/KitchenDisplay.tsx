@@ -228,6 +228,10 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
   }
 
   const elapsed = (now - loadedAt) / 1000;
+  const stationName = (code: string) => {
+    const st = stations.find((x) => x.code === code);
+    return st ? pick(lang, st.name, st.nameAr) : code;
+  };
   return (
     <section aria-labelledby="kds-title" data-station={station}>
       <div style={{ display: 'flex', flexWrap: 'wrap', gap: '.5rem', alignItems: 'center', marginBlockEnd: '.75rem' }}>
@@ -258,7 +262,7 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
                     <strong style={{ fontSize: '1.4rem' }}>#{formatNumber(lang, tk.orderNumber)}</strong>
                     <span style={{ color: COLOURS[colour], fontWeight: 700, fontSize: '1.2rem' }} dir="ltr">{formatDuration(lang, age)}</span>
                   </div>
-                  <div className="muted">{tk.table ? tr.table(tk.table) : tr.status[tk.orderType] ?? tk.orderType} · {tk.station}{tk.rush ? ` · ${tr.kds.rush}` : ''}{tk.status === 'held' ? ` · ${tr.kds.held}` : ''}</div>
+                  <div className="muted">{tk.table ? tr.table(tk.table) : tr.status[tk.orderType] ?? tk.orderType} · {stationName(tk.station)}{tk.rush ? ` · ${tr.kds.rush}` : ''}{tk.status === 'held' ? ` · ${tr.kds.held}` : ''}</div>
                   <ul style={{ paddingInlineStart: '1.25rem' }}>
                     {tk.items.map((it) => (
                       <li key={it.id} data-item={it.id} data-done={String(it.done)} style={{ textDecoration: it.done ? 'line-through' : undefined, opacity: it.held ? 0.5 : 1 }}>
