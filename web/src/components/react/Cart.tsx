@@ -9,7 +9,7 @@ import { guest, customer, subject, type Session } from '../../stores/auth';
 import { link, followLive } from '../../stores/sse';
 import { startPayment } from '../../lib/payment';
 import { api, ApiError, type Cart as CartDto, type Menu, type MenuItem, type TokenPair } from '../../lib/api';
-import { t, pick, formatPrice, numberFormat, type Lang } from '../../i18n';
+import { t, pick, formatPrice, formatNumber, numberFormat, type Lang } from '../../i18n';
 
 interface Props {
   lang: Lang;
@@ -150,7 +150,7 @@ export default function Cart(props: Props) {
             return (
               <li key={l.id} data-line={l.id} data-product={l.productId} style={{ borderBlockEnd: '1px solid var(--line)', paddingBlock: '.5rem' }}>
                 <div style={{ display: 'flex', justifyContent: 'space-between', gap: '.5rem' }}>
-                  <span>{l.quantity} × {pick(props.lang, l.name, l.nameAr)}</span>
+                  <span>{formatNumber(props.lang, l.quantity)} × {pick(props.lang, l.name, l.nameAr)}</span>
                   <span>{money(l.unitPrice * l.quantity)}</span>
                 </div>
                 {opts.length > 0 && <div className="muted">{opts.map((o) => pick(props.lang, o.name, o.nameAr)).join('، ')}</div>}

@@ -108,7 +108,7 @@ export default function OrderTracker(props: Props) {
       <ul className="card" style={{ listStyle: 'none' }}>
         {order.lines.map((l) => (
           <li key={l.id} style={{ display: 'flex', justifyContent: 'space-between', gap: '.5rem' }}>
-            <span>{l.quantity} × {pick(props.lang, l.name, l.nameAr)}</span>
+            <span>{formatNumber(props.lang, l.quantity)} × {pick(props.lang, l.name, l.nameAr)}</span>
             <span>{money(l.gross)}</span>
           </li>
         ))}
