@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what sous needs when it is missing: a PostgreSQL server and pg_cron for it (from
-# the distribution's packages, Debian/Ubuntu) and the cargo-nextest test runner (from
-# crates.io). No prebuilt binaries from anywhere else. Safe to run repeatedly: it does
+# Installs what sous needs when it is missing: a PostgreSQL server and pg_cron for it, and
+# Chromium for the web app's browser tests (from the distribution's packages, Debian/Ubuntu), and
+# the cargo-nextest test runner (from crates.io). No prebuilt binaries from anywhere else. Safe to run repeatedly: it does
 # nothing when everything is there. `sous doctor` checks the server is 15 or newer.
 set -euo pipefail
 
@@ -48,6 +48,11 @@ if ! have_cron; then
     echo "install-deps: installing pg_cron for PostgreSQL $major"
     # pg_cron is optional: sous falls back to its in-process scheduler without it.
     apt_install "postgresql-$major-cron" || echo "install-deps: pg_cron unavailable; continuing without it" >&2
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "install-deps: installing Chromium (the web app's browser tests drive it)"
+    apt_install chromium
 fi
 
 if ! cargo nextest --version >/dev/null 2>&1; then

@@ -20,6 +20,7 @@ mod report;
 mod scenarios;
 mod sous_proc;
 mod sse_fanout;
+mod web_scenarios;
 
 use std::{path::PathBuf, time::Duration};
 
@@ -42,6 +43,15 @@ pub const LOAD: LoadConfig = LoadConfig {
     warmup: Duration::from_secs(1),
     duration: Duration::from_secs(5),
     max_requests: 1_000_000,
+    request_timeout: Duration::from_secs(10),
+};
+
+/// The menu page's latency: one connection (a guest's browser), warm, 5 s.
+pub const WEB_LOAD: LoadConfig = LoadConfig {
+    connections: 1,
+    warmup: Duration::from_secs(1),
+    duration: Duration::from_secs(5),
+    max_requests: 100_000,
     request_timeout: Duration::from_secs(10),
 };
 
@@ -203,9 +213,25 @@ async fn main() -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&scenario)?);
         return Ok(());
     }
+    // `bench web`: only the web app's budgets, likewise.
+    if args.first().map(String::as_str) == Some("web") {
+        let sous_bin = sous_binary()?;
+        let env = cluster::BenchCluster::start().await?;
+        let launcher = sous_proc::Launcher::new(&sous_bin, &env);
+        let outcome = tokio::select! {
+            r = web_scenarios::web(&launcher, &root, &WEB_LOAD) => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        };
+        let stopped = env.stop().await;
+        let bench = outcome?;
+        stopped.context("stopping the benchmark cluster")?;
+        println!("{}", serde_json::to_string_pretty(&bench)?);
+        println!("\n{}", report::web_table(&bench));
+        return Ok(());
+    }
     anyhow::ensure!(
         args.is_empty(),
-        "usage: bench [queue [key=value…] | catalog [sql] [key=value…] | checkout | kds]"
+        "usage: bench [queue [key=value…] | catalog [sql] [key=value…] | checkout | kds | web]"
     );
     let sous_bin = sous_binary()?;
     let env = cluster::BenchCluster::start().await?;
@@ -277,6 +303,11 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
         QUEUE.tasks, QUEUE.rounds
     );
     let queue = queue::queue(env, &workspace_root().join("bench/graphile"), &QUEUE).await?;
+    println!(
+        "scenario: web — GET {} warm on 1 connection, its JavaScript, the KDS latency…",
+        web_scenarios::MENU_PAGE
+    );
+    let web = web_scenarios::web(&launcher, &workspace_root(), &WEB_LOAD).await?;
 
     Ok(Report::new(
         RunInfo::collect(&workspace_root(), env.pg().install().version.clone()),
@@ -292,6 +323,7 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
             checkout,
             kds,
             queue,
+            web,
         },
     ))
 }

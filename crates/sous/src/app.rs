@@ -97,8 +97,19 @@ the web assets (<code>npm ci --prefix web</code>); the spec itself is at
 <script>if (window.SwaggerUIBundle) SwaggerUIBundle({ url: "/api/openapi.json", dom_id: "#ui" });</script>
 </body></html>"##;
 
-/// The whole HTTP app: API, spec, docs UI, shared middleware.
+/// The whole HTTP app without the web app: API, spec, docs UI, shared middleware.
 pub fn build(state: AppState) -> Router {
+    build_with_web(
+        state,
+        crate::web::Web::Absent {
+            code: "web_app_disabled",
+            why: "This process serves the API only.".into(),
+        },
+    )
+}
+
+/// The whole HTTP app: `/api` as [`build`], every other path forwarded to the web app.
+pub fn build_with_web(state: AppState, web: crate::web::Web) -> Router {
     let (api, spec) = api();
     let spec_json = serde_json::to_string(&spec).expect("openapi serialises");
     let assets = state.settings.web_dir.join("node_modules/swagger-ui-dist");
@@ -112,5 +123,8 @@ pub fn build(state: AppState) -> Router {
         .route("/api/docs", get(|| async { Html(DOCS_HTML) }))
         .nest_service("/api/docs/assets", ServeDir::new(assets))
         .with_state(state);
-    platform::http::with_middleware(router)
+    platform::http::with_middleware(router).layer(axum::middleware::from_fn_with_state(
+        web,
+        crate::web::dispatch,
+    ))
 }

@@ -119,7 +119,8 @@ pub async fn has_demo(state: &AppState) -> anyhow::Result<bool> {
     Ok(found.is_some())
 }
 
-pub fn print_banner(addr: SocketAddr, demo: bool) {
+/// `web_missing`: why the web app is not served (`None` when it is).
+pub fn print_banner(addr: SocketAddr, demo: bool, web_missing: Option<&str>) {
     let base = format!("http://{addr}");
     println!(
         "\nsous is running\n\
@@ -127,6 +128,17 @@ pub fn print_banner(addr: SocketAddr, demo: bool) {
          \n  Health         {base}/api/health\
          \n  API reference  {base}/api/docs  (spec: {base}/api/openapi.json)"
     );
+    if let Some(why) = web_missing {
+        println!("\n  Web app        not served: {why}");
+    } else {
+        println!(
+            "\n  Website        {base}/en/  ·  {base}/ar/\
+             \n  Menu           {base}/en/menu  ·  {base}/ar/menu\
+             \n  Order online   {base}/en/order  ·  {base}/ar/order\
+             \n  Kitchen (KDS)  {base}/en/kds  ·  {base}/ar/kds\
+             \n  QR table       {base}/en/t/<qrToken>  (tokens: GET /api/branches/<id>/dining-tables)"
+        );
+    }
     if !demo {
         return;
     }
@@ -145,14 +157,14 @@ pub fn print_banner(addr: SocketAddr, demo: bool) {
 }
 
 /// Serves until SIGINT/SIGTERM, then drains requests and stops the embedded cluster.
-pub async fn serve(settings: Settings, allow_embedded: bool) -> anyhow::Result<()> {
+pub async fn serve(settings: Settings, allow_embedded: bool, web: bool) -> anyhow::Result<()> {
     let database = Database::open(&settings, allow_embedded, Mode::Own).await?;
-    let result = run_server(&database, &settings).await;
+    let result = run_server(&database, &settings, web).await;
     database.close().await?;
     result
 }
 
-async fn run_server(database: &Database, settings: &Settings) -> anyhow::Result<()> {
+async fn run_server(database: &Database, settings: &Settings, web: bool) -> anyhow::Result<()> {
     let state = database.prepare(settings).await?;
     let owner: PgConnectOptions = database.owner_url.parse()?;
     if settings.seed_demo && seed(&owner, &state, SeedWhen::EmptyDatabase).await? {
@@ -179,10 +191,31 @@ async fn run_server(database: &Database, settings: &Settings) -> anyhow::Result<
         state.shutdown.child_token(),
     )
     .await?;
-    let app = crate::app::build(state.clone());
+    let (web_server, web) = if web {
+        crate::web::WebServer::start(&settings.web_dir, addr).await?
+    } else {
+        let why = "This server runs with --no-web: it serves the API only.";
+        let web = crate::web::Web::Absent {
+            code: "web_app_disabled",
+            why: why.into(),
+        };
+        (None, web)
+    };
+    let web_missing = match &web {
+        crate::web::Web::Absent { why, .. } => Some(why.to_string()),
+        crate::web::Web::Proxy { .. } => None,
+    };
+    let app = crate::app::build_with_web(state.clone(), web);
     tracing::info!(%addr, "listening");
-    print_banner(addr, has_demo(&state).await?);
+    print_banner(addr, has_demo(&state).await?, web_missing.as_deref());
     let shutdown = state.shutdown.clone();
+    // No Nagle delay: a streamed answer (a proxied web page, an SSE event) goes out in several
+    // writes, and waiting for the client's delayed ACK between them costs 40 ms.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -193,6 +226,9 @@ async fn run_server(database: &Database, settings: &Settings) -> anyhow::Result<
         shutdown.cancel();
     })
     .await?;
+    if let Some(web_server) = web_server {
+        web_server.stop().await;
+    }
     let _ = events.await;
     // The signal stopped the workers from claiming; this waits for the tasks in flight.
     background.stop().await;

@@ -6,3 +6,4 @@ pub mod background;
 pub mod bootstrap;
 pub mod doctor;
 pub mod test_cluster;
+pub mod web;

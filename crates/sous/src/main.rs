@@ -56,13 +56,13 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve {
             no_embedded,
-            no_web: _,
+            no_web,
             port,
         } => {
             if let Some(port) = port {
                 settings.listen.set_port(port);
             }
-            sous::bootstrap::serve(settings, !no_embedded).await
+            sous::bootstrap::serve(settings, !no_embedded, !no_web).await
         }
         Command::Worker {
             no_embedded,

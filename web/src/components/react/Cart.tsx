@@ -1,0 +1,307 @@
+// The cart. At a QR table it is the table's shared cart: joining starts a guest session, every
+// member's lines show live (the cart's events over SSE), and anyone can check out. On the
+// website it is the guest's or customer's own pickup (or delivery) cart. Choosing an item from
+// the menu opens its options; the order goes to the counter or to the online payment page.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useStore } from '@nanostores/react';
+import { cart, delivery, picked, webCartIds, selectionProblems, unitPrice, isNewer, reload, addLine, removeLine, checkout } from '../../stores/cart';
+import { guest, customer, subject, type Session } from '../../stores/auth';
+import { link, followLive } from '../../stores/sse';
+import { startPayment } from '../../lib/payment';
+import { api, ApiError, type Cart as CartDto, type Menu, type MenuItem, type TokenPair } from '../../lib/api';
+import { t, pick, formatPrice, formatNumber, numberFormat, type Lang } from '../../i18n';
+
+interface Props {
+  lang: Lang;
+  menu: Menu;
+  brand: string;
+  /** QR table ordering. */
+  tableToken?: string;
+  /** Website ordering: the branch and how the order is handed over. */
+  branchId?: string;
+  type?: 'pickup' | 'delivery';
+}
+
+interface Joined {
+  cart: CartDto;
+  session?: TokenPair | null;
+  you: { id: string; name: string };
+}
+
+function findItem(menu: Menu, id: string): MenuItem | undefined {
+  for (const m of menu.menus) for (const c of m.categories) for (const i of c.items) if (i.id === id) return i;
+  return undefined;
+}
+
+const TIPS = [0, 5, 10, 15];
+
+export default function Cart(props: Props) {
+  const tr = t(props.lang);
+  const current = useStore(cart);
+  const chosenId = useStore(picked);
+  const linkState = useStore(link);
+  const [error, setError] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [tipPct, setTipPct] = useState(0);
+  const [notes, setNotes] = useState('');
+  const [me, setMe] = useState<string | null>(null);
+  const sessionRef = useRef<Session>(guest);
+  const signedIn = useStore(customer.store);
+  const quote = useStore(delivery);
+
+  // Join the table (QR) or open the website cart.
+  useEffect(() => {
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    (async () => {
+      try {
+        let c: CartDto;
+        if (props.tableToken) {
+          sessionRef.current = guest;
+          const joined = await api<Joined>(`/api/tables/${props.tableToken}/join`, { body: {}, tokens: guest });
+          if (joined.session) guest.set(joined.session);
+          c = joined.cart;
+        } else {
+          const s = customer.get() ? customer : guest;
+          sessionRef.current = s;
+          if (!s.get()) {
+            guest.set(await api<TokenPair>('/api/auth/guest', { body: { tenant: props.brand, branch_id: props.branchId } }));
+          }
+          const key = `${props.branchId}:${props.type}:${subject(s)}`;
+          const known = webCartIds.get()[key];
+          let found: CartDto | null = null;
+          if (known) found = await api<CartDto>(`/api/carts/${known}`, { tokens: s }).catch(() => null);
+          if (!found || found.status !== 'open') {
+            found = await api<CartDto>('/api/carts', { body: { branchId: props.branchId, type: props.type }, tokens: s });
+            webCartIds.set({ ...webCartIds.get(), [key]: found.id });
+          }
+          c = found;
+        }
+        if (cancelled) return;
+        cart.set(c);
+        setMe(subject(sessionRef.current));
+        stop = followLive({
+          channel: 'orders',
+          params: { cartId: c.id },
+          tokens: sessionRef.current,
+          onEvent: (ev) => {
+            if (isNewer(cart.get(), ev)) reload(sessionRef.current).catch(() => {});
+          },
+        });
+      } catch (e) {
+        setError(e instanceof ApiError ? e.messages() : [String(e)]);
+      }
+    })();
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
+  // Signing in or out switches whose cart this is; a token refresh does not.
+  }, [props.tableToken, props.branchId, props.type, !!signedIn]);
+
+  const open = (current?.lines ?? []).filter((l) => !l.orderId);
+  const totals = (current?.totals ?? null) as any;
+  const itemsTotal: number = totals?.total ?? open.reduce((s, l) => s + l.unitPrice * l.quantity, 0);
+  const tip = Math.round((itemsTotal * tipPct) / 100);
+  const currency = props.menu.currency;
+  const money = (n: number) => formatPrice(props.lang, currency, n);
+
+  async function place(online: boolean) {
+    setBusy(true);
+    setError([]);
+    try {
+      const order = await checkout(sessionRef.current, { tip, notes: notes.trim() || undefined });
+      const who = sessionRef.current === customer ? '?as=customer' : '';
+      const back = `/${props.lang}/order/${order.id}${who}`;
+      if (online) {
+        const s = await startPayment(order.id, back, sessionRef.current);
+        location.assign(s.redirectUrl ?? back);
+      } else {
+        location.assign(back);
+      }
+    } catch (e) {
+      setError(e instanceof ApiError ? e.messages() : [String(e)]);
+      setBusy(false);
+    }
+  }
+
+  const chosen = chosenId ? findItem(props.menu, chosenId) : undefined;
+  const canOrder = !!current && open.length > 0 && !busy && (props.type !== 'delivery' || !!quote?.ok);
+
+  return (
+    <aside aria-labelledby="cart-title" className="card" data-cart={current?.id ?? ''}>
+      <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', gap: '.5rem' }}>
+        <h2 id="cart-title" style={{ margin: 0 }}>{props.tableToken ? tr.cart : tr.webCart}</h2>
+        <span className={`pill ${linkState}`} role="status" data-link={linkState}>
+          {linkState === 'live' ? tr.live : linkState === 'closed' ? tr.offline : tr.reconnecting}
+        </span>
+      </div>
+      {current?.table && <p className="muted" style={{ margin: 0 }}>{tr.table(current.table.label)}</p>}
+      {error.length > 0 && (
+        <div role="alert" className="error">{error.map((m) => <p key={m} style={{ margin: '.25rem 0' }}>{m}</p>)}</div>
+      )}
+      {open.length === 0 ? (
+        <p className="muted">{tr.emptyCart}</p>
+      ) : (
+        <ul style={{ listStyle: 'none', padding: 0, margin: '.5rem 0' }} data-testid="cart-lines">
+          {open.map((l) => {
+            const opts = ((l.selection as any)?.options ?? []) as { name: string; nameAr?: string }[];
+            const mine = l.addedBy.id === me;
+            return (
+              <li key={l.id} data-line={l.id} data-product={l.productId} style={{ borderBlockEnd: '1px solid var(--line)', paddingBlock: '.5rem' }}>
+                <div style={{ display: 'flex', justifyContent: 'space-between', gap: '.5rem' }}>
+                  <span>{formatNumber(props.lang, l.quantity)} × {pick(props.lang, l.name, l.nameAr)}</span>
+                  <span>{money(l.unitPrice * l.quantity)}</span>
+                </div>
+                {opts.length > 0 && <div className="muted">{opts.map((o) => pick(props.lang, o.name, o.nameAr)).join('، ')}</div>}
+                {l.notes && <div className="muted">“{l.notes}”</div>}
+                {l.problem && <div className="error">{l.problem}</div>}
+                <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center' }}>
+                  <small className="muted">{tr.addedBy(mine ? tr.you : l.addedBy.name)}</small>
+                  {mine && (
+                    <button type="button" className="btn secondary" style={{ minBlockSize: '2.25rem' }}
+                      onClick={() => removeLine(sessionRef.current, l.id).catch((e) => setError(e instanceof ApiError ? e.messages() : [String(e)]))}
+                      aria-label={`${tr.remove}: ${pick(props.lang, l.name, l.nameAr)}`}>
+                      {tr.remove}
+                    </button>
+                  )}
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {open.length > 0 && (
+        <>
+          <fieldset style={{ border: 0, padding: 0, margin: '.5rem 0' }}>
+            <legend style={{ fontWeight: 600 }}>{tr.tip}</legend>
+            <div style={{ display: 'flex', gap: '.4rem', flexWrap: 'wrap' }}>
+              {TIPS.map((p) => (
+                <button key={p} type="button" className={`btn ${tipPct === p ? '' : 'secondary'}`} aria-pressed={tipPct === p} onClick={() => setTipPct(p)}>
+                  {p === 0 ? tr.noTip : numberFormat(props.lang === 'ar' ? 'ar-SA' : 'en', { style: 'percent' }).format(p / 100)}
+                </button>
+              ))}
+            </div>
+          </fieldset>
+          <label htmlFor="order-notes">{tr.orderNotes}</label>
+          <textarea id="order-notes" maxLength={500} rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />
+          <dl style={{ display: 'grid', gridTemplateColumns: '1fr auto', gap: '.25rem', margin: '.75rem 0' }}>
+            <dt>{tr.subtotal}</dt><dd style={{ margin: 0 }}>{money(itemsTotal)}</dd>
+            {totals?.vat != null && (<><dt className="muted">{tr.vat}</dt><dd className="muted" style={{ margin: 0 }}>{money(totals.vat)}</dd></>)}
+            {tip > 0 && (<><dt>{tr.tip}</dt><dd style={{ margin: 0 }}>{money(tip)}</dd></>)}
+            <dt><strong>{tr.total}</strong></dt><dd style={{ margin: 0 }} data-testid="cart-total"><strong>{money(itemsTotal + tip)}</strong></dd>
+          </dl>
+          <div style={{ display: 'grid', gap: '.5rem' }}>
+            <button type="button" className="btn" disabled={!canOrder} onClick={() => place(false)}>{busy ? tr.placing : tr.payAtCounter}</button>
+            <button type="button" className="btn secondary" disabled={!canOrder} onClick={() => place(true)}>{tr.payOnline}</button>
+          </div>
+        </>
+      )}
+      {chosen && current && (
+        <ItemDialog
+          key={chosen.id}
+          lang={props.lang}
+          menu={props.menu}
+          item={chosen}
+          onClose={() => picked.set(null)}
+          onAdd={async (options, quantity, lineNotes) => {
+            await addLine(sessionRef.current, { productId: chosen.id, options, quantity, ...(lineNotes ? { notes: lineNotes } : {}) });
+            picked.set(null);
+          }}
+        />
+      )}
+    </aside>
+  );
+}
+
+function ItemDialog(props: {
+  lang: Lang;
+  menu: Menu;
+  item: MenuItem;
+  onClose: () => void;
+  onAdd: (options: string[], quantity: number, notes: string) => Promise<void>;
+}) {
+  const tr = t(props.lang);
+  const ref = useRef<HTMLDialogElement>(null);
+  const groups = useMemo(
+    () => (props.item.modifierGroupIds ?? []).map((id) => props.menu.modifierGroups.find((g) => g.id === id)).filter((g): g is NonNullable<typeof g> => !!g),
+    [props.item, props.menu],
+  );
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [quantity, setQuantity] = useState(1);
+  const [notes, setNotes] = useState('');
+  const [problems, setProblems] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    ref.current?.showModal();
+  }, []);
+
+  function toggle(groupId: string, optionId: string) {
+    const g = groups.find((x) => x.id === groupId)!;
+    setChosen((prev) => {
+      if (prev.includes(optionId)) return prev.filter((o) => o !== optionId);
+      if (g.maxSelect === 1) return [...prev.filter((o) => !g.options.some((x) => x.id === o)), optionId];
+      return [...prev, optionId];
+    });
+    setProblems([]);
+  }
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    const p = selectionProblems(props.lang, props.item, props.menu.modifierGroups, chosen);
+    if (p.length) {
+      setProblems(p);
+      return;
+    }
+    setBusy(true);
+    try {
+      await props.onAdd(chosen, quantity, notes.trim());
+    } catch (err) {
+      setProblems(err instanceof ApiError ? err.messages() : [String(err)]);
+      setBusy(false);
+    }
+  }
+
+  const money = (n: number) => formatPrice(props.lang, props.menu.currency, n);
+  const name = pick(props.lang, props.item.name, props.item.nameAr);
+  return (
+    <dialog ref={ref} aria-labelledby="item-title" onClose={props.onClose} onCancel={props.onClose}
+      style={{ maxInlineSize: '32rem', inlineSize: '100%', border: 0, borderRadius: 'var(--radius)', padding: '1rem' }}>
+      <form onSubmit={submit} noValidate>
+        <h2 id="item-title" style={{ marginBlockStart: 0 }}>{name}</h2>
+        {groups.map((g) => (
+          <fieldset key={g.id} style={{ border: '1px solid var(--line)', borderRadius: '.5rem', marginBlock: '.5rem' }} data-group={g.id}>
+            <legend style={{ fontWeight: 600 }}>
+              {pick(props.lang, g.name, g.nameAr)} · <span className={g.required ? 'error' : 'muted'}>{g.required ? tr.required : tr.optional}</span>
+              {g.maxSelect > 1 && <span className="muted"> ({tr.upTo(g.maxSelect)})</span>}
+            </legend>
+            {g.options.map((o) => (
+              <label key={o.id} style={{ display: 'flex', alignItems: 'center', gap: '.5rem', fontWeight: 400, minBlockSize: '2.5rem' }}>
+                <input type={g.maxSelect === 1 ? 'radio' : 'checkbox'} name={g.id} style={{ inlineSize: 'auto', minBlockSize: 'auto' }}
+                  checked={chosen.includes(o.id)} disabled={o.soldOut} onChange={() => toggle(g.id, o.id)}
+                  onClick={() => { if (g.maxSelect === 1 && chosen.includes(o.id) && !g.required) toggle(g.id, o.id); }} />
+                <span style={{ flex: 1 }}>{pick(props.lang, o.name, o.nameAr)}{o.soldOut ? ` · ${tr.soldOut}` : ''}</span>
+                {o.priceDelta !== 0 && <span className="muted">+{money(o.priceDelta)}</span>}
+              </label>
+            ))}
+          </fieldset>
+        ))}
+        <label htmlFor="line-qty">{tr.quantity}</label>
+        <input id="line-qty" type="number" min={1} max={99} inputMode="numeric" value={quantity}
+          onChange={(e) => setQuantity(Math.max(1, Math.min(99, Number(e.target.value) || 1)))} />
+        <label htmlFor="line-notes">{tr.notes}</label>
+        <input id="line-notes" maxLength={200} value={notes} onChange={(e) => setNotes(e.target.value)} />
+        {problems.length > 0 && (
+          <div role="alert" className="error" data-testid="item-problems">{problems.map((m) => <p key={m} style={{ margin: '.25rem 0' }}>{m}</p>)}</div>
+        )}
+        <div style={{ display: 'flex', gap: '.5rem', marginBlockStart: '1rem' }}>
+          <button type="submit" className="btn" disabled={busy} style={{ flex: 1 }}>
+            {tr.addToCart} · {money(unitPrice(props.item, props.menu.modifierGroups, chosen) * quantity)}
+          </button>
+          <button type="button" className="btn secondary" onClick={() => ref.current?.close()}>{tr.cancel}</button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

@@ -1,0 +1,307 @@
+// The kitchen display. Three steps: the screen is registered to a branch once (a manager signs
+// in), a cook signs in with their PIN (signed by the screen's key), then the board: the open
+// tickets of a station, live over SSE, with timers coloured against the prep-time target,
+// bump / recall / rush, all-day counts and a chime when a ticket arrives.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useStore } from '@nanostores/react';
+import { kitchen, logOut } from '../../stores/auth';
+import { link, followLive } from '../../stores/sse';
+import { api, ApiError, claims, type Schemas, type Ticket, type TokenPair, type TokenStore } from '../../lib/api';
+import { loadDevice, registerDevice, pinLogin, forgetDevice, type Device } from '../../lib/device';
+import { t, pick, formatDuration, formatNumber, type Lang } from '../../i18n';
+
+interface Props {
+  lang: Lang;
+}
+
+const messages = (e: unknown) => (e instanceof ApiError ? e.messages() : [String(e)]);
+
+export default function KitchenDisplay({ lang }: Props) {
+  const tr = t(lang);
+  const [device, setDevice] = useState<Device | null | undefined>(undefined);
+  const session = useStore(kitchen.store);
+
+  useEffect(() => {
+    loadDevice().then(setDevice, () => setDevice(null));
+  }, []);
+
+  if (device === undefined) return <p aria-busy="true">…</p>;
+  if (!device) return <Register lang={lang} onDone={setDevice} />;
+  // A session from another screen (or branch) is not this screen's.
+  if (!session || claims(session.access_token).did !== device.id) return <PinPad lang={lang} device={device} onForget={() => forgetDevice().then(() => setDevice(null))} />;
+  return <Board lang={lang} device={device} onSignOut={() => logOut(kitchen)} />;
+}
+
+function Register({ lang, onDone }: { lang: Lang; onDone: (d: Device) => void }) {
+  const tr = t(lang);
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [name, setName] = useState('Kitchen screen');
+  const [branches, setBranches] = useState<Schemas['BranchDto'][] | null>(null);
+  const [branchId, setBranchId] = useState('');
+  const [errors, setErrors] = useState<string[]>([]);
+  const manager = useRef<TokenPair | null>(null);
+  const tokens: TokenStore = { get: () => manager.current, set: (v) => (manager.current = v) };
+
+  async function signIn(e: React.FormEvent) {
+    e.preventDefault();
+    setErrors([]);
+    try {
+      manager.current = await api<TokenPair>('/api/auth/login', { body: { email, password } });
+      const list = await api<Schemas['BranchDto'][]>('/api/branches', { tokens });
+      setBranches(list);
+      setBranchId(list[0]?.id ?? '');
+    } catch (err) {
+      setErrors(messages(err));
+    }
+  }
+
+  async function register(e: React.FormEvent) {
+    e.preventDefault();
+    setErrors([]);
+    try {
+      const d = await registerDevice(tokens, branchId, name);
+      // The manager's session was only for this; end it.
+      await api('/api/auth/logout', { body: { refresh_token: manager.current!.refresh_token } }).catch(() => {});
+      manager.current = null;
+      onDone(d);
+    } catch (err) {
+      setErrors(messages(err));
+    }
+  }
+
+  return (
+    <section className="card" style={{ maxInlineSize: '28rem', marginInline: 'auto' }} aria-labelledby="reg-title">
+      <h1 id="reg-title">{tr.kds.register}</h1>
+      <p className="muted">{tr.kds.registerHelp}</p>
+      {!branches ? (
+        <form onSubmit={signIn}>
+          <label htmlFor="reg-email">{tr.email}</label>
+          <input id="reg-email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+          <label htmlFor="reg-password">{tr.password}</label>
+          <input id="reg-password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+          <p><button className="btn" type="submit">{tr.signIn}</button></p>
+        </form>
+      ) : (
+        <form onSubmit={register}>
+          <label htmlFor="reg-branch">{tr.branch}</label>
+          <select id="reg-branch" value={branchId} onChange={(e) => setBranchId(e.target.value)}>
+            {branches.map((b: any) => <option key={b.id} value={b.id}>{pick(lang, b.name, b.name_ar ?? b.nameAr)}</option>)}
+          </select>
+          <label htmlFor="reg-name">{tr.kds.deviceName}</label>
+          <input id="reg-name" required maxLength={60} value={name} onChange={(e) => setName(e.target.value)} />
+          <p><button className="btn" type="submit">{tr.kds.register}</button></p>
+        </form>
+      )}
+      {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
+    </section>
+  );
+}
+
+function PinPad({ lang, device, onForget }: { lang: Lang; device: Device; onForget: () => void }) {
+  const tr = t(lang);
+  const [pin, setPin] = useState('');
+  const [errors, setErrors] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e?: React.FormEvent) {
+    e?.preventDefault();
+    setBusy(true);
+    setErrors([]);
+    try {
+      kitchen.set(await pinLogin(device, pin));
+    } catch (err) {
+      setErrors(messages(err));
+      setPin('');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const key = (d: string) => setPin((p) => (p.length < 6 ? p + d : p));
+  return (
+    <section className="card" style={{ maxInlineSize: '22rem', marginInline: 'auto', textAlign: 'center' }} aria-labelledby="pin-title">
+      <h1 id="pin-title">{tr.kds.pinTitle}</h1>
+      <p className="muted">{device.name}</p>
+      <form onSubmit={submit}>
+        <label htmlFor="pin" className="skip">{tr.kds.pin}</label>
+        <input id="pin" type="password" inputMode="numeric" autoComplete="off" pattern="[0-9]*" maxLength={6} value={pin}
+          onChange={(e) => setPin(e.target.value.replace(/\D/g, '').slice(0, 6))} style={{ fontSize: '2rem', textAlign: 'center', letterSpacing: '.5rem' }} dir="ltr" />
+        <div style={{ display: 'grid', gridTemplateColumns: 'repeat(3, 1fr)', gap: '.5rem', marginBlock: '1rem' }} dir="ltr">
+          {['1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => (
+            <button key={d} type="button" className="btn secondary" style={{ minBlockSize: '4rem', fontSize: '1.5rem' }} onClick={() => key(d)}>{formatNumber(lang, Number(d))}</button>
+          ))}
+          <button type="button" className="btn secondary" style={{ minBlockSize: '4rem' }} onClick={() => setPin('')}>{tr.kds.clear}</button>
+          <button type="button" className="btn secondary" style={{ minBlockSize: '4rem', fontSize: '1.5rem' }} onClick={() => key('0')}>{formatNumber(lang, 0)}</button>
+          <button type="submit" className="btn" style={{ minBlockSize: '4rem' }} disabled={busy || pin.length < 4}>{tr.kds.signInPin}</button>
+        </div>
+      </form>
+      {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
+      <button type="button" className="btn secondary" onClick={onForget}>{tr.kds.register}</button>
+    </section>
+  );
+}
+
+/** The colour of a ticket's timer: on time, nearly at its target (80 %), late. */
+export function timing(ageSeconds: number, targetSeconds: number, held: boolean): 'held' | 'on_time' | 'warning' | 'late' {
+  if (held) return 'held';
+  if (ageSeconds >= targetSeconds) return 'late';
+  if (ageSeconds >= targetSeconds * 0.8) return 'warning';
+  return 'on_time';
+}
+
+const COLOURS = { held: '#6b7280', on_time: '#166534', warning: '#a16207', late: '#b91c1c' } as const;
+
+function chime() {
+  try {
+    const ctx = new AudioContext();
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.frequency.value = 880;
+    gain.gain.setValueAtTime(0.2, ctx.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + 0.6);
+    osc.connect(gain).connect(ctx.destination);
+    osc.start();
+    osc.stop(ctx.currentTime + 0.6);
+  } catch {
+    /* no audio device: the board still shows the ticket */
+  }
+}
+
+function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSignOut: () => void }) {
+  const tr = t(lang);
+  const state = useStore(link);
+  const [stations, setStations] = useState<Schemas['StationDto'][]>([]);
+  const [station, setStation] = useState<string>(() => (typeof localStorage !== 'undefined' ? localStorage.getItem('sous:kds:station') ?? '' : ''));
+  const [tickets, setTickets] = useState<Ticket[]>([]);
+  const [allDay, setAllDay] = useState<Schemas['AllDayDto'][]>([]);
+  const [loadedAt, setLoadedAt] = useState(Date.now());
+  const [now, setNow] = useState(Date.now());
+  const [errors, setErrors] = useState<string[]>([]);
+  const [lastBumped, setLastBumped] = useState<string | null>(null);
+  const seen = useRef<Set<string> | null>(null);
+  const branch = device.branchId;
+
+  const load = useCallback(async () => {
+    const q = station ? `?station=${encodeURIComponent(station)}` : '';
+    const [list, counts] = await Promise.all([
+      api<Ticket[]>(`/api/branches/${branch}/kitchen/tickets${q}`, { tokens: kitchen }),
+      api<Schemas['AllDayDto'][]>(`/api/branches/${branch}/kitchen/all-day${q}`, { tokens: kitchen }),
+    ]);
+    const ids = new Set(list.map((x) => x.id));
+    if (seen.current && list.some((x) => !seen.current!.has(x.id))) chime();
+    seen.current = ids;
+    setTickets(list);
+    setAllDay(counts);
+    setLoadedAt(Date.now());
+  }, [branch, station]);
+
+  useEffect(() => {
+    api<Schemas['StationDto'][]>(`/api/branches/${branch}/kitchen/stations`, { tokens: kitchen }).then(setStations, (e) => setErrors(messages(e)));
+  }, [branch]);
+
+  useEffect(() => {
+    localStorage.setItem('sous:kds:station', station);
+    seen.current = null;
+    load().catch((e) => setErrors(messages(e)));
+    const stop = followLive({ channel: 'kitchen', params: { branchId: branch }, tokens: kitchen, onEvent: () => load().catch(() => {}) });
+    const unlisten = link.listen((s) => s === 'live' && load().catch(() => {}));
+    return () => {
+      stop();
+      unlisten();
+    };
+  }, [branch, station, load]);
+
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(id);
+  }, []);
+
+  async function act(path: string, body: unknown = {}) {
+    setErrors([]);
+    try {
+      await api(path, { body, tokens: kitchen });
+      await load();
+    } catch (e) {
+      setErrors(messages(e));
+    }
+  }
+
+  const elapsed = (now - loadedAt) / 1000;
+  const stationName = (code: string) => {
+    const st = stations.find((x) => x.code === code);
+    return st ? pick(lang, st.name, st.nameAr) : code;
+  };
+  return (
+    <section aria-labelledby="kds-title" data-station={station}>
+      <div style={{ display: 'flex', flexWrap: 'wrap', gap: '.5rem', alignItems: 'center', marginBlockEnd: '.75rem' }}>
+        <h1 id="kds-title" style={{ margin: 0, marginInlineEnd: 'auto' }}>{tr.kds.title}</h1>
+        <span className={`pill ${state}`} data-link={state}>{state === 'live' ? tr.live : state === 'closed' ? tr.offline : tr.reconnecting}</span>
+        <label htmlFor="kds-station" style={{ margin: 0 }}>{tr.kds.station}</label>
+        <select id="kds-station" value={station} onChange={(e) => setStation(e.target.value)} style={{ inlineSize: 'auto' }}>
+          <option value="">{tr.kds.allStations}</option>
+          {stations.map((s) => <option key={s.id} value={s.code}>{pick(lang, s.name, s.nameAr)}</option>)}
+        </select>
+        {lastBumped && <button type="button" className="btn secondary" onClick={() => act(`/api/kitchen/tickets/${lastBumped}/recall`).then(() => setLastBumped(null))}>{tr.kds.recall}</button>}
+        <button type="button" className="btn secondary" onClick={() => document.documentElement.requestFullscreen?.()}>{tr.kds.fullscreen}</button>
+        <button type="button" className="btn secondary" onClick={onSignOut}>{tr.kds.signOut}</button>
+      </div>
+      {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
+      <div style={{ display: 'grid', gap: '1rem', gridTemplateColumns: 'minmax(0,1fr)' }} className="kds-body">
+        {tickets.length === 0 ? (
+          <p className="muted" data-testid="no-tickets">{tr.kds.noTickets}</p>
+        ) : (
+          <ul style={{ listStyle: 'none', padding: 0, margin: 0, display: 'grid', gap: '.75rem', gridTemplateColumns: 'repeat(auto-fill, minmax(15rem, 1fr))' }} data-testid="tickets">
+            {tickets.map((tk) => {
+              const age = (tk.ageSeconds ?? 0) + (tk.status === 'held' ? 0 : elapsed);
+              const colour = timing(age, tk.targetSeconds, tk.status === 'held');
+              return (
+                <li key={tk.id} className="card" data-ticket={tk.id} data-order-number={tk.orderNumber} data-timing={colour} data-status={tk.status}
+                  style={{ borderInlineStart: `.5rem solid ${COLOURS[colour]}`, outline: tk.rush ? '3px solid var(--late)' : undefined }}>
+                  <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'baseline' }}>
+                    <strong style={{ fontSize: '1.4rem' }}>#{formatNumber(lang, tk.orderNumber)}</strong>
+                    <span style={{ color: COLOURS[colour], fontWeight: 700, fontSize: '1.2rem' }} dir="ltr">{formatDuration(lang, age)}</span>
+                  </div>
+                  <div className="muted">{tk.table ? tr.table(tk.table) : tr.status[tk.orderType] ?? tk.orderType} · {stationName(tk.station)}{tk.rush ? ` · ${tr.kds.rush}` : ''}{tk.status === 'held' ? ` · ${tr.kds.held}` : ''}</div>
+                  <ul style={{ paddingInlineStart: '1.25rem' }}>
+                    {tk.items.map((it) => (
+                      <li key={it.id} data-item={it.id} data-done={String(it.done)} style={{ textDecoration: it.done ? 'line-through' : undefined, opacity: it.held ? 0.5 : 1 }}>
+                        {/* Tapping a fired item marks it done (one item of the ticket ready). */}
+                        <button type="button" disabled={it.done || it.held} aria-pressed={it.done}
+                          onClick={() => act(`/api/kitchen/tickets/${tk.id}/items/${it.id}/done`)}
+                          style={{ all: 'unset', cursor: it.done || it.held ? 'default' : 'pointer', display: 'block', minBlockSize: '2.5rem', fontWeight: 700 }}>
+                          {formatNumber(lang, it.quantity)} × {pick(lang, it.name, it.nameAr)}
+                        </button>
+                        {it.modifiers.length > 0 && <div className="muted">{it.modifiers.join(', ')}</div>}
+                        {it.notes && <div className="error">{it.notes}</div>}
+                      </li>
+                    ))}
+                  </ul>
+                  {tk.orderNotes && <p className="error">{tk.orderNotes}</p>}
+                  {tk.status === 'new' && (
+                    <button type="button" className="btn secondary" style={{ inlineSize: '100%', marginBlockEnd: '.5rem', minBlockSize: '3rem' }}
+                      onClick={() => act(`/api/kitchen/tickets/${tk.id}/start`)}>{tr.kds.start}</button>
+                  )}
+                  <div style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: '.5rem' }}>
+                    <button type="button" className="btn" style={{ minBlockSize: '3.5rem', fontSize: '1.2rem' }} disabled={tk.status === 'held'}
+                      onClick={() => act(`/api/kitchen/tickets/${tk.id}/bump`).then(() => setLastBumped(tk.id))}>{tr.kds.bump}</button>
+                    <button type="button" className="btn secondary" style={{ minBlockSize: '3.5rem' }} aria-pressed={tk.rush}
+                      onClick={() => act(`/api/kitchen/tickets/${tk.id}/rush`, { rush: !tk.rush })}>{tk.rush ? tr.kds.unrush : tr.kds.rush}</button>
+                  </div>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+        <aside className="card" aria-labelledby="allday-title">
+          <h2 id="allday-title" style={{ marginBlockStart: 0 }}>{tr.kds.allDay}</h2>
+          <ul style={{ listStyle: 'none', padding: 0, margin: 0 }} data-testid="all-day">
+            {allDay.map((a) => (
+              <li key={a.name} style={{ display: 'flex', justifyContent: 'space-between' }}><span>{pick(lang, a.name, a.nameAr)}</span><strong>{formatNumber(lang, a.quantity)}</strong></li>
+            ))}
+          </ul>
+        </aside>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,130 @@
+// Live order status: the order is read once, then every event about it (over SSE, resumed with
+// Last-Event-ID after a drop) reloads it; after a reconnect it is read again, so a status that
+// changed while offline shows up even if the event was older than the replay window.
+import { useEffect, useState } from 'react';
+import { useStore } from '@nanostores/react';
+import { guest, customer } from '../../stores/auth';
+import { link, followLive } from '../../stores/sse';
+import { api, ApiError, type Order } from '../../lib/api';
+import { startPayment, pendingPayment, settle } from '../../lib/payment';
+import { t, pick, formatPrice, formatNumber, type Lang } from '../../i18n';
+
+interface Props {
+  lang: Lang;
+  orderId: string;
+  as: 'guest' | 'customer';
+}
+
+/** The steps an order of this type goes through, in order. */
+export function steps(type: string): string[] {
+  switch (type) {
+    case 'dine_in':
+      return ['placed', 'accepted', 'preparing', 'ready', 'served'];
+    case 'delivery':
+      return ['placed', 'accepted', 'preparing', 'ready', 'out_for_delivery', 'delivered'];
+    default:
+      return ['placed', 'accepted', 'preparing', 'ready', 'picked_up'];
+  }
+}
+
+export default function OrderTracker(props: Props) {
+  const tr = t(props.lang);
+  const [order, setOrder] = useState<Order | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [payment, setPayment] = useState<string | null>(null);
+  const state = useStore(link);
+  const tokens = props.as === 'customer' ? customer : guest;
+
+  useEffect(() => {
+    let alive = true;
+    const load = () =>
+      api<Order>(`/api/orders/${props.orderId}`, { tokens })
+        .then((o) => alive && setOrder(o))
+        .catch((e) => alive && setError(e instanceof ApiError ? e.messages().join(' ') : String(e)));
+    load();
+    // Back from the payment page: the provider's webhook books the payment; ask until it has.
+    const sessionId = pendingPayment(props.orderId);
+    if (sessionId) {
+      setPayment('pending');
+      settle(sessionId, tokens).then((status) => {
+        if (!alive) return;
+        setPayment(status);
+        load();
+      });
+    }
+    let wasLive = false;
+    const stop = followLive({
+      channel: 'orders',
+      tokens,
+      onEvent: (ev) => {
+        const p = ev.payload ?? {};
+        if (p.orderId === props.orderId || p.id === props.orderId || ev.stream === `order:${props.orderId}`) load();
+      },
+    });
+    const unlisten = link.listen((s) => {
+      if (s === 'live' && wasLive) load();
+      if (s === 'live') wasLive = true;
+    });
+    return () => {
+      alive = false;
+      stop();
+      unlisten();
+    };
+  }, [props.orderId]);
+
+  if (error) return <p role="alert" className="error">{error}</p>;
+  if (!order) return <p aria-busy="true">…</p>;
+  const path = steps(order.type);
+  const ended = ['cancelled', 'voided'].includes(order.status);
+  const reached = path.indexOf(order.status === 'closed' ? path[path.length - 1]! : order.status);
+  const money = (n: number) => formatPrice(props.lang, order.currency, n);
+
+  return (
+    <section aria-labelledby="order-title" data-order={order.id} data-status={order.status}>
+      <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', gap: '.5rem', flexWrap: 'wrap' }}>
+        <h1 id="order-title">{tr.orderTitle(formatNumber(props.lang, order.number))}</h1>
+        <span className={`pill ${state}`} data-link={state}>{state === 'live' ? tr.live : state === 'closed' ? tr.offline : tr.reconnecting}</span>
+      </div>
+      <p role="status" aria-live="polite" style={{ fontSize: '1.25rem', fontWeight: 700 }} data-testid="order-status">
+        {tr.status[order.status] ?? order.status}
+      </p>
+      {order.table && <p className="muted">{tr.table(order.table)}</p>}
+      {payment && (
+        <p role="status" data-payment={payment} className={payment === 'succeeded' ? 'ok' : payment === 'pending' ? 'muted' : 'error'}>
+          {tr.payment[payment] ?? payment}
+        </p>
+      )}
+      {!ended && (
+        <ol style={{ listStyle: 'none', padding: 0, display: 'grid', gap: '.25rem' }} aria-label={tr.status.placed}>
+          {path.map((s, i) => (
+            <li key={s} data-step={s} aria-current={i === reached ? 'step' : undefined}
+              style={{ display: 'flex', gap: '.5rem', alignItems: 'center', opacity: i <= reached ? 1 : 0.5 }}>
+              <span aria-hidden="true" style={{ inlineSize: '1.25rem', blockSize: '1.25rem', borderRadius: '50%', background: i <= reached ? 'var(--ok)' : 'var(--line)' }} />
+              <span style={{ fontWeight: i === reached ? 700 : 400 }}>{tr.status[s]}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+      <ul className="card" style={{ listStyle: 'none' }}>
+        {order.lines.map((l) => (
+          <li key={l.id} style={{ display: 'flex', justifyContent: 'space-between', gap: '.5rem' }}>
+            <span>{formatNumber(props.lang, l.quantity)} × {pick(props.lang, l.name, l.nameAr)}</span>
+            <span>{money(l.gross)}</span>
+          </li>
+        ))}
+        <li style={{ display: 'flex', justifyContent: 'space-between', fontWeight: 700, borderBlockStart: '1px solid var(--line)', marginBlockStart: '.5rem' }}>
+          <span>{tr.total}</span><span>{money(order.total)}</span>
+        </li>
+        <li style={{ display: 'flex', justifyContent: 'space-between' }}>
+          <span>{order.due > 0 ? tr.due : tr.paid}</span><span data-testid="order-due">{money(order.due > 0 ? order.due : order.paid)}</span>
+        </li>
+      </ul>
+      {order.due > 0 && !ended && (
+        <button type="button" className="btn secondary" onClick={async () => {
+          const s = await startPayment(order.id, location.pathname + location.search, tokens);
+          if (s.redirectUrl) location.assign(s.redirectUrl);
+        }}>{tr.payNow}</button>
+      )}
+    </section>
+  );
+}

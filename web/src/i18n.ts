@@ -1,0 +1,293 @@
+// The two languages of every page. `/en/…` and `/ar/…`; Arabic pages are right-to-left.
+export const LANGS = ['en', 'ar'] as const;
+export type Lang = (typeof LANGS)[number];
+
+export function isLang(v: unknown): v is Lang {
+  return v === 'en' || v === 'ar';
+}
+
+export function dir(lang: Lang): 'ltr' | 'rtl' {
+  return lang === 'ar' ? 'rtl' : 'ltr';
+}
+
+/** Locale for Intl: Arabic with Latin digits would be `ar-u-nu-latn`; we keep Arabic-Indic
+ *  digits, which guests in the Gulf read on receipts and menus alike. */
+export function locale(lang: Lang): string {
+  return lang === 'ar' ? 'ar-SA' : 'en-SA';
+}
+
+// Intl formatters are costly to build (locale data look-ups); each one is built once and reused,
+// which keeps a server-rendered menu page to a few milliseconds.
+const formatters = new Map<string, Intl.NumberFormat>();
+
+export function numberFormat(loc: string, options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  const key = `${loc}|${JSON.stringify(options)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(loc, options);
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+/** Money is integer minor units; the currency has two decimals (SAR, AED). */
+export function formatPrice(lang: Lang, currency: string, minor: number): string {
+  return numberFormat(locale(lang), { style: 'currency', currency }).format(minor / 100);
+}
+
+export function formatNumber(lang: Lang, n: number): string {
+  return numberFormat(locale(lang)).format(n);
+}
+
+/** "m:ss" with the language's digits. */
+export function formatDuration(lang: Lang, seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const two = numberFormat(locale(lang), { minimumIntegerDigits: 2 });
+  return `${numberFormat(locale(lang)).format(Math.floor(s / 60))}:${two.format(s % 60)}`;
+}
+
+/** The name in the page's language, falling back to English when there is no Arabic. */
+export function pick(lang: Lang, en: string, ar?: string | null): string {
+  return lang === 'ar' && ar ? ar : en;
+}
+
+const en = {
+  brandTagline: 'Order at the table, for pickup or delivery',
+  menu: 'Menu',
+  order: 'Order online',
+  kitchen: 'Kitchen display',
+  branches: 'Our branches',
+  openNow: 'Open now',
+  closedNow: 'Closed now',
+  hours: 'Opening hours',
+  language: 'العربية',
+  search: 'Search the menu',
+  searchPlaceholder: 'Search dishes, e.g. shawarma',
+  noResults: 'Nothing matches your search.',
+  searching: 'Searching…',
+  results: (n: number) => `${n} result${n === 1 ? '' : 's'}`,
+  add: 'Add',
+  addToCart: 'Add to order',
+  cancel: 'Cancel',
+  required: 'Required',
+  optional: 'Optional',
+  chooseExactly: (n: number, g: string) => `Choose ${n} for “${g}”.`,
+  chooseAtLeast: (n: number, g: string) => `Choose at least ${n} for “${g}”.`,
+  chooseAtMost: (n: number, g: string) => `Choose at most ${n} for “${g}”.`,
+  upTo: (n: number) => `up to ${n}`,
+  quantity: 'Quantity',
+  notes: 'Notes for the kitchen',
+  soldOut: 'Sold out',
+  calories: (n: string) => `${n} kcal`,
+  allergens: 'Allergens',
+  cart: 'Your table’s order',
+  webCart: 'Your order',
+  emptyCart: 'Nothing in the order yet.',
+  addedBy: (n: string) => `added by ${n}`,
+  you: 'you',
+  remove: 'Remove',
+  subtotal: 'Items',
+  vat: 'VAT included',
+  tip: 'Tip',
+  noTip: 'No tip',
+  total: 'Total',
+  orderNotes: 'Notes for the order',
+  payAtCounter: 'Order and pay at the counter',
+  payOnline: 'Order and pay online',
+  placing: 'Placing your order…',
+  table: (l: string) => `Table ${l}`,
+  yourName: 'Your name (shown to your table)',
+  join: 'Join the table',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline',
+  orderTitle: (n: string) => `Order #${n}`,
+  status: {
+    placed: 'Placed', accepted: 'Accepted', preparing: 'Preparing', ready: 'Ready',
+    served: 'Served', picked_up: 'Picked up', out_for_delivery: 'Out for delivery',
+    delivered: 'Delivered', closed: 'Closed', cancelled: 'Cancelled', voided: 'Voided',
+  } as Record<string, string>,
+  paid: 'Paid',
+  due: 'To pay',
+  payment: {
+    pending: 'Confirming your payment…', succeeded: 'Payment received. Thank you!', declined: 'The payment was declined.',
+    failed: 'The payment did not go through.', unknown: 'We are still confirming your payment.', reversed: 'The payment was given back.',
+  } as Record<string, string>,
+  payNow: 'Pay online now',
+  backToMenu: 'Back to the menu',
+  estimated: (m: string) => `Ready in about ${m} min`,
+  notFound: 'Not found',
+  tableNotFound: 'This table link is not valid any more. Ask the staff for a new QR code.',
+  problem: 'Something went wrong',
+  pickup: 'Pickup',
+  delivery: 'Delivery',
+  branch: 'Branch',
+  deliveryAddress: 'Delivery address',
+  latitude: 'Latitude',
+  longitude: 'Longitude',
+  checkAddress: 'Check address',
+  outsideZone: 'Sorry, we do not deliver to this address.',
+  insideZone: (fee: string) => `We deliver here. Delivery fee ${fee}.`,
+  deliveryUnavailable: 'Delivery cannot be checked right now; choose pickup.',
+  signIn: 'Sign in',
+  signUp: 'Create an account',
+  signOut: 'Sign out',
+  email: 'Email',
+  password: 'Password',
+  name: 'Name',
+  continueAsGuest: 'Continue as a guest',
+  signedInAs: (n: string) => `Signed in as ${n}`,
+  kds: {
+    title: 'Kitchen display',
+    register: 'Register this tablet',
+    registerHelp: 'A manager signs in once to register this screen to a branch.',
+    deviceName: 'Screen name',
+    pinTitle: 'Enter your PIN',
+    pin: 'PIN',
+    signInPin: 'Sign in',
+    clear: 'Clear',
+    station: 'Station',
+    allStations: 'All stations',
+    allDay: 'All day',
+    bump: 'Bump',
+    recall: 'Recall last',
+    rush: 'Rush',
+    unrush: 'Unrush',
+    start: 'Start',
+    noTickets: 'No open tickets.',
+    held: 'Held',
+    signOut: 'Sign out',
+    fullscreen: 'Full screen',
+    sound: 'Sound on',
+  },
+};
+
+type Strings = typeof en;
+
+const ar: Strings = {
+  brandTagline: 'اطلب من الطاولة أو للاستلام أو التوصيل',
+  menu: 'القائمة',
+  order: 'اطلب أونلاين',
+  kitchen: 'شاشة المطبخ',
+  branches: 'فروعنا',
+  openNow: 'مفتوح الآن',
+  closedNow: 'مغلق الآن',
+  hours: 'ساعات العمل',
+  language: 'English',
+  search: 'ابحث في القائمة',
+  searchPlaceholder: 'ابحث عن طبق، مثل شاورما',
+  noResults: 'لا توجد نتائج مطابقة.',
+  searching: 'جارٍ البحث…',
+  results: (n: number) => `${numberFormat('ar-SA').format(n)} نتيجة`,
+  add: 'أضف',
+  addToCart: 'أضف إلى الطلب',
+  cancel: 'إلغاء',
+  required: 'إلزامي',
+  optional: 'اختياري',
+  chooseExactly: (n: number, g: string) => `اختر ${numberFormat('ar-SA').format(n)} من «${g}».`,
+  chooseAtLeast: (n: number, g: string) => `اختر ${numberFormat('ar-SA').format(n)} على الأقل من «${g}».`,
+  chooseAtMost: (n: number, g: string) => `اختر ${numberFormat('ar-SA').format(n)} على الأكثر من «${g}».`,
+  upTo: (n: number) => `حتى ${numberFormat('ar-SA').format(n)}`,
+  quantity: 'الكمية',
+  notes: 'ملاحظات للمطبخ',
+  soldOut: 'نفد',
+  calories: (n: string) => `${n} سعرة`,
+  allergens: 'مسببات الحساسية',
+  cart: 'طلب الطاولة',
+  webCart: 'طلبك',
+  emptyCart: 'لا شيء في الطلب بعد.',
+  addedBy: (n: string) => `أضافه ${n}`,
+  you: 'أنت',
+  remove: 'احذف',
+  subtotal: 'الأصناف',
+  vat: 'شامل الضريبة',
+  tip: 'إكرامية',
+  noTip: 'بدون إكرامية',
+  total: 'الإجمالي',
+  orderNotes: 'ملاحظات على الطلب',
+  payAtCounter: 'اطلب وادفع عند الكاشير',
+  payOnline: 'اطلب وادفع أونلاين',
+  placing: 'جارٍ إرسال طلبك…',
+  table: (l: string) => `طاولة ${l}`,
+  yourName: 'اسمك (يظهر لطاولتك)',
+  join: 'انضم إلى الطاولة',
+  live: 'مباشر',
+  reconnecting: 'جارٍ إعادة الاتصال…',
+  offline: 'غير متصل',
+  orderTitle: (n: string) => `الطلب رقم ${n}`,
+  status: {
+    placed: 'تم الطلب', accepted: 'تم القبول', preparing: 'قيد التحضير', ready: 'جاهز',
+    served: 'تم التقديم', picked_up: 'تم الاستلام', out_for_delivery: 'في الطريق',
+    delivered: 'تم التوصيل', closed: 'مغلق', cancelled: 'ملغي', voided: 'ملغى',
+  },
+  paid: 'مدفوع',
+  due: 'المتبقي',
+  payment: {
+    pending: 'جارٍ تأكيد الدفع…', succeeded: 'تم استلام الدفع. شكرًا لك!', declined: 'تم رفض الدفع.',
+    failed: 'لم تتم عملية الدفع.', unknown: 'ما زلنا نؤكد عملية الدفع.', reversed: 'تمت إعادة المبلغ.',
+  },
+  payNow: 'ادفع أونلاين الآن',
+  backToMenu: 'العودة إلى القائمة',
+  estimated: (m: string) => `جاهز خلال ${m} دقيقة تقريبًا`,
+  notFound: 'غير موجود',
+  tableNotFound: 'رابط الطاولة لم يعد صالحًا. اطلب رمزًا جديدًا من الموظفين.',
+  problem: 'حدث خطأ',
+  pickup: 'استلام',
+  delivery: 'توصيل',
+  branch: 'الفرع',
+  deliveryAddress: 'عنوان التوصيل',
+  latitude: 'خط العرض',
+  longitude: 'خط الطول',
+  checkAddress: 'تحقق من العنوان',
+  outsideZone: 'عذرًا، لا نوصل إلى هذا العنوان.',
+  insideZone: (fee: string) => `نوصل إلى هنا. رسوم التوصيل ${fee}.`,
+  deliveryUnavailable: 'لا يمكن التحقق من التوصيل الآن؛ اختر الاستلام.',
+  signIn: 'تسجيل الدخول',
+  signUp: 'إنشاء حساب',
+  signOut: 'تسجيل الخروج',
+  email: 'البريد الإلكتروني',
+  password: 'كلمة المرور',
+  name: 'الاسم',
+  continueAsGuest: 'المتابعة كضيف',
+  signedInAs: (n: string) => `مسجل باسم ${n}`,
+  kds: {
+    title: 'شاشة المطبخ',
+    register: 'تسجيل هذا الجهاز',
+    registerHelp: 'يسجل المدير الدخول مرة واحدة لربط هذه الشاشة بفرع.',
+    deviceName: 'اسم الشاشة',
+    pinTitle: 'أدخل رمزك السري',
+    pin: 'الرمز السري',
+    signInPin: 'دخول',
+    clear: 'مسح',
+    station: 'القسم',
+    allStations: 'كل الأقسام',
+    allDay: 'إجمالي اليوم',
+    bump: 'تم',
+    recall: 'استرجاع الأخير',
+    rush: 'مستعجل',
+    unrush: 'إلغاء الاستعجال',
+    start: 'ابدأ',
+    noTickets: 'لا توجد تذاكر مفتوحة.',
+    held: 'معلّق',
+    signOut: 'خروج',
+    fullscreen: 'ملء الشاشة',
+    sound: 'الصوت',
+  },
+};
+
+export function t(lang: Lang): Strings {
+  return lang === 'ar' ? ar : en;
+}
+
+export type { Strings };
+
+const AR_TAGS: Record<string, string> = {
+  gluten: 'غلوتين', egg: 'بيض', dairy: 'ألبان', sesame: 'سمسم', mustard: 'خردل', nuts: 'مكسرات',
+  soy: 'صويا', fish: 'سمك', shellfish: 'قشريات', peanuts: 'فول سوداني', celery: 'كرفس',
+  vegan: 'نباتي صرف', vegetarian: 'نباتي', spicy: 'حار', 'gluten-free': 'خالٍ من الغلوتين', halal: 'حلال',
+};
+
+/** An allergen or dietary tag in the page's language (unknown tags are shown as stored). */
+export function tag(lang: Lang, code: string): string {
+  return lang === 'ar' ? (AR_TAGS[code] ?? code) : code.replace(/-/g, ' ');
+}

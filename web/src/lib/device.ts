@@ -1,0 +1,88 @@
+// A kitchen screen is a registered device: a manager registers it once (the server shows the
+// 32-byte key once), the key is imported into WebCrypto as a non-extractable HMAC key and kept in
+// IndexedDB (a CryptoKey survives there without its bytes ever being readable by scripts), and
+// staff PIN sign-ins are signed with it as docs/api.md §3 describes:
+//   canonical = METHOD \n PATH_AND_QUERY \n TIMESTAMP \n NONCE \n hex(SHA-256(body))
+//   X-Sous-Signature = hex(HMAC-SHA256(key, canonical))
+import { get, set, del } from 'idb-keyval';
+import { api, ApiError, type TokenPair } from './api';
+
+export interface Device {
+  id: string;
+  branchId: string;
+  name: string;
+  key: CryptoKey;
+}
+
+const STORE_KEY = 'sous:kds:device';
+
+export function base64urlToBytes(s: string): Uint8Array {
+  const b64 = s.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(s.length / 4) * 4, '=');
+  const bin = atob(b64);
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+export function hex(buf: ArrayBuffer): string {
+  return Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export async function importKey(secret: string, extractable = false): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', base64urlToBytes(secret) as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, extractable, ['sign']);
+}
+
+/** 32 hex characters, new for every request. */
+export function nonce(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return hex(bytes.buffer);
+}
+
+export async function signatureHeaders(
+  device: { id: string; key: CryptoKey },
+  method: string,
+  pathAndQuery: string,
+  body: string,
+  timestamp = Math.floor(Date.now() / 1000),
+  n = nonce(),
+): Promise<Record<string, string>> {
+  const enc = new TextEncoder();
+  const bodyHash = hex(await crypto.subtle.digest('SHA-256', enc.encode(body)));
+  const canonical = `${method}\n${pathAndQuery}\n${timestamp}\n${n}\n${bodyHash}`;
+  const sig = hex(await crypto.subtle.sign('HMAC', device.key, enc.encode(canonical)));
+  return {
+    'x-sous-device': device.id,
+    'x-sous-timestamp': String(timestamp),
+    'x-sous-nonce': n,
+    'x-sous-signature': sig,
+  };
+}
+
+export async function loadDevice(): Promise<Device | null> {
+  return ((await get(STORE_KEY)) as Device | undefined) ?? null;
+}
+
+export async function forgetDevice(): Promise<void> {
+  await del(STORE_KEY);
+}
+
+/** Registers this screen at a branch with a manager's token and keeps its key. */
+export async function registerDevice(managerToken: { get(): TokenPair | null; set(t: TokenPair | null): void }, branchId: string, name: string): Promise<Device> {
+  const answer = await api<{ device: { id: string; branch_id?: string }; secret: string }>(`/api/branches/${branchId}/devices`, {
+    body: { kind: 'kds', name },
+    tokens: managerToken,
+  });
+  const device: Device = { id: answer.device.id, branchId, name, key: await importKey(answer.secret) };
+  await set(STORE_KEY, device);
+  return device;
+}
+
+/** Staff PIN sign-in, signed by the device. */
+export async function pinLogin(device: Device, pin: string): Promise<TokenPair> {
+  const body = JSON.stringify({ pin });
+  const headers = await signatureHeaders(device, 'POST', '/api/auth/pin', body);
+  const res = await fetch('/api/auth/pin', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  if (!res.ok) {
+    const p = await res.json().catch(() => ({}));
+    throw new ApiError(res.status, p.code ?? `http_${res.status}`, p.detail, p.errors);
+  }
+  return res.json();
+}

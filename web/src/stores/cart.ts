@@ -1,0 +1,100 @@
+// The cart: the table's shared cart (or the website's own), kept current by the cart's events,
+// and what the guest picked from the menu, which the Cart island turns into a line. The cart id
+// is persisted so a reload finds the same cart.
+import { atom } from 'nanostores';
+import { persistentAtom } from '@nanostores/persistent';
+import { api, idempotencyKey, type Cart, type MenuItem, type ModifierGroup, type Order, type TokenStore } from '../lib/api';
+import type { SousEvent } from '../lib/sse';
+import { t, pick, type Lang } from '../i18n';
+
+export const cart = atom<Cart | null>(null);
+/** The item the guest chose in the menu or the search, waiting for its options. */
+export const picked = atom<string | null>(null);
+/** The open web cart per branch and type (`branchId:type` → cart id). */
+export const webCartIds = persistentAtom<Record<string, string>>('sous:carts', {}, {
+  encode: JSON.stringify,
+  decode: (s) => {
+    try {
+      return JSON.parse(s);
+    } catch {
+      return {};
+    }
+  },
+});
+
+export interface LineInput {
+  productId: string;
+  options: string[];
+  quantity: number;
+  notes?: string;
+}
+
+/** What is wrong with a choice of options, one message per group, in the page's language. */
+export function selectionProblems(lang: Lang, item: MenuItem, groups: ModifierGroup[], chosen: string[]): string[] {
+  const tr = t(lang);
+  const out: string[] = [];
+  for (const gid of item.modifierGroupIds ?? []) {
+    const g = groups.find((x) => x.id === gid);
+    if (!g) continue;
+    const n = g.options.filter((o) => chosen.includes(o.id)).length;
+    const name = pick(lang, g.name, g.nameAr);
+    if (g.minSelect === g.maxSelect && n !== g.minSelect) out.push(tr.chooseExactly(g.minSelect, name));
+    else if (n < g.minSelect) out.push(tr.chooseAtLeast(g.minSelect, name));
+    else if (n > g.maxSelect) out.push(tr.chooseAtMost(g.maxSelect, name));
+  }
+  return out;
+}
+
+/** The price of one unit with the chosen options. */
+export function unitPrice(item: MenuItem, groups: ModifierGroup[], chosen: string[]): number {
+  let total = item.price;
+  for (const g of groups) for (const o of g.options) if (chosen.includes(o.id)) total += o.priceDelta;
+  return Math.max(0, total);
+}
+
+/** Whether an event should make the cart reload: a change to this cart that is newer than what
+ *  is shown (the event carries the cart's new version). */
+export function isNewer(current: Cart | null, ev: SousEvent): boolean {
+  if (!current || !ev.type.startsWith('cart.')) return false;
+  if (ev.payload?.cartId !== current.id) return false;
+  const v = ev.payload?.version;
+  return typeof v !== 'number' || v > current.version;
+}
+
+export async function reload(tokens: TokenStore): Promise<Cart | null> {
+  const current = cart.get();
+  if (!current) return null;
+  const fresh = await api<Cart>(`/api/carts/${current.id}`, { tokens });
+  // Two reloads may cross: never go back to an older version.
+  if (!cart.get() || fresh.version >= (cart.get()?.version ?? 0)) cart.set(fresh);
+  return fresh;
+}
+
+export async function addLine(tokens: TokenStore, line: LineInput): Promise<Cart> {
+  const c = cart.get()!;
+  const fresh = await api<Cart>(`/api/carts/${c.id}/lines`, { body: line, tokens });
+  cart.set(fresh);
+  return fresh;
+}
+
+export async function removeLine(tokens: TokenStore, lineId: string): Promise<Cart> {
+  const c = cart.get()!;
+  const fresh = await api<Cart>(`/api/carts/${c.id}/lines/${lineId}`, { method: 'DELETE', tokens });
+  cart.set(fresh);
+  return fresh;
+}
+
+export async function checkout(tokens: TokenStore, body: { tip?: number; notes?: string }): Promise<Order> {
+  const c = cart.get()!;
+  const clean: Record<string, unknown> = {};
+  if (body.tip) clean.tip = body.tip;
+  if (body.notes) clean.notes = body.notes;
+  return api<Order>(`/api/carts/${c.id}/checkout`, {
+    body: clean,
+    tokens,
+    headers: { 'idempotency-key': idempotencyKey() },
+  });
+}
+
+/** The website's delivery address check: null until checked. */
+export const delivery = atom<{ ok: boolean; fee?: number; message?: string } | null>(null);

@@ -1,0 +1,123 @@
+// The server under test: `sous serve` with its own data directory (a fresh embedded PostgreSQL,
+// migrated and seeded with the demo brand) on a free loopback port, the web app as its child.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, chmodSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const STATE_FILE = join(tmpdir(), 'sous-e2e-state.json');
+export const REPO = resolve(import.meta.dirname, '../../..');
+
+export interface E2EState {
+  pid: number;
+  dataDir: string;
+  baseURL: string;
+  branchId: string;
+  tables: { label: string; qrToken: string }[];
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as any).port;
+      srv.close(() => ok(port));
+    });
+    srv.on('error', fail);
+  });
+}
+
+async function waitFor(url: string, ms: number, child: ChildProcess) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`sous serve exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${ms} ms`);
+}
+
+export async function startServer(): Promise<E2EState> {
+  const bin = process.env.SOUS_BIN ?? resolve(REPO, process.env.CARGO_TARGET_DIR ?? 'target', 'debug', 'sous');
+  const dataDir = mkdtempSync(join(tmpdir(), 'sous-e2e-'));
+  chmodSync(dataDir, 0o755); // as root the embedded server runs as `postgres`
+  const port = await freePort();
+  // The server gets its own embedded cluster, whatever the caller's environment points at.
+  const env = { ...process.env };
+  delete env.SOUS_DATABASE_URL;
+  delete env.SOUS_APP_DATABASE_URL;
+  const child = spawn(bin, ['serve', '--port', String(port)], {
+    cwd: REPO,
+    env: {
+      ...env,
+      SOUS_DATA_DIR: dataDir,
+      // Each test starts several guest sessions from 127.0.0.1.
+      SOUS_RATE_LIMITS__SIGNUP_PER_MINUTE: '1000',
+      SOUS_RATE_LIMITS__LOGIN_PER_MINUTE: '1000',
+      RUST_LOG: process.env.RUST_LOG ?? 'warn',
+    },
+    stdio: ['ignore', process.env.SOUS_E2E_VERBOSE ? 'inherit' : 'ignore', 'inherit'],
+    detached: false,
+  });
+  const baseURL = `http://127.0.0.1:${port}`;
+  await waitFor(`${baseURL}/api/health`, 120_000, child);
+  await waitFor(`${baseURL}/en/`, 30_000, child);
+  const brand = await (await fetch(`${baseURL}/api/brands/demo`)).json();
+  const branchId = brand.branches.find((b: any) => b.name.startsWith('Riyadh')).id;
+  const login = await (
+    await fetch(`${baseURL}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'manager@demo.sous.test', password: 'sous-demo-2026' }),
+    })
+  ).json();
+  const tables = await (
+    await fetch(`${baseURL}/api/branches/${branchId}/dining-tables`, { headers: { authorization: `Bearer ${login.access_token}` } })
+  ).json();
+  const state: E2EState = { pid: child.pid!, dataDir, baseURL, branchId, tables: tables.map((t: any) => ({ label: t.label, qrToken: t.qrToken })) };
+  writeFileSync(STATE_FILE, JSON.stringify(state));
+  child.unref();
+  return state;
+}
+
+export function readState(): E2EState {
+  return JSON.parse(readFileSync(STATE_FILE, 'utf8'));
+}
+
+export async function stopServer() {
+  let state: E2EState;
+  try {
+    state = readState();
+  } catch {
+    return;
+  }
+  try {
+    process.kill(state.pid, 'SIGTERM');
+    // Wait for the embedded PostgreSQL to stop before removing its directory.
+    for (let i = 0; i < 100; i++) {
+      process.kill(state.pid, 0);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch {
+    /* gone */
+  }
+  rmSync(state.dataDir, { recursive: true, force: true });
+  rmSync(STATE_FILE, { force: true });
+}
+
+/** Signs in over the API (for the test's own set-up steps, e.g. the cashier accepting an order). */
+export async function login(baseURL: string, email: string): Promise<string> {
+  const res = await fetch(`${baseURL}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'sous-demo-2026' }),
+  });
+  if (!res.ok) throw new Error(`login ${email}: ${res.status}`);
+  return (await res.json()).access_token;
+}
