@@ -313,7 +313,7 @@ async fn pg_cron_registration_creates_the_jobs_idempotently() {
         ]
     );
 
-    assert_eq!(pg_cron::unregister(&db.owner_options()).await.unwrap(), 3);
+    assert_eq!(pg_cron::unregister(&db.owner_options()).await.unwrap(), 4);
     assert!(cron_jobs(&db, &cron_db).await.is_empty());
 }
 
