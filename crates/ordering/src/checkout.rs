@@ -558,7 +558,7 @@ pub async fn pay(
     if matches!(who.role, Role::Kitchen | Role::Driver) {
         return Err(Error::Forbidden);
     }
-    if matches!(order.status, Status::Cancelled | Status::Voided) {
+    if !order.status.is_live() {
         return Err(Error::conflict(
             "order_ended",
             "the order was cancelled or voided",

@@ -3,6 +3,7 @@
 pub mod card;
 pub mod carts;
 pub mod checkout;
+pub mod checks;
 pub mod drawers;
 pub mod lifecycle;
 pub mod model;

@@ -255,6 +255,32 @@ pub enum PricingError {
 
 /// Prices an order; see the module documentation for the rules.
 pub fn price(input: &PricingInput) -> Result<Pricing, PricingError> {
+    price_inner(input, None)
+}
+
+/// Prices a check made from lines of other checks (a split or a merge), whose service charge
+/// is the share it carries of the old checks' service charges rather than its rate applied
+/// again: the new checks' service charges then sum exactly to the old ones'. `input`'s
+/// `service_charge_bp` is ignored; everything else follows the rules of [`price`], VAT
+/// included (computed once on this check's own taxable amount).
+pub fn price_with_service_charge(
+    input: &PricingInput,
+    service_charge: i64,
+) -> Result<Pricing, PricingError> {
+    if service_charge < 0 {
+        return Err(PricingError::Negative {
+            field: "service charge",
+            value: service_charge,
+        });
+    }
+    check_max(i128::from(service_charge), || "service charge".to_owned())?;
+    price_inner(input, Some(service_charge))
+}
+
+fn price_inner(
+    input: &PricingInput,
+    fixed_service_charge: Option<i64>,
+) -> Result<Pricing, PricingError> {
     validate_scalars(input)?;
 
     // Lines after their own discounts.
@@ -292,10 +318,12 @@ pub fn price(input: &PricingInput) -> Result<Pricing, PricingError> {
     let after_line: Vec<i64> = lines.iter().map(|(_, left, _)| *left).collect();
     let order_shares = allocate(order_discounts, &after_line);
 
-    let service_charge = to_i64(round_half_up(
-        i128::from(items_net) * i128::from(input.service_charge_bp),
-        BP_DENOMINATOR,
-    ));
+    let service_charge = fixed_service_charge.unwrap_or_else(|| {
+        to_i64(round_half_up(
+            i128::from(items_net) * i128::from(input.service_charge_bp),
+            BP_DENOMINATOR,
+        ))
+    });
     let taxable = items_net + service_charge + input.delivery_fee;
     let rate = i128::from(input.vat_rate_bp);
     let (vat, net_of_vat) = if input.vat_inclusive {
@@ -429,7 +457,7 @@ fn apply_discounts(
 /// unit each to the largest remainders, ties to the lower index. The result sums to `total`
 /// exactly and, when `total ≤ Σ weights`, no share exceeds its weight. With all weights zero,
 /// `total` must be zero (nothing to spread over) and all shares are zero.
-fn allocate(total: i64, weights: &[i64]) -> Vec<i64> {
+pub fn allocate(total: i64, weights: &[i64]) -> Vec<i64> {
     debug_assert!(total >= 0 && weights.iter().all(|w| *w >= 0));
     let sum: i128 = weights.iter().map(|w| i128::from(*w)).sum();
     if sum == 0 {

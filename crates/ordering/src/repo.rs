@@ -519,7 +519,7 @@ pub struct Expected {
 pub async fn expected(tx: &mut Tx) -> Result<Expected> {
     Ok(sqlx::query_as(
         "select \
-           coalesce((select sum(total - paid) from orders where status not in ('cancelled', 'voided')), 0)::bigint \
+           coalesce((select sum(total - paid) from orders where status not in ('cancelled', 'voided', 'split', 'merged')), 0)::bigint \
                as receivable, \
            (coalesce((select sum(amount) from payments where method = 'cash'), 0) \
             - coalesce((select sum(r.amount) from refunds r join payments p on p.id = r.payment_id \
@@ -534,10 +534,10 @@ pub async fn expected(tx: &mut Tx) -> Result<Expected> {
            (coalesce((select sum(amount) from payments where method = 'online'), 0) \
             - coalesce((select sum(r.amount) from refunds r join payments p on p.id = r.payment_id \
                         where p.method = 'online'), 0))::bigint as online, \
-           (coalesce((select sum(vat) from orders where status not in ('cancelled', 'voided')), 0) \
+           (coalesce((select sum(vat) from orders where status not in ('cancelled', 'voided', 'split', 'merged')), 0) \
             - coalesce((select sum(r.vat) from refunds r join orders o on o.id = r.order_id \
-                        where o.status not in ('cancelled', 'voided')), 0))::bigint as vat, \
-           coalesce((select sum(tip) from orders where status not in ('cancelled', 'voided')), 0)::bigint as tips",
+                        where o.status not in ('cancelled', 'voided', 'split', 'merged')), 0))::bigint as vat, \
+           coalesce((select sum(tip) from orders where status not in ('cancelled', 'voided', 'split', 'merged')), 0)::bigint as tips",
     )
     .fetch_one(&mut **tx)
     .await?)
@@ -680,7 +680,7 @@ pub async fn open_tables(tx: &mut Tx, branch_id: Uuid) -> Result<Vec<OpenTable>>
                 min(created_at) as since \
          from orders \
          where branch_id = $1 and type = 'dine_in' and table_ref is not null \
-           and status not in ('closed', 'cancelled', 'voided') \
+           and status not in ('closed', 'cancelled', 'voided', 'split', 'merged') \
          group by table_ref order by table_ref",
     )
     .bind(branch_id)
@@ -1465,4 +1465,124 @@ pub async fn mark_lines_ordered(
     .bind(cart_id)
     .fetch_one(&mut **tx)
     .await?)
+}
+
+// ---- merging and splitting checks ---------------------------------------------------------------
+
+/// A line of an order as sold, with its figures: what a split or merge copies to a new check.
+#[derive(Debug, Clone, FromRow)]
+pub struct SoldLine {
+    pub id: Uuid,
+    pub product_id: Uuid,
+    pub product_kind: String,
+    pub name: String,
+    pub name_ar: Option<String>,
+    pub selection: serde_json::Value,
+    pub quantity: i32,
+    pub unit_price: i64,
+    pub gross: i64,
+    pub discount: i64,
+    pub net: i64,
+    pub notes: Option<String>,
+    pub seat: Option<i32>,
+    pub course: Option<i32>,
+}
+
+pub async fn sold_lines(tx: &mut Tx, order_id: Uuid) -> Result<Vec<SoldLine>> {
+    Ok(sqlx::query_as(
+        "select id, product_id, product_kind, name, name_ar, selection, quantity, unit_price, \
+                gross, discount, net, notes, seat, course \
+         from order_lines where order_id = $1 order by position",
+    )
+    .bind(order_id)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+pub async fn insert_link(
+    tx: &mut Tx,
+    tenant_id: Uuid,
+    from: Uuid,
+    to: Uuid,
+    kind: &str,
+    by: Uuid,
+) -> Result<()> {
+    sqlx::query(
+        "insert into order_links (tenant_id, from_order_id, to_order_id, kind, created_by) \
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(tenant_id)
+    .bind(from)
+    .bind(to)
+    .bind(kind)
+    .bind(by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Orders this one became (a split or merge of it) and orders it was made from.
+#[derive(Debug, Default, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Links {
+    /// The orders whose lines this check carries (it was split or merged from them).
+    pub made_from: Vec<Uuid>,
+    /// The checks this order's lines went to when it was split or merged.
+    pub became: Vec<Uuid>,
+}
+
+pub async fn links(tx: &mut Tx, order_id: Uuid) -> Result<Links> {
+    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
+        "select from_order_id, to_order_id from order_links \
+         where from_order_id = $1 or to_order_id = $1 order by created_at, to_order_id",
+    )
+    .bind(order_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut links = Links::default();
+    for (from, to) in rows {
+        if to == order_id {
+            links.made_from.push(from);
+        } else {
+            links.became.push(to);
+        }
+    }
+    Ok(links)
+}
+
+/// Replaces the order's equal-split shares.
+pub async fn replace_shares(
+    tx: &mut Tx,
+    tenant_id: Uuid,
+    order_id: Uuid,
+    amounts: &[i64],
+    by: Uuid,
+) -> Result<()> {
+    sqlx::query("delete from order_shares where order_id = $1")
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+    let positions: Vec<i32> = (1..=amounts.len() as i32).collect();
+    sqlx::query(
+        "insert into order_shares (tenant_id, order_id, position, amount, created_by) \
+         select $1, $2, u.position, u.amount, $5 \
+         from unnest($3::int[], $4::bigint[]) as u(position, amount)",
+    )
+    .bind(tenant_id)
+    .bind(order_id)
+    .bind(&positions)
+    .bind(amounts)
+    .bind(by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn shares(tx: &mut Tx, order_id: Uuid) -> Result<Vec<i64>> {
+    Ok(
+        sqlx::query_scalar("select amount from order_shares where order_id = $1 order by position")
+            .bind(order_id)
+            .fetch_all(&mut **tx)
+            .await?,
+    )
 }

@@ -20,7 +20,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    carts, checkout,
+    carts, checkout, checks,
     drawers::{self, CloseDrawer, DrawerReport, Movement, OpenDrawer, ZReport},
     lifecycle::{OrderType, Status},
     model::{
@@ -77,6 +77,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_promo, list_promos))
         .routes(routes!(open_tables))
         .routes(routes!(move_table))
+        .routes(routes!(split_check))
+        .routes(routes!(merge_checks))
+        .routes(routes!(check_view))
         .routes(routes!(receipt))
         .routes(routes!(receipt_html))
         .routes(routes!(create_payment_session))
@@ -443,6 +446,49 @@ pub async fn move_table(
     Ok(Json(
         checkout::move_table(&state, &auth, id, &req.table).await?,
     ))
+}
+
+/// Splits an unpaid dine-in check: by items (the named lines to a new check, the rest to
+/// another), by seat (a check per seat), or equally (`parts` payment shares of this check).
+#[utoipa::path(post, path = "/api/orders/{id}/split", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = checks::SplitRequest,
+    responses((status = 200, body = checks::ChecksAnswer), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn split_check(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<checks::SplitRequest>,
+) -> Result<Json<checks::ChecksAnswer>> {
+    Ok(Json(checks::split(&state, &auth, id, &req).await?))
+}
+
+/// Merges another unpaid dine-in check of the branch into this one: both end as `merged` and
+/// one new check carries their lines.
+#[utoipa::path(post, path = "/api/orders/{id}/merge", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = checks::MergeRequest,
+    responses((status = 200, body = checks::ChecksAnswer), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn merge_checks(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<checks::MergeRequest>,
+) -> Result<Json<checks::ChecksAnswer>> {
+    Ok(Json(checks::merge(&state, &auth, id, &req).await?))
+}
+
+/// What a check was split or merged from and into, and its equal-split shares with what is
+/// paid and due on each.
+#[utoipa::path(get, path = "/api/orders/{id}/check", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = checks::CheckView), (status = 404, body = Problem)))]
+pub async fn check_view(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<checks::CheckView>> {
+    Ok(Json(checks::view(&state, &auth, id).await?))
 }
 
 /// Opens a hosted online payment session for the order (the guest or customer who placed it, or

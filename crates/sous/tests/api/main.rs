@@ -6,6 +6,7 @@ mod card_data;
 mod card_payments;
 mod carts;
 mod catalog;
+mod checks;
 mod helpers;
 mod isolation;
 mod kitchen;
