@@ -160,7 +160,10 @@ pub async fn place(
         }
         None => None,
     };
-    let (mut lines, mut pricing) = price_lines(&menu, &req, None)?;
+    // The branch's service charge for this order type (0 when it charges none).
+    let service_charge_bp =
+        crate::service_charge::rate_for(&mut tx, req.branch_id, req.order_type).await?;
+    let (mut lines, mut pricing) = price_lines(&menu, &req, service_charge_bp, None)?;
     // Staff discounts above the threshold need a manager; a promo code is approved already.
     if pricing.totals.discount_total > crate::refunds::APPROVAL_ABOVE {
         crate::refunds::approver(
@@ -176,7 +179,7 @@ pub async fn place(
         Some(code) => {
             let (promo, discount) =
                 promos::redeemable(&mut tx, who, code, pricing.totals.items_gross).await?;
-            (lines, pricing) = price_lines(&menu, &req, Some(discount))?;
+            (lines, pricing) = price_lines(&menu, &req, service_charge_bp, Some(discount))?;
             Some(promo)
         }
         None => None,
@@ -282,6 +285,7 @@ pub async fn place(
 fn price_lines(
     menu: &BranchMenu,
     req: &PlaceOrder,
+    service_charge_bp: u32,
     promo: Option<Discount>,
 ) -> Result<(Vec<repo::NewLine>, Pricing)> {
     let mut lines = Vec::with_capacity(req.lines.len());
@@ -320,7 +324,7 @@ fn price_lines(
             .map(discount)
             .chain(promo.map(Ok))
             .collect::<Result<_>>()?,
-        service_charge_bp: 0,
+        service_charge_bp,
         delivery_fee: 0,
         tip: req.tip,
         vat_rate_bp: menu.vat_rate_bp.max(0) as u32,

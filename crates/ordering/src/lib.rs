@@ -15,6 +15,7 @@ pub mod refunds;
 pub mod repo;
 pub mod routes;
 pub mod seed;
+pub mod service_charge;
 pub mod tables;
 pub mod zatca;
 

@@ -1586,3 +1586,62 @@ pub async fn shares(tx: &mut Tx, order_id: Uuid) -> Result<Vec<i64>> {
             .await?,
     )
 }
+
+// ---- service charge ---------------------------------------------------------------------------
+
+pub async fn service_charge_rate(
+    tx: &mut Tx,
+    branch_id: Uuid,
+    order_type: OrderType,
+) -> Result<Option<u32>> {
+    let rate: Option<i32> = sqlx::query_scalar(
+        "select rate_bp from branch_service_charges \
+         where branch_id = $1 and $2 = any(order_types)",
+    )
+    .bind(branch_id)
+    .bind(order_type)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(rate.map(|r| r.max(0) as u32))
+}
+
+pub async fn service_charge(
+    tx: &mut Tx,
+    branch_id: Uuid,
+) -> Result<Option<crate::service_charge::ServiceCharge>> {
+    let row: Option<(i32, Vec<OrderType>)> = sqlx::query_as(
+        "select rate_bp, order_types from branch_service_charges where branch_id = $1",
+    )
+    .bind(branch_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(
+        row.map(|(rate, types)| crate::service_charge::ServiceCharge {
+            rate_bp: rate.max(0) as u32,
+            order_types: types,
+        }),
+    )
+}
+
+pub async fn set_service_charge(
+    tx: &mut Tx,
+    tenant_id: Uuid,
+    branch_id: Uuid,
+    s: &crate::service_charge::ServiceCharge,
+    by: Uuid,
+) -> Result<()> {
+    sqlx::query(
+        "insert into branch_service_charges (branch_id, tenant_id, rate_bp, order_types, updated_by) \
+         values ($1, $2, $3, $4, $5) \
+         on conflict (branch_id) do update set rate_bp = excluded.rate_bp, \
+             order_types = excluded.order_types, updated_by = excluded.updated_by, updated_at = now()",
+    )
+    .bind(branch_id)
+    .bind(tenant_id)
+    .bind(s.rate_bp as i32)
+    .bind(&s.order_types)
+    .bind(by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -29,6 +29,7 @@ use crate::{
     },
     receipt::{self, Receipt},
     repo::{self, DiningTable},
+    service_charge::{self, ServiceCharge},
     tables,
 };
 
@@ -80,6 +81,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(split_check))
         .routes(routes!(merge_checks))
         .routes(routes!(check_view))
+        .routes(routes!(get_service_charge, set_service_charge))
         .routes(routes!(receipt))
         .routes(routes!(receipt_html))
         .routes(routes!(create_payment_session))
@@ -489,6 +491,35 @@ pub async fn check_view(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<checks::CheckView>> {
     Ok(Json(checks::view(&state, &auth, id).await?))
+}
+
+/// The branch's service charge (rate 0 when it charges none).
+#[utoipa::path(get, path = "/api/branches/{branch_id}/service-charge", tag = "orders", security(("bearer" = [])),
+    params(("branch_id" = Uuid, Path)),
+    responses((status = 200, body = ServiceCharge), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_service_charge(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(branch_id): ApiPath<Uuid>,
+) -> Result<Json<ServiceCharge>> {
+    Ok(Json(service_charge::get(&state, &auth, branch_id).await?))
+}
+
+/// Sets the branch's service charge: a rate of the items after discounts, for the order types
+/// named (dine-in by default). Owner or the branch's manager; applies to orders placed after.
+#[utoipa::path(put, path = "/api/branches/{branch_id}/service-charge", tag = "orders", security(("bearer" = [])),
+    params(("branch_id" = Uuid, Path)), request_body = ServiceCharge,
+    responses((status = 200, body = ServiceCharge), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn set_service_charge(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ApiPath(branch_id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<ServiceCharge>,
+) -> Result<Json<ServiceCharge>> {
+    Ok(Json(
+        service_charge::set(&state, &auth, branch_id, &req).await?,
+    ))
 }
 
 /// Opens a hosted online payment session for the order (the guest or customer who placed it, or

@@ -16,6 +16,7 @@ mod orders;
 mod rbac;
 mod search;
 mod seed;
+mod service_charge;
 mod sse;
 mod tasks;
 mod validation;
