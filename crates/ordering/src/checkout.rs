@@ -96,7 +96,7 @@ pub async fn place(
         return Err(Error::Forbidden);
     }
     // Discounts and cash at the counter are staff business.
-    if (!req.discounts.is_empty() || req.payment.is_some()) && who.kind != PrincipalKind::Staff {
+    if (req.has_staff_discounts() || req.payment.is_some()) && who.kind != PrincipalKind::Staff {
         return Err(Error::Forbidden);
     }
     // The menu first, outside the transaction: it comes from memory almost always.
@@ -313,7 +313,11 @@ fn price_lines(
         inputs.push(LineInput {
             unit_price: unit.total,
             quantity: l.quantity,
-            discounts: vec![],
+            discounts: l
+                .discounts
+                .iter()
+                .map(|d| discount(d).map_err(|_| both_or_neither(&format!("lines[{i}].discounts"))))
+                .collect::<Result<_>>()?,
         });
     }
     let pricing = pricing::price(&PricingInput {
@@ -338,14 +342,13 @@ fn discount(d: &DiscountRequest) -> Result<Discount> {
     let value = match (d.percent_bp, d.amount) {
         (Some(bp), None) => Discount::percent(bp),
         (None, Some(amount)) => Discount::fixed(amount),
-        _ => {
-            return Err(Error::invalid(
-                "discounts",
-                "give percentBp or amount, not both",
-            ));
-        }
+        _ => return Err(both_or_neither("discounts")),
     };
     Ok(value.labelled(d.label.clone()))
+}
+
+fn both_or_neither(field: &str) -> Error {
+    Error::invalid(field, "give percentBp or amount, not both")
 }
 
 /// The sale's journal entry: the guest owes the total; revenue, service charge, delivery,

@@ -57,6 +57,13 @@ pub struct PlaceOrder {
     pub manager_pin: Option<String>,
 }
 
+impl PlaceOrder {
+    /// Whether any discount of the staff's own is given, on a line or on the order.
+    pub fn has_staff_discounts(&self) -> bool {
+        !self.discounts.is_empty() || self.lines.iter().any(|l| !l.discounts.is_empty())
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LineRequest {
@@ -75,6 +82,11 @@ pub struct LineRequest {
     pub seat: Option<i32>,
     #[garde(inner(range(min = 1, max = 10)))]
     pub course: Option<i32>,
+    /// Staff only: discounts on this line alone, applied in this order before the order's
+    /// discounts; each takes at most what is left of the line.
+    #[serde(default)]
+    #[garde(length(max = 3), dive)]
+    pub discounts: Vec<DiscountRequest>,
 }
 
 /// A discount: `percentBp` (basis points) or `amount` (minor units), with a label.

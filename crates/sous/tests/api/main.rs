@@ -10,6 +10,7 @@ mod checks;
 mod helpers;
 mod isolation;
 mod kitchen;
+mod line_discounts;
 mod menu_cache;
 mod online_payments;
 mod orders;
