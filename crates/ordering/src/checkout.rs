@@ -606,6 +606,8 @@ pub async fn reconcile(tx: &mut Tx) -> Result<Value> {
         "cash": ledger::balance(tx, Account::CashDrawer, None).await?,
         "card": ledger::balance(tx, Account::CardClearing, None).await?,
         "online": ledger::balance(tx, Account::OnlineClearing, None).await?,
+        "bank": ledger::balance(tx, Account::Bank, None).await?,
+        "fees": ledger::balance(tx, Account::PaymentFees, None).await?,
         "vat": -ledger::balance(tx, Account::VatPayable, None).await?,
         "tips": -ledger::balance(tx, Account::TipsPayable, None).await?,
     });

@@ -16,6 +16,7 @@ pub mod repo;
 pub mod routes;
 pub mod seed;
 pub mod service_charge;
+pub mod settlement;
 pub mod tables;
 pub mod zatca;
 

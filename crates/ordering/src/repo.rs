@@ -12,6 +12,7 @@ use crate::{
     lifecycle::{Channel, OrderType, Status},
     model::{OrderDto, OrderLine, PaymentDto},
     pricing::Pricing,
+    settlement::{NewSettlement, SettledMethod, Settlement},
 };
 
 // ---- idempotency --------------------------------------------------------------------------
@@ -508,10 +509,14 @@ pub struct Expected {
     /// Sum of live orders' totals minus what was paid on them.
     pub receivable: i64,
     pub cash: i64,
-    /// Card payments captured less what was given back on them.
+    /// Card payments captured less what was given back on them, less what was settled.
     pub card: i64,
-    /// Online payments captured less what was given back on them.
+    /// Online payments captured less what was given back on them, less what was settled.
     pub online: i64,
+    /// What payouts brought to the banks.
+    pub bank: i64,
+    /// What providers kept from payouts.
+    pub fees: i64,
     pub vat: i64,
     pub tips: i64,
 }
@@ -530,10 +535,14 @@ pub async fn expected(tx: &mut Tx) -> Result<Expected> {
                         from drawer_movements), 0))::bigint as cash, \
            (coalesce((select sum(amount) from payments where method = 'card'), 0) \
             - coalesce((select sum(r.amount) from refunds r join payments p on p.id = r.payment_id \
-                        where p.method = 'card'), 0))::bigint as card, \
+                        where p.method = 'card'), 0) \
+            - coalesce((select sum(gross) from settlements where method = 'card'), 0))::bigint as card, \
            (coalesce((select sum(amount) from payments where method = 'online'), 0) \
             - coalesce((select sum(r.amount) from refunds r join payments p on p.id = r.payment_id \
-                        where p.method = 'online'), 0))::bigint as online, \
+                        where p.method = 'online'), 0) \
+            - coalesce((select sum(gross) from settlements where method = 'online'), 0))::bigint as online, \
+           coalesce((select sum(net) from settlements), 0)::bigint as bank, \
+           coalesce((select sum(fees) from settlements), 0)::bigint as fees, \
            (coalesce((select sum(vat) from orders where status not in ('cancelled', 'voided', 'split', 'merged')), 0) \
             - coalesce((select sum(r.vat) from refunds r join orders o on o.id = r.order_id \
                         where o.status not in ('cancelled', 'voided', 'split', 'merged')), 0))::bigint as vat, \
@@ -1644,4 +1653,107 @@ pub async fn set_service_charge(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+// ---- settlements ------------------------------------------------------------------------------
+
+const SETTLEMENT_COLS: &str =
+    "id, branch_id, method, reference, gross, fees, net, settled_on, created_at";
+
+/// Settlements of one branch take turns (until commit).
+pub async fn lock_settlements(tx: &mut Tx, branch_id: Uuid) -> Result<()> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('settlement:' || $1::text, 0))")
+        .bind(branch_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn settlement_by_reference(
+    tx: &mut Tx,
+    method: SettledMethod,
+    reference: &str,
+) -> Result<Option<Settlement>> {
+    Ok(sqlx::query_as(&format!(
+        "select {SETTLEMENT_COLS} from settlements where method = $1 and reference = $2"
+    ))
+    .bind(method)
+    .bind(reference)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+pub async fn settlement(tx: &mut Tx, id: Uuid) -> Result<Settlement> {
+    sqlx::query_as(&format!(
+        "select {SETTLEMENT_COLS} from settlements where id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(Error::NotFound)
+}
+
+pub async fn settlements(tx: &mut Tx, branch_id: Uuid) -> Result<Vec<Settlement>> {
+    Ok(sqlx::query_as(&format!(
+        "select {SETTLEMENT_COLS} from settlements where branch_id = $1 \
+         order by settled_on desc, created_at desc limit 200"
+    ))
+    .bind(branch_id)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+pub async fn insert_settlement(
+    tx: &mut Tx,
+    tenant_id: Uuid,
+    branch_id: Uuid,
+    id: Uuid,
+    s: &NewSettlement,
+    by: Uuid,
+) -> Result<()> {
+    sqlx::query(
+        "insert into settlements (id, tenant_id, branch_id, method, reference, gross, fees, \
+                                  settled_on, created_by) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .bind(branch_id)
+    .bind(s.method)
+    .bind(&s.reference)
+    .bind(s.gross)
+    .bind(s.fees)
+    .bind(s.settled_on)
+    .bind(by)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| match e {
+        // The same reference booked for another branch at the same moment.
+        sqlx::Error::Database(d)
+            if d.constraint() == Some("settlements_tenant_id_method_reference_key") =>
+        {
+            Error::conflict(
+                "settlement_reference_taken",
+                "a payout with this reference was booked with other figures",
+            )
+        }
+        other => other.into(),
+    })?;
+    Ok(())
+}
+
+/// Card or online payments of the branch captured, less refunds given back on them, less what
+/// was settled: what the clearing account should hold.
+pub async fn unsettled(tx: &mut Tx, branch_id: Uuid, method: SettledMethod) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "select (coalesce((select sum(amount) from payments where branch_id = $1 and method = $2), 0) \
+               - coalesce((select sum(r.amount) from refunds r join payments p on p.id = r.payment_id \
+                           where p.branch_id = $1 and p.method = $2), 0) \
+               - coalesce((select sum(gross) from settlements where branch_id = $1 and method = $2), 0) \
+                )::bigint",
+    )
+    .bind(branch_id)
+    .bind(method)
+    .fetch_one(&mut **tx)
+    .await?)
 }

@@ -30,7 +30,7 @@ use crate::{
     receipt::{self, Receipt},
     repo::{self, DiningTable},
     service_charge::{self, ServiceCharge},
-    tables,
+    settlement, tables,
 };
 
 /// Card data never touches sous: a request to the ordering API whose body or query carries
@@ -82,6 +82,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(merge_checks))
         .routes(routes!(check_view))
         .routes(routes!(get_service_charge, set_service_charge))
+        .routes(routes!(record_settlement, list_settlements))
         .routes(routes!(receipt))
         .routes(routes!(receipt_html))
         .routes(routes!(create_payment_session))
@@ -520,6 +521,41 @@ pub async fn set_service_charge(
     Ok(Json(
         service_charge::set(&state, &auth, branch_id, &req).await?,
     ))
+}
+
+/// Books a payout of the card acquirer or online provider: the gross leaves the branch's
+/// clearing account, the fees are an expense, the net reaches the bank. Owner or the branch's
+/// manager. The same report again answers the payout already booked (`200`).
+#[utoipa::path(post, path = "/api/branches/{branch_id}/settlements", tag = "payments", security(("bearer" = [])),
+    params(("branch_id" = Uuid, Path)), request_body = settlement::NewSettlement,
+    responses((status = 201, body = settlement::Settlement), (status = 200, body = settlement::Settlement, description = "this payout was booked already"),
+              (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_settlement(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ApiPath(branch_id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<settlement::NewSettlement>,
+) -> Result<(StatusCode, Json<settlement::Settlement>)> {
+    let (created, s) = settlement::record(&state, &auth, branch_id, &req).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(s)))
+}
+
+/// The branch's clearing accounts (the books next to the payments not settled yet) and its
+/// payouts, newest first.
+#[utoipa::path(get, path = "/api/branches/{branch_id}/settlements", tag = "payments", security(("bearer" = [])),
+    params(("branch_id" = Uuid, Path)),
+    responses((status = 200, body = settlement::SettlementsView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_settlements(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ApiPath(branch_id): ApiPath<Uuid>,
+) -> Result<Json<settlement::SettlementsView>> {
+    Ok(Json(settlement::list(&state, &auth, branch_id).await?))
 }
 
 /// Opens a hosted online payment session for the order (the guest or customer who placed it, or

@@ -18,6 +18,7 @@ mod rbac;
 mod search;
 mod seed;
 mod service_charge;
+mod settlements;
 mod sse;
 mod tasks;
 mod validation;
