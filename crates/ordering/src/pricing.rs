@@ -799,6 +799,37 @@ mod tests {
     }
 
     #[test]
+    fn a_carried_service_charge_is_taken_as_given_and_taxed() {
+        let mut i = input(vec![line(1999, 1), line(1499, 2)], true);
+        // The rate is ignored: the amount carried from the old checks is used.
+        i.service_charge_bp = 1000;
+        let p = price_with_service_charge(&i, 123).unwrap();
+        let t = &p.totals;
+        assert_eq!(t.service_charge, 123);
+        assert_eq!(t.taxable, t.items_net + 123);
+        assert_eq!(
+            t.vat,
+            to_i64(round_half_up(i128::from(t.taxable) * 1500, 11500))
+        );
+        let line_vat: i64 = p.lines.iter().map(|l| l.vat).sum();
+        assert_eq!(line_vat + t.service_charge_vat, t.vat);
+        assert!(t.service_charge_vat > 0);
+        assert_eq!(
+            price_with_service_charge(&i, -1),
+            Err(PricingError::Negative {
+                field: "service charge",
+                value: -1
+            })
+        );
+        assert!(price_with_service_charge(&i, MAX_AMOUNT + 1).is_err());
+        // A plain `price` still applies the rate.
+        assert_eq!(
+            price(&i).unwrap().totals.service_charge,
+            to_i64(round_half_up(i128::from(t.items_net) * 1000, 10000))
+        );
+    }
+
+    #[test]
     fn allocate_is_exact_and_bounded() {
         assert_eq!(allocate(10, &[1, 1, 1]), vec![4, 3, 3]);
         assert_eq!(allocate(2, &[0, 5, 0, 5]), vec![0, 1, 0, 1]);

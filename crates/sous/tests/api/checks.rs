@@ -662,3 +662,27 @@ async fn checks_that_cannot_be_split_or_merged_are_refused_and_nothing_is_writte
     .expect(200);
     assert_books(&app).await;
 }
+
+#[tokio::test]
+async fn the_new_routes_are_in_the_openapi_document() {
+    let app = spawn_app().await;
+    let spec = app
+        .call(reqwest::Method::GET, "/api/openapi.json", None, None)
+        .await
+        .expect(200);
+    let paths = spec["paths"].as_object().unwrap();
+    for (p, method) in [
+        ("/api/orders/{id}/split", "post"),
+        ("/api/orders/{id}/merge", "post"),
+        ("/api/orders/{id}/check", "get"),
+        ("/api/branches/{branch_id}/service-charge", "put"),
+        ("/api/branches/{branch_id}/service-charge", "get"),
+        ("/api/branches/{branch_id}/settlements", "post"),
+        ("/api/branches/{branch_id}/settlements", "get"),
+    ] {
+        assert!(
+            paths.get(p).and_then(|o| o.get(method)).is_some(),
+            "{method} {p} missing from the OpenAPI document"
+        );
+    }
+}

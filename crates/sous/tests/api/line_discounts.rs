@@ -129,6 +129,27 @@ async fn staff_discount_single_lines_within_what_they_cost() {
         orders_before,
         "nothing written"
     );
+    // A cart line takes none: staff give discounts when the cart is checked out.
+    let cart = app
+        .post(
+            "/api/carts",
+            Some(&cashier),
+            json!({ "branchId": riyadh, "type": "takeaway" }),
+        )
+        .await
+        .expect(201);
+    let res = app
+        .post(
+            &format!("/api/carts/{}/lines", cart["id"].as_str().unwrap()),
+            Some(&cashier),
+            discounted(
+                line(&m, "Karak Tea", 1),
+                json!([{ "amount": 100, "label": "Me" }]),
+            ),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert_eq!(count(&app, "select count(*) from cart_lines").await, 0);
     let mut approved = big.clone();
     approved["managerPin"] = json!("2222");
     let order = place(&app, &cashier, &key(), &approved).await.expect(201);
