@@ -686,3 +686,191 @@ async fn the_new_routes_are_in_the_openapi_document() {
         );
     }
 }
+
+/// Orders, payments, voids, splits and merges in a seeded random order at a branch with a
+/// service charge: after every step the books balance and reconcile, and splits and merges
+/// never change what the live checks add up to.
+#[tokio::test]
+async fn a_random_evening_of_splits_and_merges_keeps_the_books_exact() {
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+    let app = spawn_app().await;
+    let riyadh = app.demo.riyadh;
+    let owner = app.token(Role::Owner).await;
+    app.call(
+        reqwest::Method::PUT,
+        &format!("/api/branches/{riyadh}/service-charge"),
+        Some(&owner),
+        Some(json!({ "rateBp": 1200 })),
+    )
+    .await
+    .expect(200);
+    let m = menu(&app, riyadh).await;
+    let names = [
+        "Classic Beef Burger",
+        "Karak Tea",
+        "French Fries",
+        "Chicken Shawarma",
+        "Pepsi",
+    ];
+    let live_total = "select coalesce(sum(total), 0)::bigint from orders \
+                      where status not in ('cancelled', 'voided', 'split', 'merged')";
+    let mut rng = StdRng::seed_from_u64(620_261_125);
+    let mut open: Vec<String> = vec![];
+    let mut expected: i64 = 0;
+    let mut done = [0usize; 4];
+    for _ in 0..60 {
+        let pick = |rng: &mut StdRng, open: &[String]| open[rng.gen_range(0..open.len())].clone();
+        match rng.gen_range(0..12) {
+            0..=3 => {
+                let lines: Vec<Value> = (0..rng.gen_range(1..5))
+                    .map(|_| {
+                        let l = line(
+                            &m,
+                            names[rng.gen_range(0..names.len())],
+                            rng.gen_range(1..3),
+                        );
+                        match rng.gen_range(0..4) {
+                            0 => l,
+                            s => seat(l, s),
+                        }
+                    })
+                    .collect();
+                let mut body = json!({ "branchId": riyadh, "type": "dine_in", "table": "T1",
+                                       "lines": lines, "tip": rng.gen_range(0..4) * 37 });
+                if rng.gen_bool(0.4) {
+                    body["discounts"] =
+                        json!([{ "percentBp": rng.gen_range(1..1500), "label": "x" }]);
+                }
+                let order = place(&app, &owner, &key(), &body).await.expect(201);
+                expected += i(&order["total"]);
+                open.push(order["id"].as_str().unwrap().to_string());
+            }
+            4 | 5 if !open.is_empty() => {
+                let id = pick(&mut rng, &open);
+                let res = split(&app, &owner, &id, json!({ "mode": "seats" })).await;
+                match res.status.as_u16() {
+                    200 => {
+                        open.retain(|o| *o != id);
+                        for c in res.body["checks"].as_array().unwrap() {
+                            assert_invoice(c);
+                            open.push(c["id"].as_str().unwrap().to_string());
+                        }
+                        done[0] += 1;
+                    }
+                    409 => assert!(["one_seat", "paid"].contains(&res.code()), "{}", res.body),
+                    s => panic!("{s}: {}", res.body),
+                }
+            }
+            6 if !open.is_empty() => {
+                let id = pick(&mut rng, &open);
+                let order = app
+                    .get(&format!("/api/orders/{id}"), &owner)
+                    .await
+                    .expect(200);
+                let lines = order["lines"].as_array().unwrap();
+                let chosen: Vec<&Value> = lines
+                    .iter()
+                    .filter(|_| rng.gen_bool(0.5))
+                    .map(|l| &l["id"])
+                    .collect();
+                let res = split(
+                    &app,
+                    &owner,
+                    &id,
+                    json!({ "mode": "items", "lines": chosen }),
+                )
+                .await;
+                match res.status.as_u16() {
+                    200 => {
+                        open.retain(|o| *o != id);
+                        for c in res.body["checks"].as_array().unwrap() {
+                            assert_invoice(c);
+                            open.push(c["id"].as_str().unwrap().to_string());
+                        }
+                        done[1] += 1;
+                    }
+                    409 => assert_eq!(res.code(), "paid", "{}", res.body),
+                    422 => assert!(chosen.is_empty() || chosen.len() == lines.len()),
+                    s => panic!("{s}: {}", res.body),
+                }
+            }
+            7 if open.len() >= 2 => {
+                let a = pick(&mut rng, &open);
+                let b = pick(&mut rng, &open);
+                let res = app
+                    .post(
+                        &format!("/api/orders/{a}/merge"),
+                        Some(&owner),
+                        json!({ "orderId": b }),
+                    )
+                    .await;
+                match res.status.as_u16() {
+                    200 => {
+                        open.retain(|o| *o != a && *o != b);
+                        let c = &res.body["checks"][0];
+                        assert_invoice(c);
+                        open.push(c["id"].as_str().unwrap().to_string());
+                        done[2] += 1;
+                    }
+                    409 => assert_eq!(res.code(), "paid", "{}", res.body),
+                    422 => assert_eq!(a, b),
+                    s => panic!("{s}: {}", res.body),
+                }
+            }
+            8 if !open.is_empty() => {
+                let id = pick(&mut rng, &open);
+                let parts = rng.gen_range(2..6);
+                let res = split(
+                    &app,
+                    &owner,
+                    &id,
+                    json!({ "mode": "equal", "parts": parts }),
+                )
+                .await;
+                match res.status.as_u16() {
+                    200 => {
+                        let order = &res.body["checks"][0];
+                        let shares = res.body["shares"].as_array().unwrap();
+                        assert_eq!(sum(shares, |s| &s["amount"]), i(&order["total"]));
+                        assert_eq!(sum(shares, |s| &s["paid"]), i(&order["paid"]));
+                        done[3] += 1;
+                    }
+                    409 => assert_eq!(res.code(), "nothing_due", "{}", res.body),
+                    s => panic!("{s}: {}", res.body),
+                }
+            }
+            9 | 10 if !open.is_empty() => {
+                let id = pick(&mut rng, &open);
+                let _ = app
+                    .post(
+                        &format!("/api/orders/{id}/payments"),
+                        Some(&owner),
+                        json!({ "method": "cash", "amount": rng.gen_range(1..3000) }),
+                    )
+                    .await;
+            }
+            _ if !open.is_empty() => {
+                let id = open.swap_remove(rng.gen_range(0..open.len()));
+                let o = app
+                    .get(&format!("/api/orders/{id}"), &owner)
+                    .await
+                    .expect(200);
+                app.post(
+                    &format!("/api/orders/{id}/status"),
+                    Some(&owner),
+                    json!({ "status": "voided", "reason": "random", "managerPin": "1111" }),
+                )
+                .await
+                .expect(200);
+                expected -= i(&o["total"]);
+            }
+            _ => {}
+        }
+        assert_eq!(count(&app, live_total).await, expected);
+        assert_books(&app).await;
+    }
+    assert!(
+        done.iter().all(|n| *n > 0),
+        "every kind of split ran: {done:?}"
+    );
+}
