@@ -125,6 +125,38 @@ pub fn equal_shares(total: i64, parts: u32) -> Vec<i64> {
     pricing::allocate(total, &vec![1; parts as usize])
 }
 
+/// How old checks are replaced by new ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Replacement {
+    Split,
+    Merge,
+}
+
+impl Replacement {
+    /// `order_links.kind`.
+    fn link(self) -> &'static str {
+        match self {
+            Replacement::Split => "split",
+            Replacement::Merge => "merge",
+        }
+    }
+
+    /// The old checks' final status, which is also their reversal's entry kind.
+    fn ended(self) -> Status {
+        match self {
+            Replacement::Split => Status::Split,
+            Replacement::Merge => Status::Merged,
+        }
+    }
+
+    fn audit_action(self) -> &'static str {
+        match self {
+            Replacement::Split => "order.split",
+            Replacement::Merge => "order.merged",
+        }
+    }
+}
+
 /// Staff at the till (owner, manager, cashier, waiter) with scope on the branch.
 fn require_till(who: &Principal, branch_id: Uuid) -> Result<()> {
     checkout::require_staff_of(who, branch_id)?;
@@ -202,7 +234,7 @@ pub async fn split(
         }
         SplitMode::Equal => unreachable!("handled above"),
     };
-    let checks = replace(state, &mut tx, who, &[order], groups, "split").await?;
+    let checks = replace(state, &mut tx, who, &[order], groups, Replacement::Split).await?;
     tx.commit().await?;
     state.db.announce_events().await;
     Ok(checks)
@@ -287,7 +319,15 @@ pub async fn merge(
     }
     let mut lines = repo::sold_lines(&mut tx, this.id).await?;
     lines.extend(repo::sold_lines(&mut tx, other.id).await?);
-    let checks = replace(state, &mut tx, who, &[this, other], vec![lines], "merge").await?;
+    let checks = replace(
+        state,
+        &mut tx,
+        who,
+        &[this, other],
+        vec![lines],
+        Replacement::Merge,
+    )
+    .await?;
     tx.commit().await?;
     state.db.announce_events().await;
     Ok(checks)
@@ -300,7 +340,7 @@ async fn replace(
     who: &Principal,
     old: &[OrderRow],
     groups: Vec<Vec<SoldLine>>,
-    kind: &str,
+    how: Replacement,
 ) -> Result<ChecksAnswer> {
     let first = &old[0];
     let totals = &first.pricing.0.totals;
@@ -371,11 +411,7 @@ async fn replace(
         .unwrap_or(chrono_tz::UTC);
     let business_date = Utc::now().with_timezone(&tz).date_naive();
 
-    let (ended_status, entry_kind) = if kind == "split" {
-        (Status::Split, "split")
-    } else {
-        (Status::Merged, "merged")
-    };
+    let ended_status = how.ended();
     let mut new_ids = Vec::with_capacity(groups.len());
     let mut new_numbers = Vec::with_capacity(groups.len());
     for (group, pricing) in groups.iter().zip(&priced) {
@@ -402,7 +438,7 @@ async fn replace(
                 kind: "sale",
                 reference_type: "order",
                 reference_id: id,
-                memo: Some(&format!("{kind} of order {numbers}")),
+                memo: Some(&format!("{} of order {numbers}", how.link())),
                 created_by: Some(who.id),
                 postings: sale_postings(&pricing.totals),
             },
@@ -413,7 +449,7 @@ async fn replace(
     }
     let reason = format!(
         "{} into order {}",
-        if kind == "split" { "split" } else { "merged" },
+        ended_status.as_str(),
         new_numbers
             .iter()
             .map(|n| n.to_string())
@@ -426,7 +462,7 @@ async fn replace(
             NewEntry {
                 tenant_id: who.tenant_id,
                 branch_id: o.branch_id,
-                kind: entry_kind,
+                kind: ended_status.as_str(),
                 reference_type: "order",
                 reference_id: o.id,
                 memo: Some(&reason),
@@ -447,7 +483,7 @@ async fn replace(
         )
         .await?;
         for to in &new_ids {
-            repo::insert_link(tx, who.tenant_id, o.id, *to, kind, who.id).await?;
+            repo::insert_link(tx, who.tenant_id, o.id, *to, how.link(), who.id).await?;
         }
     }
     platform::audit::record(
@@ -455,11 +491,7 @@ async fn replace(
         who.tenant_id,
         who.into(),
         platform::audit::Entry {
-            action: if kind == "split" {
-                "order.split"
-            } else {
-                "order.merged"
-            },
+            action: how.audit_action(),
             entity: "order",
             entity_id: Some(first.id),
             before: Some(
