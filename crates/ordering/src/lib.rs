@@ -1,6 +1,7 @@
 //! Ordering: pricing and VAT, checkout, the order lifecycle and receipts.
 
 pub mod card;
+pub mod card_at_placement;
 pub mod carts;
 pub mod checkout;
 pub mod checks;

@@ -105,7 +105,8 @@ pub struct DiscountRequest {
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     Cash,
-    /// On a card terminal: `POST /api/orders/{id}/payments` only, with an `Idempotency-Key`.
+    /// On a card terminal, with an `Idempotency-Key`: `POST /api/orders/{id}/payments`, or with
+    /// the order on `POST /api/orders` (the whole total).
     Card,
 }
 

@@ -132,7 +132,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String> {
     params(("Idempotency-Key" = String, Header)),
     request_body = PlaceOrder,
     responses((status = 201, body = OrderDto), (status = 200, body = OrderDto, description = "an earlier order with this clientRef"),
-              (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+              (status = 400, body = Problem), (status = 402, body = Problem, description = "a card with the order was declined: the order is placed and unpaid (Location)"),
+              (status = 403, body = Problem), (status = 422, body = Problem),
+              (status = 504, body = Problem, description = "a card with the order: outcome not known yet; retry with the same key")))]
 pub async fn place(
     State(state): State<AppState>,
     auth: Auth<policy::Authenticated>,
@@ -142,6 +144,10 @@ pub async fn place(
     let key = idempotency_key(&headers)?;
     let req: PlaceOrder = parse_json(&body)?;
     let hash = checkout::request_hash(&auth, &body);
+    // A card with the order: placed, then charged in steps (see `card_at_placement`).
+    if crate::card_at_placement::wants_card(&req) {
+        return crate::card_at_placement::place(&state, &auth, &key, &hash, req).await;
+    }
     answered(checkout::place(&state, &auth, &key, &hash, req, None).await?)
 }
 

@@ -2,6 +2,7 @@
 //! throwaway cluster of `make test`) and its own server on a loopback port.
 
 mod auth;
+mod card_at_placement;
 mod card_data;
 mod card_payments;
 mod carts;
