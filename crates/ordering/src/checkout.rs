@@ -8,8 +8,7 @@
 
 use axum::http::StatusCode;
 use catalog::menu::{BranchMenu, SelectionError};
-use chrono::Utc;
-use chrono_tz::Tz;
+use chrono::{SubsecRound, Utc};
 use payments::ledger::{self, Account, NewEntry, Posting, credit, debit};
 use platform::{
     AppState,
@@ -23,7 +22,9 @@ use uuid::Uuid;
 
 use crate::{
     lifecycle::{self, Channel, Status},
-    model::{ChangeStatus, DiscountRequest, OrderDto, PaymentRequest, PlaceOrder},
+    model::{
+        ChangeStatus, DiscountRequest, OrderDto, OrderLine, PaymentDto, PaymentRequest, PlaceOrder,
+    },
     pricing::{self, Discount, LineInput, Pricing, PricingInput, Totals},
     promos,
     repo::{self, KeyClaim},
@@ -184,66 +185,90 @@ pub async fn place(
         }
         None => None,
     };
-    // The same look-up the menu uses (the branch must exist and not be archived).
-    let tz: Tz = catalog::repo::branch_time_zone(&mut tx, req.branch_id)
-        .await?
-        .parse()
-        .unwrap_or(chrono_tz::UTC);
-    // The currency the menu's prices are in.
-    let currency = menu.currency.clone();
-    let order_id = Uuid::now_v7();
-    ledger::post(
-        &mut tx,
-        NewEntry {
+    // The day and number as late as the order row allows: a refusal after this leaves a gap in
+    // the day's numbers. The claim also refuses an archived branch.
+    let (business_date, number) =
+        repo::claim_number(&state.db, who.tenant_id, req.branch_id).await?;
+    let order = repo::NewOrder {
+        id: Uuid::now_v7(),
+        tenant_id: who.tenant_id,
+        branch_id: req.branch_id,
+        business_date,
+        number,
+        channel,
+        order_type: req.order_type,
+        table: req.table.as_deref(),
+        placed_by: who.id,
+        placed_by_kind: kind_of(who),
+        client_ref: req.client_ref,
+        scheduled_for: req.scheduled_for,
+        notes: req.notes.as_deref(),
+        // The currency the menu's prices are in.
+        currency: &menu.currency,
+        pricing: &pricing,
+        total: pricing.totals.total,
+        vat: pricing.totals.vat,
+        tip: pricing.totals.tip,
+        paid: 0,
+        created_at: Utc::now().trunc_subsecs(6),
+    };
+    let mut entries = Vec::with_capacity(2);
+    entries.extend(
+        ledger::entry(&NewEntry {
             tenant_id: who.tenant_id,
             branch_id: req.branch_id,
             kind: "sale",
             reference_type: "order",
-            reference_id: order_id,
+            reference_id: order.id,
             memo: None,
             created_by: Some(who.id),
             postings: sale_postings(&pricing.totals),
-        },
-    )
-    .await?;
-    // As late as the order row allows: a refusal after this leaves a gap in the day's numbers.
-    let business_date = Utc::now().with_timezone(&tz).date_naive();
-    let number = repo::next_number(&state.db, who.tenant_id, req.branch_id, business_date).await?;
-    repo::insert_order(
-        &mut tx,
-        &repo::NewOrder {
-            id: order_id,
-            tenant_id: who.tenant_id,
-            branch_id: req.branch_id,
-            business_date,
-            number,
-            channel,
-            order_type: req.order_type,
-            table: req.table.as_deref(),
-            placed_by: who.id,
-            placed_by_kind: kind_of(who),
-            client_ref: req.client_ref,
-            scheduled_for: req.scheduled_for,
-            notes: req.notes.as_deref(),
-            currency: &currency,
-            pricing: &pricing,
-        },
-        &lines,
-    )
-    .await
-    .map_err(|e| match e {
-        // Two offline replays of one order racing: the loser answers with the winner's order
-        // on its retry.
-        Error::Sqlx(sqlx::Error::Database(db))
-            if db.constraint() == Some("orders_client_ref_key") =>
-        {
-            Error::conflict(
-                "order_in_flight",
-                "an order with this clientRef is being placed; retry",
-            )
+        })?
+        .map(|(_, entry)| entry),
+    );
+    let cash = match &req.payment {
+        Some(payment) => {
+            let tender = cash_tender(payment, pricing.totals.total)?;
+            let cash = repo::CashWithOrder {
+                id: Uuid::now_v7(),
+                method: "cash",
+                status: "captured",
+                amount: tender.amount,
+                tendered: tender.tendered,
+                change_given: tender.tendered - tender.amount,
+                taken_by: who.id,
+                device_id: who.device_id,
+            };
+            entries.extend(
+                ledger::entry(&cash_entry(who, req.branch_id, cash.id, cash.amount))?
+                    .map(|(_, entry)| entry),
+            );
+            Some(cash)
         }
-        other => other,
-    })?;
+        None => None,
+    };
+    let order = repo::NewOrder {
+        paid: cash.as_ref().map_or(0, |c| c.amount),
+        ..order
+    };
+    let body =
+        serde_json::to_value(placed(&order, &lines, cash.as_ref())).map_err(anyhow::Error::from)?;
+    repo::place_order(&mut tx, &order, &lines, cash.as_ref(), &entries, key, &body)
+        .await
+        .map_err(|e| match e {
+            // Two offline replays of one order racing: the loser answers with the winner's
+            // order on its retry.
+            Error::Sqlx(sqlx::Error::Database(db))
+                if db.constraint() == Some("orders_client_ref_key") =>
+            {
+                Error::conflict(
+                    "order_in_flight",
+                    "an order with this clientRef is being placed; retry",
+                )
+            }
+            other => other,
+        })?;
+    // What refers to the order comes after it.
     if let Some(promo) = &promo {
         let amount = pricing
             .applied_order_discounts
@@ -251,26 +276,11 @@ pub async fn place(
             .filter(|d| d.label.as_deref() == Some(promo.code.as_str()))
             .map(|d| d.amount)
             .sum();
-        promos::redeem(&mut tx, who, promo, order_id, amount).await?;
+        promos::redeem(&mut tx, who, promo, order.id, amount).await?;
     }
     if let Some(taken) = &taken {
-        crate::carts::taken(&mut tx, who, taken, order_id).await?;
+        crate::carts::taken(&mut tx, who, taken, order.id).await?;
     }
-    if let Some(payment) = &req.payment {
-        take_cash(
-            &mut tx,
-            who,
-            order_id,
-            req.branch_id,
-            pricing.totals.total,
-            payment,
-        )
-        .await?;
-    }
-    let row = repo::order(&mut tx, order_id, false).await?;
-    let body =
-        serde_json::to_value(repo::order_dto(&mut tx, row).await?).map_err(anyhow::Error::from)?;
-    repo::store_answer(&mut tx, who.tenant_id, key, 201, &body).await?;
     tx.commit().await?;
     state.db.announce_events().await;
     Ok(Answer {
@@ -278,6 +288,74 @@ pub async fn place(
         body,
         replayed: false,
     })
+}
+
+/// The order just placed, as `GET /api/orders/{id}` will show it — built from what was written
+/// rather than read back.
+fn placed(
+    o: &repo::NewOrder<'_>,
+    lines: &[repo::NewLine],
+    cash: Option<&repo::CashWithOrder>,
+) -> OrderDto {
+    OrderDto {
+        id: o.id,
+        branch_id: o.branch_id,
+        number: o.number,
+        business_date: o.business_date,
+        channel: o.channel,
+        order_type: o.order_type,
+        status: Status::Placed,
+        table: o.table.map(str::to_owned),
+        client_ref: o.client_ref,
+        scheduled_for: o.scheduled_for,
+        notes: o.notes.map(str::to_owned),
+        currency: o.currency.to_owned(),
+        lines: lines
+            .iter()
+            .zip(&o.pricing.lines)
+            .map(|(l, p)| OrderLine {
+                id: l.id,
+                product_id: l.product_id,
+                product_kind: l.product_kind.to_owned(),
+                name: l.name.clone(),
+                name_ar: l.name_ar.clone(),
+                selection: l.selection.clone(),
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+                gross: p.gross,
+                discount: p.discount,
+                net: p.net,
+                vat: p.vat,
+                notes: l.notes.clone(),
+                seat: l.seat,
+                course: l.course,
+            })
+            .collect(),
+        totals: o.pricing.totals.clone(),
+        total: o.total,
+        vat: o.vat,
+        tip: o.tip,
+        paid: o.paid,
+        refunded: 0,
+        due: o.total - o.paid,
+        payments: cash
+            .map(|c| PaymentDto {
+                id: c.id,
+                method: c.method.to_owned(),
+                status: c.status.to_owned(),
+                amount: c.amount,
+                tendered: Some(c.tendered),
+                change_given: Some(c.change_given),
+                refunded: 0,
+                terminal_id: None,
+                card_brand: None,
+                last4: None,
+                created_at: o.created_at,
+            })
+            .into_iter()
+            .collect(),
+        created_at: o.created_at,
+    }
 }
 
 /// Prices every line from the menu, then the order; a line that cannot be ordered as asked is
@@ -298,6 +376,8 @@ fn price_lines(
             .product_names(l.product_id)
             .ok_or_else(|| Error::invalid(&format!("lines[{i}]"), "not on this menu"))?;
         lines.push(repo::NewLine {
+            id: Uuid::now_v7(),
+            position: i as i32,
             product_id: l.product_id,
             product_kind: kind,
             name,
@@ -386,14 +466,14 @@ pub fn sale_reversal(t: &Totals) -> Vec<Posting> {
         .collect()
 }
 
-async fn take_cash(
-    tx: &mut Tx,
-    who: &Principal,
-    order_id: Uuid,
-    branch_id: Uuid,
-    due: i64,
-    payment: &PaymentRequest,
-) -> Result<Uuid> {
+/// What a cash tender takes: the amount (all that is due unless less is given) and what the
+/// guest handed over.
+struct CashTender {
+    amount: i64,
+    tendered: i64,
+}
+
+fn cash_tender(payment: &PaymentRequest, due: i64) -> Result<CashTender> {
     if payment.method != crate::model::Method::Cash || payment.terminal_id.is_some() {
         return Err(Error::invalid(
             "payment.method",
@@ -414,6 +494,40 @@ async fn take_cash(
     if tendered < amount {
         return Err(Error::invalid("payment.tendered", "must cover the amount"));
     }
+    Ok(CashTender { amount, tendered })
+}
+
+/// Cash into the drawer, settling what the guest owes.
+fn cash_entry(
+    who: &Principal,
+    branch_id: Uuid,
+    payment_id: Uuid,
+    amount: i64,
+) -> NewEntry<'static> {
+    NewEntry {
+        tenant_id: who.tenant_id,
+        branch_id,
+        kind: "payment",
+        reference_type: "payment",
+        reference_id: payment_id,
+        memo: Some("cash"),
+        created_by: Some(who.id),
+        postings: vec![
+            debit(Account::CashDrawer, amount),
+            credit(Account::Receivable, amount),
+        ],
+    }
+}
+
+async fn take_cash(
+    tx: &mut Tx,
+    who: &Principal,
+    order_id: Uuid,
+    branch_id: Uuid,
+    due: i64,
+    payment: &PaymentRequest,
+) -> Result<Uuid> {
+    let CashTender { amount, tendered } = cash_tender(payment, due)?;
     let id = Uuid::now_v7();
     let drawer = crate::drawers::open_session_of(tx, who.device_id).await?;
     repo::insert_cash_payment(
@@ -431,23 +545,7 @@ async fn take_cash(
         },
     )
     .await?;
-    ledger::post(
-        tx,
-        NewEntry {
-            tenant_id: who.tenant_id,
-            branch_id,
-            kind: "payment",
-            reference_type: "payment",
-            reference_id: id,
-            memo: Some("cash"),
-            created_by: Some(who.id),
-            postings: vec![
-                debit(Account::CashDrawer, amount),
-                credit(Account::Receivable, amount),
-            ],
-        },
-    )
-    .await?;
+    ledger::post(tx, cash_entry(who, branch_id, id, amount)).await?;
     Ok(id)
 }
 

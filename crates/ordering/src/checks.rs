@@ -18,8 +18,7 @@
 //! payment shares (the halalas that do not divide go one each to the first shares), each paid
 //! like any payment; the invoice, the kitchen and the books stay as they are.
 
-use chrono::Utc;
-use chrono_tz::Tz;
+use chrono::{SubsecRound, Utc};
 use garde::Validate;
 use payments::ledger::{self, NewEntry};
 use platform::{
@@ -405,43 +404,35 @@ async fn replace(
     } else {
         (who.id, "staff", crate::lifecycle::Channel::Pos)
     };
-    let tz: Tz = catalog::repo::branch_time_zone(tx, first.branch_id)
-        .await?
-        .parse()
-        .unwrap_or(chrono_tz::UTC);
-    let business_date = Utc::now().with_timezone(&tz).date_naive();
-
     let ended_status = how.ended();
     let mut new_ids = Vec::with_capacity(groups.len());
     let mut new_numbers = Vec::with_capacity(groups.len());
     for (group, pricing) in groups.iter().zip(&priced) {
         let id = Uuid::now_v7();
-        let number =
-            repo::next_number(&state.db, who.tenant_id, first.branch_id, business_date).await?;
+        // The day's next number, and the branch's business day with it.
+        let (business_date, number) =
+            repo::claim_number(&state.db, who.tenant_id, first.branch_id).await?;
+        let memo = format!("{} of order {numbers}", how.link());
+        let sale = ledger::entry(&NewEntry {
+            tenant_id: who.tenant_id,
+            branch_id: first.branch_id,
+            kind: "sale",
+            reference_type: "order",
+            reference_id: id,
+            memo: Some(&memo),
+            created_by: Some(who.id),
+            postings: sale_postings(&pricing.totals),
+        })?
+        .map(|(_, entry)| entry);
         insert_check(
             tx,
             who,
             first,
-            id,
-            number,
-            business_date,
+            (id, number, business_date),
             (placed_by, placed_by_kind, channel),
             group,
             pricing,
-        )
-        .await?;
-        ledger::post(
-            tx,
-            NewEntry {
-                tenant_id: who.tenant_id,
-                branch_id: first.branch_id,
-                kind: "sale",
-                reference_type: "order",
-                reference_id: id,
-                memo: Some(&format!("{} of order {numbers}", how.link())),
-                created_by: Some(who.id),
-                postings: sale_postings(&pricing.totals),
-            },
+            sale,
         )
         .await?;
         new_ids.push(id);
@@ -521,16 +512,18 @@ async fn insert_check(
     tx: &mut Tx,
     who: &Principal,
     from: &OrderRow,
-    id: Uuid,
-    number: i32,
-    business_date: chrono::NaiveDate,
+    (id, number, business_date): (Uuid, i32, chrono::NaiveDate),
     (placed_by, placed_by_kind, channel): (Uuid, &str, crate::lifecycle::Channel),
     group: &[SoldLine],
     pricing: &Pricing,
+    sale: Option<serde_json::Value>,
 ) -> Result<()> {
     let lines: Vec<repo::NewLine> = group
         .iter()
-        .map(|l| repo::NewLine {
+        .enumerate()
+        .map(|(position, l)| repo::NewLine {
+            id: Uuid::now_v7(),
+            position: position as i32,
             product_id: l.product_id,
             product_kind: if l.product_kind == "combo" {
                 "combo"
@@ -547,7 +540,7 @@ async fn insert_check(
             course: l.course,
         })
         .collect();
-    repo::insert_order(
+    repo::place_check(
         tx,
         &repo::NewOrder {
             id,
@@ -565,8 +558,14 @@ async fn insert_check(
             notes: from.notes.as_deref(),
             currency: &from.currency,
             pricing,
+            total: pricing.totals.total,
+            vat: pricing.totals.vat,
+            tip: pricing.totals.tip,
+            paid: 0,
+            created_at: Utc::now().trunc_subsecs(6),
         },
         &lines,
+        sale.as_slice(),
     )
     .await?;
     // A served check stays served: the kitchen is done with its lines (placing it as `placed`

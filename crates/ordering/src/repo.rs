@@ -5,6 +5,7 @@ use platform::{
     db::{Db, Tx},
     error::{Error, Result},
 };
+use serde::Serialize;
 use sqlx::{FromRow, types::Json};
 use uuid::Uuid;
 
@@ -91,25 +92,25 @@ pub async fn order_by_client_ref(tx: &mut Tx, client_ref: Uuid) -> Result<Option
     )
 }
 
-/// The next order number of the branch's business day, claimed by one statement outside the
-/// checkout's transaction on the counter pool ([`platform::db::Db::counters`]): concurrent
-/// checkouts of a branch wait for each other only while it runs, not until each other's
-/// commit. A checkout that fails after this leaves a gap in the day's numbers; numbers stay
-/// unique.
-pub async fn next_number(db: &Db, tenant_id: Uuid, branch_id: Uuid, day: NaiveDate) -> Result<i32> {
-    sqlx::query_scalar("select sous_claim_order_number($1, $2, $3)")
+/// The branch's business day (its own date, in its time zone) and that day's next order
+/// number, claimed by one statement outside the checkout's transaction on the counter pool
+/// ([`platform::db::Db::counters`]): concurrent checkouts of a branch wait for each other only
+/// while it runs, not until each other's commit. A checkout that fails after this leaves a gap
+/// in the day's numbers; numbers stay unique. An archived or unknown branch is not found.
+pub async fn claim_number(db: &Db, tenant_id: Uuid, branch_id: Uuid) -> Result<(NaiveDate, i32)> {
+    sqlx::query_as("select business_date, number from sous_claim_order_number($1, $2)")
         .bind(tenant_id)
         .bind(branch_id)
-        .bind(day)
         .fetch_one(db.counters())
         .await
         .map_err(|e| match e {
-            // The branch is not the brand's (checked before; it may have just been removed).
             sqlx::Error::Database(d) if d.code().as_deref() == Some("P0002") => Error::NotFound,
             other => other.into(),
         })
 }
 
+/// An order row as `order_place` takes it (keys are the columns).
+#[derive(Serialize)]
 pub struct NewOrder<'a> {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -117,7 +118,9 @@ pub struct NewOrder<'a> {
     pub business_date: NaiveDate,
     pub number: i32,
     pub channel: Channel,
+    #[serde(rename = "type")]
     pub order_type: OrderType,
+    #[serde(rename = "table_ref")]
     pub table: Option<&'a str>,
     pub placed_by: Uuid,
     pub placed_by_kind: &'a str,
@@ -126,9 +129,21 @@ pub struct NewOrder<'a> {
     pub notes: Option<&'a str>,
     pub currency: &'a str,
     pub pricing: &'a Pricing,
+    pub total: i64,
+    pub vat: i64,
+    pub tip: i64,
+    /// Cash taken with the order.
+    pub paid: i64,
+    /// The app's clock, to the microsecond PostgreSQL keeps, so the answer built from these
+    /// values is the order as it is read back.
+    pub created_at: DateTime<Utc>,
 }
 
+/// A line row as `order_place` takes it, less its share of the pricing.
+#[derive(Clone, Serialize)]
 pub struct NewLine {
+    pub id: Uuid,
+    pub position: i32,
     pub product_id: Uuid,
     pub product_kind: &'static str,
     pub name: String,
@@ -141,107 +156,78 @@ pub struct NewLine {
     pub course: Option<i32>,
 }
 
-pub async fn insert_order(tx: &mut Tx, o: &NewOrder<'_>, lines: &[NewLine]) -> Result<()> {
-    let t = &o.pricing.totals;
-    sqlx::query(
-        "insert into orders (id, tenant_id, branch_id, business_date, number, channel, type, \
-                             table_ref, placed_by, placed_by_kind, client_ref, scheduled_for, \
-                             notes, currency, pricing, total, vat, tip) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    )
-    .bind(o.id)
-    .bind(o.tenant_id)
-    .bind(o.branch_id)
-    .bind(o.business_date)
-    .bind(o.number)
-    .bind(o.channel)
-    .bind(o.order_type)
-    .bind(o.table)
-    .bind(o.placed_by)
-    .bind(o.placed_by_kind)
-    .bind(o.client_ref)
-    .bind(o.scheduled_for)
-    .bind(o.notes)
-    .bind(o.currency)
-    .bind(Json(o.pricing))
-    .bind(t.total)
-    .bind(t.vat)
-    .bind(t.tip)
-    .execute(&mut **tx)
-    .await?;
-    // One statement for all lines.
-    let n = lines.len();
-    let mut ids = Vec::with_capacity(n);
-    let mut positions = Vec::with_capacity(n);
-    let mut products = Vec::with_capacity(n);
-    let mut kinds = Vec::with_capacity(n);
-    let mut names = Vec::with_capacity(n);
-    let mut names_ar = Vec::with_capacity(n);
-    let mut selections = Vec::with_capacity(n);
-    let mut quantities = Vec::with_capacity(n);
-    let mut units = Vec::with_capacity(n);
-    let (mut gross, mut discount, mut net, mut vat) = (vec![], vec![], vec![], vec![]);
-    let (mut notes, mut seats, mut courses) = (vec![], vec![], vec![]);
-    for (i, (l, p)) in lines.iter().zip(&o.pricing.lines).enumerate() {
-        ids.push(Uuid::now_v7());
-        positions.push(i as i32);
-        products.push(l.product_id);
-        kinds.push(l.product_kind);
-        names.push(l.name.as_str());
-        names_ar.push(l.name_ar.as_deref());
-        selections.push(l.selection.clone());
-        quantities.push(l.quantity);
-        units.push(l.unit_price);
-        gross.push(p.gross);
-        discount.push(p.discount);
-        net.push(p.net);
-        vat.push(p.vat);
-        notes.push(l.notes.as_deref());
-        seats.push(l.seat);
-        courses.push(l.course);
-    }
-    sqlx::query(
-        "insert into order_lines (id, tenant_id, order_id, position, product_id, product_kind, \
-                                  name, name_ar, selection, quantity, unit_price, gross, discount, \
-                                  net, vat, notes, seat, course) \
-         select u.id, $1, $2, u.pos, u.product, u.kind, u.name, u.name_ar, u.selection, u.qty, \
-                u.unit, u.gross, u.discount, u.net, u.vat, u.notes, u.seat, u.course \
-         from unnest($3::uuid[], $4::int[], $5::uuid[], $6::text[], $7::text[], $8::text[], \
-                     $9::jsonb[], $10::int[], $11::bigint[], $12::bigint[], $13::bigint[], \
-                     $14::bigint[], $15::bigint[], $16::text[], $17::int[], $18::int[]) \
-              as u(id, pos, product, kind, name, name_ar, selection, qty, unit, gross, discount, \
-                   net, vat, notes, seat, course)",
-    )
-    .bind(o.tenant_id)
-    .bind(o.id)
-    .bind(&ids)
-    .bind(&positions)
-    .bind(&products)
-    .bind(&kinds)
-    .bind(&names)
-    .bind(&names_ar)
-    .bind(&selections)
-    .bind(&quantities)
-    .bind(&units)
-    .bind(&gross)
-    .bind(&discount)
-    .bind(&net)
-    .bind(&vat)
-    .bind(&notes)
-    .bind(&seats)
-    .bind(&courses)
-    .execute(&mut **tx)
-    .await?;
-    history(
-        tx,
-        o.tenant_id,
-        o.id,
-        None,
-        Status::Placed,
-        None,
-        Some(o.placed_by),
-    )
-    .await
+/// A cash payment taken with the order, as `order_place` takes it: the payment row, and the
+/// till whose open drawer session (if any) it goes into.
+#[derive(Serialize)]
+pub struct CashWithOrder {
+    pub id: Uuid,
+    pub method: &'static str,
+    pub status: &'static str,
+    pub amount: i64,
+    pub tendered: i64,
+    pub change_given: i64,
+    pub taken_by: Uuid,
+    pub device_id: Option<Uuid>,
+}
+
+/// The line rows as `order_place` takes them: each line with its share of the pricing.
+fn line_rows(o: &NewOrder<'_>, lines: &[NewLine]) -> Result<Vec<serde_json::Value>> {
+    lines
+        .iter()
+        .zip(&o.pricing.lines)
+        .map(|(l, p)| {
+            let mut row = serde_json::to_value(l).map_err(anyhow::Error::from)?;
+            row["gross"] = p.gross.into();
+            row["discount"] = p.discount.into();
+            row["net"] = p.net.into();
+            row["vat"] = p.vat.into();
+            Ok(row)
+        })
+        .collect()
+}
+
+/// Writes a priced order in one round trip (`order_place`): the order, its lines and first
+/// status, the cash taken with it, its journal entries, and the answer stored under the
+/// idempotency key claimed earlier in the transaction.
+pub async fn place_order(
+    tx: &mut Tx,
+    o: &NewOrder<'_>,
+    lines: &[NewLine],
+    cash: Option<&CashWithOrder>,
+    entries: &[serde_json::Value],
+    key: &str,
+    answer: &serde_json::Value,
+) -> Result<()> {
+    let lines = line_rows(o, lines)?;
+    sqlx::query("select order_place($1, $2, $3, $4, $5, 201, $6)")
+        .bind(Json(o))
+        .bind(Json(lines))
+        .bind(cash.map(Json))
+        .bind(Json(entries))
+        .bind(key)
+        .bind(answer)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Writes a check made by a split or merge through the same `order_place` as checkout: the
+/// order, its lines and first status, and its sale entry. No idempotency answer is stored (a
+/// split or merge takes no key), so the key and answer are null.
+pub async fn place_check(
+    tx: &mut Tx,
+    o: &NewOrder<'_>,
+    lines: &[NewLine],
+    entries: &[serde_json::Value],
+) -> Result<()> {
+    let lines = line_rows(o, lines)?;
+    sqlx::query("select order_place($1, $2, null, $3, null, null, null)")
+        .bind(Json(o))
+        .bind(Json(lines))
+        .bind(Json(entries))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub async fn history(

@@ -5,8 +5,6 @@
 //! Accounts are made on first use, per brand (revenue, VAT, tips…) or per branch (the cash
 //! drawer, card and online clearing), under stable codes.
 
-use std::collections::HashMap;
-
 use platform::{db::Tx, error::Result};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -163,104 +161,52 @@ fn settle(postings: &[Posting]) -> anyhow::Result<Vec<Posting>> {
 }
 
 /// Posts an entry in the caller's transaction. An entry whose postings all cancel out writes
-/// nothing and returns `None`. Two statements: the accounts, then the entry with its lines.
+/// nothing and returns `None`. One statement: the database's `ledger_post`, the only way the
+/// app role can write the journal, checks the balance and makes missing accounts.
 pub async fn post(tx: &mut Tx, e: NewEntry<'_>) -> Result<Option<Uuid>> {
+    let Some((id, entry)) = entry(&e)? else {
+        return Ok(None);
+    };
+    sqlx::query("select ledger_post($1)")
+        .bind(serde_json::Value::Array(vec![entry]))
+        .execute(&mut **tx)
+        .await?;
+    Ok(Some(id))
+}
+
+/// The entry as `ledger_post` takes it (an array of these; for a caller that posts entries
+/// inside a larger database function, such as checkout's `order_place`), with its new id;
+/// `None` when the postings cancel out.
+pub fn entry(e: &NewEntry<'_>) -> Result<Option<(Uuid, serde_json::Value)>> {
     let postings = settle(&e.postings)?;
     if postings.is_empty() {
         return Ok(None);
     }
-    let accounts = accounts(
-        tx,
-        e.tenant_id,
-        e.branch_id,
-        postings.iter().map(|p| p.account),
-    )
-    .await?;
     let id = Uuid::now_v7();
-    let account_ids: Vec<Uuid> = postings.iter().map(|p| accounts[&p.account]).collect();
-    let amounts: Vec<i64> = postings.iter().map(|p| p.amount).collect();
-    sqlx::query(
-        "with entry as ( \
-             insert into journal_entries (id, tenant_id, branch_id, kind, reference_type, \
-                                          reference_id, memo, created_by) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8) \
-             returning id) \
-         insert into journal_lines (tenant_id, entry_id, account_id, amount) \
-         select $2, entry.id, a, m from entry, unnest($9::uuid[], $10::bigint[]) as u(a, m)",
-    )
-    .bind(id)
-    .bind(e.tenant_id)
-    .bind(e.branch_id)
-    .bind(e.kind)
-    .bind(e.reference_type)
-    .bind(e.reference_id)
-    .bind(e.memo)
-    .bind(e.created_by)
-    .bind(&account_ids)
-    .bind(&amounts)
-    .execute(&mut **tx)
-    .await?;
-    Ok(Some(id))
-}
-
-/// The ids of `wanted` accounts for the brand/branch, made on first use: one statement that
-/// inserts the missing ones and reads the others. Rows another transaction made after this
-/// statement's snapshot are neither inserted (they conflict) nor seen; a second look finds them.
-async fn accounts(
-    tx: &mut Tx,
-    tenant_id: Uuid,
-    branch_id: Uuid,
-    wanted: impl Iterator<Item = Account>,
-) -> Result<HashMap<Account, Uuid>> {
-    let wanted: Vec<Account> = wanted.collect();
-    let branches: Vec<Option<Uuid>> = wanted
+    let postings: Vec<serde_json::Value> = postings
         .iter()
-        .map(|a| a.per_branch().then_some(branch_id))
+        .map(|p| {
+            serde_json::json!({
+                "code": p.account.code(),
+                "kind": p.account.kind(),
+                "branchId": p.account.per_branch().then_some(e.branch_id),
+                "newId": Uuid::now_v7(),
+                "amount": p.amount,
+            })
+        })
         .collect();
-    let codes: Vec<&str> = wanted.iter().map(|a| a.code()).collect();
-    let kinds: Vec<&str> = wanted.iter().map(|a| a.kind()).collect();
-    let ids: Vec<Uuid> = wanted.iter().map(|_| Uuid::now_v7()).collect();
-    let mut rows: Vec<(Uuid, String)> = sqlx::query_as(
-        "with wanted as ( \
-             select * from unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[]) as u(i, b, c, k)), \
-         made as ( \
-             insert into ledger_accounts (id, tenant_id, branch_id, code, kind) \
-             select i, $1, b, c, k from wanted \
-             on conflict (tenant_id, branch_id, code) do nothing \
-             returning id, code) \
-         select id, code from made \
-         union all \
-         select a.id, a.code from ledger_accounts a join wanted w \
-             on a.code = w.c and a.branch_id is not distinct from w.b \
-         where a.tenant_id = $1",
-    )
-    .bind(tenant_id)
-    .bind(&ids)
-    .bind(&branches)
-    .bind(&codes)
-    .bind(&kinds)
-    .fetch_all(&mut **tx)
-    .await?;
-    if rows.len() < wanted.len() {
-        rows = sqlx::query_as(
-            "select id, code from ledger_accounts \
-             where tenant_id = $1 and code = any($2) and (branch_id is null or branch_id = $3)",
-        )
-        .bind(tenant_id)
-        .bind(&codes)
-        .bind(branch_id)
-        .fetch_all(&mut **tx)
-        .await?;
-    }
-    let mut found = HashMap::new();
-    for account in wanted {
-        let (id, _) = rows
-            .iter()
-            .find(|(_, code)| code == account.code())
-            .ok_or_else(|| anyhow::anyhow!("ledger account {} was not created", account.code()))?;
-        found.insert(account, *id);
-    }
-    Ok(found)
+    let entry = serde_json::json!({
+        "id": id,
+        "tenantId": e.tenant_id,
+        "branchId": e.branch_id,
+        "kind": e.kind,
+        "referenceType": e.reference_type,
+        "referenceId": e.reference_id,
+        "memo": e.memo,
+        "createdBy": e.created_by,
+        "postings": postings,
+    });
+    Ok(Some((id, entry)))
 }
 
 /// An account's balance (debits minus credits) for the brand, or one branch's part of it.

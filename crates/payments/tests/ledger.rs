@@ -101,13 +101,12 @@ async fn balanced_entries_post_and_the_books_sum_to_zero() {
 }
 
 #[tokio::test]
-async fn an_unbalanced_entry_cannot_commit() {
+async fn an_unbalanced_entry_cannot_be_written() {
     let db = TestDb::new().await;
     let app = Db::connect_with(db.app_options(), 2).await.unwrap();
     let (tenant, branch) = brand(&db).await;
     let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
-    // Bypass the Rust check: write a lopsided entry directly.
-    let accounts = ledger::post(
+    let id = ledger::post(
         &mut tx,
         entry(
             tenant,
@@ -121,36 +120,66 @@ async fn an_unbalanced_entry_cannot_commit() {
     .await
     .unwrap()
     .unwrap();
-    sqlx::query(
+    tx.commit().await.unwrap();
+
+    // Bypassing the Rust check: the app role cannot write journal rows itself…
+    let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
+    let err = sqlx::query(
         "insert into journal_lines (tenant_id, entry_id, account_id, amount) \
          select tenant_id, entry_id, account_id, 1 from journal_lines where entry_id = $1 limit 1",
     )
-    .bind(accounts)
+    .bind(id)
     .execute(&mut *tx)
     .await
-    .unwrap();
-    let err = tx.commit().await.unwrap_err();
-    assert!(err.to_string().contains("does not balance"), "{err}");
+    .unwrap_err();
+    assert!(err.to_string().contains("permission denied"), "{err}");
+    drop(tx);
 
-    // An entry without lines is refused too, and nothing of either was kept.
-    let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
-    sqlx::query(
-        "insert into journal_entries (id, tenant_id, branch_id, kind, reference_type, reference_id) \
-         values ($1, $2, $3, 'sale', 'order', $1)",
-    )
-    .bind(Uuid::now_v7())
-    .bind(tenant)
-    .bind(branch)
-    .execute(&mut *tx)
-    .await
+    // …and the database's own write path refuses a batch with a lopsided entry, one with a
+    // single line, a zero line, or an entry for another brand, writing none of it.
+    let (other, _) = brand(&db).await;
+    let (_, good) = ledger::entry(&entry(
+        tenant,
+        branch,
+        vec![
+            debit(Account::CashDrawer, 100),
+            credit(Account::Receivable, 100),
+        ],
+    ))
+    .unwrap()
     .unwrap();
-    assert!(tx.commit().await.is_err());
+    let mut lopsided = good.clone();
+    lopsided["postings"][0]["amount"] = 101.into();
+    let mut single = good.clone();
+    single["postings"].as_array_mut().unwrap().truncate(1);
+    single["postings"][0]["amount"] = 0.into();
+    let mut zero = good.clone();
+    zero["postings"][0]["amount"] = 0.into();
+    zero["postings"][1]["amount"] = 0.into();
+    let mut foreign = good.clone();
+    foreign["tenantId"] = other.to_string().into();
+    for (bad, says) in [
+        (lopsided, "does not balance"),
+        (single, "does not balance"),
+        (zero, "does not balance"),
+        (foreign, "current tenant only"),
+    ] {
+        let mut bad = bad;
+        bad["id"] = Uuid::now_v7().to_string().into();
+        let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
+        let err = sqlx::query("select ledger_post($1)")
+            .bind(serde_json::json!([good, bad]))
+            .execute(&mut *tx)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(says), "{bad}: {err}");
+    }
     let mut owner = db.owner_conn().await;
     let entries: i64 = sqlx::query_scalar("select count(*) from journal_entries")
         .fetch_one(&mut owner)
         .await
         .unwrap();
-    assert_eq!(entries, 0);
+    assert_eq!(entries, 1, "only the first balanced entry was kept");
 }
 
 #[tokio::test]

@@ -42,14 +42,32 @@ async fn set_scope_notifying(tx: &mut Tx, scope: TenantScope, notify: Notify) ->
     .bind(opt(scope.tenant_id))
     .bind(opt(scope.user_id))
     .bind(opt(scope.branch_id))
-    .bind(if notify == Notify::AfterCommit {
-        "on"
-    } else {
-        ""
-    })
+    .bind(notify_flag(notify))
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// `BEGIN` and the scope in one round trip: a simple-query batch, so the values are written into
+/// it — only UUIDs (hex and dashes) and a fixed flag, nothing a caller could shape into SQL.
+fn begin_scoped(scope: TenantScope, notify: Notify) -> String {
+    format!(
+        "begin; select set_config('app.tenant_id', '{}', true), \
+         set_config('app.user_id', '{}', true), set_config('app.branch_id', '{}', true), \
+         set_config('app.notify_after_commit', '{}', true)",
+        opt(scope.tenant_id),
+        opt(scope.user_id),
+        opt(scope.branch_id),
+        notify_flag(notify),
+    )
+}
+
+fn notify_flag(notify: Notify) -> &'static str {
+    if notify == Notify::AfterCommit {
+        "on"
+    } else {
+        ""
+    }
 }
 
 /// Every migration of every context, applied in order. sqlx takes a PostgreSQL advisory lock
@@ -126,9 +144,10 @@ impl Db {
     /// lock through its WAL flush, so such commits take turns across the whole cluster). Call
     /// [`Db::announce_events`] once it has committed.
     pub async fn begin_announcing_after_commit(&self, scope: TenantScope) -> Result<Tx> {
-        let mut tx = self.pool.begin().await?;
-        set_scope_notifying(&mut tx, scope, Notify::AfterCommit).await?;
-        Ok(tx)
+        Ok(self
+            .pool
+            .begin_with(begin_scoped(scope, Notify::AfterCommit))
+            .await?)
     }
 
     /// Wakes every process's event listener, from a connection that does not wait for the
@@ -159,9 +178,10 @@ impl Db {
 
     /// A transaction scoped to one tenant (and optionally a user and branch).
     pub async fn begin(&self, scope: TenantScope) -> Result<Tx> {
-        let mut tx = self.pool.begin().await?;
-        set_scope(&mut tx, scope).await?;
-        Ok(tx)
+        Ok(self
+            .pool
+            .begin_with(begin_scoped(scope, Notify::InTransaction))
+            .await?)
     }
 
     /// A transaction without tenant context: tenant tables show no rows; used for the few

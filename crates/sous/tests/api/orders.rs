@@ -124,6 +124,13 @@ async fn a_cashier_rings_up_an_order_and_takes_cash() {
     assert_eq!(order["due"], 0);
     assert_eq!(order["payments"][0]["changeGiven"], 10000 - total);
     assert_books(&app).await;
+    // The answer is built from what was written, not read back: it must be the order as read.
+    let id = order["id"].as_str().unwrap();
+    let read = app
+        .get(&format!("/api/orders/{id}"), &cashier)
+        .await
+        .expect(200);
+    assert_eq!(read, order);
 
     // The next order of the day is number 2; the Dubai branch counts on its own.
     let again = place(&app, &cashier, &key(), &body).await.expect(201);
@@ -233,8 +240,7 @@ async fn concurrent_orders_get_one_number_each() {
     );
     assert_books(&app).await;
     // The claim runs without a tenant scope, so it checks the branch is the brand's itself.
-    let today = chrono::Utc::now().date_naive();
-    let foreign = ordering::repo::next_number(&app.state.db, Uuid::now_v7(), riyadh, today).await;
+    let foreign = ordering::repo::claim_number(&app.state.db, Uuid::now_v7(), riyadh).await;
     assert!(
         matches!(foreign, Err(platform::error::Error::NotFound)),
         "{foreign:?}"
