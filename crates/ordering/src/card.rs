@@ -37,7 +37,6 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::{
-    lifecycle::Status,
     model::{OrderDto, PaymentRequest, RefundRequest},
     refunds::{APPROVAL_ABOVE, approver, require_till, vat_share},
     repo::{self, AttemptOutcome, AttemptRow, NewAttempt},
@@ -200,7 +199,7 @@ pub async fn pay(
     if matches!(who.role, Role::Kitchen | Role::Driver) {
         return Err(Error::Forbidden);
     }
-    if matches!(order.status, Status::Cancelled | Status::Voided) {
+    if !order.status.is_live() {
         return Err(Error::conflict(
             "order_ended",
             "the order was cancelled or voided",
@@ -468,7 +467,7 @@ async fn finish_charge(
         return Ok(Settled::Done);
     }
     let due = order.total - order.paid;
-    if matches!(order.status, Status::Cancelled | Status::Voided) || a.amount > due {
+    if !order.status.is_live() || a.amount > due {
         tx.commit().await?;
         let give_back = derived_reference(a.id, "give back");
         return match terminal
@@ -559,7 +558,7 @@ pub async fn refund(
     let mut tx = state.db.begin(scope).await?;
     let order = repo::order(&mut tx, order_id, true).await?;
     require_till(who, order.branch_id)?;
-    if matches!(order.status, Status::Cancelled | Status::Voided) {
+    if !order.status.is_live() {
         return Err(Error::conflict(
             "order_ended",
             "the order was cancelled or voided",

@@ -295,6 +295,13 @@ struct Priced {
 
 /// Checks and prices a line against the menu; a bad selection is a 422 naming the field.
 fn checked(menu: &BranchMenu, l: &LineRequest) -> Result<Priced> {
+    // A cart line has no discounts of its own: staff give them at checkout.
+    if !l.discounts.is_empty() {
+        return Err(Error::invalid(
+            "discounts",
+            "a cart line takes no discounts; staff give them at checkout",
+        ));
+    }
     let unit = menu.price(l.product_id, &l.selection).map_err(|e| {
         let field = match &e {
             SelectionError::UnknownProduct(_)
@@ -705,6 +712,7 @@ pub(crate) async fn take(
                 notes: l.notes.clone(),
                 seat: l.seat,
                 course: l.course,
+                discounts: vec![],
             })
             .collect(),
         table,

@@ -97,7 +97,7 @@ pub async fn place(
         return Err(Error::Forbidden);
     }
     // Discounts and cash at the counter are staff business.
-    if (!req.discounts.is_empty() || req.payment.is_some()) && who.kind != PrincipalKind::Staff {
+    if (req.has_staff_discounts() || req.payment.is_some()) && who.kind != PrincipalKind::Staff {
         return Err(Error::Forbidden);
     }
     // The menu first, outside the transaction: it comes from memory almost always.
@@ -169,8 +169,14 @@ pub async fn place(
         req.delivery.as_ref(),
     )
     .await?;
-    let delivery_fee = zone.as_ref().map_or(0, |z| z.fee);
-    let (mut lines, mut pricing) = price_lines(&menu, &req, None, delivery_fee)?;
+    // What the branch adds: its service charge for this order type (0 when it charges none)
+    // and the delivery zone's fee.
+    let charges = Charges {
+        service_charge_bp: crate::service_charge::rate_for(&mut tx, req.branch_id, req.order_type)
+            .await?,
+        delivery_fee: zone.as_ref().map_or(0, |z| z.fee),
+    };
+    let (mut lines, mut pricing) = price_lines(&menu, &req, charges, None)?;
     // Staff discounts above the threshold need a manager; a promo code is approved already.
     if pricing.totals.discount_total > crate::refunds::APPROVAL_ABOVE {
         crate::refunds::approver(
@@ -186,7 +192,7 @@ pub async fn place(
         Some(code) => {
             let (promo, discount) =
                 promos::redeemable(&mut tx, who, code, pricing.totals.items_gross).await?;
-            (lines, pricing) = price_lines(&menu, &req, Some(discount), delivery_fee)?;
+            (lines, pricing) = price_lines(&menu, &req, charges, Some(discount))?;
             Some(promo)
         }
         None => None,
@@ -370,13 +376,20 @@ fn placed(
     }
 }
 
+/// What the branch adds to an order's items.
+#[derive(Clone, Copy)]
+struct Charges {
+    service_charge_bp: u32,
+    delivery_fee: i64,
+}
+
 /// Prices every line from the menu, then the order; a line that cannot be ordered as asked is
 /// a 422 naming it.
 fn price_lines(
     menu: &BranchMenu,
     req: &PlaceOrder,
+    charges: Charges,
     promo: Option<Discount>,
-    delivery_fee: i64,
 ) -> Result<(Vec<repo::NewLine>, Pricing)> {
     let mut lines = Vec::with_capacity(req.lines.len());
     let mut inputs = Vec::with_capacity(req.lines.len());
@@ -405,7 +418,11 @@ fn price_lines(
         inputs.push(LineInput {
             unit_price: unit.total,
             quantity: l.quantity,
-            discounts: vec![],
+            discounts: l
+                .discounts
+                .iter()
+                .map(|d| discount(d).map_err(|_| both_or_neither(&format!("lines[{i}].discounts"))))
+                .collect::<Result<_>>()?,
         });
     }
     let pricing = pricing::price(&PricingInput {
@@ -416,8 +433,8 @@ fn price_lines(
             .map(discount)
             .chain(promo.map(Ok))
             .collect::<Result<_>>()?,
-        service_charge_bp: 0,
-        delivery_fee,
+        service_charge_bp: charges.service_charge_bp,
+        delivery_fee: charges.delivery_fee,
         tip: req.tip,
         vat_rate_bp: menu.vat_rate_bp.max(0) as u32,
         vat_inclusive: menu.vat_inclusive,
@@ -430,14 +447,13 @@ fn discount(d: &DiscountRequest) -> Result<Discount> {
     let value = match (d.percent_bp, d.amount) {
         (Some(bp), None) => Discount::percent(bp),
         (None, Some(amount)) => Discount::fixed(amount),
-        _ => {
-            return Err(Error::invalid(
-                "discounts",
-                "give percentBp or amount, not both",
-            ));
-        }
+        _ => return Err(both_or_neither("discounts")),
     };
     Ok(value.labelled(d.label.clone()))
+}
+
+fn both_or_neither(field: &str) -> Error {
+    Error::invalid(field, "give percentBp or amount, not both")
 }
 
 /// The sale's journal entry: the guest owes the total; revenue, service charge, delivery,
@@ -672,7 +688,7 @@ pub async fn pay(
     if matches!(who.role, Role::Kitchen | Role::Driver) {
         return Err(Error::Forbidden);
     }
-    if matches!(order.status, Status::Cancelled | Status::Voided) {
+    if !order.status.is_live() {
         return Err(Error::conflict(
             "order_ended",
             "the order was cancelled or voided",
@@ -713,6 +729,8 @@ pub async fn reconcile(tx: &mut Tx) -> Result<Value> {
         "cash": ledger::balance(tx, Account::CashDrawer, None).await?,
         "card": ledger::balance(tx, Account::CardClearing, None).await?,
         "online": ledger::balance(tx, Account::OnlineClearing, None).await?,
+        "bank": ledger::balance(tx, Account::Bank, None).await?,
+        "fees": ledger::balance(tx, Account::PaymentFees, None).await?,
         "vat": -ledger::balance(tx, Account::VatPayable, None).await?,
         "tips": -ledger::balance(tx, Account::TipsPayable, None).await?,
     });

@@ -380,7 +380,7 @@ pub async fn z_report(
     let mut tx = state.db.begin(who.scope()).await?;
     let report = sqlx::query_as(
         "with o as (select * from orders where branch_id = $1 and business_date = $2), \
-         live as (select * from o where status not in ('cancelled', 'voided')) \
+         live as (select * from o where status not in ('cancelled', 'voided', 'split', 'merged')) \
          select $1::uuid as branch_id, $2::date as business_date, \
                 (select count(*) from live) as orders, \
                 coalesce((select sum((pricing->'totals'->>'itemsGross')::bigint) from live), 0)::bigint as items_gross, \

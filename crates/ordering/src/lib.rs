@@ -1,9 +1,11 @@
 //! Ordering: pricing and VAT, checkout, the order lifecycle and receipts.
 
 pub mod card;
+pub mod card_at_placement;
 pub mod carts;
 pub mod checkout;
 pub mod delivery;
+pub mod checks;
 pub mod drawers;
 pub mod lifecycle;
 pub mod model;
@@ -15,6 +17,8 @@ pub mod refunds;
 pub mod repo;
 pub mod routes;
 pub mod seed;
+pub mod service_charge;
+pub mod settlement;
 pub mod tables;
 pub mod zatca;
 

@@ -6,6 +6,7 @@
 //!                                       → out_for_delivery → delivered → closed
 //! placed | accepted → cancelled           (before the kitchen starts)
 //! any open status   → voided              (with a reason; a manager's PIN once paid)
+//! placed | served    → split | merged     (only by splitting or merging checks, never a step)
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,10 @@ pub enum Status {
     Closed,
     Cancelled,
     Voided,
+    /// Ended by splitting its check: its lines live on in the new checks (`order_links`).
+    Split,
+    /// Ended by merging its check into another: its lines live on in the merged check.
+    Merged,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema, sqlx::Type)]
@@ -50,7 +55,19 @@ pub enum Channel {
 impl Status {
     /// Whether the order is finished (nothing more happens to it).
     pub fn is_final(self) -> bool {
-        matches!(self, Status::Closed | Status::Cancelled | Status::Voided)
+        matches!(
+            self,
+            Status::Closed | Status::Cancelled | Status::Voided | Status::Split | Status::Merged
+        )
+    }
+
+    /// Whether the order's sale stands in the books (not reversed by a cancel, a void, a split
+    /// or a merge).
+    pub fn is_live(self) -> bool {
+        !matches!(
+            self,
+            Status::Cancelled | Status::Voided | Status::Split | Status::Merged
+        )
     }
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +83,8 @@ impl Status {
             Status::Closed => "closed",
             Status::Cancelled => "cancelled",
             Status::Voided => "voided",
+            Status::Split => "split",
+            Status::Merged => "merged",
         }
     }
 }
@@ -77,6 +96,8 @@ pub fn allowed(kind: OrderType, from: Status, to: Status) -> bool {
         return false;
     }
     match (from, to) {
+        // Only splitting or merging the check ends an order this way (`checks`).
+        (_, Split | Merged) => false,
         (_, Voided) => true,
         (Placed | Accepted, Cancelled) => true,
         (Placed, Accepted) | (Accepted, Preparing) | (Preparing, Ready) => true,
@@ -144,7 +165,12 @@ mod tests {
             "the kitchen started: void instead"
         );
         assert!(allowed(DineIn, Preparing, Voided));
-        for end in [Closed, Cancelled, Voided] {
+        assert!(
+            !allowed(DineIn, Served, Split),
+            "splitting is not a status step"
+        );
+        assert!(!allowed(DineIn, Placed, Merged));
+        for end in [Closed, Cancelled, Voided, Split, Merged] {
             for to in [Placed, Accepted, Voided, Cancelled, Closed] {
                 assert!(!allowed(DineIn, end, to), "{end:?} → {to:?}");
             }

@@ -61,6 +61,13 @@ pub struct PlaceOrder {
     pub delivery: Option<crate::delivery::DeliveryAddress>,
 }
 
+impl PlaceOrder {
+    /// Whether any discount of the staff's own is given, on a line or on the order.
+    pub fn has_staff_discounts(&self) -> bool {
+        !self.discounts.is_empty() || self.lines.iter().any(|l| !l.discounts.is_empty())
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LineRequest {
@@ -79,6 +86,11 @@ pub struct LineRequest {
     pub seat: Option<i32>,
     #[garde(inner(range(min = 1, max = 10)))]
     pub course: Option<i32>,
+    /// Staff only: discounts on this line alone, applied in this order before the order's
+    /// discounts; each takes at most what is left of the line.
+    #[serde(default)]
+    #[garde(length(max = 3), dive)]
+    pub discounts: Vec<DiscountRequest>,
 }
 
 /// A discount: `percentBp` (basis points) or `amount` (minor units), with a label.
@@ -97,7 +109,8 @@ pub struct DiscountRequest {
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     Cash,
-    /// On a card terminal: `POST /api/orders/{id}/payments` only, with an `Idempotency-Key`.
+    /// On a card terminal, with an `Idempotency-Key`: `POST /api/orders/{id}/payments`, or with
+    /// the order on `POST /api/orders` (the whole total).
     Card,
 }
 

@@ -36,7 +36,6 @@ use uuid::Uuid;
 
 use crate::{
     card::{self, Settled},
-    lifecycle::Status,
     repo::{self, AttemptOutcome, AttemptRow, NewAttempt},
 };
 
@@ -170,7 +169,7 @@ pub async fn create(
     if !may_pay(who, &order) {
         return Err(Error::NotFound);
     }
-    if matches!(order.status, Status::Cancelled | Status::Voided) {
+    if !order.status.is_live() {
         return Err(Error::conflict(
             "order_ended",
             "the order was cancelled or voided",
@@ -391,7 +390,7 @@ async fn settle(
         return Ok(());
     }
     let due = order.total - order.paid;
-    if matches!(order.status, Status::Cancelled | Status::Voided) || a.amount > due {
+    if !order.status.is_live() || a.amount > due {
         // Paid after the order stopped needing it: back to the guest, at most once.
         provider::refund_at(
             &a.provider,

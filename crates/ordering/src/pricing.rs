@@ -255,6 +255,32 @@ pub enum PricingError {
 
 /// Prices an order; see the module documentation for the rules.
 pub fn price(input: &PricingInput) -> Result<Pricing, PricingError> {
+    price_inner(input, None)
+}
+
+/// Prices a check made from lines of other checks (a split or a merge), whose service charge
+/// is the share it carries of the old checks' service charges rather than its rate applied
+/// again: the new checks' service charges then sum exactly to the old ones'. `input`'s
+/// `service_charge_bp` is ignored; everything else follows the rules of [`price`], VAT
+/// included (computed once on this check's own taxable amount).
+pub fn price_with_service_charge(
+    input: &PricingInput,
+    service_charge: i64,
+) -> Result<Pricing, PricingError> {
+    if service_charge < 0 {
+        return Err(PricingError::Negative {
+            field: "service charge",
+            value: service_charge,
+        });
+    }
+    check_max(i128::from(service_charge), || "service charge".to_owned())?;
+    price_inner(input, Some(service_charge))
+}
+
+fn price_inner(
+    input: &PricingInput,
+    fixed_service_charge: Option<i64>,
+) -> Result<Pricing, PricingError> {
     validate_scalars(input)?;
 
     // Lines after their own discounts.
@@ -292,10 +318,12 @@ pub fn price(input: &PricingInput) -> Result<Pricing, PricingError> {
     let after_line: Vec<i64> = lines.iter().map(|(_, left, _)| *left).collect();
     let order_shares = allocate(order_discounts, &after_line);
 
-    let service_charge = to_i64(round_half_up(
-        i128::from(items_net) * i128::from(input.service_charge_bp),
-        BP_DENOMINATOR,
-    ));
+    let service_charge = fixed_service_charge.unwrap_or_else(|| {
+        to_i64(round_half_up(
+            i128::from(items_net) * i128::from(input.service_charge_bp),
+            BP_DENOMINATOR,
+        ))
+    });
     let taxable = items_net + service_charge + input.delivery_fee;
     let rate = i128::from(input.vat_rate_bp);
     let (vat, net_of_vat) = if input.vat_inclusive {
@@ -429,7 +457,7 @@ fn apply_discounts(
 /// unit each to the largest remainders, ties to the lower index. The result sums to `total`
 /// exactly and, when `total ≤ Σ weights`, no share exceeds its weight. With all weights zero,
 /// `total` must be zero (nothing to spread over) and all shares are zero.
-fn allocate(total: i64, weights: &[i64]) -> Vec<i64> {
+pub fn allocate(total: i64, weights: &[i64]) -> Vec<i64> {
     debug_assert!(total >= 0 && weights.iter().all(|w| *w >= 0));
     let sum: i128 = weights.iter().map(|w| i128::from(*w)).sum();
     if sum == 0 {
@@ -768,6 +796,37 @@ mod tests {
         let out = serde_json::to_value(price(&parsed).unwrap()).unwrap();
         assert_eq!(out["totals"]["itemsNet"], 4040);
         assert_eq!(out["lines"][0]["lineDiscount"], 460);
+    }
+
+    #[test]
+    fn a_carried_service_charge_is_taken_as_given_and_taxed() {
+        let mut i = input(vec![line(1999, 1), line(1499, 2)], true);
+        // The rate is ignored: the amount carried from the old checks is used.
+        i.service_charge_bp = 1000;
+        let p = price_with_service_charge(&i, 123).unwrap();
+        let t = &p.totals;
+        assert_eq!(t.service_charge, 123);
+        assert_eq!(t.taxable, t.items_net + 123);
+        assert_eq!(
+            t.vat,
+            to_i64(round_half_up(i128::from(t.taxable) * 1500, 11500))
+        );
+        let line_vat: i64 = p.lines.iter().map(|l| l.vat).sum();
+        assert_eq!(line_vat + t.service_charge_vat, t.vat);
+        assert!(t.service_charge_vat > 0);
+        assert_eq!(
+            price_with_service_charge(&i, -1),
+            Err(PricingError::Negative {
+                field: "service charge",
+                value: -1
+            })
+        );
+        assert!(price_with_service_charge(&i, MAX_AMOUNT + 1).is_err());
+        // A plain `price` still applies the rate.
+        assert_eq!(
+            price(&i).unwrap().totals.service_charge,
+            to_i64(round_half_up(i128::from(t.items_net) * 1000, 10000))
+        );
     }
 
     #[test]

@@ -16,7 +16,6 @@ use uuid::Uuid;
 
 use crate::{
     checkout::sale_reversal,
-    lifecycle::Status,
     model::{OrderDto, RefundRequest},
     repo::{self, OrderRow},
 };
@@ -77,7 +76,7 @@ pub async fn refund(
     let mut tx = state.db.begin(who.scope()).await?;
     let order = repo::order(&mut tx, order_id, true).await?;
     require_till(who, order.branch_id)?;
-    if matches!(order.status, Status::Cancelled | Status::Voided) {
+    if !order.status.is_live() {
         return Err(Error::conflict(
             "order_ended",
             "the order was cancelled or voided",

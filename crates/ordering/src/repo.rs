@@ -13,6 +13,7 @@ use crate::{
     lifecycle::{Channel, OrderType, Status},
     model::{OrderDto, OrderLine, PaymentDto},
     pricing::Pricing,
+    settlement::{NewSettlement, SettledMethod, Settlement},
 };
 
 // ---- idempotency --------------------------------------------------------------------------
@@ -169,6 +170,22 @@ pub struct CashWithOrder {
     pub device_id: Option<Uuid>,
 }
 
+/// The line rows as `order_place` takes them: each line with its share of the pricing.
+fn line_rows(o: &NewOrder<'_>, lines: &[NewLine]) -> Result<Vec<serde_json::Value>> {
+    lines
+        .iter()
+        .zip(&o.pricing.lines)
+        .map(|(l, p)| {
+            let mut row = serde_json::to_value(l).map_err(anyhow::Error::from)?;
+            row["gross"] = p.gross.into();
+            row["discount"] = p.discount.into();
+            row["net"] = p.net.into();
+            row["vat"] = p.vat.into();
+            Ok(row)
+        })
+        .collect()
+}
+
 /// Writes a priced order in one round trip (`order_place`): the order, its lines and first
 /// status, the cash taken with it, its journal entries, and the answer stored under the
 /// idempotency key claimed earlier in the transaction.
@@ -181,18 +198,7 @@ pub async fn place_order(
     key: &str,
     answer: &serde_json::Value,
 ) -> Result<()> {
-    let lines: Vec<serde_json::Value> = lines
-        .iter()
-        .zip(&o.pricing.lines)
-        .map(|(l, p)| {
-            let mut row = serde_json::to_value(l).map_err(anyhow::Error::from)?;
-            row["gross"] = p.gross.into();
-            row["discount"] = p.discount.into();
-            row["net"] = p.net.into();
-            row["vat"] = p.vat.into();
-            Ok(row)
-        })
-        .collect::<Result<_>>()?;
+    let lines = line_rows(o, lines)?;
     sqlx::query("select order_place($1, $2, $3, $4, $5, 201, $6)")
         .bind(Json(o))
         .bind(Json(lines))
@@ -200,6 +206,25 @@ pub async fn place_order(
         .bind(Json(entries))
         .bind(key)
         .bind(answer)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Writes a check made by a split or merge through the same `order_place` as checkout: the
+/// order, its lines and first status, and its sale entry. No idempotency answer is stored (a
+/// split or merge takes no key), so the key and answer are null.
+pub async fn place_check(
+    tx: &mut Tx,
+    o: &NewOrder<'_>,
+    lines: &[NewLine],
+    entries: &[serde_json::Value],
+) -> Result<()> {
+    let lines = line_rows(o, lines)?;
+    sqlx::query("select order_place($1, $2, null, $3, null, null, null)")
+        .bind(Json(o))
+        .bind(Json(lines))
+        .bind(Json(entries))
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -470,10 +495,14 @@ pub struct Expected {
     /// Sum of live orders' totals minus what was paid on them.
     pub receivable: i64,
     pub cash: i64,
-    /// Card payments captured less what was given back on them.
+    /// Card payments captured less what was given back on them, less what was settled.
     pub card: i64,
-    /// Online payments captured less what was given back on them.
+    /// Online payments captured less what was given back on them, less what was settled.
     pub online: i64,
+    /// What payouts brought to the banks.
+    pub bank: i64,
+    /// What providers kept from payouts.
+    pub fees: i64,
     pub vat: i64,
     pub tips: i64,
 }
@@ -481,7 +510,7 @@ pub struct Expected {
 pub async fn expected(tx: &mut Tx) -> Result<Expected> {
     Ok(sqlx::query_as(
         "select \
-           coalesce((select sum(total - paid) from orders where status not in ('cancelled', 'voided')), 0)::bigint \
+           coalesce((select sum(total - paid) from orders where status not in ('cancelled', 'voided', 'split', 'merged')), 0)::bigint \
                as receivable, \
            (coalesce((select sum(amount) from payments where method = 'cash'), 0) \
             - coalesce((select sum(r.amount) from refunds r join payments p on p.id = r.payment_id \
@@ -492,14 +521,18 @@ pub async fn expected(tx: &mut Tx) -> Result<Expected> {
                         from drawer_movements), 0))::bigint as cash, \
            (coalesce((select sum(amount) from payments where method = 'card'), 0) \
             - coalesce((select sum(r.amount) from refunds r join payments p on p.id = r.payment_id \
-                        where p.method = 'card'), 0))::bigint as card, \
+                        where p.method = 'card'), 0) \
+            - coalesce((select sum(gross) from settlements where method = 'card'), 0))::bigint as card, \
            (coalesce((select sum(amount) from payments where method = 'online'), 0) \
             - coalesce((select sum(r.amount) from refunds r join payments p on p.id = r.payment_id \
-                        where p.method = 'online'), 0))::bigint as online, \
-           (coalesce((select sum(vat) from orders where status not in ('cancelled', 'voided')), 0) \
+                        where p.method = 'online'), 0) \
+            - coalesce((select sum(gross) from settlements where method = 'online'), 0))::bigint as online, \
+           coalesce((select sum(net) from settlements), 0)::bigint as bank, \
+           coalesce((select sum(fees) from settlements), 0)::bigint as fees, \
+           (coalesce((select sum(vat) from orders where status not in ('cancelled', 'voided', 'split', 'merged')), 0) \
             - coalesce((select sum(r.vat) from refunds r join orders o on o.id = r.order_id \
-                        where o.status not in ('cancelled', 'voided')), 0))::bigint as vat, \
-           coalesce((select sum(tip) from orders where status not in ('cancelled', 'voided')), 0)::bigint as tips",
+                        where o.status not in ('cancelled', 'voided', 'split', 'merged')), 0))::bigint as vat, \
+           coalesce((select sum(tip) from orders where status not in ('cancelled', 'voided', 'split', 'merged')), 0)::bigint as tips",
     )
     .fetch_one(&mut **tx)
     .await?)
@@ -642,7 +675,7 @@ pub async fn open_tables(tx: &mut Tx, branch_id: Uuid) -> Result<Vec<OpenTable>>
                 min(created_at) as since \
          from orders \
          where branch_id = $1 and type = 'dine_in' and table_ref is not null \
-           and status not in ('closed', 'cancelled', 'voided') \
+           and status not in ('closed', 'cancelled', 'voided', 'split', 'merged') \
          group by table_ref order by table_ref",
     )
     .bind(branch_id)
@@ -1425,6 +1458,288 @@ pub async fn mark_lines_ordered(
         "select count(*) from cart_lines where cart_id = $1 and order_id is null",
     )
     .bind(cart_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+// ---- merging and splitting checks ---------------------------------------------------------------
+
+/// A line of an order as sold, with its figures: what a split or merge copies to a new check.
+#[derive(Debug, Clone, FromRow)]
+pub struct SoldLine {
+    pub id: Uuid,
+    pub product_id: Uuid,
+    pub product_kind: String,
+    pub name: String,
+    pub name_ar: Option<String>,
+    pub selection: serde_json::Value,
+    pub quantity: i32,
+    pub unit_price: i64,
+    pub gross: i64,
+    pub discount: i64,
+    pub net: i64,
+    pub notes: Option<String>,
+    pub seat: Option<i32>,
+    pub course: Option<i32>,
+}
+
+pub async fn sold_lines(tx: &mut Tx, order_id: Uuid) -> Result<Vec<SoldLine>> {
+    Ok(sqlx::query_as(
+        "select id, product_id, product_kind, name, name_ar, selection, quantity, unit_price, \
+                gross, discount, net, notes, seat, course \
+         from order_lines where order_id = $1 order by position",
+    )
+    .bind(order_id)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+pub async fn insert_link(
+    tx: &mut Tx,
+    tenant_id: Uuid,
+    from: Uuid,
+    to: Uuid,
+    kind: &str,
+    by: Uuid,
+) -> Result<()> {
+    sqlx::query(
+        "insert into order_links (tenant_id, from_order_id, to_order_id, kind, created_by) \
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(tenant_id)
+    .bind(from)
+    .bind(to)
+    .bind(kind)
+    .bind(by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Orders this one became (a split or merge of it) and orders it was made from.
+#[derive(Debug, Default, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Links {
+    /// The orders whose lines this check carries (it was split or merged from them).
+    pub made_from: Vec<Uuid>,
+    /// The checks this order's lines went to when it was split or merged.
+    pub became: Vec<Uuid>,
+}
+
+pub async fn links(tx: &mut Tx, order_id: Uuid) -> Result<Links> {
+    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(
+        "select from_order_id, to_order_id from order_links \
+         where from_order_id = $1 or to_order_id = $1 order by created_at, to_order_id",
+    )
+    .bind(order_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut links = Links::default();
+    for (from, to) in rows {
+        if to == order_id {
+            links.made_from.push(from);
+        } else {
+            links.became.push(to);
+        }
+    }
+    Ok(links)
+}
+
+/// Replaces the order's equal-split shares.
+pub async fn replace_shares(
+    tx: &mut Tx,
+    tenant_id: Uuid,
+    order_id: Uuid,
+    amounts: &[i64],
+    by: Uuid,
+) -> Result<()> {
+    sqlx::query("delete from order_shares where order_id = $1")
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+    let positions: Vec<i32> = (1..=amounts.len() as i32).collect();
+    sqlx::query(
+        "insert into order_shares (tenant_id, order_id, position, amount, created_by) \
+         select $1, $2, u.position, u.amount, $5 \
+         from unnest($3::int[], $4::bigint[]) as u(position, amount)",
+    )
+    .bind(tenant_id)
+    .bind(order_id)
+    .bind(&positions)
+    .bind(amounts)
+    .bind(by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn shares(tx: &mut Tx, order_id: Uuid) -> Result<Vec<i64>> {
+    Ok(
+        sqlx::query_scalar("select amount from order_shares where order_id = $1 order by position")
+            .bind(order_id)
+            .fetch_all(&mut **tx)
+            .await?,
+    )
+}
+
+// ---- service charge ---------------------------------------------------------------------------
+
+pub async fn service_charge_rate(
+    tx: &mut Tx,
+    branch_id: Uuid,
+    order_type: OrderType,
+) -> Result<Option<u32>> {
+    let rate: Option<i32> = sqlx::query_scalar(
+        "select rate_bp from branch_service_charges \
+         where branch_id = $1 and $2 = any(order_types)",
+    )
+    .bind(branch_id)
+    .bind(order_type)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(rate.map(|r| r.max(0) as u32))
+}
+
+pub async fn service_charge(
+    tx: &mut Tx,
+    branch_id: Uuid,
+) -> Result<Option<crate::service_charge::ServiceCharge>> {
+    let row: Option<(i32, Vec<OrderType>)> = sqlx::query_as(
+        "select rate_bp, order_types from branch_service_charges where branch_id = $1",
+    )
+    .bind(branch_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(
+        row.map(|(rate, types)| crate::service_charge::ServiceCharge {
+            rate_bp: rate.max(0) as u32,
+            order_types: types,
+        }),
+    )
+}
+
+pub async fn set_service_charge(
+    tx: &mut Tx,
+    tenant_id: Uuid,
+    branch_id: Uuid,
+    s: &crate::service_charge::ServiceCharge,
+    by: Uuid,
+) -> Result<()> {
+    sqlx::query(
+        "insert into branch_service_charges (branch_id, tenant_id, rate_bp, order_types, updated_by) \
+         values ($1, $2, $3, $4, $5) \
+         on conflict (branch_id) do update set rate_bp = excluded.rate_bp, \
+             order_types = excluded.order_types, updated_by = excluded.updated_by, updated_at = now()",
+    )
+    .bind(branch_id)
+    .bind(tenant_id)
+    .bind(s.rate_bp as i32)
+    .bind(&s.order_types)
+    .bind(by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+// ---- settlements ------------------------------------------------------------------------------
+
+const SETTLEMENT_COLS: &str =
+    "id, branch_id, method, reference, gross, fees, net, settled_on, created_at";
+
+/// Settlements of one branch take turns (until commit).
+pub async fn lock_settlements(tx: &mut Tx, branch_id: Uuid) -> Result<()> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('settlement:' || $1::text, 0))")
+        .bind(branch_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn settlement_by_reference(
+    tx: &mut Tx,
+    method: SettledMethod,
+    reference: &str,
+) -> Result<Option<Settlement>> {
+    Ok(sqlx::query_as(&format!(
+        "select {SETTLEMENT_COLS} from settlements where method = $1 and reference = $2"
+    ))
+    .bind(method)
+    .bind(reference)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+pub async fn settlement(tx: &mut Tx, id: Uuid) -> Result<Settlement> {
+    sqlx::query_as(&format!(
+        "select {SETTLEMENT_COLS} from settlements where id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(Error::NotFound)
+}
+
+pub async fn settlements(tx: &mut Tx, branch_id: Uuid) -> Result<Vec<Settlement>> {
+    Ok(sqlx::query_as(&format!(
+        "select {SETTLEMENT_COLS} from settlements where branch_id = $1 \
+         order by settled_on desc, created_at desc limit 200"
+    ))
+    .bind(branch_id)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+pub async fn insert_settlement(
+    tx: &mut Tx,
+    tenant_id: Uuid,
+    branch_id: Uuid,
+    id: Uuid,
+    s: &NewSettlement,
+    by: Uuid,
+) -> Result<()> {
+    sqlx::query(
+        "insert into settlements (id, tenant_id, branch_id, method, reference, gross, fees, \
+                                  settled_on, created_by) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .bind(branch_id)
+    .bind(s.method)
+    .bind(&s.reference)
+    .bind(s.gross)
+    .bind(s.fees)
+    .bind(s.settled_on)
+    .bind(by)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| match e {
+        // The same reference booked for another branch at the same moment.
+        sqlx::Error::Database(d)
+            if d.constraint() == Some("settlements_tenant_id_method_reference_key") =>
+        {
+            Error::conflict(
+                "settlement_reference_taken",
+                "a payout with this reference was booked with other figures",
+            )
+        }
+        other => other.into(),
+    })?;
+    Ok(())
+}
+
+/// Card or online payments of the branch captured, less refunds given back on them, less what
+/// was settled: what the clearing account should hold.
+pub async fn unsettled(tx: &mut Tx, branch_id: Uuid, method: SettledMethod) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "select (coalesce((select sum(amount) from payments where branch_id = $1 and method = $2), 0) \
+               - coalesce((select sum(r.amount) from refunds r join payments p on p.id = r.payment_id \
+                           where p.branch_id = $1 and p.method = $2), 0) \
+               - coalesce((select sum(gross) from settlements where branch_id = $1 and method = $2), 0) \
+                )::bigint",
+    )
+    .bind(branch_id)
+    .bind(method)
     .fetch_one(&mut **tx)
     .await?)
 }

@@ -20,7 +20,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    carts, checkout,
+    carts, checkout, checks,
     drawers::{self, CloseDrawer, DrawerReport, Movement, OpenDrawer, ZReport},
     lifecycle::{OrderType, Status},
     model::{
@@ -29,7 +29,8 @@ use crate::{
     },
     receipt::{self, Receipt},
     repo::{self, DiningTable},
-    tables,
+    service_charge::{self, ServiceCharge},
+    settlement, tables,
 };
 
 /// Card data never touches sous: a request to the ordering API whose body or query carries
@@ -77,6 +78,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_promo, list_promos))
         .routes(routes!(open_tables))
         .routes(routes!(move_table))
+        .routes(routes!(split_check))
+        .routes(routes!(merge_checks))
+        .routes(routes!(check_view))
+        .routes(routes!(get_service_charge, set_service_charge))
+        .routes(routes!(record_settlement, list_settlements))
         .routes(routes!(receipt))
         .routes(routes!(receipt_html))
         .routes(routes!(create_payment_session))
@@ -126,7 +132,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String> {
     params(("Idempotency-Key" = String, Header)),
     request_body = PlaceOrder,
     responses((status = 201, body = OrderDto), (status = 200, body = OrderDto, description = "an earlier order with this clientRef"),
-              (status = 400, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+              (status = 400, body = Problem), (status = 402, body = Problem, description = "a card with the order was declined: the order is placed and unpaid (Location)"),
+              (status = 403, body = Problem), (status = 422, body = Problem),
+              (status = 504, body = Problem, description = "a card with the order: outcome not known yet; retry with the same key")))]
 pub async fn place(
     State(state): State<AppState>,
     auth: Auth<policy::Authenticated>,
@@ -136,6 +144,10 @@ pub async fn place(
     let key = idempotency_key(&headers)?;
     let req: PlaceOrder = parse_json(&body)?;
     let hash = checkout::request_hash(&auth, &body);
+    // A card with the order: placed, then charged in steps (see `card_at_placement`).
+    if crate::card_at_placement::wants_card(&req) {
+        return crate::card_at_placement::place(&state, &auth, &key, &hash, req).await;
+    }
     answered(checkout::place(&state, &auth, &key, &hash, req, None).await?)
 }
 
@@ -443,6 +455,113 @@ pub async fn move_table(
     Ok(Json(
         checkout::move_table(&state, &auth, id, &req.table).await?,
     ))
+}
+
+/// Splits an unpaid dine-in check: by items (the named lines to a new check, the rest to
+/// another), by seat (a check per seat), or equally (`parts` payment shares of this check).
+#[utoipa::path(post, path = "/api/orders/{id}/split", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = checks::SplitRequest,
+    responses((status = 200, body = checks::ChecksAnswer), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn split_check(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<checks::SplitRequest>,
+) -> Result<Json<checks::ChecksAnswer>> {
+    Ok(Json(checks::split(&state, &auth, id, &req).await?))
+}
+
+/// Merges another unpaid dine-in check of the branch into this one: both end as `merged` and
+/// one new check carries their lines.
+#[utoipa::path(post, path = "/api/orders/{id}/merge", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = checks::MergeRequest,
+    responses((status = 200, body = checks::ChecksAnswer), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn merge_checks(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<checks::MergeRequest>,
+) -> Result<Json<checks::ChecksAnswer>> {
+    Ok(Json(checks::merge(&state, &auth, id, &req).await?))
+}
+
+/// What a check was split or merged from and into, and its equal-split shares with what is
+/// paid and due on each.
+#[utoipa::path(get, path = "/api/orders/{id}/check", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = checks::CheckView), (status = 404, body = Problem)))]
+pub async fn check_view(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<checks::CheckView>> {
+    Ok(Json(checks::view(&state, &auth, id).await?))
+}
+
+/// The branch's service charge (rate 0 when it charges none).
+#[utoipa::path(get, path = "/api/branches/{branch_id}/service-charge", tag = "orders", security(("bearer" = [])),
+    params(("branch_id" = Uuid, Path)),
+    responses((status = 200, body = ServiceCharge), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_service_charge(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(branch_id): ApiPath<Uuid>,
+) -> Result<Json<ServiceCharge>> {
+    Ok(Json(service_charge::get(&state, &auth, branch_id).await?))
+}
+
+/// Sets the branch's service charge: a rate of the items after discounts, for the order types
+/// named (dine-in by default). Owner or the branch's manager; applies to orders placed after.
+#[utoipa::path(put, path = "/api/branches/{branch_id}/service-charge", tag = "orders", security(("bearer" = [])),
+    params(("branch_id" = Uuid, Path)), request_body = ServiceCharge,
+    responses((status = 200, body = ServiceCharge), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn set_service_charge(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ApiPath(branch_id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<ServiceCharge>,
+) -> Result<Json<ServiceCharge>> {
+    Ok(Json(
+        service_charge::set(&state, &auth, branch_id, &req).await?,
+    ))
+}
+
+/// Books a payout of the card acquirer or online provider: the gross leaves the branch's
+/// clearing account, the fees are an expense, the net reaches the bank. Owner or the branch's
+/// manager. The same report again answers the payout already booked (`200`).
+#[utoipa::path(post, path = "/api/branches/{branch_id}/settlements", tag = "payments", security(("bearer" = [])),
+    params(("branch_id" = Uuid, Path)), request_body = settlement::NewSettlement,
+    responses((status = 201, body = settlement::Settlement), (status = 200, body = settlement::Settlement, description = "this payout was booked already"),
+              (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_settlement(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ApiPath(branch_id): ApiPath<Uuid>,
+    ValidJson(req): ValidJson<settlement::NewSettlement>,
+) -> Result<(StatusCode, Json<settlement::Settlement>)> {
+    let (created, s) = settlement::record(&state, &auth, branch_id, &req).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(s)))
+}
+
+/// The branch's clearing accounts (the books next to the payments not settled yet) and its
+/// payouts, newest first.
+#[utoipa::path(get, path = "/api/branches/{branch_id}/settlements", tag = "payments", security(("bearer" = [])),
+    params(("branch_id" = Uuid, Path)),
+    responses((status = 200, body = settlement::SettlementsView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_settlements(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ApiPath(branch_id): ApiPath<Uuid>,
+) -> Result<Json<settlement::SettlementsView>> {
+    Ok(Json(settlement::list(&state, &auth, branch_id).await?))
 }
 
 /// Opens a hosted online payment session for the order (the guest or customer who placed it, or

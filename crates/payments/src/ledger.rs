@@ -37,10 +37,14 @@ pub enum Account {
     CashOverShort,
     /// Cash put into or taken out of a drawer that is not a sale (float, petty cash).
     CashTransfers,
+    /// The branch's bank account: card and online payouts land here (settlements).
+    Bank,
+    /// What the acquirer or online provider kept from a payout (processing fees).
+    PaymentFees,
 }
 
 impl Account {
-    pub const ALL: [Account; 13] = [
+    pub const ALL: [Account; 15] = [
         Account::CashDrawer,
         Account::CardClearing,
         Account::OnlineClearing,
@@ -54,6 +58,8 @@ impl Account {
         Account::TipsPayable,
         Account::CashOverShort,
         Account::CashTransfers,
+        Account::Bank,
+        Account::PaymentFees,
     ];
 
     pub fn code(self) -> &'static str {
@@ -71,6 +77,8 @@ impl Account {
             Account::TipsPayable => "tips_payable",
             Account::CashOverShort => "cash_over_short",
             Account::CashTransfers => "cash_transfers",
+            Account::Bank => "bank",
+            Account::PaymentFees => "payment_fees",
         }
     }
 
@@ -79,13 +87,14 @@ impl Account {
             Account::CashDrawer
             | Account::CardClearing
             | Account::OnlineClearing
-            | Account::Receivable => "asset",
+            | Account::Receivable
+            | Account::Bank => "asset",
             Account::SalesRevenue | Account::ServiceChargeRevenue | Account::DeliveryRevenue => {
                 "revenue"
             }
             Account::Discounts | Account::Refunds => "contra_revenue",
             Account::VatPayable | Account::TipsPayable => "liability",
-            Account::CashOverShort => "expense",
+            Account::CashOverShort | Account::PaymentFees => "expense",
             Account::CashTransfers => "equity",
         }
     }
@@ -99,6 +108,8 @@ impl Account {
                 | Account::OnlineClearing
                 | Account::CashOverShort
                 | Account::CashTransfers
+                | Account::Bank
+                | Account::PaymentFees
         )
     }
 }

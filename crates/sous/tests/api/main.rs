@@ -2,15 +2,18 @@
 //! throwaway cluster of `make test`) and its own server on a loopback port.
 
 mod auth;
+mod card_at_placement;
 mod card_data;
 mod card_payments;
 mod carts;
 mod catalog;
 mod delivery;
 mod drivers;
+mod checks;
 mod helpers;
 mod isolation;
 mod kitchen;
+mod line_discounts;
 mod menu_cache;
 mod online_payments;
 mod orders;
@@ -18,6 +21,8 @@ mod queue;
 mod rbac;
 mod search;
 mod seed;
+mod service_charge;
+mod settlements;
 mod sse;
 mod tasks;
 mod validation;

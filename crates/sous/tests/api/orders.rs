@@ -71,7 +71,16 @@ pub async fn assert_books(app: &TestApp) {
     let r = ordering::checkout::reconcile(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(r["books"]["trialBalance"], 0, "{r}");
-    for k in ["receivable", "cash", "card", "online", "vat", "tips"] {
+    for k in [
+        "receivable",
+        "cash",
+        "card",
+        "online",
+        "bank",
+        "fees",
+        "vat",
+        "tips",
+    ] {
         assert_eq!(r["books"][k], r["orders"][k], "{k}: {r}");
     }
 }

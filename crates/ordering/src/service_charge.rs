@@ -1,0 +1,100 @@
+//! A branch's service charge: a rate in basis points of the items after discounts, charged at
+//! checkout on the order types the branch chose (dine-in by default: it pays for table
+//! service). Pricing computes it (rule 5, docs/ordering.md §4), VAT is charged on it, and the
+//! sale entry credits it to `service_charge_revenue`.
+
+use garde::Validate;
+use platform::{
+    AppState,
+    auth::Principal,
+    db::Tx,
+    error::{Error, Result},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{lifecycle::OrderType, repo};
+
+/// The highest rate a branch may set: 30 %.
+pub const MAX_RATE_BP: u32 = 3000;
+
+/// `PUT /api/branches/{branch_id}/service-charge`, and what `GET` answers.
+#[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceCharge {
+    /// Basis points of the items after discounts (1000 = 10 %); 0 charges none.
+    #[garde(range(max = MAX_RATE_BP))]
+    pub rate_bp: u32,
+    /// The order types charged; by default dine-in only.
+    #[serde(default = "dine_in_only")]
+    #[garde(length(min = 1, max = 4))]
+    pub order_types: Vec<OrderType>,
+}
+
+fn dine_in_only() -> Vec<OrderType> {
+    vec![OrderType::DineIn]
+}
+
+/// The rate checkout applies to an order of `order_type` at the branch: 0 when the branch has
+/// no service charge or does not charge this type.
+pub async fn rate_for(tx: &mut Tx, branch_id: Uuid, order_type: OrderType) -> Result<u32> {
+    Ok(repo::service_charge_rate(tx, branch_id, order_type)
+        .await?
+        .unwrap_or(0))
+}
+
+/// `GET`: the branch's staff. A branch that never set one charges none (rate 0).
+pub async fn get(state: &AppState, who: &Principal, branch_id: Uuid) -> Result<ServiceCharge> {
+    who.require_branch(branch_id)?;
+    let mut tx = state.db.begin(who.scope()).await?;
+    catalog::repo::branch_time_zone(&mut tx, branch_id).await?;
+    let setting = repo::service_charge(&mut tx, branch_id).await?;
+    tx.commit().await?;
+    Ok(setting.unwrap_or(ServiceCharge {
+        rate_bp: 0,
+        order_types: dine_in_only(),
+    }))
+}
+
+/// `PUT`: the owner or a manager of the branch; audited. Orders already placed keep theirs.
+pub async fn set(
+    state: &AppState,
+    who: &Principal,
+    branch_id: Uuid,
+    input: &ServiceCharge,
+) -> Result<ServiceCharge> {
+    who.require_branch(branch_id)?;
+    let mut types = input.order_types.clone();
+    let n = types.len();
+    types.sort_by_key(|t| *t as u8);
+    types.dedup();
+    if types.len() != n {
+        return Err(Error::invalid("orderTypes", "an order type is named twice"));
+    }
+    let mut tx = state.db.begin(who.scope()).await?;
+    // The branch must be the brand's and not archived (404 otherwise).
+    catalog::repo::branch_time_zone(&mut tx, branch_id).await?;
+    let before = repo::service_charge(&mut tx, branch_id).await?;
+    let setting = ServiceCharge {
+        rate_bp: input.rate_bp,
+        order_types: types,
+    };
+    repo::set_service_charge(&mut tx, who.tenant_id, branch_id, &setting, who.id).await?;
+    platform::audit::record(
+        &mut tx,
+        who.tenant_id,
+        who.into(),
+        platform::audit::Entry {
+            action: "branch.service_charge_updated",
+            entity: "branch",
+            entity_id: Some(branch_id),
+            before: before.map(|b| json!(b)),
+            after: Some(json!(setting)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(setting)
+}
