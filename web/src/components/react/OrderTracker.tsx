@@ -1,13 +1,17 @@
 // Live order status: the order is read once, then every event about it (over SSE, resumed with
 // Last-Event-ID after a drop) reloads it; after a reconnect it is read again, so a status that
-// changed while offline shows up even if the event was older than the replay window.
+// changed while offline shows up even if the event was older than the replay window. A delivery
+// order also shows its delivery (GET /api/orders/{id}/delivery): where it goes, the estimate, the
+// driver and the hand-over code, and the driver's position as `delivery.position` events arrive.
 import { useEffect, useState } from 'react';
 import { useStore } from '@nanostores/react';
 import { guest, customer } from '../../stores/auth';
 import { link, followLive } from '../../stores/sse';
-import { api, ApiError, type Order } from '../../lib/api';
+import { api, ApiError, type Order, type Schemas } from '../../lib/api';
 import { startPayment, pendingPayment, settle } from '../../lib/payment';
-import { t, pick, formatPrice, formatNumber, type Lang } from '../../i18n';
+import { t, pick, formatPrice, formatNumber, numberFormat, locale, type Lang } from '../../i18n';
+
+type Tracking = Schemas['Tracking'];
 
 interface Props {
   lang: Lang;
@@ -32,14 +36,23 @@ export default function OrderTracker(props: Props) {
   const [order, setOrder] = useState<Order | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [payment, setPayment] = useState<string | null>(null);
+  const [tracking, setTracking] = useState<Tracking | null>(null);
   const state = useStore(link);
   const tokens = props.as === 'customer' ? customer : guest;
 
   useEffect(() => {
     let alive = true;
+    const loadTracking = () =>
+      api<Tracking>(`/api/orders/${props.orderId}/delivery`, { tokens })
+        .then((d) => alive && setTracking(d))
+        .catch(() => {});
     const load = () =>
       api<Order>(`/api/orders/${props.orderId}`, { tokens })
-        .then((o) => alive && setOrder(o))
+        .then((o) => {
+          if (!alive) return;
+          setOrder(o);
+          if (o.type === 'delivery') loadTracking();
+        })
         .catch((e) => alive && setError(e instanceof ApiError ? e.messages().join(' ') : String(e)));
     load();
     // Back from the payment page: the provider's webhook books the payment; ask until it has.
@@ -58,6 +71,11 @@ export default function OrderTracker(props: Props) {
       tokens,
       onEvent: (ev) => {
         const p = ev.payload ?? {};
+        // A ping moves the driver on the page without a round trip.
+        if (ev.type === 'delivery.position' && p.orderId === props.orderId) {
+          setTracking((d) => (d ? { ...d, etaMinutes: p.etaMinutes ?? d.etaMinutes, driverPosition: { lat: p.lat, lng: p.lng, at: p.at } } : d));
+          return;
+        }
         if (p.orderId === props.orderId || p.id === props.orderId || ev.stream === `order:${props.orderId}`) load();
       },
     });
@@ -105,6 +123,7 @@ export default function OrderTracker(props: Props) {
           ))}
         </ol>
       )}
+      {tracking && !ended && <DeliveryPanel lang={props.lang} d={tracking} />}
       <ul className="card" style={{ listStyle: 'none' }}>
         {order.lines.map((l) => (
           <li key={l.id} style={{ display: 'flex', justifyContent: 'space-between', gap: '.5rem' }}>
@@ -124,6 +143,38 @@ export default function OrderTracker(props: Props) {
           const s = await startPayment(order.id, location.pathname + location.search, tokens);
           if (s.redirectUrl) location.assign(s.redirectUrl);
         }}>{tr.payNow}</button>
+      )}
+    </section>
+  );
+}
+
+/** Where the delivery is: the address, the estimate, the driver and their last position, and
+ *  the code the guest tells the driver at the door. */
+function DeliveryPanel({ lang, d }: { lang: Lang; d: Tracking }) {
+  const tr = t(lang);
+  const coord = (n: number) => numberFormat(locale(lang), { minimumFractionDigits: 4, maximumFractionDigits: 4 }).format(n);
+  const done = d.status === 'delivered';
+  return (
+    <section className="card" aria-labelledby="delivery-title" data-testid="delivery" data-delivery-status={d.status}>
+      <h2 id="delivery-title" style={{ marginBlockStart: 0 }}>{tr.delivery}</h2>
+      <p style={{ margin: '.25rem 0' }}>
+        <span className="muted">{tr.deliverTo}: </span>{d.address}{d.addressNotes ? ` — ${d.addressNotes}` : ''}
+      </p>
+      {!done && (
+        <p role="status" aria-live="polite" style={{ margin: '.25rem 0', fontWeight: 700 }} data-testid="delivery-eta">
+          {tr.eta(formatNumber(lang, d.etaMinutes))}
+        </p>
+      )}
+      <p style={{ margin: '.25rem 0' }} data-testid="driver">{d.driverName ? tr.driver(d.driverName) : tr.driverWaiting}</p>
+      {d.driverPosition && !done && (
+        <p style={{ margin: '.25rem 0' }} data-testid="driver-position" data-lat={d.driverPosition.lat} data-lng={d.driverPosition.lng}>
+          {tr.driverAt(coord(d.driverPosition.lat), coord(d.driverPosition.lng))}
+        </p>
+      )}
+      {d.handoverCode && !done && (
+        <p style={{ margin: '.25rem 0' }}>
+          {tr.handoverCode}: <strong dir="ltr" style={{ fontSize: '1.5rem', letterSpacing: '.2em' }} data-testid="handover-code">{d.handoverCode}</strong>
+        </p>
       )}
     </section>
   );
