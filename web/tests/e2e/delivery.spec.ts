@@ -47,6 +47,23 @@ async function setHours(hours: Record<string, unknown>) {
 const CLOSED_ALL_WEEK = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, []]));
 const OPEN_ALWAYS = {};
 
+const STRINGS = {
+  ar: {
+    street: 'عنوان الشارع', lat: 'خط العرض', lng: 'خط الطول', check: 'تحقق من العنوان',
+    address: 'ممشى المارينا ٤، دبي مارينا', inside: 'نوصل إلى هنا (دبي مارينا)',
+    add: 'أضف: شاورما الدجاج', addToOrder: /أضف إلى الطلب/, fee: '٨٫٠٠ ر.س.', order: 'اطلب وادفع عند الكاشير',
+    status: { placed: 'تم الطلب', ready: 'جاهز', out: 'في الطريق', delivered: 'تم التوصيل' },
+    driver: 'سائقك: Demo Driver Dubai', driverAt: 'السائق عند ٢٥٫٠٨٢١، ٥٥٫١٤٢٢', eta: 'الوقت المتوقع نحو',
+  },
+  en: {
+    street: 'Street address', lat: 'Latitude', lng: 'Longitude', check: 'Check address',
+    address: 'Marina Walk 4, Dubai Marina', inside: 'We deliver here (Dubai Marina)',
+    add: 'Add: Chicken Shawarma', addToOrder: /Add to order/, fee: 'SAR 8.00', order: 'Order and pay at the counter',
+    status: { placed: 'Placed', ready: 'Ready', out: 'Out for delivery', delivered: 'Delivered' },
+    driver: 'Your driver: Demo Driver Dubai', driverAt: 'Driver at 25.0821, 55.1422', eta: 'Estimated in about',
+  },
+};
+
 async function addShawarma(page: Page, addLabel: string, addToOrder: RegExp, quantity: number) {
   await page.getByRole('button', { name: addLabel, exact: true }).click();
   const dialog = page.getByRole('dialog');
@@ -109,7 +126,6 @@ test.describe('website delivery', () => {
     // Two more: SAR 39 of items and the SAR 8 fee.
     await addShawarma(page, 'Add: Chicken Shawarma', /Add to order/, 2);
     await expect(page.getByTestId('cart-total')).toHaveText('SAR 47.00');
-    await shoot(page, 'delivery-address-en');
     await page.getByRole('button', { name: 'Order and pay at the counter' }).click();
     await page.waitForURL(/\/en\/order\/[0-9a-f-]{36}$/);
     await expect(page.getByTestId('order-status')).toHaveText('Placed');
@@ -121,63 +137,68 @@ test.describe('website delivery', () => {
     await expect(page.getByTestId('driver')).toHaveText('A driver will be assigned soon.');
   });
 
-  test('the order page follows the driver live, in Arabic, with the address typed by hand', async ({ page }) => {
-    const { baseURL } = readState();
-    const branchId = await dubai();
-    await setHours(OPEN_ALWAYS);
-    await page.goto(`${baseURL}/ar/order?branch=${branchId}&type=delivery`);
-    await expect(page.locator('[data-cart] [data-link="live"]')).toBeVisible();
-    await page.getByLabel('عنوان الشارع').fill('ممشى المارينا ٤، دبي مارينا');
-    await page.getByLabel('خط العرض').fill('25.0850');
-    await page.getByLabel('خط الطول').fill('55.1450');
-    await page.getByRole('button', { name: 'تحقق من العنوان' }).click();
-    await expect(page.getByTestId('delivery-result')).toContainText('نوصل إلى هنا (دبي مارينا)');
-    await addShawarma(page, 'أضف: شاورما الدجاج', /أضف إلى الطلب/, 3);
-    await expect(page.getByTestId('cart-delivery-fee')).toContainText('٨٫٠٠ ر.س.');
-    await shoot(page, 'delivery-address-ar');
-    await page.getByRole('button', { name: 'اطلب وادفع عند الكاشير' }).click();
-    await page.waitForURL(/\/ar\/order\/[0-9a-f-]{36}$/);
-    const orderId = page.url().split('/').pop()!;
-    await expect(page.getByTestId('order-status')).toHaveText('تم الطلب');
-    await expect(page.locator('[data-link="live"]')).toBeVisible();
+  for (const lang of ['ar', 'en'] as const) {
+    const L = STRINGS[lang];
+    test(`the order page follows the driver live (${lang}), with the address typed by hand`, async ({ page }) => {
+      const { baseURL } = readState();
+      const branchId = await dubai();
+      await setHours(OPEN_ALWAYS);
+      await page.goto(`${baseURL}/${lang}/order?branch=${branchId}&type=delivery`);
+      await expect(page.locator('[data-cart] [data-link="live"]')).toBeVisible();
+      await page.getByLabel(L.street).fill(L.address);
+      await page.getByLabel(L.lat).fill('25.0850');
+      await page.getByLabel(L.lng).fill('55.1450');
+      await page.getByRole('button', { name: L.check }).click();
+      await expect(page.getByTestId('delivery-result')).toContainText(L.inside);
+      await addShawarma(page, L.add, L.addToOrder, 3);
+      await expect(page.getByTestId('cart-delivery-fee')).toContainText(L.fee);
+      await page.getByTestId('delivery-check').scrollIntoViewIfNeeded();
+      await shoot(page, `delivery-address-${lang}`);
+      await page.getByRole('button', { name: L.order }).click();
+      await page.waitForURL(new RegExp(`/${lang}/order/[0-9a-f-]{36}$`));
+      const orderId = page.url().split('/').pop()!;
+      await expect(page.getByTestId('order-status')).toHaveText(L.status.placed);
+      await expect(page.locator('[data-link="live"]')).toBeVisible();
 
-    // The driver's side, over the API: on shift, given the order, accepts it; the kitchen's
-    // part is done by the owner; the driver picks it up and drives, pinging.
-    const owner = await login(baseURL, 'owner@demo.sous.test');
-    const driver = await login(baseURL, 'driver.dubai@demo.sous.test');
-    const driverId = JSON.parse(Buffer.from(driver.split('.')[1]!, 'base64url').toString()).sub;
-    await call('POST', '/api/driver/shift', driver, { branchId });
-    try {
-      await call('POST', `/api/deliveries/${orderId}/assign`, owner, { driverId });
-      await call('POST', `/api/deliveries/${orderId}/accept`, driver);
-      await expect(page.getByTestId('driver')).toHaveText('سائقك: Demo Driver Dubai');
-      for (const status of ['accepted', 'preparing', 'ready']) {
-        await call('POST', `/api/orders/${orderId}/status`, owner, { status });
+      // The driver's side, over the API: on shift, given the order, accepts it; the kitchen's
+      // part is done by the owner; the driver picks it up and drives, pinging.
+      const owner = await login(baseURL, 'owner@demo.sous.test');
+      const driver = await login(baseURL, 'driver.dubai@demo.sous.test');
+      const driverId = JSON.parse(Buffer.from(driver.split('.')[1]!, 'base64url').toString()).sub;
+      await call('POST', '/api/driver/shift', driver, { branchId });
+      try {
+        await call('POST', `/api/deliveries/${orderId}/assign`, owner, { driverId });
+        await call('POST', `/api/deliveries/${orderId}/accept`, driver);
+        await expect(page.getByTestId('driver')).toHaveText(L.driver);
+        for (const status of ['accepted', 'preparing', 'ready']) {
+          await call('POST', `/api/orders/${orderId}/status`, owner, { status });
+        }
+        await expect(page.getByTestId('order-status')).toHaveText(L.status.ready);
+        await call('POST', `/api/driver/location`, driver, { lat: 25.0805, lng: 55.1403 });
+        await call('POST', `/api/deliveries/${orderId}/picked-up`, driver);
+        await expect(page.getByTestId('order-status')).toHaveText(L.status.out);
+        const position = page.getByTestId('driver-position');
+        await expect(position).toHaveAttribute('data-lat', '25.0805');
+        // Each ping moves the driver on the page, without a reload.
+        await call('POST', `/api/driver/location`, driver, { lat: 25.0821, lng: 55.1422 });
+        await expect(position).toHaveAttribute('data-lat', '25.0821');
+        await expect(position).toHaveAttribute('data-lng', '55.1422');
+        await expect(position).toHaveText(L.driverAt);
+        await call('POST', `/api/driver/location`, driver, { lat: 25.0838, lng: 55.1439 });
+        await expect(position).toHaveAttribute('data-lat', '25.0838');
+        await expect(page.getByTestId('delivery-eta')).toContainText(L.eta);
+        await page.getByTestId('delivery').scrollIntoViewIfNeeded();
+        await shoot(page, `delivery-tracking-${lang}`);
+
+        // The guest reads the hand-over code to the driver, and the order is delivered.
+        const code = (await page.getByTestId('handover-code').innerText()).trim();
+        expect(code).toMatch(/^[0-9]{4}$/);
+        await call('POST', `/api/deliveries/${orderId}/delivered`, driver, { code });
+        await expect(page.getByTestId('order-status')).toHaveText(L.status.delivered);
+        await expect(page.getByTestId('handover-code')).toHaveCount(0);
+      } finally {
+        await call('POST', '/api/driver/shift/end', driver);
       }
-      await expect(page.getByTestId('order-status')).toHaveText('جاهز');
-      await call('POST', `/api/driver/location`, driver, { lat: 25.0805, lng: 55.1403 });
-      await call('POST', `/api/deliveries/${orderId}/picked-up`, driver);
-      await expect(page.getByTestId('order-status')).toHaveText('في الطريق');
-      const position = page.getByTestId('driver-position');
-      await expect(position).toHaveAttribute('data-lat', '25.0805');
-      // Each ping moves the driver on the page, without a reload.
-      await call('POST', `/api/driver/location`, driver, { lat: 25.0821, lng: 55.1422 });
-      await expect(position).toHaveAttribute('data-lat', '25.0821');
-      await expect(position).toHaveAttribute('data-lng', '55.1422');
-      await expect(position).toHaveText('السائق عند ٢٥٫٠٨٢١، ٥٥٫١٤٢٢');
-      await call('POST', `/api/driver/location`, driver, { lat: 25.0838, lng: 55.1439 });
-      await expect(position).toHaveAttribute('data-lat', '25.0838');
-      await expect(page.getByTestId('delivery-eta')).toContainText('الوقت المتوقع نحو');
-      await shoot(page, 'delivery-tracking-ar');
-
-      // The guest reads the hand-over code to the driver, and the order is delivered.
-      const code = (await page.getByTestId('handover-code').innerText()).trim();
-      expect(code).toMatch(/^[0-9]{4}$/);
-      await call('POST', `/api/deliveries/${orderId}/delivered`, driver, { code });
-      await expect(page.getByTestId('order-status')).toHaveText('تم التوصيل');
-      await expect(page.getByTestId('handover-code')).toHaveCount(0);
-    } finally {
-      await call('POST', '/api/driver/shift/end', driver);
-    }
-  });
+    });
+  }
 });
