@@ -7,11 +7,13 @@ import { useEffect, useState } from 'react';
 import { useStore } from '@nanostores/react';
 import { guest, customer } from '../../stores/auth';
 import { link, followLive } from '../../stores/sse';
+import { follow } from '../../lib/sse';
 import { api, ApiError, type Order, type Schemas } from '../../lib/api';
 import { startPayment, pendingPayment, settle } from '../../lib/payment';
 import { t, pick, formatPrice, formatNumber, numberFormat, locale, type Lang } from '../../i18n';
 
 type Tracking = Schemas['Tracking'];
+type Entry = Schemas['EntryDto'];
 
 interface Props {
   lang: Lang;
@@ -37,6 +39,7 @@ export default function OrderTracker(props: Props) {
   const [error, setError] = useState<string | null>(null);
   const [payment, setPayment] = useState<string | null>(null);
   const [tracking, setTracking] = useState<Tracking | null>(null);
+  const [entry, setEntry] = useState<Entry | null>(null);
   const state = useStore(link);
   const tokens = props.as === 'customer' ? customer : guest;
 
@@ -90,6 +93,45 @@ export default function OrderTracker(props: Props) {
     };
   }, [props.orderId]);
 
+  // A pickup order waits in the branch's pickup line once the counter puts it there: its place
+  // (GET /api/orders/{id}/queue, 404 until then) and `queue.position` events for it.
+  const inLine = order?.type === 'pickup' || order?.type === 'takeaway';
+  useEffect(() => {
+    if (!inLine) return;
+    let alive = true;
+    let known: string | null = null;
+    const loadEntry = () =>
+      api<Entry>(`/api/orders/${props.orderId}/queue`, { tokens })
+        .then((e) => {
+          if (!alive) return;
+          known = e.id;
+          setEntry(e);
+        })
+        .catch(() => {});
+    loadEntry();
+    const stop = follow({
+      channel: 'queue',
+      tokens,
+      onEvent: (ev) => {
+        const p = ev.payload ?? {};
+        if (known && p.entryId === known) {
+          if (ev.type === 'queue.position') {
+            setEntry((e) => (e ? { ...e, status: p.status, position: p.position, estimatedWaitMinutes: p.estimatedWaitMinutes } : e));
+          } else {
+            loadEntry();
+          }
+        } else if (!known) {
+          // The guest's events are their own entries': the first one may be this order's.
+          loadEntry();
+        }
+      },
+    });
+    return () => {
+      alive = false;
+      stop();
+    };
+  }, [props.orderId, inLine]);
+
   if (error) return <p role="alert" className="error">{error}</p>;
   if (!order) return <p aria-busy="true">…</p>;
   const path = steps(order.type);
@@ -107,6 +149,12 @@ export default function OrderTracker(props: Props) {
         {tr.status[order.status] ?? order.status}
       </p>
       {order.table && <p className="muted">{tr.table(order.table)}</p>}
+      {entry && entry.status === 'waiting' && entry.position != null && !ended && (
+        <p className="card" role="status" aria-live="polite" data-testid="queue-position" data-position={entry.position}>
+          <strong>{tr.queuePosition(formatNumber(props.lang, entry.position))}</strong>
+          {entry.estimatedWaitMinutes != null && <><br />{tr.eta(formatNumber(props.lang, entry.estimatedWaitMinutes))}</>}
+        </p>
+      )}
       {payment && (
         <p role="status" data-payment={payment} className={payment === 'succeeded' ? 'ok' : payment === 'pending' ? 'muted' : 'error'}>
           {tr.payment[payment] ?? payment}
