@@ -8,7 +8,7 @@ import { cart, delivery, picked, webCartIds, selectionProblems, unitPrice, isNew
 import { guest, customer, subject, type Session } from '../../stores/auth';
 import { link, followLive } from '../../stores/sse';
 import { startPayment } from '../../lib/payment';
-import { deliveryProblem } from './DeliveryCheck';
+import { deliveryProblem } from '../../lib/delivery';
 import { api, ApiError, type Cart as CartDto, type Menu, type MenuItem, type TokenPair } from '../../lib/api';
 import { t, pick, formatPrice, formatNumber, numberFormat, type Lang } from '../../i18n';
 

@@ -5,24 +5,11 @@
 // island sends the accepted address with the checkout.
 import { useState } from 'react';
 import { delivery, type DeliveryAddress } from '../../stores/cart';
-import { api, ApiError, type Schemas } from '../../lib/api';
+import { api, type Schemas } from '../../lib/api';
+import { deliveryProblem } from '../../lib/delivery';
 import { t, pick, formatPrice, formatNumber, type Lang } from '../../i18n';
 
 type Quote = Schemas['Quote'];
-
-/** The message for a refused quote or checkout, in the page's language. */
-export function deliveryProblem(lang: Lang, err: unknown, currency: string, minimumOrder?: number): string {
-  const tr = t(lang);
-  if (err instanceof ApiError) {
-    if (err.code === 'outside_delivery_zone') return tr.outsideZone;
-    if (err.code === 'branch_closed') return tr.branchClosed;
-    if (err.code === 'below_delivery_minimum')
-      return minimumOrder != null ? tr.belowMinimum(formatPrice(lang, currency, minimumOrder)) : err.messages().join(' ');
-    if (err.status === 404 || err.status === 405) return tr.deliveryUnavailable;
-    return err.messages().join(' ');
-  }
-  return String(err);
-}
 
 export default function DeliveryCheck({ lang, branchId, currency }: { lang: Lang; branchId: string; currency: string }) {
   const tr = t(lang);
