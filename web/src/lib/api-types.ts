@@ -609,6 +609,224 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/branches/{branchId}/delivery-quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What delivery to a point would cost (public): the zone, its fee, minimum order and ETA; 422
+         *     `outside_delivery_zone` when no zone covers the point, `branch_closed` when the branch is
+         *     closed now.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    branchId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["LatLng"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Quote"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/branches/{branchId}/delivery-zones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The branch's delivery zones (its staff). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    branchId: string;
+                    /** @description Include archived zones. */
+                    archived: boolean;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ZoneDto"][];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Adds a delivery zone (managers): a GeoJSON Polygon `area` or a `radiusMetres` circle. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    branchId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ZoneInput"];
+                };
+            };
+            responses: {
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ZoneDto"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/branches/{branchId}/drivers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The drivers on shift at the branch, with position and load (managers). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    branchId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DriverDto"][];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/branches/{branchId}/kitchen/all-day": {
         parameters: {
             query?: never;
@@ -970,6 +1188,192 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/branches/{branchId}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The branch's waiting entries with position and estimated wait (hosts). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    branchId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EntryDto"][];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * A walk-in party joins the waitlist: added by a host (the answer carries a guest session for
+         *     the party to follow its place with), or by a guest or customer for themselves.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    branchId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewParty"];
+                };
+            };
+            responses: {
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Joined"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/branches/{branchId}/queue/pickup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A pickup or takeaway order joins the pickup line (hosts). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    branchId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewPickup"];
+                };
+            };
+            responses: {
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EntryDto"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -1752,6 +2156,237 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/branches/{branch_id}/service-charge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The branch's service charge (rate 0 when it charges none). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    branch_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ServiceCharge"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /**
+         * Sets the branch's service charge: a rate of the items after discounts, for the order types
+         *     named (dine-in by default). Owner or the branch's manager; applies to orders placed after.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    branch_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ServiceCharge"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ServiceCharge"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/branches/{branch_id}/settlements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The branch's clearing accounts (the books next to the payments not settled yet) and its
+         *     payouts, newest first.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    branch_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SettlementsView"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Books a payout of the card acquirer or online provider: the gross leaves the branch's
+         *     clearing account, the fees are an expense, the net reaches the bank. Owner or the branch's
+         *     manager. The same report again answers the payout already booked (`200`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    branch_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewSettlement"];
+                };
+            };
+            responses: {
+                /** @description this payout was booked already */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Settlement"];
+                    };
+                };
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Settlement"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -3324,6 +3959,401 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/deliveries/{orderId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The driver accepts their assignment. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeliveryDto"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deliveries/{orderId}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assigns the delivery to a driver on shift, or (no `driverId`) to the nearest available one
+         *     (managers).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Assign"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeliveryDto"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deliveries/{orderId}/delivered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Handed over at the door, against the code the customer reads out: the order is delivered.
+         *     A wrong code → 422 `wrong_handover_code`; after five, 409 `handover_locked`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["HandOver"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeliveryDto"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deliveries/{orderId}/picked-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The driver picked the order up (it must be ready): the order goes out for delivery. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeliveryDto"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/delivery-zones/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replaces a zone's shape, fee, minimum and ETA (managers). Orders already placed keep the
+         *     fee and ETA they were quoted.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ZoneInput"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ZoneDto"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/delivery-zones/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archives a zone (managers): it delivers nowhere from now on. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ZoneDto"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/devices/{device_id}/revoke": {
         parameters: {
             query?: never;
@@ -3724,6 +4754,237 @@ export interface paths {
                     };
                 };
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/driver/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in driver's deliveries not yet handed over (theirs only). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeliveryDto"][];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/driver/location": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A location ping from the driver app (on shift only; rate limited; stored rounded to about
+         *     11 m and kept two hours).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["LatLng"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Position"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/driver/shift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Starts the signed-in driver's shift at a branch: from now on they can be assigned. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["StartShift"];
+                };
+            };
+            responses: {
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ShiftDto"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/driver/shift/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ends the signed-in driver's shift. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ShiftDto"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4396,6 +5657,15 @@ export interface paths {
                         "application/json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description a card with the order was declined: the order is placed and unpaid (Location) */
+                402: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4405,6 +5675,15 @@ export interface paths {
                     };
                 };
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description a card with the order: outcome not known yet; retry with the same key */
+                504: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4445,6 +5724,102 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["OrderDto"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a check was split or merged from and into, and its equal-split shares with what is
+         *     paid and due on each.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CheckView"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The delivery as the customer follows it (status, driver position while on the way, ETA and
+         *     the hand-over code), or as the branch's staff or its driver see it (no code).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Tracking"];
                     };
                 };
                 404: {
@@ -4573,6 +5948,82 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merges another unpaid dine-in check of the branch into this one: both end as `merged` and
+         *     one new check carries their lines.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MergeRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChecksAnswer"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -4758,6 +6209,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders/{id}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A pickup order's place in the pickup line: the guest who placed it, or the branch's hosts.
+         *     404 while the order is not in the line.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EntryDto"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders/{id}/receipt": {
         parameters: {
             query?: never;
@@ -4885,6 +6384,82 @@ export interface paths {
                     };
                 };
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/split": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Splits an unpaid dine-in check: by items (the named lines to a new check, the rest to
+         *     another), by seat (a check per seat), or equally (`parts` payment shares of this check).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SplitRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChecksAnswer"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5327,6 +6902,295 @@ export interface paths {
                     };
                 };
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/queue/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One entry: its guest or the branch's hosts. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EntryDto"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/queue/{id}/done": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The pickup order was handed over (hosts). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EntryDto"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/queue/{id}/no-show": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The party (or customer) did not come when called (hosts). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EntryDto"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/queue/{id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The entry leaves the line (the party left, the order was cancelled) (hosts). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EntryDto"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/queue/{id}/seat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The party sat down (hosts). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EntryDto"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5792,6 +7656,14 @@ export interface components {
             /** Format: int64 */
             quantity: number;
         };
+        /**
+         * @description `POST /api/deliveries/{orderId}/assign`: to this driver, or (no `driverId`) to the nearest
+         *     available one.
+         */
+        Assign: {
+            /** Format: uuid */
+            driverId?: string | null;
+        };
         BranchDto: {
             address?: string | null;
             address_ar?: string | null;
@@ -5860,6 +7732,7 @@ export interface components {
         CartCheckout: {
             /** Format: uuid */
             clientRef?: string | null;
+            delivery?: null | components["schemas"]["DeliveryAddress"];
             discounts?: components["schemas"]["DiscountRequest"][];
             /** @description Only these lines (each guest paying their own); the rest stay in the cart. */
             lines?: string[] | null;
@@ -6010,12 +7883,39 @@ export interface components {
         };
         /** @enum {string} */
         Channel: "pos" | "qr" | "web";
+        /** @description What a check was made from and became, and its equal-split shares. */
+        CheckView: components["schemas"]["Links"] & {
+            shares: components["schemas"]["Share"][];
+        };
+        /** @description What a split or merge did. */
+        ChecksAnswer: {
+            /** @description The new checks; for an equal split, the one check that was shared. */
+            checks: components["schemas"]["OrderDto"][];
+            /** @description The orders that ended (`split` or `merged`); empty for an equal split. */
+            ended: string[];
+            /** @description An equal split's shares; empty otherwise. */
+            shares: components["schemas"]["Share"][];
+        };
         ChoiceDoc: {
             default?: boolean;
             /** @description Key of the item. */
             item: string;
             /** Format: int64 */
             priceDelta?: number;
+        };
+        /** @description A clearing account of the branch: the books next to the payments not settled yet. */
+        Clearing: {
+            /**
+             * Format: int64
+             * @description The clearing account's balance in the ledger.
+             */
+            books: number;
+            method: components["schemas"]["SettledMethod"];
+            /**
+             * Format: int64
+             * @description Payments captured, less refunds given back on them, less what was settled.
+             */
+            unsettled: number;
         };
         CloseDrawer: {
             /**
@@ -6146,6 +8046,56 @@ export interface components {
             last_error?: string | null;
             payload: Record<string, never>;
         };
+        /**
+         * @description Where a delivery order goes: the address the driver reads and the point the zone is
+         *     checked against.
+         */
+        DeliveryAddress: {
+            address: string;
+            /** Format: double */
+            lat: number;
+            /** Format: double */
+            lng: number;
+            /** @description "Gate 3, second floor". */
+            notes?: string | null;
+        };
+        /** @description A delivery as its driver and the branch's staff see it (no hand-over code). */
+        DeliveryDto: {
+            address: string;
+            addressNotes?: string | null;
+            /** Format: date-time */
+            assignedAt?: string | null;
+            /** Format: uuid */
+            branchId: string;
+            /** Format: date-time */
+            createdAt: string;
+            currency: string;
+            /** Format: date-time */
+            deliveredAt?: string | null;
+            /** Format: uuid */
+            driverId?: string | null;
+            driverName?: string | null;
+            /**
+             * Format: int64
+             * @description Still to collect at the door (minor units).
+             */
+            due: number;
+            /** Format: int64 */
+            fee: number;
+            /** Format: double */
+            lat: number;
+            /** Format: double */
+            lng: number;
+            /** Format: int32 */
+            number: number;
+            /** Format: uuid */
+            orderId: string;
+            orderStatus: string;
+            /** Format: date-time */
+            pickedUpAt?: string | null;
+            /** @description `waiting`, `assigned`, `accepted`, `picked_up` or `delivered`. */
+            status: string;
+        };
         DeviceDto: {
             /** Format: uuid */
             branch_id: string;
@@ -6234,6 +8184,53 @@ export interface components {
             overShort?: number | null;
             status: string;
         };
+        /** @description A driver on shift at the branch (managers' dispatch view). */
+        DriverDto: {
+            /**
+             * Format: int64
+             * @description Deliveries assigned and not yet handed over.
+             */
+            activeDeliveries: number;
+            /** Format: uuid */
+            driverId: string;
+            name: string;
+            position?: null | components["schemas"]["Position"];
+            /** Format: date-time */
+            shiftStartedAt: string;
+        };
+        EntryDto: {
+            /** Format: uuid */
+            branchId: string;
+            /** Format: date-time */
+            endedAt?: string | null;
+            /**
+             * Format: int32
+             * @description Learnt from the branch's recent served entries; while waiting only.
+             */
+            estimatedWaitMinutes?: number | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            joinedAt: string;
+            /** @description `party` or `pickup`. */
+            kind: string;
+            name: string;
+            /** Format: uuid */
+            orderId?: string | null;
+            phone?: string | null;
+            /**
+             * Format: int32
+             * @description Place in its line (1 = next); while waiting only.
+             */
+            position?: number | null;
+            /**
+             * Format: int32
+             * @description People in the party, or items in the pickup order.
+             */
+            size: number;
+            /** @description `waiting`, `seated`, `done`, `removed` or `no_show`. */
+            status: string;
+        };
         Fired: {
             /** Format: int32 */
             course: number;
@@ -6254,6 +8251,10 @@ export interface components {
             branch_id: string;
             table_ref?: string | null;
             tenant: string;
+        };
+        /** @description `POST /api/deliveries/{orderId}/delivered`: the code the customer reads out. */
+        HandOver: {
+            code: string;
         };
         Health: {
             database: string;
@@ -6381,6 +8382,14 @@ export interface components {
             /** @description How the others at the table see this guest ("Sara"); by default "Guest 2" and so on. */
             name?: string | null;
         };
+        /**
+         * @description A party added by the host: the entry, and a guest session the party follows it with (shown
+         *     as a link or QR code); none when the guest added themselves.
+         */
+        Joined: {
+            entry: components["schemas"]["EntryDto"];
+            session?: Record<string, never> | null;
+        };
         JoinedTable: components["schemas"]["TableView"] & {
             cart: components["schemas"]["CartDto"];
             /** @description A new guest session, when the caller came without a token: use it for the cart. */
@@ -6401,9 +8410,21 @@ export interface components {
              */
             recallSeconds: number;
         };
+        /** @description A point on the map (WGS 84 degrees). */
+        LatLng: {
+            /** Format: double */
+            lat: number;
+            /** Format: double */
+            lng: number;
+        };
         LineRequest: components["schemas"]["Selection"] & {
             /** Format: int32 */
             course?: number | null;
+            /**
+             * @description Staff only: discounts on this line alone, applied in this order before the order's
+             *     discounts; each takes at most what is left of the line.
+             */
+            discounts?: components["schemas"]["DiscountRequest"][];
             /** @description "No onions". */
             notes?: string | null;
             /**
@@ -6415,6 +8436,13 @@ export interface components {
             quantity: number;
             /** Format: int32 */
             seat?: number | null;
+        };
+        /** @description Orders this one became (a split or merge of it) and orders it was made from. */
+        Links: {
+            /** @description The checks this order's lines went to when it was split or merged. */
+            became: string[];
+            /** @description The orders whose lines this check carries (it was split or merged from them). */
+            madeFrom: string[];
         };
         Login: {
             email: string;
@@ -6475,6 +8503,14 @@ export interface components {
             name: string;
             nameAr?: string | null;
             schedule: components["schemas"]["DayPart"][];
+        };
+        /** @description `POST /api/orders/{id}/merge`: the other check joins this one. */
+        MergeRequest: {
+            /**
+             * Format: uuid
+             * @description The other open check of the branch.
+             */
+            orderId: string;
         };
         /** @enum {string} */
         Method: "cash" | "card";
@@ -6554,6 +8590,40 @@ export interface components {
             tableId?: string | null;
             /** @description The order type checkout will place (`dine_in` at a table). */
             type: components["schemas"]["OrderType"];
+        };
+        /** @description `POST /api/branches/{branchId}/queue`: a walk-in party joins the waitlist. */
+        NewParty: {
+            name: string;
+            /** Format: int32 */
+            partySize: number;
+            /** @description To call or text the party when their table is ready. */
+            phone?: string | null;
+        };
+        /** @description `POST /api/branches/{branchId}/queue/pickup`: a pickup order joins the pickup line. */
+        NewPickup: {
+            /** Format: uuid */
+            orderId: string;
+        };
+        /** @description `POST /api/branches/{branch_id}/settlements`: one payout of the provider's report. */
+        NewSettlement: {
+            /**
+             * Format: int64
+             * @description What the provider kept (≤ gross).
+             */
+            fees: number;
+            /**
+             * Format: int64
+             * @description What the provider settled: taken out of the clearing account.
+             */
+            gross: number;
+            method: components["schemas"]["SettledMethod"];
+            /** @description The provider's payout or batch reference. */
+            reference: string;
+            /**
+             * Format: date
+             * @description The payout date on the report.
+             */
+            settledOn: string;
         };
         NewStation: {
             code: string;
@@ -6719,6 +8789,7 @@ export interface components {
              *     returns the order already made instead of a second one.
              */
             clientRef?: string | null;
+            delivery?: null | components["schemas"]["DeliveryAddress"];
             /** @description Staff only: discounts on the whole order. */
             discounts?: components["schemas"]["DiscountRequest"][];
             lines: components["schemas"]["LineRequest"][];
@@ -6741,6 +8812,15 @@ export interface components {
              */
             tip?: number;
             type: components["schemas"]["OrderType"];
+        };
+        /** @description A driver's last known position (rounded to about 11 m). */
+        Position: {
+            /** Format: date-time */
+            at: string;
+            /** Format: double */
+            lat: number;
+            /** Format: double */
+            lng: number;
         };
         PriceRequest: components["schemas"]["Selection"] & {
             /**
@@ -6836,6 +8916,12 @@ export interface components {
             nameAr?: string | null;
             openingHours: Record<string, never>;
             timeZone: string;
+        };
+        /** @description `POST /api/branches/{branchId}/delivery-quote`: what delivering there would cost. */
+        Quote: components["schemas"]["Zone"] & {
+            /** Format: uuid */
+            branchId: string;
+            currency: string;
         };
         Receipt: {
             address?: string | null;
@@ -6951,6 +9037,16 @@ export interface components {
             /** @description For a combo: one choice per slot. */
             slots?: components["schemas"]["SlotSelection"][];
         };
+        /** @description `PUT /api/branches/{branch_id}/service-charge`, and what `GET` answers. */
+        ServiceCharge: {
+            /** @description The order types charged; by default dine-in only. */
+            orderTypes?: components["schemas"]["OrderType"][];
+            /**
+             * Format: int32
+             * @description Basis points of the items after discounts (1000 = 10 %); 0 charges none.
+             */
+            rateBp: number;
+        };
         /** @description `POST /api/orders/{id}/payment-sessions`. */
         SessionBody: {
             /**
@@ -6987,6 +9083,60 @@ export interface components {
              */
             status: string;
         };
+        /** @enum {string} */
+        SettledMethod: "card" | "online";
+        Settlement: {
+            /** Format: uuid */
+            branchId: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: int64 */
+            fees: number;
+            /** Format: int64 */
+            gross: number;
+            /** Format: uuid */
+            id: string;
+            method: components["schemas"]["SettledMethod"];
+            /**
+             * Format: int64
+             * @description `gross − fees`: what reached the bank.
+             */
+            net: number;
+            reference: string;
+            /** Format: date */
+            settledOn: string;
+        };
+        SettlementsView: {
+            clearing: components["schemas"]["Clearing"][];
+            /** @description Newest payout first. */
+            settlements: components["schemas"]["Settlement"][];
+        };
+        /** @description One equal share of a check: payments fill the shares in order. */
+        Share: {
+            /** Format: int64 */
+            amount: number;
+            /** Format: int64 */
+            due: number;
+            /** Format: int64 */
+            paid: number;
+            /**
+             * Format: int32
+             * @description 1, 2, …
+             */
+            position: number;
+        };
+        ShiftDto: {
+            /** Format: uuid */
+            branchId: string;
+            /** Format: uuid */
+            driverId: string;
+            /** Format: date-time */
+            endedAt?: string | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            startedAt: string;
+        };
         SignUpTenant: {
             name: string;
             owner_email: string;
@@ -7012,6 +9162,19 @@ export interface components {
             /** Format: uuid */
             slotId: string;
         };
+        /** @enum {string} */
+        SplitMode: "items" | "seats" | "equal";
+        /** @description `POST /api/orders/{id}/split`. */
+        SplitRequest: {
+            /** @description `items`: the lines (ids of the order's lines) that go to the new check. */
+            lines?: string[] | null;
+            mode: components["schemas"]["SplitMode"];
+            /**
+             * Format: int32
+             * @description `equal`: how many shares (2–20).
+             */
+            parts?: number | null;
+        };
         StaffDto: {
             /** Format: uuid */
             branch_id?: string | null;
@@ -7026,6 +9189,11 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
+        /** @description `POST /api/driver/shift`: the signed-in driver starts a shift at a branch. */
+        StartShift: {
+            /** Format: uuid */
+            branchId: string;
+        };
         StationDto: {
             code: string;
             /** Format: uuid */
@@ -7037,7 +9205,7 @@ export interface components {
             position: number;
         };
         /** @enum {string} */
-        Status: "placed" | "accepted" | "preparing" | "ready" | "served" | "picked_up" | "out_for_delivery" | "delivered" | "closed" | "cancelled" | "voided";
+        Status: "placed" | "accepted" | "preparing" | "ready" | "served" | "picked_up" | "out_for_delivery" | "delivered" | "closed" | "cancelled" | "voided" | "split" | "merged";
         /** @description `POST /api/branches/{branch_id}/dining-tables` and `PUT /api/dining-tables/{id}`. */
         TableInput: {
             active?: boolean;
@@ -7149,6 +9317,20 @@ export interface components {
             refresh_token: string;
             token_type: string;
         };
+        /**
+         * @description `GET /api/orders/{id}/delivery`: what the customer follows. `handoverCode` is shown to
+         *     whoever placed the order only.
+         */
+        Tracking: components["schemas"]["DeliveryDto"] & {
+            driverPosition?: null | components["schemas"]["Position"];
+            /**
+             * Format: int32
+             * @description Minutes until the door, estimated now: the zone's ETA from the order's time until the
+             *     driver leaves, then the driver's distance at city speed.
+             */
+            etaMinutes: number;
+            handoverCode?: string | null;
+        };
         /** @description The price of one unit of a valid selection. */
         UnitPrice: {
             /**
@@ -7213,6 +9395,73 @@ export interface components {
             voided: number;
             /** Format: int64 */
             voidedAmount: number;
+        };
+        /** @description The zone that delivers to a point, as quoted. */
+        Zone: {
+            /** Format: int32 */
+            etaMinutes: number;
+            /**
+             * Format: int64
+             * @description Minor units.
+             */
+            fee: number;
+            /**
+             * Format: int64
+             * @description The least items total (before discounts), minor units.
+             */
+            minimumOrder: number;
+            name: string;
+            nameAr?: string | null;
+            /** Format: uuid */
+            zoneId: string;
+        };
+        ZoneDto: {
+            archived: boolean;
+            area?: Record<string, never> | null;
+            /** Format: uuid */
+            branchId: string;
+            center?: null | components["schemas"]["LatLng"];
+            /** Format: int32 */
+            etaMinutes: number;
+            /** Format: int64 */
+            fee: number;
+            /** Format: uuid */
+            id: string;
+            /** @description `polygon` or `radius`. */
+            kind: string;
+            /** Format: int64 */
+            minimumOrder: number;
+            name: string;
+            nameAr?: string | null;
+            /** Format: int32 */
+            radiusMetres?: number | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /**
+         * @description `POST /api/branches/{branchId}/delivery-zones` and `PUT /api/delivery-zones/{id}`: either
+         *     `area` (a GeoJSON Polygon, positions `[longitude, latitude]`) or `radiusMetres` (around
+         *     `center`, by default the branch's location).
+         */
+        ZoneInput: {
+            area?: Record<string, never> | null;
+            center?: null | components["schemas"]["LatLng"];
+            /** Format: int32 */
+            etaMinutes: number;
+            /**
+             * Format: int64
+             * @description Minor units.
+             */
+            fee: number;
+            /**
+             * Format: int64
+             * @description The least items total (before discounts), minor units.
+             */
+            minimumOrder?: number;
+            name: string;
+            nameAr?: string | null;
+            /** Format: int32 */
+            radiusMetres?: number | null;
         };
     };
     responses: never;

@@ -84,11 +84,12 @@ export async function removeLine(tokens: TokenStore, lineId: string): Promise<Ca
   return fresh;
 }
 
-export async function checkout(tokens: TokenStore, body: { tip?: number; notes?: string }): Promise<Order> {
+export async function checkout(tokens: TokenStore, body: { tip?: number; notes?: string; delivery?: DeliveryAddress }): Promise<Order> {
   const c = cart.get()!;
   const clean: Record<string, unknown> = {};
   if (body.tip) clean.tip = body.tip;
   if (body.notes) clean.notes = body.notes;
+  if (body.delivery) clean.delivery = body.delivery;
   return api<Order>(`/api/carts/${c.id}/checkout`, {
     body: clean,
     tokens,
@@ -96,5 +97,22 @@ export async function checkout(tokens: TokenStore, body: { tip?: number; notes?:
   });
 }
 
-/** The website's delivery address check: null until checked. */
-export const delivery = atom<{ ok: boolean; fee?: number; message?: string } | null>(null);
+/** Where a delivery order goes: what the order carries (`delivery` of the checkout). */
+export interface DeliveryAddress {
+  address: string;
+  notes?: string;
+  lat: number;
+  lng: number;
+}
+
+/** The website's delivery address check: null until checked (and again after the address
+ *  changed). When `ok`, the zone's terms and the address the quote was for. */
+export interface DeliveryCheckResult {
+  ok: boolean;
+  message: string;
+  fee?: number;
+  minimumOrder?: number;
+  etaMinutes?: number;
+  to?: DeliveryAddress;
+}
+export const delivery = atom<DeliveryCheckResult | null>(null);

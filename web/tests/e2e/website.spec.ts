@@ -2,7 +2,7 @@
 // the menu page), and scenario 3's pickup order by a signed-in customer, in English.
 import { test, expect } from '@playwright/test';
 import { gzipSync } from 'node:zlib';
-import { readState } from './server';
+import { readState, login } from './server';
 import { shoot } from './shots';
 
 for (const lang of ['en', 'ar'] as const) {
@@ -61,7 +61,27 @@ test('scenario 3: a signed-in customer orders for pickup in English', async ({ p
   await expect(page.getByTestId('order-status')).toHaveText('Placed');
   await expect(page.locator('[data-step]')).toHaveText(['Placed', 'Accepted', 'Preparing', 'Ready', 'Picked up']);
   await expect(page.locator('[data-link="live"]')).toBeVisible();
+  await expect(page.getByTestId('queue-position')).toHaveCount(0);
+
+  // The counter puts the order in the pickup line: its place shows up live, and leaves when
+  // the order is handed over.
+  const { branchId } = readState();
+  const orderId = new URL(page.url()).pathname.split('/').pop();
+  const host = await login(baseURL, 'waiter@demo.sous.test');
+  const res = await fetch(`${baseURL}/api/branches/${branchId}/queue/pickup`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${host}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ orderId }),
+  });
+  expect(res.status).toBe(201);
+  const entry = await res.json();
+  const place = page.getByTestId('queue-position');
+  await expect(place).toHaveAttribute('data-position', String(entry.position));
+  await expect(place).toContainText(`Number ${entry.position} in the pickup line`);
   await shoot(page, 'order-tracking-en');
+  const done = await fetch(`${baseURL}/api/queue/${entry.id}/done`, { method: 'POST', headers: { authorization: `Bearer ${host}` } });
+  expect(done.status).toBe(200);
+  await expect(place).toHaveCount(0);
 });
 
 test('a QR table link in English, and a link that is no longer valid', async ({ page }) => {

@@ -228,6 +228,21 @@ pub async fn get(state: &AppState, who: &Principal, id: Uuid) -> Result<EntryDto
     let mut tx = state.db.begin(who.scope()).await?;
     let row = repo::entry(&mut tx, id).await?;
     tx.commit().await?;
+    visible(who, row)
+}
+
+/// A pickup order's entry in the pickup line, for the order page: the guest knows their order,
+/// not the entry the host made for it. The same people see it as the entry itself; an order
+/// not in the line is not found.
+pub async fn of_order(state: &AppState, who: &Principal, order_id: Uuid) -> Result<EntryDto> {
+    let mut tx = state.db.begin(who.scope()).await?;
+    // Most orders never join the line: end the transaction before answering 404.
+    let row = repo::entry_of_order(&mut tx, order_id).await;
+    tx.commit().await?;
+    visible(who, row?)
+}
+
+fn visible(who: &Principal, row: repo::EntryRow) -> Result<EntryDto> {
     let allowed = row.guest_id == Some(who.id) || require_host(who, row.branch_id).is_ok();
     if !allowed {
         return Err(Error::NotFound);

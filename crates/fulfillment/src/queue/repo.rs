@@ -84,6 +84,15 @@ pub async fn entry(tx: &mut Tx, id: Uuid) -> Result<EntryRow> {
         .ok_or(Error::NotFound)
 }
 
+/// An order's entry in the pickup line (an order joins it at most once).
+pub async fn entry_of_order(tx: &mut Tx, order_id: Uuid) -> Result<EntryRow> {
+    sqlx::query_as(&format!("{ENTRY_SELECT} where e.order_id = $1"))
+        .bind(order_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
 /// The branch's waiting entries, each line in order.
 pub async fn waiting(tx: &mut Tx, branch_id: Uuid) -> Result<Vec<EntryRow>> {
     Ok(sqlx::query_as(&format!(

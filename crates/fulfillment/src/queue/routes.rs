@@ -20,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(waiting, add_party))
         .routes(routes!(add_pickup))
         .routes(routes!(entry))
+        .routes(routes!(order_entry))
         .routes(routes!(seat))
         .routes(routes!(done))
         .routes(routes!(remove))
@@ -83,6 +84,19 @@ pub async fn entry(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<EntryDto>> {
     Ok(Json(super::get(&state, &auth, id).await?))
+}
+
+/// A pickup order's place in the pickup line: the guest who placed it, or the branch's hosts.
+/// 404 while the order is not in the line.
+#[utoipa::path(get, path = "/api/orders/{id}/queue", tag = "queue", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = EntryDto), (status = 404, body = Problem)))]
+pub async fn order_entry(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<EntryDto>> {
+    Ok(Json(super::of_order(&state, &auth, id).await?))
 }
 
 /// The party sat down (hosts).

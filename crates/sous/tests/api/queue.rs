@@ -291,6 +291,18 @@ async fn guests_join_themselves_and_pickup_orders_wait_in_their_own_line() {
             .expect(200)["position"],
         1
     );
+    // The order page finds the entry from the order: its customer and the hosts; another
+    // guest of the branch does not, and an order not in the line has none.
+    let by_order = format!("/api/orders/{}/queue", order["id"].as_str().unwrap());
+    let found = app.get(&by_order, &customer).await.expect(200);
+    assert_eq!(
+        (found["id"].as_str(), found["position"].as_i64()),
+        (Some(id), Some(1))
+    );
+    assert_eq!(app.get(&by_order, &host).await.expect(200)["id"], id);
+    assert_eq!(app.get(&by_order, &guest).await.status, 404);
+    let not_in_line = format!("/api/orders/{}/queue", dine_in["id"].as_str().unwrap());
+    assert_eq!(app.get(&not_in_line, &host).await.status, 404);
     assert_eq!(act(&app, &host, &entry, "seat").await.code(), "not_a_party");
     assert_eq!(
         act(&app, &host, &entry, "done").await.expect(200)["status"],

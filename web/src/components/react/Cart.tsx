@@ -8,6 +8,7 @@ import { cart, delivery, picked, webCartIds, selectionProblems, unitPrice, isNew
 import { guest, customer, subject, type Session } from '../../stores/auth';
 import { link, followLive } from '../../stores/sse';
 import { startPayment } from '../../lib/payment';
+import { deliveryProblem } from '../../lib/delivery';
 import { api, ApiError, type Cart as CartDto, type Menu, type MenuItem, type TokenPair } from '../../lib/api';
 import { t, pick, formatPrice, formatNumber, numberFormat, type Lang } from '../../i18n';
 
@@ -103,6 +104,8 @@ export default function Cart(props: Props) {
   const totals = (current?.totals ?? null) as any;
   const itemsTotal: number = totals?.total ?? open.reduce((s, l) => s + l.unitPrice * l.quantity, 0);
   const tip = Math.round((itemsTotal * tipPct) / 100);
+  // A delivery order adds the accepted zone's fee (the server adds the same at checkout).
+  const fee = props.type === 'delivery' && quote?.ok ? quote.fee ?? 0 : 0;
   const currency = props.menu.currency;
   const money = (n: number) => formatPrice(props.lang, currency, n);
 
@@ -110,7 +113,8 @@ export default function Cart(props: Props) {
     setBusy(true);
     setError([]);
     try {
-      const order = await checkout(sessionRef.current, { tip, notes: notes.trim() || undefined });
+      const to = props.type === 'delivery' ? quote?.to : undefined;
+      const order = await checkout(sessionRef.current, { tip, notes: notes.trim() || undefined, delivery: to });
       const who = sessionRef.current === customer ? '?as=customer' : '';
       const back = `/${props.lang}/order/${order.id}${who}`;
       if (online) {
@@ -120,7 +124,7 @@ export default function Cart(props: Props) {
         location.assign(back);
       }
     } catch (e) {
-      setError(e instanceof ApiError ? e.messages() : [String(e)]);
+      setError(props.type === 'delivery' ? [deliveryProblem(props.lang, e, currency, quote?.minimumOrder)] : e instanceof ApiError ? e.messages() : [String(e)]);
       setBusy(false);
     }
   }
@@ -188,9 +192,11 @@ export default function Cart(props: Props) {
           <dl style={{ display: 'grid', gridTemplateColumns: '1fr auto', gap: '.25rem', margin: '.75rem 0' }}>
             <dt>{tr.subtotal}</dt><dd style={{ margin: 0 }}>{money(itemsTotal)}</dd>
             {totals?.vat != null && (<><dt className="muted">{tr.vat}</dt><dd className="muted" style={{ margin: 0 }}>{money(totals.vat)}</dd></>)}
+            {fee > 0 && (<><dt>{tr.deliveryFee}</dt><dd style={{ margin: 0 }} data-testid="cart-delivery-fee">{money(fee)}</dd></>)}
             {tip > 0 && (<><dt>{tr.tip}</dt><dd style={{ margin: 0 }}>{money(tip)}</dd></>)}
-            <dt><strong>{tr.total}</strong></dt><dd style={{ margin: 0 }} data-testid="cart-total"><strong>{money(itemsTotal + tip)}</strong></dd>
+            <dt><strong>{tr.total}</strong></dt><dd style={{ margin: 0 }} data-testid="cart-total"><strong>{money(itemsTotal + fee + tip)}</strong></dd>
           </dl>
+          {props.type === 'delivery' && !quote?.ok && <p className="muted" data-testid="check-first">{tr.checkFirst}</p>}
           <div style={{ display: 'grid', gap: '.5rem' }}>
             <button type="button" className="btn" disabled={!canOrder} onClick={() => place(false)}>{busy ? tr.placing : tr.payAtCounter}</button>
             <button type="button" className="btn secondary" disabled={!canOrder} onClick={() => place(true)}>{tr.payOnline}</button>
