@@ -5,6 +5,7 @@
 //! depend on this crate; this crate moves orders to `ready` through ordering's lifecycle.
 
 pub mod delivery;
+pub mod estimate;
 pub mod kds;
 pub mod model;
 pub mod print;

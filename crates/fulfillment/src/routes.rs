@@ -18,7 +18,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    kds,
+    estimate, kds,
     model::{
         AllDayDto, CategoryRoute, Fired, KitchenSettings, NewStation, Rush, StationDto, TicketDto,
     },
@@ -41,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(print_ticket))
         .routes(routes!(fire))
         .routes(routes!(order_tickets))
+        .routes(routes!(order_estimate))
         .merge(crate::delivery::routes::router())
         .merge(crate::queue::routes::router())
 }
@@ -265,6 +266,20 @@ pub async fn fire(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Fired>> {
     Ok(Json(kds::fire(&state, &auth, id).await?))
+}
+
+/// When the order should be ready: from its kitchen tickets' prep-time targets once the kitchen
+/// has it, else from the branch's recent orders. The guest or customer who placed it, or its
+/// branch's staff.
+#[utoipa::path(get, path = "/api/orders/{id}/estimate", tag = "kitchen", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = estimate::Estimate), (status = 404, body = Problem)))]
+pub async fn order_estimate(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<estimate::Estimate>> {
+    Ok(Json(estimate::of_order(&state, &auth, id).await?))
 }
 
 /// The order's station tickets (expo, the waiter).

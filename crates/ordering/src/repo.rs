@@ -1743,3 +1743,21 @@ pub async fn unsettled(tx: &mut Tx, branch_id: Uuid, method: SettledMethod) -> R
     .fetch_one(&mut **tx)
     .await?)
 }
+
+// ---- timing -------------------------------------------------------------------------------
+
+/// The median time the branch's last 50 orders that became ready took from placement, in
+/// seconds; `None` before the first. Read backwards along the history's key, so only the
+/// recent end of it is scanned.
+pub async fn recent_ready_seconds(tx: &mut Tx, branch_id: Uuid) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "select percentile_cont(0.5) within group (order by extract(epoch from r.at - r.placed))::bigint \
+         from (select h.at, o.created_at as placed from order_status_history h \
+               join orders o on o.id = h.order_id \
+               where h.to_status = 'ready' and o.branch_id = $1 \
+               order by h.id desc limit 50) r",
+    )
+    .bind(branch_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}

@@ -665,3 +665,85 @@ async fn the_printed_ticket_is_bilingual_and_escaped() {
     assert!(html.contains("Table T9") && html.contains("seat 2"));
     assert!(html.contains("&lt;script&gt;") && !html.contains("<script>alert"));
 }
+
+fn time(v: &Value) -> chrono::DateTime<chrono::Utc> {
+    v.as_str()
+        .unwrap_or_else(|| panic!("not a time: {v}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_guest_sees_when_their_order_should_be_ready() {
+    let app = spawn_app().await;
+    let riyadh = app.demo.riyadh;
+    let (waiter, kitchen) = (
+        app.token(Role::Waiter).await,
+        app.token(Role::Kitchen).await,
+    );
+    let guest = app.guest_token(riyadh).await;
+    let m = menu(&app, riyadh).await;
+    let body = json!({ "branchId": riyadh, "type": "dine_in", "table": "T1",
+                       "lines": [line(&m, "Classic Beef Burger", 1), line(&m, "French Fries", 1)] });
+    let id = order(&app, &guest, body.clone()).await;
+    let estimate = |token: String, id: String| {
+        let app = &app;
+        async move { app.get(&format!("/api/orders/{id}/estimate"), &token).await }
+    };
+
+    // Not in the kitchen yet and no order of the branch ever ready: nothing to go on.
+    let e = estimate(guest.clone(), id.clone()).await.expect(200);
+    assert_eq!(e["basis"], "unknown");
+    assert!(e["readyBy"].is_null());
+
+    // In the kitchen: the last ticket's fire time plus its prep-time target.
+    accept(&app, &waiter, &id).await;
+    let tickets = tickets_of(&app, &kitchen, &id).await;
+    let due = tickets
+        .iter()
+        .map(|t| {
+            time(&t["firedAt"]) + chrono::Duration::seconds(t["targetSeconds"].as_i64().unwrap())
+        })
+        .max()
+        .unwrap();
+    let e = estimate(guest.clone(), id.clone()).await.expect(200);
+    assert_eq!(e["basis"], "kitchen");
+    assert_eq!(time(&e["readyBy"]), due);
+    assert!(e["minutes"].as_i64().unwrap() > 0);
+    // The branch's staff may read it; another guest may not even learn the order exists.
+    estimate(waiter.clone(), id.clone()).await.expect(200);
+    let stranger = app.guest_token(riyadh).await;
+    assert_eq!(estimate(stranger, id.clone()).await.status, 404);
+
+    // Every ticket bumped: the order is ready, nothing to wait for.
+    for t in &tickets {
+        act(&app, &kitchen, t, "bump").await.expect(200);
+    }
+    let e = estimate(guest.clone(), id.clone()).await.expect(200);
+    assert_eq!(
+        (e["basis"].as_str(), e["status"].as_str()),
+        (Some("done"), Some("ready"))
+    );
+
+    // The next order, not yet accepted, goes by what the first one took to be ready.
+    let took = scalar(
+        &app,
+        &format!(
+            "select extract(epoch from h.at - o.created_at)::bigint from order_status_history h \
+             join orders o on o.id = h.order_id where o.id = '{id}' and h.to_status = 'ready'"
+        ),
+    )
+    .await;
+    let next = order(&app, &guest, body).await;
+    let placed = time(
+        &app.get(&format!("/api/orders/{next}"), &guest)
+            .await
+            .expect(200)["createdAt"],
+    );
+    let e = estimate(guest.clone(), next).await.expect(200);
+    assert_eq!(e["basis"], "recent");
+    assert_eq!(
+        time(&e["readyBy"]),
+        placed + chrono::Duration::seconds(took)
+    );
+}
