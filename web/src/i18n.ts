@@ -40,6 +40,11 @@ export function formatNumber(lang: Lang, n: number): string {
 }
 
 /** "m:ss" with the language's digits. */
+/** A time of day in the page's language (the guest's own time zone). */
+export function formatClock(lang: Lang, iso: string): string {
+  return new Intl.DateTimeFormat(locale(lang), { hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
+}
+
 export function formatDuration(lang: Lang, seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
   const two = numberFormat(locale(lang), { minimumIntegerDigits: 2 });
@@ -141,6 +146,7 @@ const en = {
   deliveryFee: 'Delivery',
   eta: (m: string) => `Estimated in about ${m} min`,
   queuePosition: (n: string) => `Number ${n} in the pickup line`,
+  readyBy: (time: string, m: string) => `Should be ready by ${time} (about ${m} min)`,
   driver: (name: string) => `Your driver: ${name}`,
   driverAt: (lat: string, lng: string) => `Driver at ${lat}, ${lng}`,
   driverWaiting: 'A driver will be assigned soon.',
@@ -271,6 +277,7 @@ const ar: Strings = {
   deliveryFee: 'التوصيل',
   eta: (m: string) => `الوقت المتوقع نحو ${m} دقيقة`,
   queuePosition: (n: string) => `رقمك ${n} في طابور الاستلام`,
+  readyBy: (time: string, m: string) => `يُتوقع أن يكون جاهزًا بحلول ${time} (نحو ${m} دقيقة)`,
   driver: (name: string) => `سائقك: ${name}`,
   driverAt: (lat: string, lng: string) => `السائق عند ${lat}، ${lng}`,
   driverWaiting: 'سيُعيَّن سائق قريبًا.',

@@ -5840,6 +5840,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders/{id}/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * When the order should be ready: from its kitchen tickets' prep-time targets once the kitchen
+         *     has it, else from the branch's recent orders. The guest or customer who placed it, or its
+         *     branch's staff.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Estimate"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders/{id}/fire": {
         parameters: {
             query?: never;
@@ -7664,6 +7713,11 @@ export interface components {
             /** Format: uuid */
             driverId?: string | null;
         };
+        /**
+         * @description What an estimate rests on.
+         * @enum {string}
+         */
+        Basis: "kitchen" | "recent" | "done" | "unknown";
         BranchDto: {
             address?: string | null;
             address_ar?: string | null;
@@ -8230,6 +8284,22 @@ export interface components {
             size: number;
             /** @description `waiting`, `seated`, `done`, `removed` or `no_show`. */
             status: string;
+        };
+        Estimate: {
+            basis: components["schemas"]["Basis"];
+            /**
+             * Format: int64
+             * @description Whole minutes from now until `readyBy`, never below 0.
+             */
+            minutes?: number | null;
+            /** Format: uuid */
+            orderId: string;
+            /**
+             * Format: date-time
+             * @description When the order should be ready (null when done or unknown).
+             */
+            readyBy?: string | null;
+            status: components["schemas"]["Status"];
         };
         Fired: {
             /** Format: int32 */

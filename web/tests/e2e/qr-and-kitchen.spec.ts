@@ -110,6 +110,9 @@ test.describe.serial('QR table ordering and the kitchen display', () => {
     expect(latency).toBeLessThanOrEqual(1000);
     await expect(kds.getByTestId('all-day')).toContainText('Chicken Shawarma');
     await expect(guestPage.getByTestId('order-status')).toHaveText('تم القبول');
+    // The guest sees when it should be ready, from the kitchen's prep-time targets.
+    await expect(guestPage.getByTestId('ready-by')).toHaveAttribute('data-basis', 'kitchen');
+    await expect(guestPage.getByTestId('ready-by')).toContainText('يُتوقع أن يكون جاهزًا بحلول');
     await shoot(kds, 'kds-en');
 
     // The same screen in Arabic: right-to-left, the same tickets.
@@ -152,5 +155,7 @@ test.describe.serial('QR table ordering and the kitchen display', () => {
     // The guest's page follows without a reload.
     await expect(guestPage.getByTestId('order-status')).toHaveText('جاهز');
     await expect(guestPage.locator('[data-step="ready"][aria-current="step"]')).toBeVisible();
+    // Ready: nothing left to wait for.
+    await expect(guestPage.getByTestId('ready-by')).toHaveCount(0);
   });
 });

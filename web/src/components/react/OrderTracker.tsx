@@ -10,10 +10,11 @@ import { link, followLive } from '../../stores/sse';
 import { follow } from '../../lib/sse';
 import { api, ApiError, type Order, type Schemas } from '../../lib/api';
 import { startPayment, pendingPayment, settle } from '../../lib/payment';
-import { t, pick, formatPrice, formatNumber, numberFormat, locale, type Lang } from '../../i18n';
+import { t, pick, formatPrice, formatNumber, formatClock, numberFormat, locale, type Lang } from '../../i18n';
 
 type Tracking = Schemas['Tracking'];
 type Entry = Schemas['EntryDto'];
+type Estimate = Schemas['Estimate'];
 
 interface Props {
   lang: Lang;
@@ -40,6 +41,7 @@ export default function OrderTracker(props: Props) {
   const [payment, setPayment] = useState<string | null>(null);
   const [tracking, setTracking] = useState<Tracking | null>(null);
   const [entry, setEntry] = useState<Entry | null>(null);
+  const [estimate, setEstimate] = useState<Estimate | null>(null);
   const state = useStore(link);
   const tokens = props.as === 'customer' ? customer : guest;
 
@@ -49,11 +51,18 @@ export default function OrderTracker(props: Props) {
       api<Tracking>(`/api/orders/${props.orderId}/delivery`, { tokens })
         .then((d) => alive && setTracking(d))
         .catch(() => {});
+    // When the order should be ready: read again with the order, since every status change (the
+    // kitchen taking it, a bump) moves it.
+    const loadEstimate = () =>
+      api<Estimate>(`/api/orders/${props.orderId}/estimate`, { tokens })
+        .then((e) => alive && setEstimate(e))
+        .catch(() => {});
     const load = () =>
       api<Order>(`/api/orders/${props.orderId}`, { tokens })
         .then((o) => {
           if (!alive) return;
           setOrder(o);
+          loadEstimate();
           if (o.type === 'delivery') loadTracking();
         })
         .catch((e) => alive && setError(e instanceof ApiError ? e.messages().join(' ') : String(e)));
@@ -149,6 +158,11 @@ export default function OrderTracker(props: Props) {
         {tr.status[order.status] ?? order.status}
       </p>
       {order.table && <p className="muted">{tr.table(order.table)}</p>}
+      {estimate?.readyBy && estimate.minutes != null && !ended && (
+        <p role="status" aria-live="polite" data-testid="ready-by" data-basis={estimate.basis}>
+          {tr.readyBy(formatClock(props.lang, estimate.readyBy), formatNumber(props.lang, estimate.minutes))}
+        </p>
+      )}
       {entry && entry.status === 'waiting' && entry.position != null && !ended && (
         <p className="card" role="status" aria-live="polite" data-testid="queue-position" data-position={entry.position}>
           <strong>{tr.queuePosition(formatNumber(props.lang, entry.position))}</strong>
