@@ -115,9 +115,9 @@ $$;
 revoke all on function ledger_post(jsonb) from public;
 grant execute on function ledger_post(jsonb) to sous_app;
 
--- Accounts are never removed: journal lines name them. Lines no longer carry a foreign key to
--- them (below), so the app role may not delete them either.
-revoke delete, truncate on ledger_accounts from sous_app;
+-- Accounts are never removed or renumbered: journal lines name them. Lines no longer carry a
+-- foreign key to them (below), so the app role may not change or delete them either.
+revoke update, delete, truncate on ledger_accounts from sous_app;
 -- journal_lines → ledger_accounts: every concurrent checkout posts to the same few accounts
 -- (receivable, revenue, VAT, the drawer), and the key's check share-locks those rows in each of
 -- them, turning every lock into a multixact shared by all. Lines are written only by

@@ -134,6 +134,18 @@ async fn an_unbalanced_entry_cannot_be_written() {
     .unwrap_err();
     assert!(err.to_string().contains("permission denied"), "{err}");
     drop(tx);
+    // Nor change or remove the accounts its lines name (lines carry no foreign key to them).
+    for sql in [
+        "update ledger_accounts set kind = kind",
+        "delete from ledger_accounts",
+    ] {
+        let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
+        let err = sqlx::query(sql).execute(&mut *tx).await.unwrap_err();
+        assert!(
+            err.to_string().contains("permission denied"),
+            "{sql}: {err}"
+        );
+    }
 
     // …and the database's own write path refuses a batch with a lopsided entry, one with a
     // single line, a zero line, or an entry for another brand, writing none of it.
