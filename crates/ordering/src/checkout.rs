@@ -200,8 +200,15 @@ pub async fn place(
     if let Some(zone) = &zone {
         crate::delivery::check_minimum(zone, &pricing.totals)?;
     }
-    // The day and number as late as the order row allows: a refusal after this leaves a gap in
-    // the day's numbers. The claim also refuses an archived branch.
+    // Cash handed over is checked before the number is claimed (a refusal after the claim
+    // leaves a gap in the day's numbers).
+    let tender = req
+        .payment
+        .as_ref()
+        .map(|p| cash_tender(p, pricing.totals.total))
+        .transpose()?;
+    // The day and number as late as the order row allows. The claim also refuses an archived
+    // branch.
     let (business_date, number) =
         repo::claim_number(&state.db, who.tenant_id, req.branch_id).await?;
     let order = repo::NewOrder {
@@ -241,9 +248,8 @@ pub async fn place(
         })?
         .map(|(_, entry)| entry),
     );
-    let cash = match &req.payment {
-        Some(payment) => {
-            let tender = cash_tender(payment, pricing.totals.total)?;
+    let cash = match tender {
+        Some(tender) => {
             let cash = repo::CashWithOrder {
                 id: Uuid::now_v7(),
                 method: "cash",
