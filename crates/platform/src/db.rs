@@ -22,7 +22,13 @@ pub type Tx = Transaction<'static, Postgres>;
 /// Scopes the rest of `tx` to `scope`. Public reads start anonymous, find the tenant through a
 /// security-definer look-up (a branch id → its brand), and go on in the same transaction.
 pub async fn set_scope(tx: &mut Tx, scope: TenantScope) -> Result<()> {
-    set_scope_notifying(tx, scope, Notify::InTransaction).await
+    // Not kept as a prepared statement: its text differs for every scope.
+    let statement = scope_statement(scope, Notify::InTransaction);
+    sqlx::query(&statement)
+        .persistent(false)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Who tells the event listeners about the events a transaction appends.
@@ -34,40 +40,28 @@ enum Notify {
     AfterCommit,
 }
 
-async fn set_scope_notifying(tx: &mut Tx, scope: TenantScope, notify: Notify) -> Result<()> {
-    sqlx::query(
-        "select set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true), \
-         set_config('app.branch_id', $3, true), set_config('app.notify_after_commit', $4, true)",
-    )
-    .bind(opt(scope.tenant_id))
-    .bind(opt(scope.user_id))
-    .bind(opt(scope.branch_id))
-    .bind(notify_flag(notify))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+/// `BEGIN` and the scope in one round trip (a simple-query batch).
+fn begin_scoped(scope: TenantScope, notify: Notify) -> String {
+    format!("begin; {}", scope_statement(scope, notify))
 }
 
-/// `BEGIN` and the scope in one round trip: a simple-query batch, so the values are written into
-/// it — only UUIDs (hex and dashes) and a fixed flag, nothing a caller could shape into SQL.
-fn begin_scoped(scope: TenantScope, notify: Notify) -> String {
+/// The statement that scopes a transaction. The values are written into it — only UUIDs (hex
+/// and dashes) and a fixed flag, nothing a caller could shape into SQL — so that it can ride in
+/// one simple-query batch with `BEGIN`.
+fn scope_statement(scope: TenantScope, notify: Notify) -> String {
     format!(
-        "begin; select set_config('app.tenant_id', '{}', true), \
+        "select set_config('app.tenant_id', '{}', true), \
          set_config('app.user_id', '{}', true), set_config('app.branch_id', '{}', true), \
          set_config('app.notify_after_commit', '{}', true)",
         opt(scope.tenant_id),
         opt(scope.user_id),
         opt(scope.branch_id),
-        notify_flag(notify),
+        if notify == Notify::AfterCommit {
+            "on"
+        } else {
+            ""
+        },
     )
-}
-
-fn notify_flag(notify: Notify) -> &'static str {
-    if notify == Notify::AfterCommit {
-        "on"
-    } else {
-        ""
-    }
 }
 
 /// Every migration of every context, applied in order. sqlx takes a PostgreSQL advisory lock
