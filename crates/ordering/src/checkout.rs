@@ -26,8 +26,7 @@ use crate::{
         ChangeStatus, DiscountRequest, OrderDto, OrderLine, PaymentDto, PaymentRequest, PlaceOrder,
     },
     pricing::{self, Discount, LineInput, Pricing, PricingInput, Totals},
-    promos,
-    repo::{self, KeyClaim},
+    promos, repo,
 };
 
 /// An answer to replay: status and JSON body.
@@ -106,26 +105,21 @@ pub async fn place(
     // The busiest write path: its `order.placed` event is announced after commit (see
     // `Db::begin_announcing_after_commit`).
     let mut tx = state.db.begin_announcing_after_commit(who.scope()).await?;
-    match repo::claim_key(&mut tx, who.tenant_id, key, hash).await? {
-        KeyClaim::Claimed => {}
-        KeyClaim::Done {
-            hash: stored,
-            status,
-            body,
-        } => {
-            tx.commit().await?;
-            if stored != hash {
-                return Err(Error::invalid(
-                    "Idempotency-Key",
-                    "was used for a different request; use a new key for a new order",
-                ));
-            }
-            return Ok(Answer {
-                status: StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK),
-                body,
-                replayed: true,
-            });
+    // The key (held from here until the transaction ends) and the branch's service charge.
+    let opened = repo::open_checkout(&mut tx, key, req.branch_id, req.order_type).await?;
+    if let Some((stored, status, body)) = opened.done {
+        tx.commit().await?;
+        if stored != hash {
+            return Err(Error::invalid(
+                "Idempotency-Key",
+                "was used for a different request; use a new key for a new order",
+            ));
         }
+        return Ok(Answer {
+            status: StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK),
+            body,
+            replayed: true,
+        });
     }
     if let Some(client_ref) = req.client_ref
         && let Some(existing) = repo::order_by_client_ref(&mut tx, client_ref).await?
@@ -142,7 +136,7 @@ pub async fn place(
         }
         let body = serde_json::to_value(repo::order_dto(&mut tx, row).await?)
             .map_err(anyhow::Error::from)?;
-        repo::store_answer(&mut tx, who.tenant_id, key, 200, &body).await?;
+        repo::store_answer(&mut tx, who.tenant_id, key, hash, 200, &body).await?;
         tx.commit().await?;
         return Ok(Answer {
             status: StatusCode::OK,
@@ -172,8 +166,7 @@ pub async fn place(
     // What the branch adds: its service charge for this order type (0 when it charges none)
     // and the delivery zone's fee.
     let charges = Charges {
-        service_charge_bp: crate::service_charge::rate_for(&mut tx, req.branch_id, req.order_type)
-            .await?,
+        service_charge_bp: opened.service_charge_bp,
         delivery_fee: zone.as_ref().map_or(0, |z| z.fee),
     };
     let (mut lines, mut pricing) = price_lines(&menu, &req, charges, None)?;
@@ -274,7 +267,12 @@ pub async fn place(
     };
     let body =
         serde_json::to_value(placed(&order, &lines, cash.as_ref())).map_err(anyhow::Error::from)?;
-    repo::place_order(&mut tx, &order, &lines, cash.as_ref(), &entries, key, &body)
+    let answer = repo::KeyedAnswer {
+        key,
+        hash,
+        body: &body,
+    };
+    repo::place_order(&mut tx, &order, &lines, cash.as_ref(), &entries, &answer)
         .await
         .map_err(|e| match e {
             // Two offline replays of one order racing: the loser answers with the winner's

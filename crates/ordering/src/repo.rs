@@ -18,62 +18,69 @@ use crate::{
 
 // ---- idempotency --------------------------------------------------------------------------
 
-pub enum KeyClaim {
-    /// This request holds the key: go on, and store the answer before committing.
-    Claimed,
-    /// A request with this key already finished: its answer.
-    Done {
-        hash: Vec<u8>,
-        status: i32,
-        body: serde_json::Value,
-    },
+/// What a checkout learns before it prices, in one round trip (`checkout_open`).
+pub struct Opened {
+    /// A request with this key already finished: (its request hash, status, answer).
+    pub done: Option<(Vec<u8>, i32, serde_json::Value)>,
+    /// The branch's service charge for the order's type, in basis points (0 when none).
+    pub service_charge_bp: u32,
 }
 
-/// Takes the idempotency key for this transaction. A concurrent request with the same key
-/// blocks here (on the primary key) until the first commits — then sees its answer — or rolls
-/// back — then takes the key itself.
-pub async fn claim_key(tx: &mut Tx, tenant_id: Uuid, key: &str, hash: &[u8]) -> Result<KeyClaim> {
-    let inserted = sqlx::query(
-        "insert into idempotency_keys (tenant_id, key, request_hash) values ($1, $2, $3) \
-         on conflict (tenant_id, key) do nothing",
-    )
-    .bind(tenant_id)
-    .bind(key)
-    .bind(hash)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
-        return Ok(KeyClaim::Claimed);
-    }
-    let (hash, status, body): (Vec<u8>, Option<i32>, Option<serde_json::Value>) = sqlx::query_as(
-        "select request_hash, response_status, response_body from idempotency_keys \
-         where tenant_id = $1 and key = $2",
-    )
-    .bind(tenant_id)
-    .bind(key)
-    .fetch_one(&mut **tx)
-    .await?;
-    match (status, body) {
-        (Some(status), Some(body)) => Ok(KeyClaim::Done { hash, status, body }),
-        // Only a committed row is visible, and every committed row has its answer.
-        _ => Err(anyhow::anyhow!("idempotency key {key} has no stored answer").into()),
-    }
+/// Holds the idempotency key for this transaction (an advisory lock, released when it ends)
+/// and reads its stored answer. A concurrent request with the same key waits here until the
+/// first ends, then sees its answer — or, if it rolled back, goes on itself. The key's row is
+/// written once, with the answer, by [`place_order`] or [`store_answer`].
+pub async fn open_checkout(
+    tx: &mut Tx,
+    key: &str,
+    branch_id: Uuid,
+    order_type: OrderType,
+) -> Result<Opened> {
+    let (hash, status, body, bp): (Option<Vec<u8>>, Option<i32>, Option<serde_json::Value>, i32) =
+        sqlx::query_as(
+            "select request_hash, response_status, response_body, service_charge_bp \
+         from checkout_open($1, $2, $3)",
+        )
+        .bind(key)
+        .bind(branch_id)
+        .bind(order_type)
+        .fetch_one(&mut **tx)
+        .await?;
+    let done = match (hash, status, body) {
+        (Some(hash), Some(status), Some(body)) => Some((hash, status, body)),
+        (None, _, _) => None,
+        // Rows are written whole, with their answer.
+        _ => return Err(anyhow::anyhow!("idempotency key {key} has no stored answer").into()),
+    };
+    Ok(Opened {
+        done,
+        service_charge_bp: u32::try_from(bp).map_err(anyhow::Error::from)?,
+    })
 }
 
+/// The answer to store under an idempotency key, with the hash of the request it answers.
+pub struct KeyedAnswer<'a> {
+    pub key: &'a str,
+    pub hash: &'a [u8],
+    pub body: &'a serde_json::Value,
+}
+
+/// Stores an answer that [`place_order`] did not write (a replayed offline order's).
 pub async fn store_answer(
     tx: &mut Tx,
     tenant_id: Uuid,
     key: &str,
+    hash: &[u8],
     status: u16,
     body: &serde_json::Value,
 ) -> Result<()> {
     sqlx::query(
-        "update idempotency_keys set response_status = $3, response_body = $4 \
-         where tenant_id = $1 and key = $2",
+        "insert into idempotency_keys (tenant_id, key, request_hash, response_status, \
+         response_body) values ($1, $2, $3, $4, $5)",
     )
     .bind(tenant_id)
     .bind(key)
+    .bind(hash)
     .bind(i32::from(status))
     .bind(body)
     .execute(&mut **tx)
@@ -187,25 +194,25 @@ fn line_rows(o: &NewOrder<'_>, lines: &[NewLine]) -> Result<Vec<serde_json::Valu
 }
 
 /// Writes a priced order in one round trip (`order_place`): the order, its lines and first
-/// status, the cash taken with it, its journal entries, and the answer stored under the
-/// idempotency key claimed earlier in the transaction.
+/// status, the cash taken with it, its journal entries, and the answer under the idempotency
+/// key (held since [`open_checkout`]) with the request's hash.
 pub async fn place_order(
     tx: &mut Tx,
     o: &NewOrder<'_>,
     lines: &[NewLine],
     cash: Option<&CashWithOrder>,
     entries: &[serde_json::Value],
-    key: &str,
-    answer: &serde_json::Value,
+    answer: &KeyedAnswer<'_>,
 ) -> Result<()> {
     let lines = line_rows(o, lines)?;
-    sqlx::query("select order_place($1, $2, $3, $4, $5, 201, $6)")
+    sqlx::query("select order_place($1, $2, $3, $4, $5, $6, 201, $7)")
         .bind(Json(o))
         .bind(Json(lines))
         .bind(cash.map(Json))
         .bind(Json(entries))
-        .bind(key)
-        .bind(answer)
+        .bind(answer.key)
+        .bind(answer.hash)
+        .bind(answer.body)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -221,7 +228,7 @@ pub async fn place_check(
     entries: &[serde_json::Value],
 ) -> Result<()> {
     let lines = line_rows(o, lines)?;
-    sqlx::query("select order_place($1, $2, null, $3, null, null, null)")
+    sqlx::query("select order_place($1, $2, null, $3, null, null, null, null)")
         .bind(Json(o))
         .bind(Json(lines))
         .bind(Json(entries))
@@ -1583,22 +1590,6 @@ pub async fn shares(tx: &mut Tx, order_id: Uuid) -> Result<Vec<i64>> {
 }
 
 // ---- service charge ---------------------------------------------------------------------------
-
-pub async fn service_charge_rate(
-    tx: &mut Tx,
-    branch_id: Uuid,
-    order_type: OrderType,
-) -> Result<Option<u32>> {
-    let rate: Option<i32> = sqlx::query_scalar(
-        "select rate_bp from branch_service_charges \
-         where branch_id = $1 and $2 = any(order_types)",
-    )
-    .bind(branch_id)
-    .bind(order_type)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(rate.map(|r| r.max(0) as u32))
-}
 
 pub async fn service_charge(
     tx: &mut Tx,

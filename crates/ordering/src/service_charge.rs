@@ -7,7 +7,6 @@ use garde::Validate;
 use platform::{
     AppState,
     auth::Principal,
-    db::Tx,
     error::{Error, Result},
 };
 use serde::{Deserialize, Serialize};
@@ -35,14 +34,6 @@ pub struct ServiceCharge {
 
 fn dine_in_only() -> Vec<OrderType> {
     vec![OrderType::DineIn]
-}
-
-/// The rate checkout applies to an order of `order_type` at the branch: 0 when the branch has
-/// no service charge or does not charge this type.
-pub async fn rate_for(tx: &mut Tx, branch_id: Uuid, order_type: OrderType) -> Result<u32> {
-    Ok(repo::service_charge_rate(tx, branch_id, order_type)
-        .await?
-        .unwrap_or(0))
 }
 
 /// `GET`: the branch's staff. A branch that never set one charges none (rate 0).

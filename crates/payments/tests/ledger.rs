@@ -134,10 +134,12 @@ async fn an_unbalanced_entry_cannot_be_written() {
     .unwrap_err();
     assert!(err.to_string().contains("permission denied"), "{err}");
     drop(tx);
-    // Nor change or remove the accounts its lines name (lines carry no foreign key to them).
+    // Nor change or remove the accounts its lines name (lines carry no foreign key to them),
+    // nor remove the brand its entries belong to (entries carry no foreign key to it).
     for sql in [
         "update ledger_accounts set kind = kind",
         "delete from ledger_accounts",
+        "delete from tenants",
     ] {
         let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
         let err = sqlx::query(sql).execute(&mut *tx).await.unwrap_err();

@@ -104,6 +104,27 @@ impl TenantScope {
     }
 }
 
+/// A connection idle this long is pinged before it is handed out.
+const PING_IDLE_AFTER: Duration = Duration::from_secs(1);
+
+/// Pool settings shared by both pools. sqlx pings every connection before handing it out by
+/// default: a round trip per transaction, and a checkout takes three connections. Only one
+/// that sat idle for a while can have been dropped unnoticed (a restart, a network cut); a busy
+/// one that breaks fails its statement, like one that breaks mid-transaction.
+fn pool_options() -> PgPoolOptions {
+    PgPoolOptions::new()
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IDLE_AFTER {
+                    use sqlx::Connection;
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
 fn opt(v: Option<Uuid>) -> String {
     v.map(|u| u.to_string()).unwrap_or_default()
 }
@@ -121,11 +142,11 @@ impl Db {
 
     pub async fn connect_with(options: PgConnectOptions, size: u32) -> Result<Self> {
         let options = options.application_name("sous");
-        let counters = PgPoolOptions::new()
+        let counters = pool_options()
             .max_connections(COUNTER_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(5))
             .connect_lazy_with(options.clone().options([("synchronous_commit", "off")]));
-        let pool = PgPoolOptions::new()
+        let pool = pool_options()
             .max_connections(size)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
