@@ -8,7 +8,7 @@
 
 use axum::http::StatusCode;
 use catalog::menu::{BranchMenu, SelectionError};
-use chrono::{SubsecRound, Utc};
+use chrono::{NaiveDate, SubsecRound, Utc};
 use payments::ledger::{self, Account, NewEntry, Posting, credit, debit};
 use platform::{
     AppState,
@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    lifecycle::{self, Channel, Status},
+    lifecycle::{self, Channel, OrderType, Status},
     model::{
         ChangeStatus, DiscountRequest, OrderDto, OrderLine, PaymentDto, PaymentRequest, PlaceOrder,
     },
@@ -101,25 +101,26 @@ pub async fn place(
     }
     // The menu first, outside the transaction: it comes from memory almost always.
     let menu = catalog::cache::branch_menu(state, who.tenant_id, req.branch_id).await?;
+    // The common order — no cart, delivery, promo code or client ref — is written together
+    // with the caller's other checkouts of the moment (group commit).
+    if cart.is_none()
+        && req.order_type != OrderType::Delivery
+        && req.delivery.is_none()
+        && req.promo_code.is_none()
+        && req.client_ref.is_none()
+        && let Some(answer) = place_grouped(state, who, key, hash, &req, &menu, channel).await?
+    {
+        return Ok(answer);
+    }
 
     // The busiest write path: its `order.placed` event is announced after commit (see
     // `Db::begin_announcing_after_commit`).
     let mut tx = state.db.begin_announcing_after_commit(who.scope()).await?;
     // The key (held from here until the transaction ends) and the branch's service charge.
     let opened = repo::open_checkout(&mut tx, key, req.branch_id, req.order_type).await?;
-    if let Some((stored, status, body)) = opened.done {
+    if let Some(done) = opened.done {
         tx.commit().await?;
-        if stored != hash {
-            return Err(Error::invalid(
-                "Idempotency-Key",
-                "was used for a different request; use a new key for a new order",
-            ));
-        }
-        return Ok(Answer {
-            status: StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK),
-            body,
-            replayed: true,
-        });
+        return replay(done, hash);
     }
     if let Some(client_ref) = req.client_ref
         && let Some(existing) = repo::order_by_client_ref(&mut tx, client_ref).await?
@@ -204,6 +205,162 @@ pub async fn place(
     // branch.
     let (business_date, number) =
         repo::claim_number(&state.db, who.tenant_id, req.branch_id).await?;
+    let WriteUp {
+        order,
+        cash,
+        entries,
+        body,
+    } = write_up(
+        who,
+        &req,
+        &menu,
+        channel,
+        (business_date, number),
+        &lines,
+        &pricing,
+        tender,
+    )?;
+    let answer = repo::KeyedAnswer {
+        key,
+        hash,
+        body: &body,
+    };
+    repo::place_order(&mut tx, &order, &lines, cash.as_ref(), &entries, &answer)
+        .await
+        .map_err(|e| match e {
+            // Two offline replays of one order racing: the loser answers with the winner's
+            // order on its retry.
+            Error::Sqlx(sqlx::Error::Database(db))
+                if db.constraint() == Some("orders_client_ref_key") =>
+            {
+                Error::conflict(
+                    "order_in_flight",
+                    "an order with this clientRef is being placed; retry",
+                )
+            }
+            other => other,
+        })?;
+    // What refers to the order comes after it.
+    if let (Some(zone), Some(to)) = (&zone, &req.delivery) {
+        crate::delivery::record(&mut tx, who, req.branch_id, order.id, to, zone).await?;
+    }
+    if let Some(promo) = &promo {
+        let amount = pricing
+            .applied_order_discounts
+            .iter()
+            .filter(|d| d.label.as_deref() == Some(promo.code.as_str()))
+            .map(|d| d.amount)
+            .sum();
+        promos::redeem(&mut tx, who, promo, order.id, amount).await?;
+    }
+    if let Some(taken) = &taken {
+        crate::carts::taken(&mut tx, who, taken, order.id).await?;
+    }
+    tx.commit().await?;
+    state.db.announce_events().await;
+    Ok(Answer {
+        status: StatusCode::CREATED,
+        body,
+        replayed: false,
+    })
+}
+
+/// Checkout by group commit ([`platform::group_commit`]): no transaction of its own. Before
+/// pricing, one statement reads the key's stored answer and the branch's service charge; the
+/// number is claimed; then the order joins the caller's next batch of `order_place_batch`,
+/// which holds the key and finds it answered if a concurrent request with the same key
+/// committed first (that order is not written; its claimed number stays a gap). `None` when
+/// the order needs a manager's approval: the transactional path takes it from the start.
+async fn place_grouped(
+    state: &AppState,
+    who: &Principal,
+    key: &str,
+    hash: &[u8],
+    req: &PlaceOrder,
+    menu: &BranchMenu,
+    channel: Channel,
+) -> Result<Option<Answer>> {
+    let facts =
+        repo::checkout_facts(&state.db, who.tenant_id, key, req.branch_id, req.order_type).await?;
+    if let Some(done) = facts.done {
+        return replay(done, hash).map(Some);
+    }
+    let charges = Charges {
+        service_charge_bp: facts.service_charge_bp,
+        delivery_fee: 0,
+    };
+    let (lines, pricing) = price_lines(menu, req, charges, None)?;
+    if pricing.totals.discount_total > crate::refunds::APPROVAL_ABOVE {
+        return Ok(None);
+    }
+    let tender = req
+        .payment
+        .as_ref()
+        .map(|p| cash_tender(p, pricing.totals.total))
+        .transpose()?;
+    let day_number = repo::claim_number(&state.db, who.tenant_id, req.branch_id).await?;
+    let up = write_up(
+        who, req, menu, channel, day_number, &lines, &pricing, tender,
+    )?;
+    let answer = repo::KeyedAnswer {
+        key,
+        hash,
+        body: &up.body,
+    };
+    let row = repo::batch_row(&up.order, &lines, up.cash.as_ref(), &up.entries, &answer)?;
+    match state
+        .group_commit
+        .write(&state.db, repo::PLACE_BATCH, who.scope(), row)
+        .await?
+    {
+        None => Ok(Some(Answer {
+            status: StatusCode::CREATED,
+            body: up.body,
+            replayed: false,
+        })),
+        Some(stored) => replay(repo::stored_answer(stored)?, hash).map(Some),
+    }
+}
+
+/// The stored answer of a finished request with the same key: again, if it was the same
+/// request; a 422 if the key was used for a different one.
+fn replay(
+    (stored, status, body): (Vec<u8>, i32, serde_json::Value),
+    hash: &[u8],
+) -> Result<Answer> {
+    if stored != hash {
+        return Err(Error::invalid(
+            "Idempotency-Key",
+            "was used for a different request; use a new key for a new order",
+        ));
+    }
+    Ok(Answer {
+        status: StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK),
+        body,
+        replayed: true,
+    })
+}
+
+/// A priced order as it is written: the row, the cash taken with it, its journal entries and
+/// the answer.
+struct WriteUp<'a> {
+    order: repo::NewOrder<'a>,
+    cash: Option<repo::CashWithOrder>,
+    entries: Vec<serde_json::Value>,
+    body: serde_json::Value,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_up<'a>(
+    who: &Principal,
+    req: &'a PlaceOrder,
+    menu: &'a BranchMenu,
+    channel: Channel,
+    (business_date, number): (NaiveDate, i32),
+    lines: &[repo::NewLine],
+    pricing: &'a Pricing,
+    tender: Option<CashTender>,
+) -> Result<WriteUp<'a>> {
     let order = repo::NewOrder {
         id: Uuid::now_v7(),
         tenant_id: who.tenant_id,
@@ -220,7 +377,7 @@ pub async fn place(
         notes: req.notes.as_deref(),
         // The currency the menu's prices are in.
         currency: &menu.currency,
-        pricing: &pricing,
+        pricing,
         total: pricing.totals.total,
         vat: pricing.totals.vat,
         tip: pricing.totals.tip,
@@ -266,49 +423,12 @@ pub async fn place(
         ..order
     };
     let body =
-        serde_json::to_value(placed(&order, &lines, cash.as_ref())).map_err(anyhow::Error::from)?;
-    let answer = repo::KeyedAnswer {
-        key,
-        hash,
-        body: &body,
-    };
-    repo::place_order(&mut tx, &order, &lines, cash.as_ref(), &entries, &answer)
-        .await
-        .map_err(|e| match e {
-            // Two offline replays of one order racing: the loser answers with the winner's
-            // order on its retry.
-            Error::Sqlx(sqlx::Error::Database(db))
-                if db.constraint() == Some("orders_client_ref_key") =>
-            {
-                Error::conflict(
-                    "order_in_flight",
-                    "an order with this clientRef is being placed; retry",
-                )
-            }
-            other => other,
-        })?;
-    // What refers to the order comes after it.
-    if let (Some(zone), Some(to)) = (&zone, &req.delivery) {
-        crate::delivery::record(&mut tx, who, req.branch_id, order.id, to, zone).await?;
-    }
-    if let Some(promo) = &promo {
-        let amount = pricing
-            .applied_order_discounts
-            .iter()
-            .filter(|d| d.label.as_deref() == Some(promo.code.as_str()))
-            .map(|d| d.amount)
-            .sum();
-        promos::redeem(&mut tx, who, promo, order.id, amount).await?;
-    }
-    if let Some(taken) = &taken {
-        crate::carts::taken(&mut tx, who, taken, order.id).await?;
-    }
-    tx.commit().await?;
-    state.db.announce_events().await;
-    Ok(Answer {
-        status: StatusCode::CREATED,
+        serde_json::to_value(placed(&order, lines, cash.as_ref())).map_err(anyhow::Error::from)?;
+    Ok(WriteUp {
+        order,
+        cash,
+        entries,
         body,
-        replayed: false,
     })
 }
 

@@ -36,16 +36,45 @@ pub async fn open_checkout(
     branch_id: Uuid,
     order_type: OrderType,
 ) -> Result<Opened> {
-    let (hash, status, body, bp): (Option<Vec<u8>>, Option<i32>, Option<serde_json::Value>, i32) =
-        sqlx::query_as(
-            "select request_hash, response_status, response_body, service_charge_bp \
+    let row = sqlx::query_as(
+        "select request_hash, response_status, response_body, service_charge_bp \
          from checkout_open($1, $2, $3)",
-        )
-        .bind(key)
-        .bind(branch_id)
-        .bind(order_type)
-        .fetch_one(&mut **tx)
-        .await?;
+    )
+    .bind(key)
+    .bind(branch_id)
+    .bind(order_type)
+    .fetch_one(&mut **tx)
+    .await?;
+    opened(key, row)
+}
+
+/// [`open_checkout`] without a transaction or the key's lock, for checkout by group commit:
+/// the key's stored answer, if any, and the branch's service charge (`checkout_facts`, one
+/// statement on a pooled connection; the brand is the signed-in caller's).
+pub async fn checkout_facts(
+    db: &Db,
+    tenant_id: Uuid,
+    key: &str,
+    branch_id: Uuid,
+    order_type: OrderType,
+) -> Result<Opened> {
+    let row = sqlx::query_as(
+        "select request_hash, response_status, response_body, service_charge_bp \
+         from checkout_facts($1, $2, $3, $4)",
+    )
+    .bind(tenant_id)
+    .bind(key)
+    .bind(branch_id)
+    .bind(order_type)
+    .fetch_one(&db.pool)
+    .await?;
+    opened(key, row)
+}
+
+/// `checkout_open`'s and `checkout_facts`' row: request hash, status, body, service charge.
+type OpenRow = (Option<Vec<u8>>, Option<i32>, Option<serde_json::Value>, i32);
+
+fn opened(key: &str, (hash, status, body, bp): OpenRow) -> Result<Opened> {
     let done = match (hash, status, body) {
         (Some(hash), Some(status), Some(body)) => Some((hash, status, body)),
         (None, _, _) => None,
@@ -63,6 +92,43 @@ pub struct KeyedAnswer<'a> {
     pub key: &'a str,
     pub hash: &'a [u8],
     pub body: &'a serde_json::Value,
+}
+
+/// The database function that writes a batch of checkouts ([`platform::group_commit`]).
+pub const PLACE_BATCH: &str = "order_place_batch";
+
+/// One order as `order_place_batch` takes it: `order_place`'s arguments as one JSON object.
+pub fn batch_row(
+    o: &NewOrder<'_>,
+    lines: &[NewLine],
+    cash: Option<&CashWithOrder>,
+    entries: &[serde_json::Value],
+    answer: &KeyedAnswer<'_>,
+) -> Result<serde_json::Value> {
+    Ok(serde_json::json!({
+        "order": o,
+        "lines": line_rows(o, lines)?,
+        "payment": cash,
+        "entries": entries,
+        "key": answer.key,
+        "hash": hex::encode(answer.hash),
+        "status": 201,
+        "answer": answer.body,
+    }))
+}
+
+/// What `order_place_batch` answers for an order it did not write: the stored request hash,
+/// status and body under its key.
+pub fn stored_answer(v: serde_json::Value) -> Result<(Vec<u8>, i32, serde_json::Value)> {
+    #[derive(serde::Deserialize)]
+    struct Stored {
+        hash: String,
+        status: i32,
+        body: serde_json::Value,
+    }
+    let s: Stored = serde_json::from_value(v).map_err(anyhow::Error::from)?;
+    let hash = hex::decode(&s.hash).map_err(anyhow::Error::from)?;
+    Ok((hash, s.status, s.body))
 }
 
 /// Stores an answer that [`place_order`] did not write (a replayed offline order's).

@@ -83,7 +83,7 @@ pub struct Db {
 const COUNTER_CONNECTIONS: u32 = 4;
 
 /// Who a transaction acts for; becomes `app.tenant_id` / `app.user_id` / `app.branch_id`.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TenantScope {
     pub tenant_id: Option<Uuid>,
     pub user_id: Option<Uuid>,

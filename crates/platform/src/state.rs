@@ -39,6 +39,8 @@ pub struct Shared {
     pub public_cache: Arc<PublicCache>,
     /// Cancelled at shutdown: long-lived responses (event streams) end with it.
     pub shutdown: CancellationToken,
+    /// Concurrent writes of one kind and caller, made in one transaction (checkout).
+    pub group_commit: Arc<crate::group_commit::GroupCommit>,
 }
 
 impl AppState {
@@ -74,6 +76,7 @@ impl AppState {
             bus,
             public_cache: Arc::default(),
             shutdown: CancellationToken::new(),
+            group_commit: Arc::default(),
         })))
     }
 }

@@ -1,0 +1,148 @@
+//! Group commit writes concurrent rows of one caller together, answers each row on its own,
+//! and lets a bad row fail only itself.
+
+use std::sync::Arc;
+
+use platform::{
+    db::{Db, TenantScope},
+    group_commit::GroupCommit,
+    testing::TestDb,
+};
+use sqlx::Connection;
+use tokio::sync::Barrier;
+use uuid::Uuid;
+
+/// A brand, a table for the rows and a batch function with the group-commit contract: rows
+/// with `skip` come back with an answer instead of being written; a row with `fail` fails its
+/// batch.
+async fn setup(db: &TestDb) -> Uuid {
+    let tenant = Uuid::now_v7();
+    let mut conn = db.owner_conn().await;
+    sqlx::query("insert into tenants (id, slug, name) values ($1, $2, 'T')")
+        .bind(tenant)
+        .bind(format!("t-{}", &tenant.simple().to_string()[..12]))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    for sql in [
+        "create table gc_rows (tenant_id uuid not null, n integer primary key, \
+         tx xid8 not null default pg_current_xact_id())",
+        "grant select, insert on gc_rows to sous_app",
+        "create function gc_probe(p jsonb) returns table (batch_position integer, answer jsonb) \
+         language plpgsql as $$ \
+         begin \
+           if exists (select from jsonb_array_elements(p) x where (x ->> 'fail')::boolean) then \
+             raise exception 'a row that fails'; \
+           end if; \
+           insert into gc_rows (tenant_id, n) \
+             select app_tenant_id(), (x ->> 'n')::integer from jsonb_array_elements(p) x \
+              where not coalesce((x ->> 'skip')::boolean, false); \
+           return query select (i - 1)::integer, jsonb_build_object('skipped', x -> 'n') \
+             from jsonb_array_elements(p) with ordinality e(x, i) \
+            where coalesce((x ->> 'skip')::boolean, false); \
+         end $$",
+        "grant execute on function gc_probe(jsonb) to sous_app",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+    conn.close().await.unwrap();
+    tenant
+}
+
+/// Writes rows `0..n` at once through `gc_probe`, each built by `row`.
+async fn write_all(
+    app: &Db,
+    tenant: Uuid,
+    n: i32,
+    row: fn(i32) -> serde_json::Value,
+) -> Vec<platform::Result<Option<serde_json::Value>>> {
+    let group = Arc::new(GroupCommit::default());
+    let start = Arc::new(Barrier::new(n as usize));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (group, app, start) = (group.clone(), app.clone(), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                group
+                    .write(&app, "gc_probe", TenantScope::tenant(tenant), row(i))
+                    .await
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_rows_share_transactions_and_each_gets_its_own_answer() {
+    let db = TestDb::new().await;
+    let tenant = setup(&db).await;
+    let app = Db::connect_with(db.app_options(), 8).await.unwrap();
+
+    let outcomes = write_all(
+        &app,
+        tenant,
+        40,
+        |i| serde_json::json!({ "n": i, "skip": i % 10 == 3 }),
+    )
+    .await;
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        let outcome = outcome.unwrap();
+        if i % 10 == 3 {
+            assert_eq!(
+                outcome,
+                Some(serde_json::json!({ "skipped": i })),
+                "row {i}"
+            );
+        } else {
+            assert_eq!(outcome, None, "row {i} was written");
+        }
+    }
+    let mut owner = db.owner_conn().await;
+    let (rows, transactions, tenants): (i64, i64, i64) = sqlx::query_as(
+        "select count(*), count(distinct tx), count(distinct tenant_id) from gc_rows",
+    )
+    .fetch_one(&mut owner)
+    .await
+    .unwrap();
+    assert_eq!(rows, 36, "every row but the skipped ones, once");
+    assert_eq!(tenants, 1, "under the caller's scope");
+    assert!(
+        transactions < rows,
+        "{rows} rows in {transactions} transactions: concurrent rows were not grouped"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_row_that_fails_fails_alone() {
+    let db = TestDb::new().await;
+    let tenant = setup(&db).await;
+    let app = Db::connect_with(db.app_options(), 8).await.unwrap();
+
+    let outcomes = write_all(
+        &app,
+        tenant,
+        30,
+        |i| serde_json::json!({ "n": i, "fail": i == 17 }),
+    )
+    .await;
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        match outcome {
+            Ok(None) => assert_ne!(i, 17),
+            Err(e) => {
+                assert_eq!(i, 17, "only the bad row fails: {e}");
+                assert!(e.to_string().contains("a row that fails"), "{e}");
+            }
+            Ok(Some(v)) => panic!("row {i}: unexpected answer {v}"),
+        }
+    }
+    let mut owner = db.owner_conn().await;
+    let rows: i64 = sqlx::query_scalar("select count(*) from gc_rows where n <> 17")
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+    assert_eq!(rows, 29);
+}
