@@ -1,10 +1,13 @@
 //! Placing an order, moving it through its lifecycle, and taking cash for it — each in one
-//! transaction with its ledger entries, so an acknowledged order always has its books.
+//! transaction with its ledger entries, so an acknowledged order always has its books. The
+//! common checkout shares its transaction with the caller's other checkouts of the moment
+//! (group commit, [`platform::group_commit`]); it is answered only once that has committed.
 //!
-//! Checkout is idempotent: the `Idempotency-Key` row is taken first in the transaction and the
-//! answer stored in it before commit, so a retry (or a concurrent duplicate, which waits on the
-//! key) gets the same answer and nothing runs twice. Orders may also carry a client-generated
-//! `clientRef`: replaying it returns the order already made.
+//! Checkout is idempotent: the `Idempotency-Key` is held (an advisory lock) by the transaction
+//! that writes the order, and its answer is written with the order, so a retry (or a
+//! concurrent duplicate, which waits on the key) gets the same answer and nothing runs twice.
+//! Orders may also carry a client-generated `clientRef`: replaying it returns the order
+//! already made.
 
 use axum::http::StatusCode;
 use catalog::menu::{BranchMenu, SelectionError};
