@@ -197,6 +197,19 @@ pub struct PaymentDto {
     pub created_at: DateTime<Utc>,
 }
 
+/// One step of an order's status history: placement (`from` null), then each transition.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusChange {
+    pub from: Option<Status>,
+    pub to: Status,
+    /// The reason given (a cancel or void).
+    pub reason: Option<String>,
+    /// Who made the change (a staff member, or the guest or customer who placed the order).
+    pub actor_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderDto {

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     lifecycle::{Channel, OrderType, Status},
-    model::{OrderDto, OrderLine, PaymentDto},
+    model::{OrderDto, OrderLine, PaymentDto, StatusChange},
     pricing::Pricing,
     settlement::{NewSettlement, SettledMethod, Settlement},
 };
@@ -301,6 +301,17 @@ pub async fn place_check(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// The order's status history, oldest first.
+pub async fn status_changes(tx: &mut Tx, order_id: Uuid) -> Result<Vec<StatusChange>> {
+    Ok(sqlx::query_as(
+        "select from_status as \"from\", to_status as \"to\", reason, actor_id, at \
+         from order_status_history where order_id = $1 order by id",
+    )
+    .bind(order_id)
+    .fetch_all(&mut **tx)
+    .await?)
 }
 
 pub async fn history(

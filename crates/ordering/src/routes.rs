@@ -25,7 +25,7 @@ use crate::{
     lifecycle::{OrderType, Status},
     model::{
         CartCheckout, CartDto, ChangeStatus, JoinTable, JoinedTable, LineRequest, NewCartRequest,
-        OrderDto, PaymentRequest, PlaceOrder, RefundRequest, TableInput, TableView,
+        OrderDto, PaymentRequest, PlaceOrder, RefundRequest, StatusChange, TableInput, TableView,
     },
     receipt::{self, Receipt},
     repo::{self, DiningTable},
@@ -67,6 +67,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(place, list))
         .routes(routes!(get))
+        .routes(routes!(history))
         .routes(routes!(change_status))
         .routes(routes!(pay))
         .routes(routes!(refund))
@@ -170,6 +171,19 @@ pub async fn get(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<OrderDto>> {
     Ok(Json(checkout::get(&state, &auth, id).await?))
+}
+
+/// The order's status history, oldest first: placement, then every transition with its
+/// reason and who made it. Visible to whoever may see the order.
+#[utoipa::path(get, path = "/api/orders/{id}/history", tag = "orders", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<StatusChange>), (status = 404, body = Problem)))]
+pub async fn history(
+    State(state): State<AppState>,
+    auth: Auth<policy::Authenticated>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<Vec<StatusChange>>> {
+    Ok(Json(checkout::status_history(&state, &auth, id).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

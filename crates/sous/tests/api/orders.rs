@@ -555,6 +555,28 @@ async fn orders_move_only_along_their_lifecycle() {
     status(&app, &cashier, id, "cancelled", Some("guest left"))
         .await
         .expect(200);
+    // The history says what happened, oldest first, with the reason and who did it; a guest
+    // who did not place the order does not find it.
+    let history = app
+        .get(&format!("/api/orders/{id}/history"), &cashier)
+        .await
+        .expect(200);
+    let steps = history.as_array().unwrap();
+    assert_eq!(steps.len(), 2, "{history}");
+    assert_eq!(steps[0]["from"], serde_json::Value::Null);
+    assert_eq!(steps[0]["to"], "placed");
+    assert_eq!(steps[1]["from"], "placed");
+    assert_eq!(steps[1]["to"], "cancelled");
+    assert_eq!(steps[1]["reason"], "guest left");
+    assert!(steps[1]["actorId"].is_string(), "{history}");
+    assert!(steps[0]["at"].as_str() <= steps[1]["at"].as_str());
+    let guest = app.guest_token(riyadh).await;
+    assert_eq!(
+        app.get(&format!("/api/orders/{id}/history"), &guest)
+            .await
+            .status,
+        404
+    );
 
     // A paid order: voiding needs a manager (by PIN from a cashier's till).
     let paid = json!({ "branchId": riyadh, "type": "takeaway", "lines": [line(&m, "French Fries", 1)],
