@@ -5950,6 +5950,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The order's status history, oldest first: placement, then every transition with its
+         *     reason and who made it. Visible to whoever may see the order.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StatusChange"][];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders/{id}/kitchen-tickets": {
         parameters: {
             query?: never;
@@ -9276,6 +9324,20 @@ export interface components {
         };
         /** @enum {string} */
         Status: "placed" | "accepted" | "preparing" | "ready" | "served" | "picked_up" | "out_for_delivery" | "delivered" | "closed" | "cancelled" | "voided" | "split" | "merged";
+        /** @description One step of an order's status history: placement (`from` null), then each transition. */
+        StatusChange: {
+            /**
+             * Format: uuid
+             * @description Who made the change (a staff member, or the guest or customer who placed the order).
+             */
+            actorId?: string | null;
+            /** Format: date-time */
+            at: string;
+            from?: null | components["schemas"]["Status"];
+            /** @description The reason given (a cancel or void). */
+            reason?: string | null;
+            to: components["schemas"]["Status"];
+        };
         /** @description `POST /api/branches/{branch_id}/dining-tables` and `PUT /api/dining-tables/{id}`. */
         TableInput: {
             active?: boolean;
