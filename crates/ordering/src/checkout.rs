@@ -229,7 +229,8 @@ pub async fn place(
         hash,
         body: &body,
     };
-    repo::place_order(&mut tx, &order, &lines, cash.as_ref(), &entries, &answer)
+    let row = repo::batch_row(&order, &lines, cash.as_ref(), &entries, Some(&answer))?;
+    repo::place_orders(&mut tx, &[row])
         .await
         .map_err(|e| match e {
             // Two offline replays of one order racing: the loser answers with the winner's
@@ -311,7 +312,13 @@ async fn place_grouped(
         hash,
         body: &up.body,
     };
-    let row = repo::batch_row(&up.order, &lines, up.cash.as_ref(), &up.entries, &answer)?;
+    let row = repo::batch_row(
+        &up.order,
+        &lines,
+        up.cash.as_ref(),
+        &up.entries,
+        Some(&answer),
+    )?;
     match state
         .group_commit
         .write(&state.db, repo::PLACE_BATCH, who.scope(), row)

@@ -540,34 +540,31 @@ async fn insert_check(
             course: l.course,
         })
         .collect();
-    repo::place_check(
-        tx,
-        &repo::NewOrder {
-            id,
-            tenant_id: who.tenant_id,
-            branch_id: from.branch_id,
-            business_date,
-            number,
-            channel,
-            order_type: from.order_type,
-            table: from.table_ref.as_deref(),
-            placed_by,
-            placed_by_kind,
-            client_ref: None,
-            scheduled_for: from.scheduled_for,
-            notes: from.notes.as_deref(),
-            currency: &from.currency,
-            pricing,
-            total: pricing.totals.total,
-            vat: pricing.totals.vat,
-            tip: pricing.totals.tip,
-            paid: 0,
-            created_at: Utc::now().trunc_subsecs(6),
-        },
-        &lines,
-        sale.as_slice(),
-    )
-    .await?;
+    let check = repo::NewOrder {
+        id,
+        tenant_id: who.tenant_id,
+        branch_id: from.branch_id,
+        business_date,
+        number,
+        channel,
+        order_type: from.order_type,
+        table: from.table_ref.as_deref(),
+        placed_by,
+        placed_by_kind,
+        client_ref: None,
+        scheduled_for: from.scheduled_for,
+        notes: from.notes.as_deref(),
+        currency: &from.currency,
+        pricing,
+        total: pricing.totals.total,
+        vat: pricing.totals.vat,
+        tip: pricing.totals.tip,
+        paid: 0,
+        created_at: Utc::now().trunc_subsecs(6),
+    };
+    // A split or merge takes no idempotency key: no answer is stored.
+    let row = repo::batch_row(&check, &lines, None, sale.as_slice(), None)?;
+    repo::place_orders(tx, &[row]).await?;
     // A served check stays served: the kitchen is done with its lines (placing it as `placed`
     // and stepping it on would send them to the kitchen again).
     if from.status != Status::Placed {

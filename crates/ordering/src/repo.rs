@@ -29,7 +29,7 @@ pub struct Opened {
 /// Holds the idempotency key for this transaction (an advisory lock, released when it ends)
 /// and reads its stored answer. A concurrent request with the same key waits here until the
 /// first ends, then sees its answer — or, if it rolled back, goes on itself. The key's row is
-/// written once, with the answer, by [`place_order`] or [`store_answer`].
+/// written once, with the answer, by [`place_orders`] or [`store_answer`].
 pub async fn open_checkout(
     tx: &mut Tx,
     key: &str,
@@ -97,23 +97,25 @@ pub struct KeyedAnswer<'a> {
 /// The database function that writes a batch of checkouts ([`platform::group_commit`]).
 pub const PLACE_BATCH: &str = "order_place_batch";
 
-/// One order as `order_place_batch` takes it: `order_place`'s arguments as one JSON object.
+/// One order as `order_place_batch` takes it: the order, its lines (each with its share of
+/// the pricing), the cash taken with it, its journal entries, and the answer to store under
+/// its idempotency key (none for a split or merge, which takes no key).
 pub fn batch_row(
     o: &NewOrder<'_>,
     lines: &[NewLine],
     cash: Option<&CashWithOrder>,
     entries: &[serde_json::Value],
-    answer: &KeyedAnswer<'_>,
+    answer: Option<&KeyedAnswer<'_>>,
 ) -> Result<serde_json::Value> {
     Ok(serde_json::json!({
         "order": o,
         "lines": line_rows(o, lines)?,
         "payment": cash,
         "entries": entries,
-        "key": answer.key,
-        "hash": hex::encode(answer.hash),
-        "status": 201,
-        "answer": answer.body,
+        "key": answer.map(|a| a.key),
+        "hash": answer.map(|a| hex::encode(a.hash)),
+        "status": answer.map(|_| 201),
+        "answer": answer.map(|a| a.body),
     }))
 }
 
@@ -131,7 +133,7 @@ pub fn stored_answer(v: serde_json::Value) -> Result<(Vec<u8>, i32, serde_json::
     Ok((hash, s.status, s.body))
 }
 
-/// Stores an answer that [`place_order`] did not write (a replayed offline order's).
+/// Stores an answer that [`place_orders`] did not write (a replayed offline order's).
 pub async fn store_answer(
     tx: &mut Tx,
     tenant_id: Uuid,
@@ -182,7 +184,7 @@ pub async fn claim_number(db: &Db, tenant_id: Uuid, branch_id: Uuid) -> Result<(
         })
 }
 
-/// An order row as `order_place` takes it (keys are the columns).
+/// An order row as `order_place_batch` takes it (keys are the columns).
 #[derive(Serialize)]
 pub struct NewOrder<'a> {
     pub id: Uuid,
@@ -212,7 +214,7 @@ pub struct NewOrder<'a> {
     pub created_at: DateTime<Utc>,
 }
 
-/// A line row as `order_place` takes it, less its share of the pricing.
+/// A line row as `order_place_batch` takes it, less its share of the pricing.
 #[derive(Clone, Serialize)]
 pub struct NewLine {
     pub id: Uuid,
@@ -229,7 +231,7 @@ pub struct NewLine {
     pub course: Option<i32>,
 }
 
-/// A cash payment taken with the order, as `order_place` takes it: the payment row, and the
+/// A cash payment taken with the order, as `order_place_batch` takes it: the payment row, and the
 /// till whose open drawer session (if any) it goes into.
 #[derive(Serialize)]
 pub struct CashWithOrder {
@@ -243,7 +245,7 @@ pub struct CashWithOrder {
     pub device_id: Option<Uuid>,
 }
 
-/// The line rows as `order_place` takes them: each line with its share of the pricing.
+/// The line rows as `order_place_batch` takes them: each line with its share of the pricing.
 fn line_rows(o: &NewOrder<'_>, lines: &[NewLine]) -> Result<Vec<serde_json::Value>> {
     lines
         .iter()
@@ -259,47 +261,23 @@ fn line_rows(o: &NewOrder<'_>, lines: &[NewLine]) -> Result<Vec<serde_json::Valu
         .collect()
 }
 
-/// Writes a priced order in one round trip (`order_place`): the order, its lines and first
-/// status, the cash taken with it, its journal entries, and the answer under the idempotency
-/// key (held since [`open_checkout`]) with the request's hash.
-pub async fn place_order(
-    tx: &mut Tx,
-    o: &NewOrder<'_>,
-    lines: &[NewLine],
-    cash: Option<&CashWithOrder>,
-    entries: &[serde_json::Value],
-    answer: &KeyedAnswer<'_>,
-) -> Result<()> {
-    let lines = line_rows(o, lines)?;
-    sqlx::query("select order_place($1, $2, $3, $4, $5, $6, 201, $7)")
-        .bind(Json(o))
-        .bind(Json(lines))
-        .bind(cash.map(Json))
-        .bind(Json(entries))
-        .bind(answer.key)
-        .bind(answer.hash)
-        .bind(answer.body)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-/// Writes a check made by a split or merge through the same `order_place` as checkout: the
-/// order, its lines and first status, and its sale entry. No idempotency answer is stored (a
-/// split or merge takes no key), so the key and answer are null.
-pub async fn place_check(
-    tx: &mut Tx,
-    o: &NewOrder<'_>,
-    lines: &[NewLine],
-    entries: &[serde_json::Value],
-) -> Result<()> {
-    let lines = line_rows(o, lines)?;
-    sqlx::query("select order_place($1, $2, null, $3, null, null, null, null)")
-        .bind(Json(o))
-        .bind(Json(lines))
-        .bind(Json(entries))
-        .execute(&mut **tx)
-        .await?;
+/// Writes orders in the caller's transaction through `order_place_batch` (rows from
+/// [`batch_row`]): checkout's transactional path, one order whose key the transaction holds
+/// since [`open_checkout`], and the checks made by a split or merge, which take no key. No key
+/// can have been answered meanwhile; an order left out for one is an error, never a silent
+/// loss.
+pub async fn place_orders(tx: &mut Tx, rows: &[serde_json::Value]) -> Result<()> {
+    let left_out: Vec<(i32, serde_json::Value)> =
+        sqlx::query_as("select batch_position, answer from order_place_batch($1)")
+            .bind(Json(rows))
+            .fetch_all(&mut **tx)
+            .await?;
+    if let Some((position, _)) = left_out.first() {
+        return Err(anyhow::anyhow!(
+            "order {position} of the batch was not written: its key was answered while held"
+        )
+        .into());
+    }
     Ok(())
 }
 

@@ -175,7 +175,7 @@ pub async fn post(tx: &mut Tx, e: NewEntry<'_>) -> Result<Option<Uuid>> {
 }
 
 /// The entry as `ledger_post` takes it (an array of these; for a caller that posts entries
-/// inside a larger database function, such as checkout's `order_place`), with its new id;
+/// inside a larger database function, such as checkout's `order_place_batch`), with its new id;
 /// `None` when the postings cancel out.
 pub fn entry(e: &NewEntry<'_>) -> Result<Option<(Uuid, serde_json::Value)>> {
     let postings = settle(&e.postings)?;
