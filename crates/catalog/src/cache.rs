@@ -57,23 +57,25 @@ pub async fn menu(state: &AppState, branch_id: Uuid) -> Result<ServedMenu> {
     Ok(served)
 }
 
-/// Builds the branch's menu from the catalog and stores it in `menu_cache`.
 /// The branch's menu as checkout reads it: from the same cache as [`menu`], decoded once per
-/// cached entry. `NotFound` for a branch of another tenant than `tenant_id`.
+/// cached entry, with the entry itself (to keep what checkout derives from the same moment,
+/// [`Cached::attach`]). `NotFound` for a branch of another tenant than `tenant_id`.
 pub async fn branch_menu(
     state: &AppState,
     tenant_id: Uuid,
     branch_id: Uuid,
-) -> Result<Arc<crate::menu::BranchMenu>> {
+) -> Result<(Arc<crate::menu::BranchMenu>, ServedMenu)> {
     let served = menu(state, branch_id).await?;
     if served.tenant_id != tenant_id {
         return Err(Error::NotFound);
     }
-    Ok(served
+    let decoded = served
         .decoded(|body| serde_json::from_slice(body))
-        .map_err(anyhow::Error::from)?)
+        .map_err(anyhow::Error::from)?;
+    Ok((decoded, served))
 }
 
+/// Builds the branch's menu from the catalog and stores it in `menu_cache`.
 pub async fn rebuild(tx: &mut Tx, tenant_id: Uuid, branch_id: Uuid) -> Result<ServedMenu> {
     // Read before the catalog: a change committed in between makes this build look older than
     // it is (and be rebuilt), never newer.

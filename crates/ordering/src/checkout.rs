@@ -18,6 +18,7 @@ use platform::{
     auth::{Principal, PrincipalKind, Role},
     db::Tx,
     error::{Error, Result},
+    group_commit::Outcome,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -103,8 +104,10 @@ pub async fn place(
     if (req.has_staff_discounts() || req.payment.is_some()) && who.kind != PrincipalKind::Staff {
         return Err(Error::Forbidden);
     }
-    // The menu first, outside the transaction: it comes from memory almost always.
-    let menu = catalog::cache::branch_menu(state, who.tenant_id, req.branch_id).await?;
+    // The menu and the branch's service charge first, outside the transaction: they come from
+    // memory almost always.
+    let (menu, charged) =
+        crate::service_charge::with_menu(state, who.tenant_id, req.branch_id).await?;
     // The common order — no cart, delivery, promo code or client ref — is written together
     // with the caller's other checkouts of the moment (group commit).
     if cart.is_none()
@@ -112,17 +115,28 @@ pub async fn place(
         && req.delivery.is_none()
         && req.promo_code.is_none()
         && req.client_ref.is_none()
-        && let Some(answer) = place_grouped(state, who, key, hash, &req, &menu, channel).await?
     {
-        return Ok(answer);
+        let service_charge_bp = charged.rate_for(req.order_type);
+        let grouped = place_grouped(
+            state,
+            who,
+            key,
+            hash,
+            &req,
+            &menu,
+            channel,
+            service_charge_bp,
+        );
+        if let Some(answer) = grouped.await? {
+            return Ok(answer);
+        }
     }
 
     // The busiest write path: its `order.placed` event is announced after commit (see
     // `Db::begin_announcing_after_commit`).
     let mut tx = state.db.begin_announcing_after_commit(who.scope()).await?;
-    // The key (held from here until the transaction ends) and the branch's service charge.
-    let opened = repo::open_checkout(&mut tx, key, req.branch_id, req.order_type).await?;
-    if let Some(done) = opened.done {
+    // The key, held from here until the transaction ends.
+    if let Some(done) = repo::open_checkout(&mut tx, key).await? {
         tx.commit().await?;
         return replay(done, hash);
     }
@@ -171,7 +185,7 @@ pub async fn place(
     // What the branch adds: its service charge for this order type (0 when it charges none)
     // and the delivery zone's fee.
     let charges = Charges {
-        service_charge_bp: opened.service_charge_bp,
+        service_charge_bp: charged.rate_for(req.order_type),
         delivery_fee: zone.as_ref().map_or(0, |z| z.fee),
     };
     let (mut lines, mut pricing) = price_lines(&menu, &req, charges, None)?;
@@ -270,12 +284,14 @@ pub async fn place(
     })
 }
 
-/// Checkout by group commit ([`platform::group_commit`]): no transaction of its own. Before
-/// pricing, one statement reads the key's stored answer and the branch's service charge; the
-/// number is claimed; then the order joins the caller's next batch of `order_place_batch`,
-/// which holds the key and finds it answered if a concurrent request with the same key
-/// committed first (that order is not written; its claimed number stays a gap). `None` when
-/// the order needs a manager's approval: the transactional path takes it from the start.
+/// Checkout by group commit ([`platform::group_commit`]): no transaction and no round trip of
+/// its own. The order is priced, then joins the caller's next batch, which claims the batch's
+/// order numbers, holds the keys and finds a key answered if a concurrent request with it
+/// committed first (that order is not written; its number stays a gap). A stored answer is
+/// looked for beforehand only when the order cannot be placed as asked: a replay is answered
+/// even once the menu has changed. `None` when the order needs a manager's approval: the
+/// transactional path takes it from the start.
+#[allow(clippy::too_many_arguments)]
 async fn place_grouped(
     state: &AppState,
     who: &Principal,
@@ -284,28 +300,42 @@ async fn place_grouped(
     req: &PlaceOrder,
     menu: &BranchMenu,
     channel: Channel,
+    service_charge_bp: u32,
 ) -> Result<Option<Answer>> {
-    let facts =
-        repo::checkout_facts(&state.db, who.tenant_id, key, req.branch_id, req.order_type).await?;
-    if let Some(done) = facts.done {
-        return replay(done, hash).map(Some);
-    }
     let charges = Charges {
-        service_charge_bp: facts.service_charge_bp,
+        service_charge_bp,
         delivery_fee: 0,
     };
-    let (lines, pricing) = price_lines(menu, req, charges, None)?;
-    if pricing.totals.discount_total > crate::refunds::APPROVAL_ABOVE {
-        return Ok(None);
-    }
-    let tender = req
-        .payment
-        .as_ref()
-        .map(|p| cash_tender(p, pricing.totals.total))
-        .transpose()?;
-    let day_number = repo::claim_number(&state.db, who.tenant_id, req.branch_id).await?;
+    let priced = price_lines(menu, req, charges, None).and_then(|(lines, pricing)| {
+        if pricing.totals.discount_total > crate::refunds::APPROVAL_ABOVE {
+            return Ok(None);
+        }
+        let tender = req
+            .payment
+            .as_ref()
+            .map(|p| cash_tender(p, pricing.totals.total))
+            .transpose()?;
+        Ok(Some((lines, pricing, tender)))
+    });
+    let (lines, pricing, tender) = match priced {
+        Ok(Some(priced)) => priced,
+        Ok(None) => return Ok(None),
+        Err(refused) => {
+            return match repo::answered(&state.db, who.tenant_id, key).await? {
+                Some(done) => replay(done, hash).map(Some),
+                None => Err(refused),
+            };
+        }
+    };
     let up = write_up(
-        who, req, menu, channel, day_number, &lines, &pricing, tender,
+        who,
+        req,
+        menu,
+        channel,
+        repo::UNCLAIMED,
+        &lines,
+        &pricing,
+        tender,
     )?;
     let answer = repo::KeyedAnswer {
         key,
@@ -324,21 +354,18 @@ async fn place_grouped(
         .write(&state.db, repo::PLACE_BATCH, who.scope(), row)
         .await?
     {
-        None => Ok(Some(Answer {
+        Outcome::Written(row) => Ok(Some(Answer {
             status: StatusCode::CREATED,
-            body: up.body,
+            body: repo::written_answer(row),
             replayed: false,
         })),
-        Some(stored) => replay(repo::stored_answer(stored)?, hash).map(Some),
+        Outcome::Answered(stored) => replay(repo::stored_answer(stored)?, hash).map(Some),
     }
 }
 
 /// The stored answer of a finished request with the same key: again, if it was the same
 /// request; a 422 if the key was used for a different one.
-fn replay(
-    (stored, status, body): (Vec<u8>, i32, serde_json::Value),
-    hash: &[u8],
-) -> Result<Answer> {
+fn replay((stored, status, body): repo::Done, hash: &[u8]) -> Result<Answer> {
     if stored != hash {
         return Err(Error::invalid(
             "Idempotency-Key",

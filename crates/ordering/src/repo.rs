@@ -1,9 +1,11 @@
 //! All SQL of ordering, in the caller's tenant-scoped transaction.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use futures::future::BoxFuture;
 use platform::{
     db::{Db, Tx},
     error::{Error, Result},
+    group_commit::Batched,
 };
 use serde::Serialize;
 use sqlx::{FromRow, types::Json};
@@ -18,73 +20,34 @@ use crate::{
 
 // ---- idempotency --------------------------------------------------------------------------
 
-/// What a checkout learns before it prices, in one round trip (`checkout_open`).
-pub struct Opened {
-    /// A request with this key already finished: (its request hash, status, answer).
-    pub done: Option<(Vec<u8>, i32, serde_json::Value)>,
-    /// The branch's service charge for the order's type, in basis points (0 when none).
-    pub service_charge_bp: u32,
-}
+/// A finished request's stored answer: its request hash, status and body.
+pub type Done = (Vec<u8>, i32, serde_json::Value);
 
 /// Holds the idempotency key for this transaction (an advisory lock, released when it ends)
 /// and reads its stored answer. A concurrent request with the same key waits here until the
 /// first ends, then sees its answer — or, if it rolled back, goes on itself. The key's row is
 /// written once, with the answer, by [`place_orders`] or [`store_answer`].
-pub async fn open_checkout(
-    tx: &mut Tx,
-    key: &str,
-    branch_id: Uuid,
-    order_type: OrderType,
-) -> Result<Opened> {
-    let row = sqlx::query_as(
-        "select request_hash, response_status, response_body, service_charge_bp \
-         from checkout_open($1, $2, $3)",
+pub async fn open_checkout(tx: &mut Tx, key: &str) -> Result<Option<Done>> {
+    Ok(
+        sqlx::query_as(
+            "select request_hash, response_status, response_body from checkout_open($1)",
+        )
+        .bind(key)
+        .fetch_optional(&mut **tx)
+        .await?,
     )
-    .bind(key)
-    .bind(branch_id)
-    .bind(order_type)
-    .fetch_one(&mut **tx)
-    .await?;
-    opened(key, row)
 }
 
-/// [`open_checkout`] without a transaction or the key's lock, for checkout by group commit:
-/// the key's stored answer, if any, and the branch's service charge (`checkout_facts`, one
-/// statement on a pooled connection; the brand is the signed-in caller's).
-pub async fn checkout_facts(
-    db: &Db,
-    tenant_id: Uuid,
-    key: &str,
-    branch_id: Uuid,
-    order_type: OrderType,
-) -> Result<Opened> {
-    let row = sqlx::query_as(
-        "select request_hash, response_status, response_body, service_charge_bp \
-         from checkout_facts($1, $2, $3, $4)",
+/// The key's stored answer, without a transaction or the key's lock (`idempotency_answer`,
+/// one statement on a pooled connection; the brand is the signed-in caller's).
+pub async fn answered(db: &Db, tenant_id: Uuid, key: &str) -> Result<Option<Done>> {
+    Ok(sqlx::query_as(
+        "select request_hash, response_status, response_body from idempotency_answer($1, $2)",
     )
     .bind(tenant_id)
     .bind(key)
-    .bind(branch_id)
-    .bind(order_type)
-    .fetch_one(&db.pool)
-    .await?;
-    opened(key, row)
-}
-
-/// `checkout_open`'s and `checkout_facts`' row: request hash, status, body, service charge.
-type OpenRow = (Option<Vec<u8>>, Option<i32>, Option<serde_json::Value>, i32);
-
-fn opened(key: &str, (hash, status, body, bp): OpenRow) -> Result<Opened> {
-    let done = match (hash, status, body) {
-        (Some(hash), Some(status), Some(body)) => Some((hash, status, body)),
-        (None, _, _) => None,
-        // Rows are written whole, with their answer.
-        _ => return Err(anyhow::anyhow!("idempotency key {key} has no stored answer").into()),
-    };
-    Ok(Opened {
-        done,
-        service_charge_bp: u32::try_from(bp).map_err(anyhow::Error::from)?,
-    })
+    .fetch_optional(&db.pool)
+    .await?)
 }
 
 /// The answer to store under an idempotency key, with the hash of the request it answers.
@@ -94,8 +57,16 @@ pub struct KeyedAnswer<'a> {
     pub body: &'a serde_json::Value,
 }
 
-/// The database function that writes a batch of checkouts ([`platform::group_commit`]).
-pub const PLACE_BATCH: &str = "order_place_batch";
+/// Checkouts written together ([`platform::group_commit`]) by `order_place_batch`, their
+/// order numbers claimed for the whole batch first ([`claim_numbers`]).
+pub const PLACE_BATCH: Batched = Batched {
+    function: "order_place_batch",
+    prepare: Some(claim_numbers),
+};
+
+/// What an order carries until its batch claims its number ([`claim_numbers`]); the orders
+/// table refuses number 0, so an order never written with it.
+pub const UNCLAIMED: (NaiveDate, i32) = (NaiveDate::MIN, 0);
 
 /// One order as `order_place_batch` takes it: the order, its lines (each with its share of
 /// the pricing), the cash taken with it, its journal entries, and the answer to store under
@@ -119,9 +90,14 @@ pub fn batch_row(
     }))
 }
 
+/// The answer of a batch row as it was written (its number claimed).
+pub fn written_answer(mut row: serde_json::Value) -> serde_json::Value {
+    row["answer"].take()
+}
+
 /// What `order_place_batch` answers for an order it did not write: the stored request hash,
 /// status and body under its key.
-pub fn stored_answer(v: serde_json::Value) -> Result<(Vec<u8>, i32, serde_json::Value)> {
+pub fn stored_answer(v: serde_json::Value) -> Result<Done> {
     #[derive(serde::Deserialize)]
     struct Stored {
         hash: String,
@@ -173,15 +149,71 @@ pub async fn order_by_client_ref(tx: &mut Tx, client_ref: Uuid) -> Result<Option
 /// while it runs, not until each other's commit. A checkout that fails after this leaves a gap
 /// in the day's numbers; numbers stay unique. An archived or unknown branch is not found.
 pub async fn claim_number(db: &Db, tenant_id: Uuid, branch_id: Uuid) -> Result<(NaiveDate, i32)> {
-    sqlx::query_as("select business_date, number from sous_claim_order_number($1, $2)")
+    claim_run(db, tenant_id, branch_id, 1).await
+}
+
+/// [`claim_number`] for `count` orders at once: the day and the first of `count` consecutive
+/// numbers.
+async fn claim_run(
+    db: &Db,
+    tenant_id: Uuid,
+    branch_id: Uuid,
+    count: usize,
+) -> Result<(NaiveDate, i32)> {
+    let count = i32::try_from(count).map_err(anyhow::Error::from)?;
+    sqlx::query_as("select business_date, first_number from sous_claim_order_numbers($1, $2, $3)")
         .bind(tenant_id)
         .bind(branch_id)
+        .bind(count)
         .fetch_one(db.counters())
         .await
         .map_err(|e| match e {
             sqlx::Error::Database(d) if d.code().as_deref() == Some("P0002") => Error::NotFound,
             other => other.into(),
         })
+}
+
+/// [`PLACE_BATCH`]'s prepare: one claim per branch of the batch (one, but for a manager's
+/// orders at several), its numbers written into each order row and its answer, in batch order.
+fn claim_numbers<'a>(db: &'a Db, rows: &'a mut [serde_json::Value]) -> BoxFuture<'a, Result<()>> {
+    Box::pin(async move {
+        let branches = rows
+            .iter()
+            .map(|row| {
+                let of = |field: &str| {
+                    row["order"][field]
+                        .as_str()
+                        .and_then(|s| s.parse::<Uuid>().ok())
+                        .ok_or_else(|| anyhow::anyhow!("a batch row's order has no {field}"))
+                };
+                Ok((of("tenant_id")?, of("branch_id")?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut claimed: Vec<(Uuid, Uuid)> = Vec::new();
+        for &branch in &branches {
+            if claimed.contains(&branch) {
+                continue;
+            }
+            claimed.push(branch);
+            let mine: Vec<usize> = (0..rows.len()).filter(|&i| branches[i] == branch).collect();
+            let (day, first) = claim_run(db, branch.0, branch.1, mine.len()).await?;
+            for (number, i) in (first..).zip(mine) {
+                numbered(&mut rows[i], day, number);
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Writes the claimed day and number into a batch row's order and its answer.
+fn numbered(row: &mut serde_json::Value, day: NaiveDate, number: i32) {
+    let day = serde_json::json!(day);
+    row["order"]["business_date"] = day.clone();
+    row["order"]["number"] = number.into();
+    if let Some(answer) = row["answer"].as_object_mut() {
+        answer.insert("businessDate".into(), day);
+        answer.insert("number".into(), number.into());
+    }
 }
 
 /// An order row as `order_place_batch` takes it (keys are the columns).

@@ -3,10 +3,14 @@
 //! service). Pricing computes it (rule 5, docs/ordering.md §4), VAT is charged on it, and the
 //! sale entry credits it to `service_charge_revenue`.
 
+use std::sync::Arc;
+
+use catalog::{cache::ServedMenu, menu::BranchMenu};
 use garde::Validate;
 use platform::{
     AppState,
     auth::Principal,
+    db::TenantScope,
     error::{Error, Result},
 };
 use serde::{Deserialize, Serialize};
@@ -34,6 +38,47 @@ pub struct ServiceCharge {
 
 fn dine_in_only() -> Vec<OrderType> {
     vec![OrderType::DineIn]
+}
+
+/// A branch's service charge as checkout prices with it: `None` when it never set one.
+pub struct Charged(Option<ServiceCharge>);
+
+impl Charged {
+    /// The rate for an order of `order_type`, in basis points (0 when not charged).
+    pub fn rate_for(&self, order_type: OrderType) -> u32 {
+        self.0
+            .as_ref()
+            .filter(|s| s.order_types.contains(&order_type))
+            .map_or(0, |s| s.rate_bp)
+    }
+}
+
+/// The branch's menu and its service charge, for checkout. The charge is read once per cached
+/// menu entry and kept with it ([`platform::public_cache::Cached::attach`]): as fresh as the
+/// prices it is charged on, and no round trip per order.
+pub async fn with_menu(
+    state: &AppState,
+    tenant_id: Uuid,
+    branch_id: Uuid,
+) -> Result<(Arc<BranchMenu>, Arc<Charged>)> {
+    let (menu, served) = catalog::cache::branch_menu(state, tenant_id, branch_id).await?;
+    let charged = match served.attached::<Charged>() {
+        Some(hit) => hit,
+        None => read_into(state, tenant_id, branch_id, &served).await?,
+    };
+    Ok((menu, charged))
+}
+
+async fn read_into(
+    state: &AppState,
+    tenant_id: Uuid,
+    branch_id: Uuid,
+    served: &ServedMenu,
+) -> Result<Arc<Charged>> {
+    let mut tx = state.db.begin(TenantScope::tenant(tenant_id)).await?;
+    let setting = repo::service_charge(&mut tx, branch_id).await?;
+    tx.commit().await?;
+    Ok(served.attach(Charged(setting)))
 }
 
 /// `GET`: the branch's staff. A branch that never set one charges none (rate 0).
@@ -87,5 +132,8 @@ pub async fn set(
     )
     .await?;
     tx.commit().await?;
+    // Checkout keeps the charge with the cached menu: drop the brand's menus here at once
+    // (other instances renew theirs within `public_cache::MAX_AGE`).
+    state.public_cache.invalidate_tenant(who.tenant_id);
     Ok(setting)
 }

@@ -9,19 +9,24 @@
 //! Rows are queued per lane — the same function under the same [`TenantScope`] — so a batch
 //! runs for one caller, under that caller's row-level security, and never mixes brands or
 //! users. A few batches of a lane run at once ([`WRITERS_PER_LANE`]), so the database's cores
-//! all work while one batch waits for its flush.
+//! all work while one batch waits for its flush; but only the first writer takes batches of
+//! any size, the others wait for [`FILL`] rows, so that under load batches grow.
 //!
 //! The function's contract: `f(jsonb) returns table (batch_position integer, answer jsonb)`;
 //! it writes every row of the array but those it returns, each with the reason it gives (for
-//! checkout, the answer a concurrent request with the same idempotency key stored first). If
-//! the batch fails, each of its rows is tried again alone, so one bad row fails only itself.
-//! A caller that goes away does not take its row out of a batch: what it asked for is
-//! written, and its retry finds it (the idempotency key).
+//! checkout, the answer a concurrent request with the same idempotency key stored first). A
+//! kind of write may also [prepare](Batched::prepare) a batch's rows just before they are
+//! written, in one round trip for all of them (checkout claims their order numbers there); each
+//! caller gets its row back as it was written. If the batch fails, each of its rows is tried
+//! again alone, so one bad row fails only itself. A caller that goes away does not take its row
+//! out of a batch: what it asked for is written, and its retry finds it (the idempotency key).
 
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
 };
+
+use futures::future::BoxFuture;
 
 use serde_json::Value;
 use sqlx::types::Json;
@@ -34,21 +39,60 @@ use crate::{
 
 /// Batches of one lane written at the same time.
 pub const WRITERS_PER_LANE: usize = 3;
+/// A lane's first writer takes whatever is waiting. Another writer starts, and goes on, only
+/// while at least this many rows wait: under load a batch costs its transaction, statements
+/// and flush once for more rows, instead of being split thin across writers.
+pub const FILL: usize = 4;
 /// The most rows in one batch.
 pub const MAX_BATCH: usize = 64;
 
-/// What became of a row: `None` when it was written, else what the function answered instead.
-pub type Outcome = Option<Value>;
+/// A kind of batched write.
+#[derive(Clone, Copy)]
+pub struct Batched {
+    /// The database function that writes a batch (a trusted name from the code, not input).
+    pub function: &'static str,
+    /// Run on a batch's rows just before they are written, outside the batch's transaction;
+    /// it may change them. Its error fails the batch (then each row is prepared alone).
+    pub prepare: Option<Prepare>,
+}
+
+/// See [`Batched::prepare`].
+pub type Prepare = for<'a> fn(&'a Db, &'a mut [Value]) -> BoxFuture<'a, Result<()>>;
+
+/// What became of a row.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Written, as it is here (after [`Batched::prepare`]).
+    Written(Value),
+    /// Not written: what the function answered instead.
+    Answered(Value),
+}
 
 #[derive(Default)]
 pub struct GroupCommit {
     lanes: Mutex<HashMap<Lane, Queue>>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy)]
 struct Lane {
-    function: &'static str,
+    kind: Batched,
     scope: TenantScope,
+}
+
+/// Lanes are told apart by function and caller (a function has one `prepare`).
+impl PartialEq for Lane {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind.function == other.kind.function && self.scope == other.scope
+    }
+}
+
+impl Eq for Lane {}
+
+impl std::hash::Hash for Lane {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.kind.function.hash(state);
+        self.scope.hash(state);
+    }
 }
 
 #[derive(Default)]
@@ -63,22 +107,23 @@ struct Pending {
 }
 
 impl GroupCommit {
-    /// Writes `row` through `function` (a trusted name from the code, not input) in the next
-    /// batch of its lane, and returns once that batch has committed.
+    /// Writes `row` as `kind` in the next batch of its lane, and returns once that batch has
+    /// committed.
     pub async fn write(
         self: &Arc<Self>,
         db: &Db,
-        function: &'static str,
+        kind: Batched,
         scope: TenantScope,
         row: Value,
     ) -> Result<Outcome> {
-        let lane = Lane { function, scope };
+        let lane = Lane { kind, scope };
         let (reply, answer) = oneshot::channel();
         let start_writer = {
             let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
             let queue = lanes.entry(lane).or_default();
             queue.rows.push(Pending { row, reply });
-            let start = queue.writers < WRITERS_PER_LANE;
+            let start = queue.writers == 0
+                || (queue.writers < WRITERS_PER_LANE && queue.rows.len() >= FILL);
             if start {
                 queue.writers += 1;
             }
@@ -90,14 +135,15 @@ impl GroupCommit {
         }
         answer
             .await
-            .map_err(|_| anyhow::anyhow!("the batch writer of {function} stopped"))?
+            .map_err(|_| anyhow::anyhow!("the batch writer of {} stopped", kind.function))?
     }
 
-    /// The next rows of `lane`, or `None` (and one writer fewer) when none are waiting.
+    /// The next rows of `lane`, or `None` (and one writer fewer) when none are waiting — or
+    /// fewer than [`FILL`] and another writer will take them.
     fn next_batch(&self, lane: &Lane) -> Option<Vec<Pending>> {
         let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
         let queue = lanes.get_mut(lane)?;
-        if queue.rows.is_empty() {
+        if queue.rows.is_empty() || (queue.writers > 1 && queue.rows.len() < FILL) {
             queue.writers -= 1;
             if queue.writers == 0 {
                 lanes.remove(lane);
@@ -131,34 +177,64 @@ async fn writer(lanes: Arc<GroupCommit>, db: Db, lane: Lane) {
 }
 
 async fn write_batch(db: &Db, lane: &Lane, batch: Vec<Pending>) {
-    let rows: Vec<&Value> = batch.iter().map(|p| &p.row).collect();
-    match run(db, lane, &rows).await {
-        Ok(mut outcomes) => {
-            for (i, pending) in batch.into_iter().enumerate() {
-                let _ = pending.reply.send(Ok(outcomes.remove(&i)));
+    let (mut rows, replies): (Vec<Value>, Vec<_>) =
+        batch.into_iter().map(|p| (p.row, p.reply)).unzip();
+    // The error, and whether it came from `prepare` (then each row is prepared again).
+    let written = match prepare(db, lane, &mut rows).await {
+        Ok(()) => run(db, lane, &rows).await.map_err(|e| (e, false)),
+        Err(e) => Err((e, true)),
+    };
+    match written {
+        Ok(mut answered) => {
+            for (i, (row, reply)) in rows.into_iter().zip(replies).enumerate() {
+                let outcome = match answered.remove(&i) {
+                    Some(answer) => Outcome::Answered(answer),
+                    None => Outcome::Written(row),
+                };
+                let _ = reply.send(Ok(outcome));
             }
         }
-        Err(e) if batch.len() == 1 => {
-            let _ = batch.into_iter().next().map(|p| p.reply.send(Err(e)));
+        Err((e, _)) if rows.len() == 1 => {
+            let _ = replies.into_iter().next().map(|reply| reply.send(Err(e)));
         }
-        Err(e) => {
-            tracing::debug!(error = %e, rows = batch.len(), "a batch failed; writing its rows one by one");
-            for pending in batch {
-                let outcome = run(db, lane, &[&pending.row])
+        Err((e, prepare_again)) => {
+            tracing::debug!(error = %e, rows = rows.len(), "a batch failed; writing its rows one by one");
+            for (mut row, reply) in rows.into_iter().zip(replies) {
+                let outcome = write_alone(db, lane, &mut row, prepare_again)
                     .await
-                    .map(|mut o| o.remove(&0));
-                let _ = pending.reply.send(outcome);
+                    .map(|answered| answered.map_or(Outcome::Written(row), Outcome::Answered));
+                let _ = reply.send(outcome);
             }
         }
     }
 }
 
+async fn prepare(db: &Db, lane: &Lane, rows: &mut [Value]) -> Result<()> {
+    match lane.kind.prepare {
+        Some(prepare) => prepare(db, rows).await,
+        None => Ok(()),
+    }
+}
+
+/// One row in a batch of its own: its answer if the function gave one instead of writing it.
+async fn write_alone(
+    db: &Db,
+    lane: &Lane,
+    row: &mut Value,
+    prepare_again: bool,
+) -> Result<Option<Value>> {
+    if prepare_again {
+        prepare(db, lane, std::slice::from_mut(row)).await?;
+    }
+    Ok(run(db, lane, std::slice::from_ref(row)).await?.remove(&0))
+}
+
 /// One transaction: the batch through the lane's function, committed, its events announced.
-async fn run(db: &Db, lane: &Lane, rows: &[&Value]) -> Result<HashMap<usize, Value>> {
+async fn run(db: &Db, lane: &Lane, rows: &[Value]) -> Result<HashMap<usize, Value>> {
     let mut tx = db.begin_announcing_after_commit(lane.scope).await?;
     let answered: Vec<(i32, Value)> = sqlx::query_as(&format!(
         "select batch_position, answer from {}($1)",
-        lane.function
+        lane.kind.function
     ))
     .bind(Json(rows))
     .fetch_all(&mut *tx)

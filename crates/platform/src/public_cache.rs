@@ -42,6 +42,9 @@ pub struct Cached {
     /// The body decoded, for readers inside the process (checkout prices every order from
     /// the menu): decoded once per entry instead of once per request.
     decoded: OnceLock<Arc<dyn Any + Send + Sync>>,
+    /// What another reader derives from the entry's moment and keeps as long as the entry is
+    /// served (checkout keeps the branch's service charge here: as fresh as the prices).
+    attached: OnceLock<Arc<dyn Any + Send + Sync>>,
 }
 
 impl Cached {
@@ -52,7 +55,21 @@ impl Cached {
             body,
             valid_until,
             decoded: OnceLock::new(),
+            attached: OnceLock::new(),
         }
+    }
+
+    /// What [`Self::attach`] kept with this entry, if it is a `T`.
+    pub fn attached<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.attached.get()?.clone().downcast::<T>().ok()
+    }
+
+    /// Keeps `value` with this entry; the first value attached stays (two readers that raced
+    /// read the same thing).
+    pub fn attach<T: Any + Send + Sync>(&self, value: T) -> Arc<T> {
+        let value = Arc::new(value);
+        let _ = self.attached.set(value.clone());
+        self.attached().unwrap_or(value)
     }
 
     /// The body as a `T`, decoded by `decode` on first use and kept with the entry.

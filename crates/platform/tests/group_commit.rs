@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use platform::{
     db::{Db, TenantScope},
-    group_commit::GroupCommit,
+    group_commit::{Batched, GroupCommit, Outcome},
     testing::TestDb,
 };
 use sqlx::Connection;
@@ -14,7 +15,7 @@ use uuid::Uuid;
 
 /// A brand, a table for the rows and a batch function with the group-commit contract: rows
 /// with `skip` come back with an answer instead of being written; a row with `fail` fails its
-/// batch.
+/// batch. A row is written as its `m` when it has one (see [`PREPARED`]), else as its `n`.
 async fn setup(db: &TestDb) -> Uuid {
     let tenant = Uuid::now_v7();
     let mut conn = db.owner_conn().await;
@@ -35,7 +36,8 @@ async fn setup(db: &TestDb) -> Uuid {
              raise exception 'a row that fails'; \
            end if; \
            insert into gc_rows (tenant_id, n) \
-             select app_tenant_id(), (x ->> 'n')::integer from jsonb_array_elements(p) x \
+             select app_tenant_id(), coalesce((x ->> 'm')::integer, (x ->> 'n')::integer) \
+               from jsonb_array_elements(p) x \
               where not coalesce((x ->> 'skip')::boolean, false); \
            return query select (i - 1)::integer, jsonb_build_object('skipped', x -> 'n') \
              from jsonb_array_elements(p) with ordinality e(x, i) \
@@ -49,13 +51,41 @@ async fn setup(db: &TestDb) -> Uuid {
     tenant
 }
 
-/// Writes rows `0..n` at once through `gc_probe`, each built by `row`.
+const PROBE: Batched = Batched {
+    function: "gc_probe",
+    prepare: None,
+};
+
+/// `gc_probe` with a prepare step: each row gets `m = n + 1000`, and a batch with a row marked
+/// `refuse` cannot be prepared.
+const PREPARED: Batched = Batched {
+    function: "gc_probe",
+    prepare: Some(add_thousand),
+};
+
+fn add_thousand<'a>(
+    _db: &'a Db,
+    rows: &'a mut [serde_json::Value],
+) -> BoxFuture<'a, platform::Result<()>> {
+    Box::pin(async move {
+        if rows.iter().any(|r| r["refuse"] == true) {
+            return Err(anyhow::anyhow!("a row that cannot be prepared").into());
+        }
+        for row in rows {
+            row["m"] = (row["n"].as_i64().unwrap() + 1000).into();
+        }
+        Ok(())
+    })
+}
+
+/// Writes rows `0..n` at once as `kind`, each built by `row`.
 async fn write_all(
     app: &Db,
+    kind: Batched,
     tenant: Uuid,
     n: i32,
     row: fn(i32) -> serde_json::Value,
-) -> Vec<platform::Result<Option<serde_json::Value>>> {
+) -> Vec<platform::Result<Outcome>> {
     let group = Arc::new(GroupCommit::default());
     let start = Arc::new(Barrier::new(n as usize));
     let tasks: Vec<_> = (0..n)
@@ -64,7 +94,7 @@ async fn write_all(
             tokio::spawn(async move {
                 start.wait().await;
                 group
-                    .write(&app, "gc_probe", TenantScope::tenant(tenant), row(i))
+                    .write(&app, kind, TenantScope::tenant(tenant), row(i))
                     .await
             })
         })
@@ -84,21 +114,22 @@ async fn concurrent_rows_share_transactions_and_each_gets_its_own_answer() {
 
     let outcomes = write_all(
         &app,
+        PROBE,
         tenant,
         40,
         |i| serde_json::json!({ "n": i, "skip": i % 10 == 3 }),
     )
     .await;
     for (i, outcome) in outcomes.into_iter().enumerate() {
-        let outcome = outcome.unwrap();
-        if i % 10 == 3 {
-            assert_eq!(
-                outcome,
-                Some(serde_json::json!({ "skipped": i })),
-                "row {i}"
-            );
-        } else {
-            assert_eq!(outcome, None, "row {i} was written");
+        match outcome.unwrap() {
+            Outcome::Answered(answer) => {
+                assert_eq!(i % 10, 3, "row {i} was not written");
+                assert_eq!(answer, serde_json::json!({ "skipped": i }), "row {i}");
+            }
+            Outcome::Written(row) => {
+                assert_ne!(i % 10, 3, "row {i} was written");
+                assert_eq!(row["n"], i, "each caller gets its own row back");
+            }
         }
     }
     let mut owner = db.owner_conn().await;
@@ -124,6 +155,7 @@ async fn a_row_that_fails_fails_alone() {
 
     let outcomes = write_all(
         &app,
+        PROBE,
         tenant,
         30,
         |i| serde_json::json!({ "n": i, "fail": i == 17 }),
@@ -131,12 +163,12 @@ async fn a_row_that_fails_fails_alone() {
     .await;
     for (i, outcome) in outcomes.into_iter().enumerate() {
         match outcome {
-            Ok(None) => assert_ne!(i, 17),
+            Ok(Outcome::Written(_)) => assert_ne!(i, 17),
             Err(e) => {
                 assert_eq!(i, 17, "only the bad row fails: {e}");
                 assert!(e.to_string().contains("a row that fails"), "{e}");
             }
-            Ok(Some(v)) => panic!("row {i}: unexpected answer {v}"),
+            Ok(Outcome::Answered(v)) => panic!("row {i}: unexpected answer {v}"),
         }
     }
     let mut owner = db.owner_conn().await;
@@ -145,4 +177,44 @@ async fn a_row_that_fails_fails_alone() {
         .await
         .unwrap();
     assert_eq!(rows, 29);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rows_are_prepared_before_they_are_written_and_come_back_as_written() {
+    let db = TestDb::new().await;
+    let tenant = setup(&db).await;
+    let app = Db::connect_with(db.app_options(), 8).await.unwrap();
+
+    let outcomes = write_all(
+        &app,
+        PREPARED,
+        tenant,
+        30,
+        |i| serde_json::json!({ "n": i, "refuse": i == 11 }),
+    )
+    .await;
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        match outcome {
+            Ok(Outcome::Written(row)) => {
+                assert_ne!(i, 11);
+                assert_eq!(row["m"], i + 1000, "row {i} comes back prepared");
+            }
+            Err(e) => {
+                assert_eq!(i, 11, "only the row that cannot be prepared fails: {e}");
+                assert!(e.to_string().contains("cannot be prepared"), "{e}");
+            }
+            Ok(Outcome::Answered(v)) => panic!("row {i}: unexpected answer {v}"),
+        }
+    }
+    let mut owner = db.owner_conn().await;
+    let (rows, unprepared): (i64, i64) =
+        sqlx::query_as("select count(*), count(*) filter (where n < 1000) from gc_rows")
+            .fetch_one(&mut owner)
+            .await
+            .unwrap();
+    assert_eq!(
+        (rows, unprepared),
+        (29, 0),
+        "every row but the refused one, as prepared"
+    );
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    catalog::{find_item, menu},
+    catalog::{find_item, menu, menu_until},
     helpers::{Res, TestApp, spawn_app},
     orders::line,
     sse::SseClient,
@@ -111,17 +111,6 @@ fn line_id(cart: &Value, i: usize) -> String {
 }
 
 /// Waits until the branch's menu (as guests get it) satisfies `ok`.
-async fn menu_until(app: &TestApp, branch: Uuid, ok: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..100 {
-        let m = menu(app, branch).await;
-        if ok(&m) {
-            return m;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the menu did not change");
-}
-
 #[tokio::test]
 async fn owners_and_managers_manage_tables_and_their_qr_codes() {
     let app = spawn_app().await;

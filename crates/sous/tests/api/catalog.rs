@@ -39,6 +39,18 @@ pub async fn menu(app: &TestApp, branch: Uuid) -> Value {
     .expect(200)
 }
 
+/// The branch's menu once `ok` holds for it (a change reaches the cached menu within moments).
+pub async fn menu_until(app: &TestApp, branch: Uuid, ok: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..100 {
+        let m = menu(app, branch).await;
+        if ok(&m) {
+            return m;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the menu did not change");
+}
+
 pub fn id_of(v: &Value) -> Uuid {
     v["id"].as_str().unwrap().parse().unwrap()
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    catalog::{find_item, menu},
+    catalog::{find_item, menu, menu_until},
     helpers::{Res, TestApp, spawn_app},
 };
 
@@ -200,6 +200,33 @@ async fn fifty_concurrent_retries_make_one_order() {
     let res = app.post("/api/orders", Some(&cashier), body.clone()).await;
     assert_eq!(res.status, 400);
     assert_eq!(res.code(), "idempotency_key_required");
+    assert_eq!(count(&app, "select count(*) from orders").await, 1);
+
+    // Once the burger is 86'd a new order for it is refused, but a retry of the one placed
+    // still gets its stored answer.
+    let item = find_item(&m, "Chicken Burger").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let kitchen = app.token(Role::Kitchen).await;
+    app.post(
+        &format!("/api/branches/{riyadh}/catalog/items/{item}/sold-out"),
+        Some(&kitchen),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    menu_until(&app, riyadh, |m| {
+        find_item(m, "Chicken Burger").unwrap()["soldOut"] == true
+    })
+    .await;
+    let res = place(&app, &cashier, &key(), &body).await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(res.body["errors"]["lines[0]"][0].as_str().unwrap().contains("sold out"));
+    let res = place(&app, &cashier, &k, &body).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    assert!(res.headers.contains_key("idempotent-replayed"));
+    assert_eq!(res.body, answers[0].body);
     assert_eq!(count(&app, "select count(*) from orders").await, 1);
     assert_books(&app).await;
 }
