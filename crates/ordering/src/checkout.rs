@@ -238,13 +238,15 @@ pub async fn place(
         &pricing,
         tender,
     )?;
-    let answer = repo::KeyedAnswer {
-        key,
-        hash,
-        body: &body,
-    };
-    let row = repo::batch_row(&order, &lines, cash.as_ref(), &entries, Some(&answer))?;
-    repo::place_orders(&mut tx, &[row])
+    let answer = repo::KeyedAnswer { key, hash, body };
+    let rows = [repo::batch_row(
+        &order,
+        &lines,
+        cash.as_ref(),
+        entries,
+        Some(answer),
+    )?];
+    repo::place_orders(&mut tx, &rows)
         .await
         .map_err(|e| match e {
             // Two offline replays of one order racing: the loser answers with the winner's
@@ -277,9 +279,10 @@ pub async fn place(
     }
     tx.commit().await?;
     state.db.announce_events().await;
+    let [row] = rows;
     Ok(Answer {
         status: StatusCode::CREATED,
-        body,
+        body: repo::written_answer(row),
         replayed: false,
     })
 }
@@ -340,14 +343,14 @@ async fn place_grouped(
     let answer = repo::KeyedAnswer {
         key,
         hash,
-        body: &up.body,
+        body: up.body,
     };
     let row = repo::batch_row(
         &up.order,
         &lines,
         up.cash.as_ref(),
-        &up.entries,
-        Some(&answer),
+        up.entries,
+        Some(answer),
     )?;
     match state
         .group_commit

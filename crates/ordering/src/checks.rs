@@ -563,7 +563,7 @@ async fn insert_check(
         created_at: Utc::now().trunc_subsecs(6),
     };
     // A split or merge takes no idempotency key: no answer is stored.
-    let row = repo::batch_row(&check, &lines, None, sale.as_slice(), None)?;
+    let row = repo::batch_row(&check, &lines, None, Vec::from_iter(sale), None)?;
     repo::place_orders(tx, &[row]).await?;
     // A served check stays served: the kitchen is done with its lines (placing it as `placed`
     // and stepping it on would send them to the kitchen again).

@@ -54,7 +54,7 @@ pub async fn answered(db: &Db, tenant_id: Uuid, key: &str) -> Result<Option<Done
 pub struct KeyedAnswer<'a> {
     pub key: &'a str,
     pub hash: &'a [u8],
-    pub body: &'a serde_json::Value,
+    pub body: serde_json::Value,
 }
 
 /// Checkouts written together ([`platform::group_commit`]) by `order_place_batch`, their
@@ -75,19 +75,32 @@ pub fn batch_row(
     o: &NewOrder<'_>,
     lines: &[NewLine],
     cash: Option<&CashWithOrder>,
-    entries: &[serde_json::Value],
-    answer: Option<&KeyedAnswer<'_>>,
+    entries: Vec<serde_json::Value>,
+    answer: Option<KeyedAnswer<'_>>,
 ) -> Result<serde_json::Value> {
-    Ok(serde_json::json!({
-        "order": o,
-        "lines": line_rows(o, lines)?,
-        "payment": cash,
-        "entries": entries,
-        "key": answer.map(|a| a.key),
-        "hash": answer.map(|a| hex::encode(a.hash)),
-        "status": answer.map(|_| 201),
-        "answer": answer.map(|a| a.body),
-    }))
+    use serde_json::Value;
+    // Built by hand rather than with `json!`, which would copy the answer, lines and entries
+    // (each several kB of JSON) instead of moving them in.
+    let mut row = serde_json::Map::with_capacity(8);
+    row.insert(
+        "order".into(),
+        serde_json::to_value(o).map_err(anyhow::Error::from)?,
+    );
+    row.insert("lines".into(), Value::Array(line_rows(o, lines)?));
+    row.insert(
+        "payment".into(),
+        serde_json::to_value(cash).map_err(anyhow::Error::from)?,
+    );
+    row.insert("entries".into(), Value::Array(entries));
+    let (key, hash, status, body) = match answer {
+        Some(a) => (a.key.into(), hex::encode(a.hash).into(), 201.into(), a.body),
+        None => (Value::Null, Value::Null, Value::Null, Value::Null),
+    };
+    row.insert("key".into(), key);
+    row.insert("hash".into(), hash);
+    row.insert("status".into(), status);
+    row.insert("answer".into(), body);
+    Ok(Value::Object(row))
 }
 
 /// The answer of a batch row as it was written (its number claimed).

@@ -33,7 +33,7 @@ use sqlx::types::Json;
 use tokio::sync::oneshot;
 
 use crate::{
-    db::{Db, TenantScope},
+    db::{Db, TenantScope, Tx},
     error::Result,
 };
 
@@ -179,9 +179,17 @@ async fn writer(lanes: Arc<GroupCommit>, db: Db, lane: Lane) {
 async fn write_batch(db: &Db, lane: &Lane, batch: Vec<Pending>) {
     let (mut rows, replies): (Vec<Value>, Vec<_>) =
         batch.into_iter().map(|p| (p.row, p.reply)).unzip();
+    // The transaction opens while the rows are prepared: one round trip less to wait for.
+    let (prepared, tx) = tokio::join!(
+        prepare(db, lane, &mut rows),
+        db.begin_announcing_after_commit(lane.scope)
+    );
     // The error, and whether it came from `prepare` (then each row is prepared again).
-    let written = match prepare(db, lane, &mut rows).await {
-        Ok(()) => run(db, lane, &rows).await.map_err(|e| (e, false)),
+    let written = match prepared {
+        Ok(()) => match tx {
+            Ok(tx) => run(tx, lane, &rows).await.map_err(|e| (e, false)),
+            Err(e) => Err((e, false)),
+        },
         Err(e) => Err((e, true)),
     };
     match written {
@@ -207,6 +215,8 @@ async fn write_batch(db: &Db, lane: &Lane, batch: Vec<Pending>) {
             }
         }
     }
+    // After the answers: the callers need not wait for it.
+    db.announce_events().await;
 }
 
 async fn prepare(db: &Db, lane: &Lane, rows: &mut [Value]) -> Result<()> {
@@ -226,12 +236,13 @@ async fn write_alone(
     if prepare_again {
         prepare(db, lane, std::slice::from_mut(row)).await?;
     }
-    Ok(run(db, lane, std::slice::from_ref(row)).await?.remove(&0))
+    let tx = db.begin_announcing_after_commit(lane.scope).await?;
+    Ok(run(tx, lane, std::slice::from_ref(row)).await?.remove(&0))
 }
 
-/// One transaction: the batch through the lane's function, committed, its events announced.
-async fn run(db: &Db, lane: &Lane, rows: &[Value]) -> Result<HashMap<usize, Value>> {
-    let mut tx = db.begin_announcing_after_commit(lane.scope).await?;
+/// The batch through the lane's function in `tx`, committed. Its events are announced by the
+/// caller ([`Db::announce_events`]).
+async fn run(mut tx: Tx, lane: &Lane, rows: &[Value]) -> Result<HashMap<usize, Value>> {
     let answered: Vec<(i32, Value)> = sqlx::query_as(&format!(
         "select batch_position, answer from {}($1)",
         lane.kind.function
@@ -240,7 +251,6 @@ async fn run(db: &Db, lane: &Lane, rows: &[Value]) -> Result<HashMap<usize, Valu
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    db.announce_events().await;
     Ok(answered
         .into_iter()
         .filter_map(|(i, v)| Some((usize::try_from(i).ok()?, v)))

@@ -222,7 +222,12 @@ async fn fifty_concurrent_retries_make_one_order() {
     .await;
     let res = place(&app, &cashier, &key(), &body).await;
     assert_eq!(res.status, 422, "{}", res.body);
-    assert!(res.body["errors"]["lines[0]"][0].as_str().unwrap().contains("sold out"));
+    assert!(
+        res.body["errors"]["lines[0]"][0]
+            .as_str()
+            .unwrap()
+            .contains("sold out")
+    );
     let res = place(&app, &cashier, &k, &body).await;
     assert_eq!(res.status, 201, "{}", res.body);
     assert!(res.headers.contains_key("idempotent-replayed"));
