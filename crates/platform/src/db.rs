@@ -91,6 +91,11 @@ pub struct TenantScope {
 }
 
 impl TenantScope {
+    /// Tenant, user and branch as `set_config` takes them (an empty string for none).
+    pub fn settings(&self) -> [String; 3] {
+        [opt(self.tenant_id), opt(self.user_id), opt(self.branch_id)]
+    }
+
     pub fn tenant(tenant_id: Uuid) -> Self {
         Self {
             tenant_id: Some(tenant_id),

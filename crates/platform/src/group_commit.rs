@@ -33,7 +33,7 @@ use sqlx::types::Json;
 use tokio::sync::oneshot;
 
 use crate::{
-    db::{Db, TenantScope, Tx},
+    db::{Db, TenantScope},
     error::Result,
 };
 
@@ -179,17 +179,9 @@ async fn writer(lanes: Arc<GroupCommit>, db: Db, lane: Lane) {
 async fn write_batch(db: &Db, lane: &Lane, batch: Vec<Pending>) {
     let (mut rows, replies): (Vec<Value>, Vec<_>) =
         batch.into_iter().map(|p| (p.row, p.reply)).unzip();
-    // The transaction opens while the rows are prepared: one round trip less to wait for.
-    let (prepared, tx) = tokio::join!(
-        prepare(db, lane, &mut rows),
-        db.begin_announcing_after_commit(lane.scope)
-    );
     // The error, and whether it came from `prepare` (then each row is prepared again).
-    let written = match prepared {
-        Ok(()) => match tx {
-            Ok(tx) => run(tx, lane, &rows).await.map_err(|e| (e, false)),
-            Err(e) => Err((e, false)),
-        },
+    let written = match prepare(db, lane, &mut rows).await {
+        Ok(()) => run(db, lane, &rows).await.map_err(|e| (e, false)),
         Err(e) => Err((e, true)),
     };
     match written {
@@ -236,21 +228,33 @@ async fn write_alone(
     if prepare_again {
         prepare(db, lane, std::slice::from_mut(row)).await?;
     }
-    let tx = db.begin_announcing_after_commit(lane.scope).await?;
-    Ok(run(tx, lane, std::slice::from_ref(row)).await?.remove(&0))
+    Ok(run(db, lane, std::slice::from_ref(row)).await?.remove(&0))
 }
 
-/// The batch through the lane's function in `tx`, committed. Its events are announced by the
-/// caller ([`Db::announce_events`]).
-async fn run(mut tx: Tx, lane: &Lane, rows: &[Value]) -> Result<HashMap<usize, Value>> {
+/// The batch through the lane's function, committed, in one round trip: outside a transaction
+/// block a statement is a transaction of its own, so the statement sets the caller's scope
+/// (`set_config(…, true)`, for this transaction only) and then calls the function — after, as
+/// the function's argument depends on the scope's row. Its events are announced by the caller
+/// ([`Db::announce_events`]).
+async fn run(db: &Db, lane: &Lane, rows: &[Value]) -> Result<HashMap<usize, Value>> {
+    let [tenant, user, branch] = lane.scope.settings();
     let answered: Vec<(i32, Value)> = sqlx::query_as(&format!(
-        "select batch_position, answer from {}($1)",
+        "with scope as materialized ( \
+           select set_config('app.tenant_id', $2, true) as tenant, \
+                  set_config('app.user_id', $3, true) as usr, \
+                  set_config('app.branch_id', $4, true) as branch, \
+                  set_config('app.notify_after_commit', 'on', true) as notify) \
+         select f.batch_position, f.answer \
+           from scope, lateral {}(case when (scope.tenant, scope.usr, scope.branch, scope.notify) \
+                                            is not null then $1::jsonb end) f",
         lane.kind.function
     ))
     .bind(Json(rows))
-    .fetch_all(&mut *tx)
+    .bind(tenant)
+    .bind(user)
+    .bind(branch)
+    .fetch_all(&db.pool)
     .await?;
-    tx.commit().await?;
     Ok(answered
         .into_iter()
         .filter_map(|(i, v)| Some((usize::try_from(i).ok()?, v)))
