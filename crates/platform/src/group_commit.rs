@@ -38,7 +38,7 @@ use crate::{
 };
 
 /// Batches of one lane written at the same time.
-pub const WRITERS_PER_LANE: usize = 3;
+pub const WRITERS_PER_LANE: usize = 4;
 /// A lane's first writer takes whatever is waiting. Another writer starts, and goes on, only
 /// while at least this many rows wait: under load a batch costs its transaction, statements
 /// and flush once for more rows, instead of being split thin across writers.
