@@ -182,7 +182,7 @@ async fn books(env: &BenchCluster, branch_id: Uuid) -> anyhow::Result<(i64, i64,
         "select (select count(*) from orders where branch_id = $1), \
                 (select count(*) from orders o where o.branch_id = $1 \
                    and o.total <> (select coalesce(sum(p.amount), 0) from payments p \
-                                   where p.order_id = o.id)), \
+                                   where p.tenant_id = o.tenant_id and p.order_id = o.id)), \
                 (select coalesce(sum(amount), 0)::bigint from journal_lines)",
     )
     .bind(branch_id)

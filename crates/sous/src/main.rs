@@ -4,11 +4,6 @@ use clap::{Parser, Subcommand};
 use platform::{config::Settings, embedded_pg::Mode};
 use sous::bootstrap::{Database, SeedWhen, seed};
 
-// A request builds and drops many small JSON values; mimalloc serves them with far less
-// lock and free-list work than the system allocator (measured on checkout, bench/README.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(name = "sous", version, about = "Run a restaurant brand end to end")]
 struct Cli {
