@@ -77,7 +77,8 @@ test.describe.serial('QR table ordering and the kitchen display', () => {
     const { baseURL } = state();
     const kds = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' })).newPage();
     await kds.goto(`${baseURL}/en/kds`);
-    // Register the screen once, as the manager.
+    // Register the screen once, as the manager — once the island has hydrated (see website.spec.ts).
+    await kds.locator('astro-island:not([ssr])').getByLabel('Email').waitFor();
     await kds.getByLabel('Email').fill('manager@demo.sous.test');
     await kds.getByLabel('Password').fill('sous-demo-2026');
     await kds.getByRole('button', { name: 'Sign in' }).click();

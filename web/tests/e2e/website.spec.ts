@@ -44,6 +44,9 @@ test('scenario 3: a signed-in customer orders for pickup in English', async ({ p
   const { baseURL } = readState();
   await page.goto(`${baseURL}/en/order?type=pickup`);
   await expect(page.getByRole('link', { name: 'Pickup' })).toHaveAttribute('aria-current', 'page');
+  // The form is a React island: what is typed before it hydrates is lost when React takes
+  // over the inputs (Astro drops the island's `ssr` attribute once it has hydrated).
+  await page.locator('astro-island:not([ssr]) [data-auth="signed-out"]').waitFor();
   await page.getByLabel('Email').fill('guest@demo.sous.test');
   await page.getByLabel('Password').fill('sous-demo-2026');
   await page.getByRole('button', { name: 'Sign in' }).click();
