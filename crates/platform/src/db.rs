@@ -49,18 +49,42 @@ fn begin_scoped(scope: TenantScope, notify: Notify) -> String {
 /// and dashes) and a fixed flag, nothing a caller could shape into SQL — so that it can ride in
 /// one simple-query batch with `BEGIN`.
 fn scope_statement(scope: TenantScope, notify: Notify) -> String {
+    let quoted = |v: String| format!("'{v}'");
+    let flag = if notify == Notify::AfterCommit {
+        "on"
+    } else {
+        ""
+    };
+    let [tenant, user, branch] = scope.settings().map(quoted);
     format!(
-        "select set_config('app.tenant_id', '{}', true), \
-         set_config('app.user_id', '{}', true), set_config('app.branch_id', '{}', true), \
-         set_config('app.notify_after_commit', '{}', true)",
-        opt(scope.tenant_id),
-        opt(scope.user_id),
-        opt(scope.branch_id),
-        if notify == Notify::AfterCommit {
-            "on"
-        } else {
-            ""
-        },
+        "select {}",
+        scope_columns([&tenant, &user, &branch, &quoted(flag.into())])
+    )
+}
+
+/// The `set_config` calls that scope a transaction (for the transaction only), as the columns
+/// `tenant`, `usr`, `branch` and `notify`; each value is the SQL expression given.
+fn scope_columns([tenant, user, branch, notify]: [&str; 4]) -> String {
+    format!(
+        "set_config('app.tenant_id', {tenant}, true) as tenant, \
+         set_config('app.user_id', {user}, true) as usr, \
+         set_config('app.branch_id', {branch}, true) as branch, \
+         set_config('app.notify_after_commit', {notify}, true) as notify"
+    )
+}
+
+/// A statement that calls `function($1)`, a set-returning function of one `jsonb`, under a
+/// tenant scope it sets itself: `$2`, `$3`, `$4` are the scope's [`TenantScope::settings`].
+/// Run outside any transaction block it is a transaction of its own — scope, work and commit
+/// in one round trip. The function is called after the scope is set, as its argument depends
+/// on the scope's row; its events are announced by the caller ([`Db::announce_events`]).
+pub fn scoped_call(function: &str) -> String {
+    format!(
+        "with scope as materialized (select {}) \
+         select f.* from scope, lateral {function}( \
+             case when (scope.tenant, scope.usr, scope.branch, scope.notify) is not null \
+                  then $1::jsonb end) f",
+        scope_columns(["$2", "$3", "$4", "'on'"])
     )
 }
 

@@ -33,7 +33,7 @@ use sqlx::types::Json;
 use tokio::sync::oneshot;
 
 use crate::{
-    db::{Db, TenantScope},
+    db::{self, Db, TenantScope},
     error::Result,
 };
 
@@ -231,30 +231,17 @@ async fn write_alone(
     Ok(run(db, lane, std::slice::from_ref(row)).await?.remove(&0))
 }
 
-/// The batch through the lane's function, committed, in one round trip: outside a transaction
-/// block a statement is a transaction of its own, so the statement sets the caller's scope
-/// (`set_config(…, true)`, for this transaction only) and then calls the function — after, as
-/// the function's argument depends on the scope's row. Its events are announced by the caller
-/// ([`Db::announce_events`]).
+/// The batch through the lane's function, committed, in one round trip ([`db::scoped_call`]).
+/// Its events are announced by the caller ([`Db::announce_events`]).
 async fn run(db: &Db, lane: &Lane, rows: &[Value]) -> Result<HashMap<usize, Value>> {
     let [tenant, user, branch] = lane.scope.settings();
-    let answered: Vec<(i32, Value)> = sqlx::query_as(&format!(
-        "with scope as materialized ( \
-           select set_config('app.tenant_id', $2, true) as tenant, \
-                  set_config('app.user_id', $3, true) as usr, \
-                  set_config('app.branch_id', $4, true) as branch, \
-                  set_config('app.notify_after_commit', 'on', true) as notify) \
-         select f.batch_position, f.answer \
-           from scope, lateral {}(case when (scope.tenant, scope.usr, scope.branch, scope.notify) \
-                                            is not null then $1::jsonb end) f",
-        lane.kind.function
-    ))
-    .bind(Json(rows))
-    .bind(tenant)
-    .bind(user)
-    .bind(branch)
-    .fetch_all(&db.pool)
-    .await?;
+    let answered: Vec<(i32, Value)> = sqlx::query_as(&db::scoped_call(lane.kind.function))
+        .bind(Json(rows))
+        .bind(tenant)
+        .bind(user)
+        .bind(branch)
+        .fetch_all(&db.pool)
+        .await?;
     Ok(answered
         .into_iter()
         .filter_map(|(i, v)| Some((usize::try_from(i).ok()?, v)))
