@@ -198,6 +198,21 @@ async fn main() -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&scenario)?);
         return Ok(());
     }
+    // `bench sse`: only the SSE fan-out and memory per idle stream, likewise.
+    if args.first().map(String::as_str) == Some("sse") {
+        let sous_bin = sous_binary()?;
+        let env = cluster::BenchCluster::start().await?;
+        let launcher = sous_proc::Launcher::new(&sous_bin, &env);
+        let outcome = tokio::select! {
+            r = sse_fanout::sse_fanout(&launcher, &env, &FANOUT) => r,
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        };
+        let stopped = env.stop().await;
+        let bench = outcome?;
+        stopped.context("stopping the benchmark cluster")?;
+        println!("{}", serde_json::to_string_pretty(&bench)?);
+        return Ok(());
+    }
     // `bench kds`: only the kitchen display's latency under order flow, likewise.
     if args.first().map(String::as_str) == Some("kds") {
         let sous_bin = sous_binary()?;
@@ -231,7 +246,7 @@ async fn main() -> anyhow::Result<()> {
     }
     anyhow::ensure!(
         args.is_empty(),
-        "usage: bench [queue [key=value…] | catalog [sql] [key=value…] | checkout | kds | web]"
+        "usage: bench [queue [key=value…] | catalog [sql] [key=value…] | checkout | sse | kds | web]"
     );
     let sous_bin = sous_binary()?;
     let env = cluster::BenchCluster::start().await?;

@@ -37,12 +37,16 @@ use crate::{
     error::Result,
 };
 
-/// Batches of one lane written at the same time.
-pub const WRITERS_PER_LANE: usize = 4;
+/// Batches of one lane written at the same time: two, so that while one batch waits for its
+/// flush (or its round trip) the next is being written. More writers split the same rows into
+/// thinner batches, and a batch's fixed cost (its statements' start-up, constraint checks,
+/// commit) is most of what a checkout costs: measured at 16 connections, 2 writers with batches
+/// of ~7.6 rows beat 4 writers with ~4.1 by ~6 % (`bench checkout`, docs/ordering.md §2).
+pub const WRITERS_PER_LANE: usize = 2;
 /// A lane's first writer takes whatever is waiting. Another writer starts, and goes on, only
 /// while at least this many rows wait: under load a batch costs its transaction, statements
 /// and flush once for more rows, instead of being split thin across writers.
-pub const FILL: usize = 4;
+pub const FILL: usize = 8;
 /// The most rows in one batch.
 pub const MAX_BATCH: usize = 64;
 
