@@ -22,7 +22,7 @@ mod sous_proc;
 mod sse_fanout;
 mod web_scenarios;
 
-use std::{path::PathBuf, time::Duration};
+use std::{path::PathBuf, pin::Pin, time::Duration};
 
 use anyhow::Context;
 
@@ -165,81 +165,49 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         let cfg = catalog_scenarios::with_overrides(CATALOG, &args[1..])?;
-        let sous_bin = sous_binary()?;
-        let env = cluster::BenchCluster::start().await?;
-        let launcher = sous_proc::Launcher::new(&sous_bin, &env);
-        let outcome = tokio::select! {
-            r = catalog_scenarios::catalog(&launcher, &env, &cfg) => r,
-            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
-        };
-        let stopped = env.stop().await;
-        let bench = outcome?;
-        stopped.context("stopping the benchmark cluster")?;
+        let bench = alone(move |launcher, env| {
+            Box::pin(async move { catalog_scenarios::catalog(launcher, env, &cfg).await })
+        })
+        .await?;
         println!("{}", serde_json::to_string_pretty(&bench)?);
         println!("\n{}", report::catalog_table(&bench));
         return Ok(());
     }
     // `bench checkout`: only the checkout and its TPC-B baseline, likewise.
     if args.first().map(String::as_str) == Some("checkout") {
-        let sous_bin = sous_binary()?;
-        let env = cluster::BenchCluster::start().await?;
-        let launcher = sous_proc::Launcher::new(&sous_bin, &env);
-        let outcome = tokio::select! {
-            r = async {
+        let scenario = alone(|launcher, env| {
+            Box::pin(async move {
                 let tpcb = baseline::pgbench(env.pg(), baseline::TPC_B).await?;
-                let bench = checkout_scenarios::checkout(&launcher, &env, &CHECKOUT).await?;
+                let bench = checkout_scenarios::checkout(launcher, env, &CHECKOUT).await?;
                 anyhow::Ok(report::CheckoutScenario::new(bench, &tpcb))
-            } => r,
-            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
-        };
-        let stopped = env.stop().await;
-        let scenario = outcome?;
-        stopped.context("stopping the benchmark cluster")?;
+            })
+        })
+        .await?;
         println!("{}", serde_json::to_string_pretty(&scenario)?);
         return Ok(());
     }
     // `bench sse`: only the SSE fan-out and memory per idle stream, likewise.
     if args.first().map(String::as_str) == Some("sse") {
-        let sous_bin = sous_binary()?;
-        let env = cluster::BenchCluster::start().await?;
-        let launcher = sous_proc::Launcher::new(&sous_bin, &env);
-        let outcome = tokio::select! {
-            r = sse_fanout::sse_fanout(&launcher, &env, &FANOUT) => r,
-            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
-        };
-        let stopped = env.stop().await;
-        let bench = outcome?;
-        stopped.context("stopping the benchmark cluster")?;
+        let bench =
+            alone(|launcher, env| Box::pin(sse_fanout::sse_fanout(launcher, env, &FANOUT))).await?;
         println!("{}", serde_json::to_string_pretty(&bench)?);
         return Ok(());
     }
     // `bench kds`: only the kitchen display's latency under order flow, likewise.
     if args.first().map(String::as_str) == Some("kds") {
-        let sous_bin = sous_binary()?;
-        let env = cluster::BenchCluster::start().await?;
-        let launcher = sous_proc::Launcher::new(&sous_bin, &env);
-        let outcome = tokio::select! {
-            r = kds_scenarios::kds(&launcher, &KDS) => r,
-            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
-        };
-        let stopped = env.stop().await;
-        let scenario = report::KdsScenario::new(outcome?);
-        stopped.context("stopping the benchmark cluster")?;
+        let scenario = report::KdsScenario::new(
+            alone(|launcher, _| Box::pin(kds_scenarios::kds(launcher, &KDS))).await?,
+        );
         println!("{}", serde_json::to_string_pretty(&scenario)?);
         return Ok(());
     }
     // `bench web`: only the web app's budgets, likewise.
     if args.first().map(String::as_str) == Some("web") {
-        let sous_bin = sous_binary()?;
-        let env = cluster::BenchCluster::start().await?;
-        let launcher = sous_proc::Launcher::new(&sous_bin, &env);
-        let outcome = tokio::select! {
-            r = web_scenarios::web(&launcher, &root, &WEB_LOAD) => r,
-            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
-        };
-        let stopped = env.stop().await;
-        let bench = outcome?;
-        stopped.context("stopping the benchmark cluster")?;
+        let root = root.clone();
+        let bench = alone(move |launcher, _| {
+            Box::pin(async move { web_scenarios::web(launcher, &root, &WEB_LOAD).await })
+        })
+        .await?;
         println!("{}", serde_json::to_string_pretty(&bench)?);
         println!("\n{}", report::web_table(&bench));
         return Ok(());
@@ -347,6 +315,28 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
 fn workspace_root() -> PathBuf {
     let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
     root.canonicalize().unwrap_or(root)
+}
+
+/// Runs one scenario alone on a cluster of its own (`bench catalog`, `bench checkout`, …), and
+/// stops the cluster whatever happens — also on Ctrl-C, which drops the scenario (and kills its
+/// `sous` children).
+async fn alone<T>(
+    scenario: impl for<'a> FnOnce(
+        &'a sous_proc::Launcher,
+        &'a cluster::BenchCluster,
+    ) -> Pin<Box<dyn Future<Output = anyhow::Result<T>> + 'a>>,
+) -> anyhow::Result<T> {
+    let sous_bin = sous_binary()?;
+    let env = cluster::BenchCluster::start().await?;
+    let launcher = sous_proc::Launcher::new(&sous_bin, &env);
+    let outcome = tokio::select! {
+        r = scenario(&launcher, &env) => r,
+        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+    };
+    let stopped = env.stop().await;
+    let out = outcome?;
+    stopped.context("stopping the benchmark cluster")?;
+    Ok(out)
 }
 
 /// The release `sous` sits next to this binary (`target/release/`), built by `make bench`.
