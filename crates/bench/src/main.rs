@@ -216,19 +216,7 @@ async fn main() -> anyhow::Result<()> {
         args.is_empty(),
         "usage: bench [queue [key=value…] | catalog [sql] [key=value…] | checkout | sse | kds | web]"
     );
-    let sous_bin = sous_binary()?;
-    let env = cluster::BenchCluster::start().await?;
-
-    // Ctrl-C still tears the cluster down: the run future is dropped (its `sous` children are
-    // killed on drop) and the cluster is stopped below either way.
-    let outcome = tokio::select! {
-        r = run(&env, &sous_bin) => r,
-        _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
-    };
-    let stopped = env.stop().await;
-    let report = outcome?;
-    stopped.context("stopping the benchmark cluster")?;
-
+    let report = alone(|launcher, env| Box::pin(run(launcher, env))).await?;
     report.print();
     let json = report.write_json(&root.join("bench/results"))?;
     report.update_readme(&root.join("bench/README.md"))?;
@@ -238,7 +226,10 @@ async fn main() -> anyhow::Result<()> {
 
 /// Baselines first, so a machine busy with something else shows up in them as much as in the
 /// scenarios that follow.
-async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow::Result<Report> {
+async fn run(
+    launcher: &sous_proc::Launcher,
+    env: &cluster::BenchCluster,
+) -> anyhow::Result<Report> {
     println!("baseline: pgbench (select-only, 8 clients, 5 s)…");
     let pgbench = baseline::pgbench(env.pg(), baseline::SELECT_ONLY).await?;
     println!("baseline: pgbench (TPC-B-like, scale 16, 16 clients, 5 s)…");
@@ -246,7 +237,6 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
     println!("baseline: bare axum GET /hello…");
     let bare_axum = baseline::bare_axum(&LOAD).await?;
 
-    let launcher = sous_proc::Launcher::new(sous_bin, env);
     println!("scenario: GET /api/health…");
     let server = launcher.start().await?;
     let health = scenarios::health(&server, &LOAD).await?;
@@ -254,12 +244,12 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
     let login = scenarios::login(&server, &LOAD).await?;
     server.stop().await?;
     println!("scenario: cold start ×{COLD_START_RUNS}…");
-    let cold_start = scenarios::cold_start(&launcher, COLD_START_RUNS).await?;
+    let cold_start = scenarios::cold_start(launcher, COLD_START_RUNS).await?;
     println!(
         "scenario: SSE fan-out, {} clients × {} events…",
         FANOUT.clients, FANOUT.events
     );
-    let sse = sse_fanout::sse_fanout(&launcher, env, &FANOUT).await?;
+    let sse = sse_fanout::sse_fanout(launcher, env, &FANOUT).await?;
     println!(
         "scenario: catalog — cached menu at {} connections; search over {} items ({} brands × \
          {} branches) at 1 connection (target) and {} (load)…",
@@ -269,17 +259,17 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
         CATALOG.branches_per_tenant,
         CATALOG.search_connections
     );
-    let catalog = catalog_scenarios::catalog(&launcher, env, &CATALOG).await?;
+    let catalog = catalog_scenarios::catalog(launcher, env, &CATALOG).await?;
     println!(
         "scenario: checkout, {} lines with modifiers + cash at {} connections…",
         CHECKOUT.lines, CHECKOUT.connections
     );
-    let checkout = checkout_scenarios::checkout(&launcher, env, &CHECKOUT).await?;
+    let checkout = checkout_scenarios::checkout(launcher, env, &CHECKOUT).await?;
     println!(
         "scenario: KDS, {} orders placed and accepted at {}/s, ticket → kitchen screen…",
         KDS.orders, KDS.rate
     );
-    let kds = kds_scenarios::kds(&launcher, &KDS).await?;
+    let kds = kds_scenarios::kds(launcher, &KDS).await?;
     // Last: no `sous serve` may run now, its workers would take the benchmark's tasks.
     println!(
         "scenario: queue, {} no-op tasks × {} rounds, sous workers vs graphile-worker…",
@@ -290,7 +280,7 @@ async fn run(env: &cluster::BenchCluster, sous_bin: &std::path::Path) -> anyhow:
         "scenario: web — GET {} warm on 1 connection, its JavaScript, the KDS latency…",
         web_scenarios::MENU_PAGE
     );
-    let web = web_scenarios::web(&launcher, &workspace_root(), &WEB_LOAD).await?;
+    let web = web_scenarios::web(launcher, &workspace_root(), &WEB_LOAD).await?;
 
     Ok(Report::new(
         RunInfo::collect(&workspace_root(), env.pg().install().version.clone()),
@@ -317,8 +307,8 @@ fn workspace_root() -> PathBuf {
     root.canonicalize().unwrap_or(root)
 }
 
-/// Runs one scenario alone on a cluster of its own (`bench catalog`, `bench checkout`, …), and
-/// stops the cluster whatever happens — also on Ctrl-C, which drops the scenario (and kills its
+/// Runs the benchmarks — all of them, or one scenario alone (`bench catalog`, `bench checkout`,
+/// …) — on a cluster of their own, and stops the cluster whatever happens — also on Ctrl-C, which drops the scenario (and kills its
 /// `sous` children).
 async fn alone<T>(
     scenario: impl for<'a> FnOnce(
