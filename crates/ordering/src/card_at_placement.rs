@@ -26,7 +26,6 @@ use platform::{
     auth::{Principal, PrincipalKind},
     error::{Error, Result},
 };
-use uuid::Uuid;
 
 use crate::{
     checkout,
@@ -72,10 +71,7 @@ pub async fn place(
         ));
     }
     let placed = checkout::place(state, who, key, hash, req, None).await?;
-    let order_id: Uuid = placed.body["id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("a placed order without an id"))?;
+    let order_id = placed.order_id()?;
     let charged = crate::card::pay(state, who, order_id, key, &card).await;
     let mut res = match charged {
         Ok(order) => (StatusCode::CREATED, Json(order)).into_response(),

@@ -20,7 +20,7 @@ use platform::{
     error::{Error, Result},
     group_commit::Outcome,
 };
-use serde_json::{Value, json};
+use serde_json::{Value, json, value::RawValue};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -34,12 +34,24 @@ use crate::{
     promos, repo,
 };
 
-/// An answer to replay: status and JSON body.
+/// An answer to replay: status and JSON body (an order), sent as it is stored.
 pub struct Answer {
     pub status: StatusCode,
-    pub body: Value,
+    pub body: Box<RawValue>,
     /// True when the answer was stored by an earlier request with the same key.
     pub replayed: bool,
+}
+
+impl Answer {
+    /// The id of the order answered with.
+    pub fn order_id(&self) -> Result<Uuid> {
+        #[derive(serde::Deserialize)]
+        struct Order {
+            id: Uuid,
+        }
+        let order: Order = serde_json::from_str(self.body.get()).map_err(anyhow::Error::from)?;
+        Ok(order.id)
+    }
 }
 
 pub(crate) fn channel_of(p: &Principal) -> Result<Channel> {
@@ -153,7 +165,7 @@ pub async fn place(
                 "this clientRef belongs to another order; generate a new one",
             ));
         }
-        let body = serde_json::to_value(repo::order_dto(&mut tx, row).await?)
+        let body = serde_json::value::to_raw_value(&repo::order_dto(&mut tx, row).await?)
             .map_err(anyhow::Error::from)?;
         repo::store_answer(&mut tx, who.tenant_id, key, hash, 200, &body).await?;
         tx.commit().await?;
@@ -282,7 +294,7 @@ pub async fn place(
     let [row] = rows;
     Ok(Answer {
         status: StatusCode::CREATED,
-        body: repo::written_answer(row),
+        body: repo::written_answer(row)?,
         replayed: false,
     })
 }
@@ -359,7 +371,7 @@ async fn place_grouped(
     {
         Outcome::Written(row) => Ok(Some(Answer {
             status: StatusCode::CREATED,
-            body: repo::written_answer(row),
+            body: repo::written_answer(row)?,
             replayed: false,
         })),
         Outcome::Answered(stored) => replay(repo::stored_answer(stored)?, hash).map(Some),
@@ -383,12 +395,12 @@ fn replay((stored, status, body): repo::Done, hash: &[u8]) -> Result<Answer> {
 }
 
 /// A priced order as it is written: the row, the cash taken with it, its journal entries and
-/// the answer.
+/// the answer, serialised.
 struct WriteUp<'a> {
     order: repo::NewOrder<'a>,
     cash: Option<repo::CashWithOrder>,
     entries: Vec<serde_json::Value>,
-    body: serde_json::Value,
+    body: String,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -463,8 +475,8 @@ fn write_up<'a>(
         paid: cash.as_ref().map_or(0, |c| c.amount),
         ..order
     };
-    let body =
-        serde_json::to_value(placed(&order, lines, cash.as_ref())).map_err(anyhow::Error::from)?;
+    let body = serde_json::to_string(&placed(&order, lines, cash.as_ref()))
+        .map_err(anyhow::Error::from)?;
     Ok(WriteUp {
         order,
         cash,

@@ -213,11 +213,13 @@ pub struct StatusChange {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderDto {
-    pub id: Uuid,
-    pub branch_id: Uuid,
+    // Number and day first: checkout serialises its answer before the batch claims the number,
+    // then writes only this head again (`repo::numbered_answer`).
     /// Per branch and day (branch time), from 1.
     pub number: i32,
     pub business_date: chrono::NaiveDate,
+    pub id: Uuid,
+    pub branch_id: Uuid,
     pub channel: Channel,
     #[serde(rename = "type")]
     pub order_type: OrderType,

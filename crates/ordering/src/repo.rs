@@ -5,9 +5,10 @@ use futures::future::BoxFuture;
 use platform::{
     db::{Db, Tx},
     error::{Error, Result},
-    group_commit::Batched,
+    group_commit::{Batched, Row},
 };
 use serde::Serialize;
+use serde_json::value::RawValue;
 use sqlx::{FromRow, types::Json};
 use uuid::Uuid;
 
@@ -21,40 +22,48 @@ use crate::{
 // ---- idempotency --------------------------------------------------------------------------
 
 /// A finished request's stored answer: its request hash, status and body.
-pub type Done = (Vec<u8>, i32, serde_json::Value);
+pub type Done = (Vec<u8>, i32, Box<RawValue>);
+
+/// A stored answer as it is read: the body is `json`, handed back as it was stored.
+type StoredRow = (Vec<u8>, i32, Json<Box<RawValue>>);
+
+fn done((hash, status, Json(body)): StoredRow) -> Done {
+    (hash, status, body)
+}
 
 /// Holds the idempotency key for this transaction (an advisory lock, released when it ends)
 /// and reads its stored answer. A concurrent request with the same key waits here until the
 /// first ends, then sees its answer — or, if it rolled back, goes on itself. The key's row is
 /// written once, with the answer, by [`place_orders`] or [`store_answer`].
 pub async fn open_checkout(tx: &mut Tx, key: &str) -> Result<Option<Done>> {
-    Ok(
-        sqlx::query_as(
-            "select request_hash, response_status, response_body from checkout_open($1)",
-        )
-        .bind(key)
-        .fetch_optional(&mut **tx)
-        .await?,
+    let stored: Option<StoredRow> = sqlx::query_as(
+        "select request_hash, response_status, response_body from checkout_open($1)",
     )
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(stored.map(done))
 }
 
 /// The key's stored answer, without a transaction or the key's lock (`idempotency_answer`,
 /// one statement on a pooled connection; the brand is the signed-in caller's).
 pub async fn answered(db: &Db, tenant_id: Uuid, key: &str) -> Result<Option<Done>> {
-    Ok(sqlx::query_as(
+    let stored: Option<StoredRow> = sqlx::query_as(
         "select request_hash, response_status, response_body from idempotency_answer($1, $2)",
     )
     .bind(tenant_id)
     .bind(key)
     .fetch_optional(&db.pool)
-    .await?)
+    .await?;
+    Ok(stored.map(done))
 }
 
-/// The answer to store under an idempotency key, with the hash of the request it answers.
+/// The answer to store under an idempotency key, with the hash of the request it answers: the
+/// JSON body as it is sent.
 pub struct KeyedAnswer<'a> {
     pub key: &'a str,
     pub hash: &'a [u8],
-    pub body: serde_json::Value,
+    pub body: String,
 }
 
 /// Checkouts written together ([`platform::group_commit`]) by `order_place_batch`, their
@@ -69,19 +78,20 @@ pub const PLACE_BATCH: Batched = Batched {
 pub const UNCLAIMED: (NaiveDate, i32) = (NaiveDate::MIN, 0);
 
 /// One order as `order_place_batch` takes it: the order, its lines (each with its share of
-/// the pricing), the cash taken with it, its journal entries, and the answer to store under
-/// its idempotency key (none for a split or merge, which takes no key).
+/// the pricing), the cash taken with it, its journal entries, and the key to store the answer
+/// under — the answer itself is the row's document, beside the batch (none for a split or
+/// merge, which takes no key).
 pub fn batch_row(
     o: &NewOrder<'_>,
     lines: &[NewLine],
     cash: Option<&CashWithOrder>,
     entries: Vec<serde_json::Value>,
     answer: Option<KeyedAnswer<'_>>,
-) -> Result<serde_json::Value> {
+) -> Result<Row> {
     use serde_json::Value;
-    // Built by hand rather than with `json!`, which would copy the answer, lines and entries
-    // (each several kB of JSON) instead of moving them in.
-    let mut row = serde_json::Map::with_capacity(8);
+    // Built by hand rather than with `json!`, which would copy the lines and entries (several
+    // kB of JSON) instead of moving them in.
+    let mut row = serde_json::Map::with_capacity(7);
     row.insert(
         "order".into(),
         serde_json::to_value(o).map_err(anyhow::Error::from)?,
@@ -92,20 +102,30 @@ pub fn batch_row(
         serde_json::to_value(cash).map_err(anyhow::Error::from)?,
     );
     row.insert("entries".into(), Value::Array(entries));
-    let (key, hash, status, body) = match answer {
-        Some(a) => (a.key.into(), hex::encode(a.hash).into(), 201.into(), a.body),
-        None => (Value::Null, Value::Null, Value::Null, Value::Null),
+    let (key, hash, status, document) = match answer {
+        Some(a) => (
+            a.key.into(),
+            hex::encode(a.hash).into(),
+            201.into(),
+            Some(a.body),
+        ),
+        None => (Value::Null, Value::Null, Value::Null, None),
     };
     row.insert("key".into(), key);
     row.insert("hash".into(), hash);
     row.insert("status".into(), status);
-    row.insert("answer".into(), body);
-    Ok(Value::Object(row))
+    Ok(Row {
+        fields: Value::Object(row),
+        document,
+    })
 }
 
 /// The answer of a batch row as it was written (its number claimed).
-pub fn written_answer(mut row: serde_json::Value) -> serde_json::Value {
-    row["answer"].take()
+pub fn written_answer(row: Row) -> Result<Box<RawValue>> {
+    let answer = row
+        .document
+        .ok_or_else(|| anyhow::anyhow!("a written order without its answer"))?;
+    Ok(RawValue::from_string(answer).map_err(anyhow::Error::from)?)
 }
 
 /// What `order_place_batch` answers for an order it did not write: the stored request hash,
@@ -119,7 +139,8 @@ pub fn stored_answer(v: serde_json::Value) -> Result<Done> {
     }
     let s: Stored = serde_json::from_value(v).map_err(anyhow::Error::from)?;
     let hash = hex::decode(&s.hash).map_err(anyhow::Error::from)?;
-    Ok((hash, s.status, s.body))
+    let body = serde_json::value::to_raw_value(&s.body).map_err(anyhow::Error::from)?;
+    Ok((hash, s.status, body))
 }
 
 /// Stores an answer that [`place_orders`] did not write (a replayed offline order's).
@@ -129,17 +150,17 @@ pub async fn store_answer(
     key: &str,
     hash: &[u8],
     status: u16,
-    body: &serde_json::Value,
+    body: &RawValue,
 ) -> Result<()> {
     sqlx::query(
         "insert into idempotency_keys (tenant_id, key, request_hash, response_status, \
-         response_body) values ($1, $2, $3, $4, $5)",
+         response_body) values ($1, $2, $3, $4, $5::json)",
     )
     .bind(tenant_id)
     .bind(key)
     .bind(hash)
     .bind(i32::from(status))
-    .bind(body)
+    .bind(body.get())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -188,13 +209,13 @@ async fn claim_run(
 
 /// [`PLACE_BATCH`]'s prepare: one claim per branch of the batch (one, but for a manager's
 /// orders at several), its numbers written into each order row and its answer, in batch order.
-fn claim_numbers<'a>(db: &'a Db, rows: &'a mut [serde_json::Value]) -> BoxFuture<'a, Result<()>> {
+fn claim_numbers<'a>(db: &'a Db, rows: &'a mut [Row]) -> BoxFuture<'a, Result<()>> {
     Box::pin(async move {
         let branches = rows
             .iter()
             .map(|row| {
                 let of = |field: &str| {
-                    row["order"][field]
+                    row.fields["order"][field]
                         .as_str()
                         .and_then(|s| s.parse::<Uuid>().ok())
                         .ok_or_else(|| anyhow::anyhow!("a batch row's order has no {field}"))
@@ -211,7 +232,7 @@ fn claim_numbers<'a>(db: &'a Db, rows: &'a mut [serde_json::Value]) -> BoxFuture
             let mine: Vec<usize> = (0..rows.len()).filter(|&i| branches[i] == branch).collect();
             let (day, first) = claim_run(db, branch.0, branch.1, mine.len()).await?;
             for (number, i) in (first..).zip(mine) {
-                numbered(&mut rows[i], day, number);
+                numbered(&mut rows[i], day, number)?;
             }
         }
         Ok(())
@@ -219,14 +240,30 @@ fn claim_numbers<'a>(db: &'a Db, rows: &'a mut [serde_json::Value]) -> BoxFuture
 }
 
 /// Writes the claimed day and number into a batch row's order and its answer.
-fn numbered(row: &mut serde_json::Value, day: NaiveDate, number: i32) {
-    let day = serde_json::json!(day);
-    row["order"]["business_date"] = day.clone();
-    row["order"]["number"] = number.into();
-    if let Some(answer) = row["answer"].as_object_mut() {
-        answer.insert("businessDate".into(), day);
-        answer.insert("number".into(), number.into());
+fn numbered(row: &mut Row, day: NaiveDate, number: i32) -> Result<()> {
+    row.fields["order"]["business_date"] = serde_json::json!(day);
+    row.fields["order"]["number"] = number.into();
+    if let Some(answer) = &row.document {
+        row.document = Some(numbered_answer(answer, day, number)?);
     }
+    Ok(())
+}
+
+/// An answer serialised with the order still [`UNCLAIMED`], with its claimed day and number
+/// instead. The answer is an [`OrderDto`], whose first fields are its number and day: the
+/// answer is serialised once, before the claim, and only its head changes.
+fn numbered_answer(answer: &str, day: NaiveDate, number: i32) -> Result<String> {
+    let (unclaimed_day, unclaimed) = UNCLAIMED;
+    let rest = answer
+        .strip_prefix(&answer_head(unclaimed_day, unclaimed)?)
+        .ok_or_else(|| anyhow::anyhow!("an unclaimed answer does not start with its number"))?;
+    Ok(answer_head(day, number)? + rest)
+}
+
+/// How an [`OrderDto`]'s JSON starts.
+fn answer_head(day: NaiveDate, number: i32) -> Result<String> {
+    let day = serde_json::to_string(&day).map_err(anyhow::Error::from)?;
+    Ok(format!("{{\"number\":{number},\"businessDate\":{day},"))
 }
 
 /// An order row as `order_place_batch` takes it (keys are the columns).
@@ -311,10 +348,13 @@ fn line_rows(o: &NewOrder<'_>, lines: &[NewLine]) -> Result<Vec<serde_json::Valu
 /// since [`open_checkout`], and the checks made by a split or merge, which take no key. No key
 /// can have been answered meanwhile; an order left out for one is an error, never a silent
 /// loss.
-pub async fn place_orders(tx: &mut Tx, rows: &[serde_json::Value]) -> Result<()> {
+pub async fn place_orders(tx: &mut Tx, rows: &[Row]) -> Result<()> {
+    let fields: Vec<&serde_json::Value> = rows.iter().map(|r| &r.fields).collect();
+    let answers: Vec<Option<&str>> = rows.iter().map(|r| r.document.as_deref()).collect();
     let left_out: Vec<(i32, serde_json::Value)> =
-        sqlx::query_as("select batch_position, answer from order_place_batch($1)")
-            .bind(Json(rows))
+        sqlx::query_as("select batch_position, answer from order_place_batch($1, $2)")
+            .bind(Json(fields))
+            .bind(answers)
             .fetch_all(&mut **tx)
             .await?;
     if let Some((position, _)) = left_out.first() {
@@ -1851,4 +1891,51 @@ pub async fn recent_ready_seconds(tx: &mut Tx, branch_id: Uuid) -> Result<Option
     .bind(branch_id)
     .fetch_one(&mut **tx)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_numbered_in_its_head_only() {
+        let (day, number) = UNCLAIMED;
+        let unclaimed = format!(
+            "{}\"id\":\"x\",\"number\":0}}",
+            answer_head(day, number).unwrap()
+        );
+        let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let answer = numbered_answer(&unclaimed, today, 42).unwrap();
+        assert_eq!(
+            answer,
+            r#"{"number":42,"businessDate":"2026-11-26","id":"x","number":0}"#
+        );
+        assert!(
+            numbered_answer(&answer, today, 43).is_err(),
+            "an answer numbered already is not numbered again"
+        );
+    }
+
+    #[test]
+    fn an_order_dto_starts_with_its_head() {
+        let json = serde_json::json!({
+            "number": 7, "businessDate": "2026-11-26",
+            "id": Uuid::nil(), "branchId": Uuid::nil(), "channel": "pos", "type": "takeaway",
+            "status": "placed", "table": null, "clientRef": null, "scheduledFor": null,
+            "notes": null, "currency": "SAR", "lines": [],
+            "totals": {
+                "tip": 0, "vat": 0, "total": 0, "taxable": 0, "itemsNet": 0, "netOfVat": 0,
+                "vatRateBp": 1500, "itemsGross": 0, "deliveryFee": 0, "invoiceTotal": 0,
+                "vatInclusive": true, "discountTotal": 0, "lineDiscounts": 0,
+                "serviceCharge": 0, "deliveryFeeVat": 0, "orderDiscounts": 0,
+                "serviceChargeVat": 0
+            },
+            "total": 0, "vat": 0, "tip": 0, "paid": 0, "refunded": 0, "due": 0,
+            "payments": [], "createdAt": "2026-11-26T10:00:00Z"
+        });
+        let dto: OrderDto = serde_json::from_value(json).unwrap();
+        let text = serde_json::to_string(&dto).unwrap();
+        let head = answer_head(dto.business_date, dto.number).unwrap();
+        assert!(text.starts_with(&head), "{text}");
+    }
 }

@@ -73,8 +73,9 @@ fn scope_columns([tenant, user, branch, notify]: [&str; 4]) -> String {
     )
 }
 
-/// A statement that calls `function($1)`, a set-returning function of one `jsonb`, under a
-/// tenant scope it sets itself: `$2`, `$3`, `$4` are the scope's [`TenantScope::settings`].
+/// A statement that calls `function($1, $5)`, a set-returning function of a `jsonb` and a
+/// `text[]`, under a tenant scope it sets itself: `$2`, `$3`, `$4` are the scope's
+/// [`TenantScope::settings`].
 /// Run outside any transaction block it is a transaction of its own — scope, work and commit
 /// in one round trip. The function is called after the scope is set, as its argument depends
 /// on the scope's row; its events are announced by the caller ([`Db::announce_events`]).
@@ -83,7 +84,7 @@ pub fn scoped_call(function: &str) -> String {
         "with scope as materialized (select {}) \
          select f.* from scope, lateral {function}( \
              case when (scope.tenant, scope.usr, scope.branch, scope.notify) is not null \
-                  then $1::jsonb end) f",
+                  then $1::jsonb end, $5::text[]) f",
         scope_columns(["$2", "$3", "$4", "'on'"])
     )
 }

@@ -2,7 +2,7 @@
 //!
 //! A busy write path (checkout) pays more per transaction and per statement than per row: the
 //! round trips, the executor's start-up, the commit and its WAL flush. Here each write is one
-//! JSON row handed to a database function that takes a JSON array of them; requests that
+//! [`Row`] handed to a database function that takes a JSON array of them; requests that
 //! arrive while a batch is being written wait for the next one, which takes every row queued
 //! by then. Nothing waits for a batch to fill: a lone request is written at once, alone.
 //!
@@ -12,7 +12,8 @@
 //! all work while one batch waits for its flush; but only the first writer takes batches of
 //! any size, the others wait for [`FILL`] rows, so that under load batches grow.
 //!
-//! The function's contract: `f(jsonb) returns table (batch_position integer, answer jsonb)`;
+//! The function's contract: `f(rows jsonb, documents text[]) returns table (batch_position
+//! integer, answer jsonb)`, `documents[i]` being the i-th row's [`Row::document`] (1-based);
 //! it writes every row of the array but those it returns, each with the reason it gives (for
 //! checkout, the answer a concurrent request with the same idempotency key stored first). A
 //! kind of write may also [prepare](Batched::prepare) a batch's rows just before they are
@@ -61,13 +62,34 @@ pub struct Batched {
 }
 
 /// See [`Batched::prepare`].
-pub type Prepare = for<'a> fn(&'a Db, &'a mut [Value]) -> BoxFuture<'a, Result<()>>;
+pub type Prepare = for<'a> fn(&'a Db, &'a mut [Row]) -> BoxFuture<'a, Result<()>>;
+
+/// One write.
+#[derive(Debug)]
+pub struct Row {
+    /// Its fields: an element of the batch's JSON array.
+    pub fields: Value,
+    /// A document the function stores as it is (checkout's answer to its request): passed as
+    /// text beside the array, so the database does not parse it into the batch's jsonb — a
+    /// checkout's answer is a third of its JSON, and parsing the batch was a sixth of the
+    /// database's time.
+    pub document: Option<String>,
+}
+
+impl From<Value> for Row {
+    fn from(fields: Value) -> Self {
+        Self {
+            fields,
+            document: None,
+        }
+    }
+}
 
 /// What became of a row.
 #[derive(Debug)]
 pub enum Outcome {
     /// Written, as it is here (after [`Batched::prepare`]).
-    Written(Value),
+    Written(Row),
     /// Not written: what the function answered instead.
     Answered(Value),
 }
@@ -106,7 +128,7 @@ struct Queue {
 }
 
 struct Pending {
-    row: Value,
+    row: Row,
     reply: oneshot::Sender<Result<Outcome>>,
 }
 
@@ -118,7 +140,7 @@ impl GroupCommit {
         db: &Db,
         kind: Batched,
         scope: TenantScope,
-        row: Value,
+        row: Row,
     ) -> Result<Outcome> {
         let lane = Lane { kind, scope };
         let (reply, answer) = oneshot::channel();
@@ -181,7 +203,7 @@ async fn writer(lanes: Arc<GroupCommit>, db: Db, lane: Lane) {
 }
 
 async fn write_batch(db: &Db, lane: &Lane, batch: Vec<Pending>) {
-    let (mut rows, replies): (Vec<Value>, Vec<_>) =
+    let (mut rows, replies): (Vec<Row>, Vec<_>) =
         batch.into_iter().map(|p| (p.row, p.reply)).unzip();
     // The error, and whether it came from `prepare` (then each row is prepared again).
     let written = match prepare(db, lane, &mut rows).await {
@@ -215,7 +237,7 @@ async fn write_batch(db: &Db, lane: &Lane, batch: Vec<Pending>) {
     db.announce_events().await;
 }
 
-async fn prepare(db: &Db, lane: &Lane, rows: &mut [Value]) -> Result<()> {
+async fn prepare(db: &Db, lane: &Lane, rows: &mut [Row]) -> Result<()> {
     match lane.kind.prepare {
         Some(prepare) => prepare(db, rows).await,
         None => Ok(()),
@@ -226,7 +248,7 @@ async fn prepare(db: &Db, lane: &Lane, rows: &mut [Value]) -> Result<()> {
 async fn write_alone(
     db: &Db,
     lane: &Lane,
-    row: &mut Value,
+    row: &mut Row,
     prepare_again: bool,
 ) -> Result<Option<Value>> {
     if prepare_again {
@@ -237,13 +259,16 @@ async fn write_alone(
 
 /// The batch through the lane's function, committed, in one round trip ([`db::scoped_call`]).
 /// Its events are announced by the caller ([`Db::announce_events`]).
-async fn run(db: &Db, lane: &Lane, rows: &[Value]) -> Result<HashMap<usize, Value>> {
+async fn run(db: &Db, lane: &Lane, rows: &[Row]) -> Result<HashMap<usize, Value>> {
     let [tenant, user, branch] = lane.scope.settings();
+    let fields: Vec<&Value> = rows.iter().map(|r| &r.fields).collect();
+    let documents: Vec<Option<&str>> = rows.iter().map(|r| r.document.as_deref()).collect();
     let answered: Vec<(i32, Value)> = sqlx::query_as(&db::scoped_call(lane.kind.function))
-        .bind(Json(rows))
+        .bind(Json(fields))
         .bind(tenant)
         .bind(user)
         .bind(branch)
+        .bind(documents)
         .fetch_all(&db.pool)
         .await?;
     Ok(answered

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use platform::{
     db::{Db, TenantScope},
-    group_commit::{Batched, GroupCommit, Outcome},
+    group_commit::{Batched, GroupCommit, Outcome, Row},
     testing::TestDb,
 };
 use sqlx::Connection;
@@ -15,7 +15,8 @@ use uuid::Uuid;
 
 /// A brand, a table for the rows and a batch function with the group-commit contract: rows
 /// with `skip` come back with an answer instead of being written; a row with `fail` fails its
-/// batch. A row is written as its `m` when it has one (see [`PREPARED`]), else as its `n`.
+/// batch. A row is written as its `m` when it has one (see [`PREPARED`]), else as its `n`,
+/// with its document beside it.
 async fn setup(db: &TestDb) -> Uuid {
     let tenant = Uuid::now_v7();
     let mut conn = db.owner_conn().await;
@@ -26,24 +27,25 @@ async fn setup(db: &TestDb) -> Uuid {
         .await
         .unwrap();
     for sql in [
-        "create table gc_rows (tenant_id uuid not null, n integer primary key, \
+        "create table gc_rows (tenant_id uuid not null, n integer primary key, doc text, \
          tx xid8 not null default pg_current_xact_id())",
         "grant select, insert on gc_rows to sous_app",
-        "create function gc_probe(p jsonb) returns table (batch_position integer, answer jsonb) \
+        "create function gc_probe(p jsonb, d text[]) \
+         returns table (batch_position integer, answer jsonb) \
          language plpgsql as $$ \
          begin \
            if exists (select from jsonb_array_elements(p) x where (x ->> 'fail')::boolean) then \
              raise exception 'a row that fails'; \
            end if; \
-           insert into gc_rows (tenant_id, n) \
-             select app_tenant_id(), coalesce((x ->> 'm')::integer, (x ->> 'n')::integer) \
-               from jsonb_array_elements(p) x \
+           insert into gc_rows (tenant_id, n, doc) \
+             select app_tenant_id(), coalesce((x ->> 'm')::integer, (x ->> 'n')::integer), d[i] \
+               from jsonb_array_elements(p) with ordinality e(x, i) \
               where not coalesce((x ->> 'skip')::boolean, false); \
            return query select (i - 1)::integer, jsonb_build_object('skipped', x -> 'n') \
              from jsonb_array_elements(p) with ordinality e(x, i) \
             where coalesce((x ->> 'skip')::boolean, false); \
          end $$",
-        "grant execute on function gc_probe(jsonb) to sous_app",
+        "grant execute on function gc_probe(jsonb, text[]) to sous_app",
     ] {
         sqlx::query(sql).execute(&mut conn).await.unwrap();
     }
@@ -56,26 +58,33 @@ const PROBE: Batched = Batched {
     prepare: None,
 };
 
-/// `gc_probe` with a prepare step: each row gets `m = n + 1000`, and a batch with a row marked
-/// `refuse` cannot be prepared.
+/// `gc_probe` with a prepare step: each row gets `m = n + 1000` and the document `m`, and a
+/// batch with a row marked `refuse` cannot be prepared.
 const PREPARED: Batched = Batched {
     function: "gc_probe",
     prepare: Some(add_thousand),
 };
 
-fn add_thousand<'a>(
-    _db: &'a Db,
-    rows: &'a mut [serde_json::Value],
-) -> BoxFuture<'a, platform::Result<()>> {
+fn add_thousand<'a>(_db: &'a Db, rows: &'a mut [Row]) -> BoxFuture<'a, platform::Result<()>> {
     Box::pin(async move {
-        if rows.iter().any(|r| r["refuse"] == true) {
+        if rows.iter().any(|r| r.fields["refuse"] == true) {
             return Err(anyhow::anyhow!("a row that cannot be prepared").into());
         }
         for row in rows {
-            row["m"] = (row["n"].as_i64().unwrap() + 1000).into();
+            let m = row.fields["n"].as_i64().unwrap() + 1000;
+            row.fields["m"] = m.into();
+            row.document = Some(m.to_string());
         }
         Ok(())
     })
+}
+
+/// A row of fields `v` whose document is `doc <i>`.
+fn with_doc(i: i32, v: serde_json::Value) -> Row {
+    Row {
+        fields: v,
+        document: Some(format!("doc {i}")),
+    }
 }
 
 /// Writes rows `0..n` at once as `kind`, each built by `row`.
@@ -84,7 +93,7 @@ async fn write_all(
     kind: Batched,
     tenant: Uuid,
     n: i32,
-    row: fn(i32) -> serde_json::Value,
+    row: fn(i32) -> Row,
 ) -> Vec<platform::Result<Outcome>> {
     let group = Arc::new(GroupCommit::default());
     let start = Arc::new(Barrier::new(n as usize));
@@ -112,13 +121,9 @@ async fn concurrent_rows_share_transactions_and_each_gets_its_own_answer() {
     let tenant = setup(&db).await;
     let app = Db::connect_with(db.app_options(), 8).await.unwrap();
 
-    let outcomes = write_all(
-        &app,
-        PROBE,
-        tenant,
-        40,
-        |i| serde_json::json!({ "n": i, "skip": i % 10 == 3 }),
-    )
+    let outcomes = write_all(&app, PROBE, tenant, 40, |i| {
+        with_doc(i, serde_json::json!({ "n": i, "skip": i % 10 == 3 }))
+    })
     .await;
     for (i, outcome) in outcomes.into_iter().enumerate() {
         match outcome.unwrap() {
@@ -128,18 +133,21 @@ async fn concurrent_rows_share_transactions_and_each_gets_its_own_answer() {
             }
             Outcome::Written(row) => {
                 assert_ne!(i % 10, 3, "row {i} was written");
-                assert_eq!(row["n"], i, "each caller gets its own row back");
+                assert_eq!(row.fields["n"], i, "each caller gets its own row back");
+                assert_eq!(row.document, Some(format!("doc {i}")));
             }
         }
     }
     let mut owner = db.owner_conn().await;
-    let (rows, transactions, tenants): (i64, i64, i64) = sqlx::query_as(
-        "select count(*), count(distinct tx), count(distinct tenant_id) from gc_rows",
+    let (rows, transactions, tenants, misplaced): (i64, i64, i64, i64) = sqlx::query_as(
+        "select count(*), count(distinct tx), count(distinct tenant_id), \
+                count(*) filter (where doc is distinct from 'doc ' || n) from gc_rows",
     )
     .fetch_one(&mut owner)
     .await
     .unwrap();
     assert_eq!(rows, 36, "every row but the skipped ones, once");
+    assert_eq!(misplaced, 0, "each row is written with its own document");
     assert_eq!(tenants, 1, "under the caller's scope");
     assert!(
         transactions < rows,
@@ -153,13 +161,9 @@ async fn a_row_that_fails_fails_alone() {
     let tenant = setup(&db).await;
     let app = Db::connect_with(db.app_options(), 8).await.unwrap();
 
-    let outcomes = write_all(
-        &app,
-        PROBE,
-        tenant,
-        30,
-        |i| serde_json::json!({ "n": i, "fail": i == 17 }),
-    )
+    let outcomes = write_all(&app, PROBE, tenant, 30, |i| {
+        serde_json::json!({ "n": i, "fail": i == 17 }).into()
+    })
     .await;
     for (i, outcome) in outcomes.into_iter().enumerate() {
         match outcome {
@@ -185,19 +189,16 @@ async fn rows_are_prepared_before_they_are_written_and_come_back_as_written() {
     let tenant = setup(&db).await;
     let app = Db::connect_with(db.app_options(), 8).await.unwrap();
 
-    let outcomes = write_all(
-        &app,
-        PREPARED,
-        tenant,
-        30,
-        |i| serde_json::json!({ "n": i, "refuse": i == 11 }),
-    )
+    let outcomes = write_all(&app, PREPARED, tenant, 30, |i| {
+        with_doc(i, serde_json::json!({ "n": i, "refuse": i == 11 }))
+    })
     .await;
     for (i, outcome) in outcomes.into_iter().enumerate() {
         match outcome {
             Ok(Outcome::Written(row)) => {
                 assert_ne!(i, 11);
-                assert_eq!(row["m"], i + 1000, "row {i} comes back prepared");
+                assert_eq!(row.fields["m"], i + 1000, "row {i} comes back prepared");
+                assert_eq!(row.document, Some((i + 1000).to_string()));
             }
             Err(e) => {
                 assert_eq!(i, 11, "only the row that cannot be prepared fails: {e}");
@@ -208,7 +209,7 @@ async fn rows_are_prepared_before_they_are_written_and_come_back_as_written() {
     }
     let mut owner = db.owner_conn().await;
     let (rows, unprepared): (i64, i64) =
-        sqlx::query_as("select count(*), count(*) filter (where n < 1000) from gc_rows")
+        sqlx::query_as("select count(*), count(*) filter (where doc <> n::text) from gc_rows")
             .fetch_one(&mut owner)
             .await
             .unwrap();
