@@ -11,6 +11,7 @@ use axum::http::HeaderMap;
 use bytes::Bytes;
 use platform::embedded_pg::EmbeddedPg;
 use serde::Serialize;
+use sqlx::Connection;
 use tokio::{process::Command, sync::oneshot};
 
 use crate::loadgen::{self, LoadConfig, LoadResult, Target};
@@ -78,6 +79,7 @@ pub async fn pgbench(pg: &EmbeddedPg, run: PgbenchRun) -> anyhow::Result<Pgbench
     )
     .await
     .context("pgbench -i")?;
+    checkpoint(pg).await?;
     let out = run_tool(
         Command::new(&pgbench)
             // -n: -i has just vacuumed.
@@ -102,6 +104,17 @@ pub async fn pgbench(pg: &EmbeddedPg, run: PgbenchRun) -> anyhow::Result<Pgbench
         latency_avg_ms: parsed.latency_avg_ms,
         transactions: parsed.transactions,
     })
+}
+
+/// Writes every dirty page of the cluster out now, so that a measured run that follows does not
+/// pay for the writes of the step before it (`pgbench -i`'s tables, an earlier scenario's
+/// rows) while the checkpointer catches up with them. Each measured run that writes starts
+/// from one: TPC-B's and the checkout's alike.
+pub async fn checkpoint(pg: &EmbeddedPg) -> anyhow::Result<()> {
+    let mut conn = sqlx::postgres::PgConnection::connect(&pg.url("postgres")).await?;
+    sqlx::query("checkpoint").execute(&mut conn).await?;
+    conn.close().await?;
+    Ok(())
 }
 
 /// Runs a PostgreSQL client tool; its stdout on success, both streams in the error otherwise.

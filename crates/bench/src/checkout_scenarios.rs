@@ -109,6 +109,8 @@ async fn run(
         order["due"] == 0,
         "the trial order was not paid in full: {order}"
     );
+    // Like the TPC-B run it is divided by (`baseline::pgbench`).
+    crate::baseline::checkpoint(env.pg()).await?;
     let load = loadgen::run(
         &target,
         &LoadConfig {
