@@ -20,7 +20,7 @@ use platform::{
     error::{Error, Result},
     group_commit::Outcome,
 };
-use serde_json::{Value, json, value::RawValue};
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -37,7 +37,8 @@ use crate::{
 /// An answer to replay: status and JSON body (an order), sent as it is stored.
 pub struct Answer {
     pub status: StatusCode,
-    pub body: Box<RawValue>,
+    /// JSON text: serialised by sous when the order was placed, stored as `json` since.
+    pub body: String,
     /// True when the answer was stored by an earlier request with the same key.
     pub replayed: bool,
 }
@@ -49,7 +50,7 @@ impl Answer {
         struct Order {
             id: Uuid,
         }
-        let order: Order = serde_json::from_str(self.body.get()).map_err(anyhow::Error::from)?;
+        let order: Order = serde_json::from_str(&self.body).map_err(anyhow::Error::from)?;
         Ok(order.id)
     }
 }
@@ -165,7 +166,7 @@ pub async fn place(
                 "this clientRef belongs to another order; generate a new one",
             ));
         }
-        let body = serde_json::value::to_raw_value(&repo::order_dto(&mut tx, row).await?)
+        let body = serde_json::to_string(&repo::order_dto(&mut tx, row).await?)
             .map_err(anyhow::Error::from)?;
         repo::store_answer(&mut tx, who.tenant_id, key, hash, 200, &body).await?;
         tx.commit().await?;

@@ -8,7 +8,6 @@ use platform::{
     group_commit::{Batched, Row},
 };
 use serde::Serialize;
-use serde_json::value::RawValue;
 use sqlx::{FromRow, types::Json};
 use uuid::Uuid;
 
@@ -21,41 +20,34 @@ use crate::{
 
 // ---- idempotency --------------------------------------------------------------------------
 
-/// A finished request's stored answer: its request hash, status and body.
-pub type Done = (Vec<u8>, i32, Box<RawValue>);
-
-/// A stored answer as it is read: the body is `json`, handed back as it was stored.
-type StoredRow = (Vec<u8>, i32, Json<Box<RawValue>>);
-
-fn done((hash, status, Json(body)): StoredRow) -> Done {
-    (hash, status, body)
-}
+/// A finished request's stored answer: its request hash, status and body (JSON text, handed
+/// back as it was stored).
+pub type Done = (Vec<u8>, i32, String);
 
 /// Holds the idempotency key for this transaction (an advisory lock, released when it ends)
 /// and reads its stored answer. A concurrent request with the same key waits here until the
 /// first ends, then sees its answer — or, if it rolled back, goes on itself. The key's row is
 /// written once, with the answer, by [`place_orders`] or [`store_answer`].
 pub async fn open_checkout(tx: &mut Tx, key: &str) -> Result<Option<Done>> {
-    let stored: Option<StoredRow> = sqlx::query_as(
-        "select request_hash, response_status, response_body from checkout_open($1)",
+    Ok(sqlx::query_as(
+        "select request_hash, response_status, response_body::text from checkout_open($1)",
     )
     .bind(key)
     .fetch_optional(&mut **tx)
-    .await?;
-    Ok(stored.map(done))
+    .await?)
 }
 
 /// The key's stored answer, without a transaction or the key's lock (`idempotency_answer`,
 /// one statement on a pooled connection; the brand is the signed-in caller's).
 pub async fn answered(db: &Db, tenant_id: Uuid, key: &str) -> Result<Option<Done>> {
-    let stored: Option<StoredRow> = sqlx::query_as(
-        "select request_hash, response_status, response_body from idempotency_answer($1, $2)",
+    Ok(sqlx::query_as(
+        "select request_hash, response_status, response_body::text \
+         from idempotency_answer($1, $2)",
     )
     .bind(tenant_id)
     .bind(key)
     .fetch_optional(&db.pool)
-    .await?;
-    Ok(stored.map(done))
+    .await?)
 }
 
 /// The answer to store under an idempotency key, with the hash of the request it answers: the
@@ -121,11 +113,10 @@ pub fn batch_row(
 }
 
 /// The answer of a batch row as it was written (its number claimed).
-pub fn written_answer(row: Row) -> Result<Box<RawValue>> {
-    let answer = row
+pub fn written_answer(row: Row) -> Result<String> {
+    Ok(row
         .document
-        .ok_or_else(|| anyhow::anyhow!("a written order without its answer"))?;
-    Ok(RawValue::from_string(answer).map_err(anyhow::Error::from)?)
+        .ok_or_else(|| anyhow::anyhow!("a written order without its answer"))?)
 }
 
 /// What `order_place_batch` answers for an order it did not write: the stored request hash,
@@ -139,7 +130,7 @@ pub fn stored_answer(v: serde_json::Value) -> Result<Done> {
     }
     let s: Stored = serde_json::from_value(v).map_err(anyhow::Error::from)?;
     let hash = hex::decode(&s.hash).map_err(anyhow::Error::from)?;
-    let body = serde_json::value::to_raw_value(&s.body).map_err(anyhow::Error::from)?;
+    let body = serde_json::to_string(&s.body).map_err(anyhow::Error::from)?;
     Ok((hash, s.status, body))
 }
 
@@ -150,7 +141,7 @@ pub async fn store_answer(
     key: &str,
     hash: &[u8],
     status: u16,
-    body: &RawValue,
+    body: &str,
 ) -> Result<()> {
     sqlx::query(
         "insert into idempotency_keys (tenant_id, key, request_hash, response_status, \
@@ -160,7 +151,7 @@ pub async fn store_answer(
     .bind(key)
     .bind(hash)
     .bind(i32::from(status))
-    .bind(body.get())
+    .bind(body)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -4,7 +4,7 @@
 use axum::{
     Json,
     extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
@@ -153,7 +153,13 @@ pub async fn place(
 }
 
 fn answered(answer: checkout::Answer) -> Result<Response> {
-    let mut res = (answer.status, Json(answer.body)).into_response();
+    // The body is JSON text already (serialised once, or stored): sent as it is.
+    let mut res = (
+        answer.status,
+        [(header::CONTENT_TYPE, "application/json")],
+        answer.body,
+    )
+        .into_response();
     if answer.replayed {
         res.headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
