@@ -232,6 +232,10 @@ async fn fifty_concurrent_retries_make_one_order() {
     assert_eq!(res.status, 201, "{}", res.body);
     assert!(res.headers.contains_key("idempotent-replayed"));
     assert_eq!(res.body, answers[0].body);
+    // Both are sent as the JSON text they were stored as, typed as JSON.
+    for headers in [&res.headers, &answers[0].headers] {
+        assert_eq!(headers["content-type"], "application/json");
+    }
     assert_eq!(count(&app, "select count(*) from orders").await, 1);
     assert_books(&app).await;
 }
