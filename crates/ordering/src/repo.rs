@@ -240,21 +240,29 @@ fn numbered(row: &mut Row, day: NaiveDate, number: i32) -> Result<()> {
     Ok(())
 }
 
-/// An answer serialised with the order still [`UNCLAIMED`], with its claimed day and number
-/// instead. The answer is an [`OrderDto`], whose first fields are its number and day: the
-/// answer is serialised once, before the claim, and only its head changes.
+/// An answer with the claimed day and number in place of those it was serialised with
+/// ([`UNCLAIMED`], or an earlier claim's when a failed batch is claimed again row by row). The
+/// answer is an [`OrderDto`], whose first fields are its number and day: it is serialised
+/// once, before the claim, and only this head changes.
 fn numbered_answer(answer: &str, day: NaiveDate, number: i32) -> Result<String> {
-    let (unclaimed_day, unclaimed) = UNCLAIMED;
-    let rest = answer
-        .strip_prefix(&answer_head(unclaimed_day, unclaimed)?)
-        .ok_or_else(|| anyhow::anyhow!("an unclaimed answer does not start with its number"))?;
+    let rest = answer_rest(answer)
+        .ok_or_else(|| anyhow::anyhow!("an answer does not start with its number and day"))?;
     Ok(answer_head(day, number)? + rest)
 }
 
-/// How an [`OrderDto`]'s JSON starts.
+/// How an [`OrderDto`]'s JSON starts: `{"number":…,"businessDate":"…",`.
 fn answer_head(day: NaiveDate, number: i32) -> Result<String> {
     let day = serde_json::to_string(&day).map_err(anyhow::Error::from)?;
     Ok(format!("{{\"number\":{number},\"businessDate\":{day},"))
+}
+
+/// What follows an [`OrderDto`]'s head ([`answer_head`]), whatever number and day it has.
+fn answer_rest(answer: &str) -> Option<&str> {
+    let rest = answer.strip_prefix("{\"number\":")?;
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-');
+    let day_and_rest = rest.strip_prefix(",\"businessDate\":\"")?;
+    let (_, rest) = day_and_rest.split_once('"')?;
+    rest.strip_prefix(',')
 }
 
 /// An order row as `order_place_batch` takes it (keys are the columns).
@@ -1901,10 +1909,12 @@ mod tests {
             answer,
             r#"{"number":42,"businessDate":"2026-11-26","id":"x","number":0}"#
         );
-        assert!(
-            numbered_answer(&answer, today, 43).is_err(),
-            "an answer numbered already is not numbered again"
+        // A failed batch's rows are claimed again one by one: numbered again.
+        assert_eq!(
+            numbered_answer(&answer, today, 43).unwrap(),
+            r#"{"number":43,"businessDate":"2026-11-26","id":"x","number":0}"#
         );
+        assert!(numbered_answer(r#"{"id":"x","number":1}"#, today, 44).is_err());
     }
 
     #[test]
