@@ -310,8 +310,8 @@ fn workspace_root() -> PathBuf {
 }
 
 /// Runs the benchmarks — all of them, or one scenario alone (`bench catalog`, `bench checkout`,
-/// …) — on a cluster of their own, and stops the cluster whatever happens — also on Ctrl-C, which drops the scenario (and kills its
-/// `sous` children).
+/// …) — on a cluster of their own, and stops the cluster whatever happens, also on Ctrl-C,
+/// which drops the scenario (and kills its `sous` children).
 async fn alone<T>(
     scenario: impl for<'a> FnOnce(
         &'a sous_proc::Launcher,

@@ -5,7 +5,7 @@ use futures::future::BoxFuture;
 use platform::{
     db::{Db, Tx},
     error::{Error, Result},
-    group_commit::{Batched, Row},
+    group_commit::{self, Batched, Row},
 };
 use serde::Serialize;
 use sqlx::{FromRow, types::Json};
@@ -348,11 +348,10 @@ fn line_rows(o: &NewOrder<'_>, lines: &[NewLine]) -> Result<Vec<serde_json::Valu
 /// can have been answered meanwhile; an order left out for one is an error, never a silent
 /// loss.
 pub async fn place_orders(tx: &mut Tx, rows: &[Row]) -> Result<()> {
-    let fields: Vec<&serde_json::Value> = rows.iter().map(|r| &r.fields).collect();
-    let answers: Vec<Option<&str>> = rows.iter().map(|r| r.document.as_deref()).collect();
+    let (fields, answers) = group_commit::arguments(rows);
     let left_out: Vec<(i32, serde_json::Value)> =
         sqlx::query_as("select batch_position, answer from order_place_batch($1, $2)")
-            .bind(Json(fields))
+            .bind(fields)
             .bind(answers)
             .fetch_all(&mut **tx)
             .await?;

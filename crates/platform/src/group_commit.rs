@@ -76,6 +76,16 @@ pub struct Row {
     pub document: Option<String>,
 }
 
+/// A batch's arguments as the batch function takes them: the rows' fields as one JSON array,
+/// and their documents beside it. Also for a caller that writes a batch in its own transaction
+/// (checkout's transactional path).
+pub fn arguments(rows: &[Row]) -> (Json<Vec<&Value>>, Vec<Option<&str>>) {
+    (
+        Json(rows.iter().map(|r| &r.fields).collect()),
+        rows.iter().map(|r| r.document.as_deref()).collect(),
+    )
+}
+
 impl From<Value> for Row {
     fn from(fields: Value) -> Self {
         Self {
@@ -261,10 +271,9 @@ async fn write_alone(
 /// Its events are announced by the caller ([`Db::announce_events`]).
 async fn run(db: &Db, lane: &Lane, rows: &[Row]) -> Result<HashMap<usize, Value>> {
     let [tenant, user, branch] = lane.scope.settings();
-    let fields: Vec<&Value> = rows.iter().map(|r| &r.fields).collect();
-    let documents: Vec<Option<&str>> = rows.iter().map(|r| r.document.as_deref()).collect();
+    let (fields, documents) = arguments(rows);
     let answered: Vec<(i32, Value)> = sqlx::query_as(&db::scoped_call(lane.kind.function))
-        .bind(Json(fields))
+        .bind(fields)
         .bind(tenant)
         .bind(user)
         .bind(branch)
