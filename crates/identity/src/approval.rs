@@ -2,6 +2,7 @@
 //! let a cashier do what needs a manager — a large refund, voiding a paid order.
 
 use platform::{
+    AppState,
     auth::{Role, password},
     db::Tx,
     error::{Error, Result},
@@ -13,18 +14,18 @@ use crate::repo;
 /// The user id of the owner or a manager of `branch_id` whose PIN is `pin`; 403 otherwise.
 /// The PIN is checked with argon2 like a PIN sign-in, so a wrong guess costs the same time.
 pub async fn manager_pin(
+    state: &AppState,
     tx: &mut Tx,
-    pepper: &[u8],
     tenant_id: Uuid,
     branch_id: Uuid,
     pin: &str,
 ) -> Result<Uuid> {
-    let lookup = password::pin_lookup(pepper, tenant_id, pin);
+    let lookup = password::pin_lookup(&state.pin_pepper, tenant_id, pin);
     let owner = repo::pin_owner(tx, &lookup).await?;
     let hash = owner
         .as_ref()
         .map_or(password::DUMMY_HASH.to_string(), |o| o.pin_hash.clone());
-    let verified = password::verify(pin.to_string(), hash).await?;
+    let verified = state.limits.hashing.verify(pin.to_string(), hash).await?;
     match owner {
         Some(o)
             if verified

@@ -132,7 +132,7 @@ pub async fn run(state: &AppState) -> Result<Option<Demo>> {
             branch_id: (role != Role::Owner).then_some(riyadh),
             pin: Some(pin.into()),
         };
-        create_member(&mut tx, &state.pin_pepper, tenant_id, &req).await?;
+        create_member(&mut tx, state, tenant_id, &req).await?;
     }
     let dubai_driver = AddStaff {
         email: DEMO_DUBAI_DRIVER.0.into(),
@@ -142,7 +142,7 @@ pub async fn run(state: &AppState) -> Result<Option<Demo>> {
         branch_id: Some(dubai),
         pin: Some(DEMO_DUBAI_DRIVER.1.into()),
     };
-    create_member(&mut tx, &state.pin_pepper, tenant_id, &dubai_driver).await?;
+    create_member(&mut tx, state, tenant_id, &dubai_driver).await?;
     let customer = AddStaff {
         email: DEMO_CUSTOMER.into(),
         password: DEMO_PASSWORD.into(),
@@ -151,7 +151,7 @@ pub async fn run(state: &AppState) -> Result<Option<Demo>> {
         branch_id: None,
         pin: None,
     };
-    create_member(&mut tx, &state.pin_pepper, tenant_id, &customer).await?;
+    create_member(&mut tx, state, tenant_id, &customer).await?;
     tx.commit().await?;
     tracing::info!(slug = DEMO_SLUG, "seeded the demo brand");
     Ok(Some(Demo {

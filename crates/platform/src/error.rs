@@ -60,6 +60,10 @@ pub enum Error {
     UnsupportedMediaType,
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The server is at a capacity limit of its own (e.g. concurrent password hashing), not the
+    /// caller's: 503 with `Retry-After`.
+    #[error("busy")]
+    Busy { retry_after_secs: u64 },
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -120,6 +124,7 @@ impl Error {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::PaymentDeclined { .. } => StatusCode::PAYMENT_REQUIRED,
             Self::Provider {
                 outcome_unknown: true,
@@ -144,6 +149,7 @@ impl Error {
             | Self::Unprocessable { code, .. } => code,
             Self::Validation { .. } => "validation_failed",
             Self::TooManyRequests { .. } => "rate_limited",
+            Self::Busy { .. } => "busy",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Sqlx(_) | Self::Internal(_) => "internal",
@@ -162,7 +168,7 @@ impl Error {
                 Some("the request has invalid fields".to_string()),
                 Some(fields.clone()),
             ),
-            Self::TooManyRequests { retry_after_secs } => {
+            Self::TooManyRequests { retry_after_secs } | Self::Busy { retry_after_secs } => {
                 (Some(format!("retry after {retry_after_secs} s")), None)
             }
             _ => (None, None),
@@ -243,7 +249,7 @@ impl IntoResponse for Error {
             _ => {}
         }
         let mut res = problem_response(self.status(), &self.problem());
-        if let Self::TooManyRequests { retry_after_secs } = self {
+        if let Self::TooManyRequests { retry_after_secs } | Self::Busy { retry_after_secs } = self {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }

@@ -1,6 +1,8 @@
 //! In-process rate limits (GCRA, via `governor`) for the endpoints that guess secrets: login,
 //! refresh, PIN and sign-up. Keys combine the client address with what is being guessed.
 //! Limits are per process; the durable defence for PINs is the lockout kept in the database.
+//! Password hashing on request is capped too ([`crate::auth::password::Hashing`]): a rate limit
+//! per key cannot stop many keys at once.
 
 use std::num::NonZeroU32;
 
@@ -11,23 +13,33 @@ use governor::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use crate::{auth::password::Hashing, error::Error};
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct RateLimitSettings {
+    /// Per client address and email.
     pub login_per_minute: u32,
+    /// Per client address, whatever the email: random emails do not make new buckets.
+    pub login_per_ip_per_minute: u32,
     pub refresh_per_minute: u32,
     pub pin_per_minute: u32,
     pub signup_per_minute: u32,
+    /// argon2 hashes run at once for requests (0: one per CPU).
+    pub max_concurrent_hashes: usize,
+    /// How long a request waits for a hashing slot before it is answered 503.
+    pub hash_wait_ms: u64,
 }
 
 impl Default for RateLimitSettings {
     fn default() -> Self {
         Self {
             login_per_minute: 10,
+            login_per_ip_per_minute: 30,
             refresh_per_minute: 30,
             pin_per_minute: 10,
             signup_per_minute: 5,
+            max_concurrent_hashes: 0,
+            hash_wait_ms: 2_000,
         }
     }
 }
@@ -60,18 +72,25 @@ impl Limiter {
 
 pub struct RateLimits {
     pub login: Limiter,
+    pub login_ip: Limiter,
     pub refresh: Limiter,
     pub pin: Limiter,
     pub signup: Limiter,
+    pub hashing: Hashing,
 }
 
 impl RateLimits {
     pub fn new(s: RateLimitSettings) -> Self {
         Self {
             login: Limiter::per_minute(s.login_per_minute),
+            login_ip: Limiter::per_minute(s.login_per_ip_per_minute),
             refresh: Limiter::per_minute(s.refresh_per_minute),
             pin: Limiter::per_minute(s.pin_per_minute),
             signup: Limiter::per_minute(s.signup_per_minute),
+            hashing: Hashing::new(
+                s.max_concurrent_hashes,
+                std::time::Duration::from_millis(s.hash_wait_ms),
+            ),
         }
     }
 }

@@ -60,6 +60,7 @@ export async function startServer(): Promise<E2EState> {
       // Each test starts several guest sessions from 127.0.0.1.
       SOUS_RATE_LIMITS__SIGNUP_PER_MINUTE: '1000',
       SOUS_RATE_LIMITS__LOGIN_PER_MINUTE: '1000',
+      SOUS_RATE_LIMITS__LOGIN_PER_IP_PER_MINUTE: '1000',
       RUST_LOG: process.env.RUST_LOG ?? 'warn',
     },
     stdio: ['ignore', process.env.SOUS_E2E_VERBOSE ? 'inherit' : 'ignore', 'inherit'],

@@ -27,15 +27,19 @@ fn kind_of(role: Role) -> PrincipalKind {
     }
 }
 
-/// Log in with email and password.
+/// Log in with email and password. Limited per client address and email, and per client address
+/// alone (429 with `Retry-After`); when the server already runs as many password checks as it
+/// allows, 503 with `Retry-After`.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Login,
-    responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 422, body = Problem),
+              (status = 429, body = Problem), (status = 503, body = Problem)))]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ValidJson(req): ValidJson<Login>,
 ) -> Result<Json<TokenPair>> {
     let email = req.email.trim().to_lowercase();
+    state.limits.login_ip.check(&ip)?;
     state.limits.login.check(&format!("{ip}|{email}"))?;
     let mut tx = state.db.begin_anonymous().await?;
     let candidates = repo::login_candidates(&mut tx, &email).await?;
@@ -43,10 +47,19 @@ pub async fn login(
 
     let Some(first) = candidates.first() else {
         // Same cost as a wrong password, so timing does not tell which emails exist.
-        password::verify(req.password, password::DUMMY_HASH.into()).await?;
+        state
+            .limits
+            .hashing
+            .verify(req.password, password::DUMMY_HASH.into())
+            .await?;
         return Err(BAD_CREDENTIALS);
     };
-    if !password::verify(req.password, first.password_hash.clone()).await? {
+    if !state
+        .limits
+        .hashing
+        .verify(req.password, first.password_hash.clone())
+        .await?
+    {
         return Err(BAD_CREDENTIALS);
     }
     // The most privileged membership (roles are ordered owner → guest) of the chosen brand.
@@ -169,7 +182,8 @@ pub async fn logout(
 /// Five wrong PINs lock the device
 /// for 30 s, doubling with each further failure.
 #[utoipa::path(post, path = "/api/auth/pin", tag = "auth", request_body = PinLogin,
-    responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem),
+              (status = 503, body = Problem)))]
 pub async fn pin_login(
     State(state): State<AppState>,
     device: SignedDevice,
@@ -190,7 +204,11 @@ pub async fn pin_login(
     let accepted = match &owner {
         Some(o) => {
             o.branch_id.is_none_or(|b| b == device.branch_id)
-                && password::verify(req.pin.clone(), o.pin_hash.clone()).await?
+                && state
+                    .limits
+                    .hashing
+                    .verify(req.pin.clone(), o.pin_hash.clone())
+                    .await?
         }
         None => false,
     };
@@ -215,7 +233,8 @@ pub async fn pin_login(
 
 /// Sign up a customer account with a brand.
 #[utoipa::path(post, path = "/api/auth/customers", tag = "auth", request_body = CustomerSignUp,
-    responses((status = 201, body = TokenPair), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = TokenPair), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+              (status = 429, body = Problem), (status = 503, body = Problem)))]
 pub async fn customer_sign_up(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -227,7 +246,7 @@ pub async fn customer_sign_up(
         .await?
         .ok_or(Error::NotFound)?;
     tx.commit().await?;
-    let hash = password::hash(req.password.clone()).await?;
+    let hash = state.limits.hashing.hash(req.password.clone()).await?;
     let user_id = Uuid::now_v7();
     let mut tx = state
         .db

@@ -17,16 +17,16 @@ use crate::{
 /// Creates a user with a staff membership (and PIN). Used by the API and the demo seed.
 pub(crate) async fn create_member(
     tx: &mut Tx,
-    pepper: &[u8],
+    state: &AppState,
     tenant_id: Uuid,
     req: &AddStaff,
 ) -> Result<Uuid> {
     let user_id = Uuid::now_v7();
-    let hash = password::hash(req.password.clone()).await?;
+    let hash = state.limits.hashing.hash(req.password.clone()).await?;
     let pin = match &req.pin {
         Some(pin) => Some((
-            password::hash(pin.clone()).await?,
-            password::pin_lookup(pepper, tenant_id, pin),
+            state.limits.hashing.hash(pin.clone()).await?,
+            password::pin_lookup(&state.pin_pepper, tenant_id, pin),
         )),
         None => None,
     };
@@ -59,7 +59,8 @@ pub(crate) async fn create_member(
 /// kitchen staff and drivers to the branch they manage.
 #[utoipa::path(post, path = "/api/staff", tag = "staff", security(("bearer" = [])),
     request_body = AddStaff,
-    responses((status = 201, body = StaffDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = StaffDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+              (status = 503, body = Problem)))]
 pub async fn add(
     State(state): State<AppState>,
     auth: Auth<policy::Managers>,
@@ -88,7 +89,7 @@ pub async fn add(
             other => other,
         })?;
     }
-    let user_id = create_member(&mut tx, &state.pin_pepper, auth.tenant_id, &req).await?;
+    let user_id = create_member(&mut tx, &state, auth.tenant_id, &req).await?;
     let staff = repo::list_staff(&mut tx, None)
         .await?
         .into_iter()

@@ -2,7 +2,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use platform::{
     AppState,
     audit::{self, Actor, Entry},
-    auth::{PrincipalKind, Role, password},
+    auth::{PrincipalKind, Role},
     db::TenantScope,
     error::{Problem, Result},
     http::{ClientIp, ValidJson},
@@ -17,14 +17,19 @@ use crate::{
 /// Sign up a brand with its owner.
 #[utoipa::path(post, path = "/api/tenants", tag = "identity",
     request_body = SignUpTenant,
-    responses((status = 201, body = TenantCreated), (status = 409, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 201, body = TenantCreated), (status = 409, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem),
+              (status = 503, body = Problem)))]
 pub async fn sign_up(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ValidJson(req): ValidJson<SignUpTenant>,
 ) -> Result<(StatusCode, Json<TenantCreated>)> {
     state.limits.signup.check(&ip)?;
-    let hash = password::hash(req.owner_password.clone()).await?;
+    let hash = state
+        .limits
+        .hashing
+        .hash(req.owner_password.clone())
+        .await?;
     let tenant_id = Uuid::now_v7();
     let owner_id = Uuid::now_v7();
     let mut tx = state

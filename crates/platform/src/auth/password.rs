@@ -7,31 +7,96 @@ use argon2::{
 };
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use std::{sync::Arc, time::Duration};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::Error;
 
-pub async fn hash(secret: String) -> Result<String, Error> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(secret.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| Error::Internal(anyhow::anyhow!("argon2: {e}")))
-    })
-    .await
-    .map_err(|e| Error::Internal(e.into()))?
+fn hash_now(secret: &str) -> Result<String, Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(secret.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Internal(anyhow::anyhow!("argon2: {e}")))
 }
 
+fn verify_now(secret: &str, hash: &str) -> Result<bool, Error> {
+    let parsed =
+        PasswordHash::new(hash).map_err(|e| Error::Internal(anyhow::anyhow!("argon2: {e}")))?;
+    Ok(Argon2::default()
+        .verify_password(secret.as_bytes(), &parsed)
+        .is_ok())
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(e.into()))?
+}
+
+/// Hashes without waiting for a slot: for offline work (the demo seed, the CLI). Requests go
+/// through [`Hashing`].
+pub async fn hash(secret: String) -> Result<String, Error> {
+    blocking(move || hash_now(&secret)).await
+}
+
+/// Verifies without waiting for a slot (see [`hash`]).
 pub async fn verify(secret: String, hash: String) -> Result<bool, Error> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&hash)
-            .map_err(|e| Error::Internal(anyhow::anyhow!("argon2: {e}")))?;
-        Ok(Argon2::default()
-            .verify_password(secret.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
-    .map_err(|e| Error::Internal(e.into()))?
+    blocking(move || verify_now(&secret, &hash)).await
+}
+
+/// The cap on argon2 work done for requests. Each hash takes ~19 MiB and a core for tens of
+/// milliseconds, so unauthenticated callers must not be able to start as many as they like:
+/// at most `max` run at once, a request waits at most `wait` for a slot and is answered 503
+/// with `Retry-After` beyond it. The slot is held by the blocking task itself, so a client
+/// that hangs up does not free it while the hash still runs.
+pub struct Hashing {
+    slots: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl Hashing {
+    /// `max` 0 means one slot per CPU.
+    pub fn new(max: usize, wait: Duration) -> Self {
+        let max = if max == 0 {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        } else {
+            max
+        };
+        Self {
+            slots: Arc::new(Semaphore::new(max)),
+            wait,
+        }
+    }
+
+    async fn slot(&self) -> Result<OwnedSemaphorePermit, Error> {
+        match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_)) | Err(_) => Err(Error::Busy {
+                retry_after_secs: self.wait.as_secs().max(1),
+            }),
+        }
+    }
+
+    pub async fn hash(&self, secret: String) -> Result<String, Error> {
+        let slot = self.slot().await?;
+        blocking(move || {
+            let _slot = slot;
+            hash_now(&secret)
+        })
+        .await
+    }
+
+    pub async fn verify(&self, secret: String, hash: String) -> Result<bool, Error> {
+        let slot = self.slot().await?;
+        blocking(move || {
+            let _slot = slot;
+            verify_now(&secret, &hash)
+        })
+        .await
+    }
 }
 
 /// A hash to compare against when the user does not exist, so a login for an unknown email
@@ -63,6 +128,18 @@ mod tests {
         assert!(verify("sous-demo-2026".into(), h.clone()).await.unwrap());
         assert!(!verify("wrong".into(), h).await.unwrap());
         assert!(!verify("x".into(), DUMMY_HASH.into()).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn hashing_beyond_the_cap_is_busy() {
+        let gate = Hashing::new(1, Duration::from_millis(1));
+        let held = gate.slot().await.unwrap();
+        assert!(matches!(
+            gate.verify("x".into(), DUMMY_HASH.into()).await,
+            Err(Error::Busy { .. })
+        ));
+        drop(held);
+        assert!(!gate.verify("x".into(), DUMMY_HASH.into()).await.unwrap());
     }
 
     #[test]

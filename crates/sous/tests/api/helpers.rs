@@ -47,12 +47,16 @@ impl Res {
 }
 
 pub fn settings() -> Settings {
-    Settings {
+    let mut s = Settings {
         jwt_keys: Some(JWT_KEYS.into()),
         pin_pepper: Some("test-pepper".into()),
         data_dir: std::env::temp_dir(),
         ..Settings::default()
-    }
+    };
+    // Every test signs in from 127.0.0.1, as many people as it needs; the per-address limit has
+    // its own test.
+    s.rate_limits.login_per_ip_per_minute = 1_000;
+    s
 }
 
 pub async fn spawn_app() -> TestApp {

@@ -14,6 +14,7 @@ mod helpers;
 mod isolation;
 mod kitchen;
 mod line_discounts;
+mod login_limits;
 mod menu_cache;
 mod online_payments;
 mod orders;
