@@ -42,3 +42,17 @@ pub async fn run(state: &AppState, tenant_id: Uuid, riyadh: Uuid, dubai: Uuid) -
     tx.commit().await?;
     Ok(())
 }
+
+/// The brand's first table still in service (label and QR token), for a QR ordering URL in the
+/// start-up output that opens a real table.
+pub async fn first_table(state: &AppState, tenant_id: Uuid) -> Result<Option<(String, String)>> {
+    let mut tx = state.db.begin(TenantScope::tenant(tenant_id)).await?;
+    let table = sqlx::query_as(
+        "select label, qr_token from dining_tables where active and archived_at is null \
+         order by created_at, id limit 1",
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(table)
+}

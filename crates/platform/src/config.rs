@@ -102,6 +102,9 @@ pub struct Settings {
     /// Payment providers (`[payments]`).
     #[serde(default)]
     pub payments: PaymentSettings,
+    /// Seconds a shutdown (SIGINT/SIGTERM) may take, whatever the database's state: what has
+    /// not finished by then is abandoned, and the embedded server is stopped within the bound.
+    pub shutdown_timeout: u64,
 }
 
 impl Default for Settings {
@@ -124,6 +127,7 @@ impl Default for Settings {
             scheduler: SchedulerMode::Auto,
             event_buffer: 4096,
             payments: PaymentSettings::default(),
+            shutdown_timeout: 30,
         }
     }
 }
@@ -141,6 +145,11 @@ impl Settings {
 
     pub fn pg_dir(&self) -> PathBuf {
         self.data_dir.join("pg")
+    }
+
+    /// [`Self::shutdown_timeout`] as a duration (at least a second).
+    pub fn shutdown_limit(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.shutdown_timeout.max(1))
     }
 }
 
@@ -168,6 +177,7 @@ impl fmt::Debug for Settings {
             .field("scheduler", &self.scheduler)
             .field("event_buffer", &self.event_buffer)
             .field("payments", &self.payments)
+            .field("shutdown_timeout", &self.shutdown_timeout)
             .finish()
     }
 }

@@ -159,3 +159,104 @@ async fn a_second_process_attaches_instead_of_stopping_the_running_server() {
     owner.stop().await.unwrap();
     assert!(!alive(pid));
 }
+
+#[tokio::test]
+async fn a_supervised_server_killed_with_sigkill_is_started_again_with_its_data() {
+    let dir = data_dir();
+    let pg = EmbeddedPg::start(&dir.path().join("pg")).await.unwrap();
+    pg.supervise();
+    let mut c = conn(&pg).await;
+    sqlx::query("create table kept (n int)")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    sqlx::query("insert into kept select generate_series(1, 10)")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    drop(c);
+    let crashed = pg.pid().unwrap();
+    kill(Pid::from_raw(crashed as i32), Signal::SIGKILL).unwrap();
+    let started = std::time::Instant::now();
+    let back = loop {
+        if let Some(pid) = pg.pid().filter(|&p| p != crashed)
+            && let Ok(mut c) = PgConnection::connect(&pg.url(DATABASE)).await
+        {
+            let n: Result<i64, _> = sqlx::query_scalar("select count(*) from kept")
+                .fetch_one(&mut c)
+                .await;
+            if let Ok(n) = n {
+                break (pid, n);
+            }
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the server was started again"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(back.1, 10, "crash recovery kept the committed rows");
+    assert!(!alive(crashed));
+    assert_eq!(pg.restarts(), 1);
+    pg.stop().await.unwrap();
+    assert!(
+        !alive(back.0),
+        "the restarted server is stopped like the first"
+    );
+}
+
+#[tokio::test]
+async fn a_stopped_server_is_killed_when_it_ignores_the_shutdown() {
+    let dir = data_dir();
+    let pg = EmbeddedPg::start(&dir.path().join("pg")).await.unwrap();
+    pg.supervise();
+    let pid = pg.pid().unwrap();
+    // Its own process group: the postmaster and its background processes all stop.
+    nix::sys::signal::killpg(Pid::from_raw(pid as i32), Signal::SIGSTOP).unwrap();
+    let started = std::time::Instant::now();
+    let stopped = pg.stop_within(std::time::Duration::from_secs(2)).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(stopped, platform::embedded_pg::Stopped::Killed);
+    assert!(!alive(pid));
+}
+
+/// As root, a data dir the `postgres` user cannot reach (a checkout in `/root`, mode 0700) gets
+/// its cluster under `/var/lib/sous`, linked from the configured path, and keeps it there.
+#[tokio::test]
+async fn as_root_an_unreachable_data_dir_gets_its_cluster_where_postgres_can_reach_it() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("not root: the server runs as this user, who can reach its own directories");
+        return;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("sous-pg-private")
+        .tempdir_in("/tmp")
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let pg_dir = dir.path().join("checkout/.data/pg");
+    let expected = platform::embedded_pg::location::relocated_dir(&pg_dir);
+    struct Remove(std::path::PathBuf);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    let _cleanup = Remove(expected.clone());
+
+    let pg = EmbeddedPg::start(&pg_dir).await.unwrap();
+    assert_eq!(pg.data_dir(), expected);
+    assert_eq!(std::fs::read_link(&pg_dir).unwrap(), expected);
+    let mut c = conn(&pg).await;
+    sqlx::query("create table kept (n int)")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    drop(c);
+    pg.stop().await.unwrap();
+
+    // The next start follows the link to the same cluster.
+    let pg = EmbeddedPg::start(&pg_dir).await.unwrap();
+    assert_eq!(pg.data_dir(), expected);
+    assert_eq!(count(&pg).await, 0);
+    pg.stop().await.unwrap();
+}

@@ -14,6 +14,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::shutdown::Deadline;
+
 /// Every context's task handlers, by kind. Contexts add theirs here as they arrive, the way
 /// `app::api` merges their routers.
 pub fn registry() -> Registry {
@@ -104,10 +106,34 @@ impl Background {
         }
     }
 
-    /// Stops claiming and scheduling, and waits for the tasks in flight to finish.
-    pub async fn stop(mut self) {
+    /// Stops claiming and scheduling, and waits for the tasks in flight to finish, until the
+    /// deadline's share for the process is up. A worker still busy then (tasks that outlast it,
+    /// or a database that does not answer) is dropped: its tasks in flight run again once its
+    /// heartbeat is stale.
+    pub async fn stop(mut self, deadline: &Deadline) {
         self.shutdown.cancel();
-        while self.workers.join_next().await.is_some() {}
-        self.scheduler.join().await;
+        let workers = async { while self.workers.join_next().await.is_some() {} };
+        if deadline
+            .bounded(
+                "the task worker (its tasks in flight run again once its heartbeat is stale)",
+                workers,
+            )
+            .await
+            .is_none()
+        {
+            self.workers.abort_all();
+        }
+        let scheduler = match &self.scheduler {
+            Started::Internal(handle) => Some(handle.abort_handle()),
+            _ => None,
+        };
+        if deadline
+            .bounded("the in-process scheduler's run", self.scheduler.join())
+            .await
+            .is_none()
+            && let Some(scheduler) = scheduler
+        {
+            scheduler.abort();
+        }
     }
 }

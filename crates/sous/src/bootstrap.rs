@@ -8,9 +8,11 @@ use platform::{
     AppState,
     config::Settings,
     db::Db,
-    embedded_pg::{EmbeddedPg, Mode},
+    embedded_pg::{EmbeddedPg, Mode, Stopped},
 };
 use sqlx::postgres::PgConnectOptions;
+
+use crate::shutdown::Deadline;
 
 /// The database the process uses, and the embedded cluster when it runs one.
 pub struct Database {
@@ -37,6 +39,8 @@ impl Database {
             bail!("--no-embedded needs SOUS_DATABASE_URL");
         }
         let pg = EmbeddedPg::start_with(&settings.pg_dir(), mode).await?;
+        // A server that dies under a running sous is started again.
+        pg.supervise();
         Ok(Self {
             owner_url: pg.url(platform::embedded_pg::DATABASE),
             app_url: settings.app_database_url.clone(),
@@ -59,10 +63,40 @@ impl Database {
     }
 
     pub async fn close(self) -> anyhow::Result<()> {
-        if let Some(pg) = self.embedded {
-            pg.stop().await?;
-        }
+        self.close_within(platform::embedded_pg::STOP_LIMIT).await;
         Ok(())
+    }
+
+    /// Stops the embedded server, if this process runs one, within `limit`.
+    pub async fn close_within(self, limit: std::time::Duration) {
+        let Some(pg) = self.embedded else { return };
+        match pg.stop_within(limit).await {
+            Stopped::Clean | Stopped::NotRunning => {}
+            Stopped::Immediate => tracing::warn!(
+                "PostgreSQL needed an immediate shutdown; crash recovery runs on the next start"
+            ),
+            Stopped::Killed => tracing::warn!(
+                "PostgreSQL did not stop in time and was killed; crash recovery runs on the next start"
+            ),
+        }
+    }
+
+    /// Where the data lives, for the start-up output.
+    pub fn describe(&self) -> String {
+        match &self.embedded {
+            Some(pg) if pg.configured_dir() != pg.data_dir() => format!(
+                "embedded PostgreSQL {} in {} (linked from {})",
+                pg.install().version,
+                pg.data_dir().display(),
+                pg.configured_dir().display()
+            ),
+            Some(pg) => format!(
+                "embedded PostgreSQL {} in {}",
+                pg.install().version,
+                pg.data_dir().display()
+            ),
+            None => "external PostgreSQL (SOUS_DATABASE_URL)".into(),
+        }
     }
 }
 
@@ -113,20 +147,46 @@ pub async fn seed(
 
 /// Whether the demo brand exists (its logins are printed only then).
 pub async fn has_demo(state: &AppState) -> anyhow::Result<bool> {
+    Ok(demo_tenant(state).await?.is_some())
+}
+
+async fn demo_tenant(state: &AppState) -> anyhow::Result<Option<uuid::Uuid>> {
     let mut tx = state.db.begin_anonymous().await?;
     let found = identity::repo::tenant_id_by_slug(&mut tx, identity::seed::DEMO_SLUG).await?;
     tx.commit().await?;
-    Ok(found.is_some())
+    Ok(found)
 }
 
-/// `web_missing`: why the web app is not served (`None` when it is).
-pub fn print_banner(addr: SocketAddr, demo: bool, web_missing: Option<&str>) {
+/// What the start-up output shows of the demo brand.
+pub struct DemoBanner {
+    /// A table's label and its QR token, for a QR ordering URL that works.
+    pub table: Option<(String, String)>,
+}
+
+/// The demo brand's banner details, `None` without the demo brand.
+pub async fn demo_banner(state: &AppState) -> anyhow::Result<Option<DemoBanner>> {
+    let Some(tenant_id) = demo_tenant(state).await? else {
+        return Ok(None);
+    };
+    let table = ordering::seed::first_table(state, tenant_id).await?;
+    Ok(Some(DemoBanner { table }))
+}
+
+/// `web_missing`: why the web app is not served (`None` when it is). `database`: where the
+/// data lives.
+pub fn print_banner(
+    addr: SocketAddr,
+    database: &str,
+    demo: Option<&DemoBanner>,
+    web_missing: Option<&str>,
+) {
     let base = format!("http://{addr}");
     println!(
         "\nsous is running\n\
          \n  API            {base}/api\
          \n  Health         {base}/api/health\
-         \n  API reference  {base}/api/docs  (spec: {base}/api/openapi.json)"
+         \n  API reference  {base}/api/docs  (spec: {base}/api/openapi.json)\
+         \n  Database       {database}"
     );
     if let Some(why) = web_missing {
         println!("\n  Web app        not served: {why}");
@@ -135,13 +195,18 @@ pub fn print_banner(addr: SocketAddr, demo: bool, web_missing: Option<&str>) {
             "\n  Website        {base}/en/  ·  {base}/ar/\
              \n  Menu           {base}/en/menu  ·  {base}/ar/menu\
              \n  Order online   {base}/en/order  ·  {base}/ar/order\
-             \n  Kitchen (KDS)  {base}/en/kds  ·  {base}/ar/kds\
-             \n  QR table       {base}/en/t/<qrToken>  (tokens: GET /api/branches/<id>/dining-tables)"
+             \n  Kitchen (KDS)  {base}/en/kds  ·  {base}/ar/kds"
         );
+        if demo.and_then(|d| d.table.as_ref()).is_none() {
+            println!(
+                "  QR table       {base}/en/t/ followed by a table's QR token \
+                 (GET /api/branches/{{id}}/dining-tables lists them)"
+            );
+        }
     }
-    if !demo {
+    let Some(demo) = demo else {
         return;
-    }
+    };
     println!(
         "\nDemo brand `demo` — password `{pw}` for every login:\
          \n  owner@demo.sous.test    PIN 1111\
@@ -151,20 +216,36 @@ pub fn print_banner(addr: SocketAddr, demo: bool, web_missing: Option<&str>) {
          \n  kitchen@demo.sous.test  PIN 5555\
          \n  driver@demo.sous.test   PIN 6666  (Riyadh)\
          \n  driver.dubai@demo.sous.test  PIN 7777  (Dubai)\
-         \n  guest@demo.sous.test    (customer)\n",
+         \n  guest@demo.sous.test    (customer)",
         pw = identity::seed::DEMO_PASSWORD
     );
+    if let Some((label, token)) = &demo.table {
+        println!("  QR table {label}    {base}/en/t/{token}  ·  {base}/ar/t/{token}");
+    }
+    println!();
 }
 
-/// Serves until SIGINT/SIGTERM, then drains requests and stops the embedded cluster.
+/// Serves until SIGINT/SIGTERM, then drains requests and stops the embedded cluster, all
+/// within `shutdown_timeout`.
 pub async fn serve(settings: Settings, allow_embedded: bool, web: bool) -> anyhow::Result<()> {
     let database = Database::open(&settings, allow_embedded, Mode::Own).await?;
     let result = run_server(&database, &settings, web).await;
-    database.close().await?;
-    result
+    let limit = match &result {
+        Ok(deadline) => deadline.remaining(),
+        Err(_) => settings.shutdown_limit(),
+    };
+    database.close_within(limit).await;
+    tracing::info!("stopped");
+    result.map(|_| ())
 }
 
-async fn run_server(database: &Database, settings: &Settings, web: bool) -> anyhow::Result<()> {
+/// Runs the server until a signal, then stops what it started, each part within its share of
+/// the deadline, which it returns for the database's stop.
+async fn run_server(
+    database: &Database,
+    settings: &Settings,
+    web: bool,
+) -> anyhow::Result<Deadline> {
     let state = database.prepare(settings).await?;
     let owner: PgConnectOptions = database.owner_url.parse()?;
     if settings.seed_demo && seed(&owner, &state, SeedWhen::EmptyDatabase).await? {
@@ -175,7 +256,7 @@ async fn run_server(database: &Database, settings: &Settings, web: bool) -> anyh
         .with_context(|| format!("binding {}", settings.listen))?;
     let addr = listener.local_addr()?;
     let events = platform::events::listener::Listener::new(owner, state.bus.clone()).await?;
-    let events = tokio::spawn(events.run(state.shutdown.clone()));
+    let mut events = tokio::spawn(events.run(state.shutdown.clone()));
     tokio::spawn(
         state
             .public_cache
@@ -207,7 +288,13 @@ async fn run_server(database: &Database, settings: &Settings, web: bool) -> anyh
     };
     let app = crate::app::build_with_web(state.clone(), web);
     tracing::info!(%addr, "listening");
-    print_banner(addr, has_demo(&state).await?, web_missing.as_deref());
+    let demo = demo_banner(&state).await?;
+    print_banner(
+        addr,
+        &database.describe(),
+        demo.as_ref(),
+        web_missing.as_deref(),
+    );
     let shutdown = state.shutdown.clone();
     // No Nagle delay: a streamed answer (a proxied web page, an SSE event) goes out in several
     // writes, and waiting for the client's delayed ACK between them costs 40 ms.
@@ -216,30 +303,59 @@ async fn run_server(database: &Database, settings: &Settings, web: bool) -> anyh
             tracing::warn!(error = %e, "could not set TCP_NODELAY");
         }
     });
-    axum::serve(
+    let serving = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async move {
-        platform::http::shutdown_signal().await;
-        // Ends event streams and background loops, so the drain can finish.
-        shutdown.cancel();
-    })
-    .await?;
+    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let mut serving = tokio::spawn(std::future::IntoFuture::into_future(serving));
+    let failed = tokio::select! {
+        _ = platform::http::shutdown_signal() => None,
+        served = &mut serving => Some(served),
+    };
+    // Ends event streams and background loops, so the drain can finish.
+    shutdown.cancel();
+    let deadline = Deadline::starting_now(settings.shutdown_limit());
+    tracing::info!(limit = ?settings.shutdown_limit(), "shutting down");
+    let served = match failed {
+        Some(served) => served,
+        None => match deadline
+            .bounded("HTTP connections still open", &mut serving)
+            .await
+        {
+            Some(served) => served,
+            None => {
+                serving.abort();
+                Ok(Ok(()))
+            }
+        },
+    };
     if let Some(web_server) = web_server {
         web_server.stop().await;
     }
-    let _ = events.await;
+    if deadline
+        .bounded("the event listener", &mut events)
+        .await
+        .is_none()
+    {
+        events.abort();
+    }
     // The signal stopped the workers from claiming; this waits for the tasks in flight.
-    background.stop().await;
-    state.db.pool.close().await;
-    tracing::info!("stopped");
-    Ok(())
+    background.stop(&deadline).await;
+    deadline
+        .bounded(
+            "closing the application pool (connections still in use)",
+            state.db.pool.close(),
+        )
+        .await;
+    served??;
+    Ok(deadline)
 }
 
 /// `sous worker`: task workers only (no HTTP, no periodic jobs) until SIGINT/SIGTERM, then the
-/// tasks in flight finish. With the embedded cluster it attaches to the one `sous serve` runs on
-/// the same data dir (start `serve` first: the worker's database goes when `serve` stops it).
+/// tasks in flight finish, within `shutdown_timeout`. With the embedded cluster it attaches to
+/// the one `sous serve` runs on the same data dir (start `serve` first: the worker's database
+/// goes when `serve` stops it).
 pub async fn work(
     settings: Settings,
     allow_embedded: bool,
@@ -250,15 +366,19 @@ pub async fn work(
     }
     let database = Database::open(&settings, allow_embedded, Mode::AttachOrStart).await?;
     let result = run_worker(&database, &settings, concurrency).await;
-    database.close().await?;
-    result
+    let limit = match &result {
+        Ok(deadline) => deadline.remaining(),
+        Err(_) => settings.shutdown_limit(),
+    };
+    database.close_within(limit).await;
+    result.map(|_| ())
 }
 
 async fn run_worker(
     database: &Database,
     settings: &Settings,
     concurrency: usize,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Deadline> {
     platform::db::migrate(&database.owner_url)
         .await
         .context("applying migrations")?;
@@ -282,11 +402,14 @@ async fn run_worker(
         _ = platform::http::shutdown_signal() => false,
         _ = background.worker_ended() => true,
     };
-    background.stop().await;
-    db.pool.close().await;
+    let deadline = Deadline::starting_now(settings.shutdown_limit());
+    background.stop(&deadline).await;
+    deadline
+        .bounded("closing the application pool", db.pool.close())
+        .await;
     if failed {
         bail!("the task worker stopped with an error (see the log above)");
     }
     tracing::info!("stopped");
-    Ok(())
+    Ok(deadline)
 }

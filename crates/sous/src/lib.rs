@@ -5,5 +5,6 @@ pub mod app;
 pub mod background;
 pub mod bootstrap;
 pub mod doctor;
+pub mod shutdown;
 pub mod test_cluster;
 pub mod web;

@@ -64,7 +64,13 @@ impl Listener {
         let mut pos = self.start;
         let mut backoff = Duration::from_millis(100);
         while !cancel.is_cancelled() {
-            match self.listen(&mut pos, &cancel).await {
+            // Cancellation ends a connect or a catch-up under way too: with the database gone
+            // or hanging, they would not end by themselves, and shutdown waits for this loop.
+            let listened = tokio::select! {
+                listened = self.listen(&mut pos, &cancel) => listened,
+                _ = cancel.cancelled() => Ok(()),
+            };
+            match listened {
                 Ok(()) => return,
                 Err(e) => {
                     tracing::warn!(error = %e, retry_in = ?backoff, "event listener lost its connection");

@@ -22,6 +22,7 @@ mod queue;
 mod rbac;
 mod search;
 mod seed;
+mod serve;
 mod service_charge;
 mod settlements;
 mod sse;

@@ -6,10 +6,18 @@
 //! orphan server behind, and its own session, so a Ctrl-C in the terminal reaches only `sous`,
 //! which drains requests before it stops the server.
 //!
+//! The process that runs the cluster watches it: when supervised (`sous serve`, `sous worker`), a
+//! server that dies is started again with a back-off ([`server`]). A stop is bounded: fast
+//! shutdown, then immediate, then SIGKILL. As root, a cluster the `postgres` user cannot reach
+//! where it is configured lives under `/var/lib/sous` instead ([`location`]).
+//!
 //! The `sous` process that runs the cluster holds an exclusive lock on `<data dir>.lock`. Another
 //! `sous` command on the same data dir (`migrate`, `seed`, a second `serve`) finds the lock taken
 //! and attaches to the running server instead of starting one. A process that gets the lock and
 //! still finds a live server knows it is a leftover of a crashed `sous`, and stops it first.
+
+pub mod location;
+mod server;
 
 use std::{
     os::unix::fs::PermissionsExt,
@@ -26,7 +34,10 @@ use nix::{
     unistd::{Pid, User, geteuid},
 };
 use sqlx::Connection;
-use tokio::process::{Child, Command};
+use tokio::process::Command;
+
+use server::{Launch, Server};
+pub use server::{RESTART_BACKOFF_MAX, RESTART_BACKOFF_MIN, Stopped};
 
 /// The bootstrap superuser of an embedded cluster; it owns the schema and runs migrations.
 pub const OWNER_ROLE: &str = "sous";
@@ -131,13 +142,19 @@ pub enum Mode {
     Own,
 }
 
+/// How long a plain [`EmbeddedPg::stop`] gives the server.
+pub const STOP_LIMIT: Duration = Duration::from_secs(60);
+
 /// A running embedded cluster, started by this process or attached to.
 pub struct EmbeddedPg {
     install: PgInstall,
+    /// Where the cluster is configured (its lock and log are named after it).
+    configured: PathBuf,
+    /// Where the cluster's files are: `configured`, or a directory it links to ([`location`]).
     data_dir: PathBuf,
     socket_dir: PathBuf,
     /// `None` when attached to a server another `sous` process runs.
-    child: Option<Child>,
+    server: Option<Server>,
     _lock: Option<Flock<std::fs::File>>,
     pub pg_cron: bool,
 }
@@ -220,99 +237,71 @@ impl EmbeddedPg {
 
     pub async fn start_with(data_dir: &Path, mode: Mode) -> anyhow::Result<Self> {
         let install = PgInstall::find()?;
-        let data_dir = absolute(data_dir)?;
+        let configured = absolute(data_dir)?;
         let run_as = postgres_user()?;
-        let socket_dir = socket_dir_for(&data_dir);
-        if let Some(parent) = data_dir.parent() {
+        if let Some(parent) = configured.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let lock = match Self::lock(&data_dir, mode).await? {
-            Some(lock) => lock,
-            None => {
-                tracing::info!("the cluster is run by another sous process; attaching to it");
-                let mut pg = Self {
-                    pg_cron: install.has_pg_cron(),
-                    install,
-                    data_dir,
-                    socket_dir,
-                    child: None,
-                    _lock: None,
-                };
-                pg.wait_ready().await?;
-                return Ok(pg);
-            }
+        let lock = Self::lock(&configured, mode).await?;
+        let data_dir = location::cluster_dir(&configured, run_as.as_ref())?;
+        let socket_dir = socket_dir_for(&data_dir);
+        let mut pg = Self {
+            pg_cron: install.has_pg_cron(),
+            install,
+            configured,
+            data_dir,
+            socket_dir,
+            server: None,
+            _lock: None,
         };
+        let Some(lock) = lock else {
+            tracing::info!("the cluster is run by another sous process; attaching to it");
+            pg.wait_attached().await?;
+            return Ok(pg);
+        };
+        pg._lock = Some(lock);
 
-        if !data_dir.join("PG_VERSION").is_file() {
-            Self::initdb(&install, &data_dir, run_as.as_ref()).await?;
+        if !pg.data_dir.join("PG_VERSION").is_file() {
+            Self::initdb(&pg.install, &pg.data_dir, run_as.as_ref()).await?;
         } else if let Some(user) = &run_as {
             // A data dir copied or restored by root must belong to the server's user again.
-            chown_tree(&data_dir, user)?;
+            chown_tree(&pg.data_dir, user)?;
         }
-        if socket_dir != data_dir {
-            std::fs::create_dir_all(&socket_dir)?;
-            std::fs::set_permissions(&socket_dir, std::fs::Permissions::from_mode(0o700))?;
+        if pg.socket_dir != pg.data_dir {
+            std::fs::create_dir_all(&pg.socket_dir)?;
+            std::fs::set_permissions(&pg.socket_dir, std::fs::Permissions::from_mode(0o700))?;
             if let Some(user) = &run_as {
-                chown_tree(&socket_dir, user)?;
+                chown_tree(&pg.socket_dir, user)?;
             }
         }
-        Self::clear_leftover_server(&data_dir).await?;
+        clear_leftover_server(&pg.data_dir).await?;
 
-        let pg_cron = install.has_pg_cron();
-        if !pg_cron {
+        if !pg.pg_cron {
             tracing::warn!(
                 "pg_cron is not installed; sous will schedule periodic jobs itself \
                  (apt-get install postgresql-{}-cron to use pg_cron)",
-                install.major
+                pg.install.major
             );
         }
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(data_dir.with_extension("log"))
-            .context("opening the PostgreSQL log")?;
-        let mut cmd = Command::new(install.bin_dir.join("postgres"));
-        cmd.arg("-D")
-            .arg(&data_dir)
-            .args(["-c", "listen_addresses="])
-            .arg("-c")
-            .arg(format!("unix_socket_directories={}", socket_dir.display()))
-            .args(["-c", &format!("port={PORT}")])
-            .args(["-c", "unix_socket_permissions=0700"])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .kill_on_drop(false);
-        if pg_cron {
-            // pg_cron runs each job over a libpq connection to `cron.host` (default
-            // `localhost`); the cluster listens on its unix socket only, so point it there.
-            cmd.args(["-c", "shared_preload_libraries=pg_cron"])
-                .args(["-c", &format!("cron.database_name={DATABASE}")])
-                .arg("-c")
-                .arg(format!("cron.host={}", socket_dir.display()));
-        }
-        if let Some(user) = &run_as {
-            cmd.uid(user.uid.as_raw()).gid(user.gid.as_raw());
-        }
-        // SAFETY: setsid and prctl are async-signal-safe; nothing else runs between fork and exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                nix::unistd::setsid().map_err(std::io::Error::from)?;
-                nix::sys::prctl::set_pdeathsig(Signal::SIGINT).map_err(std::io::Error::from)
-            });
-        }
-        let child = cmd.spawn().context("starting postgres")?;
-        let mut pg = Self {
-            install,
-            data_dir,
-            socket_dir,
-            child: Some(child),
-            _lock: Some(lock),
-            pg_cron,
-        };
-        pg.wait_ready().await?;
+        let launch = pg.launch(run_as.as_ref());
+        let mut child = launch.spawn()?;
+        server::wait_ready(&mut child, &launch, Duration::from_secs(60)).await?;
+        pg.server = Some(Server::watch(child, launch));
         pg.ensure_database(DATABASE).await?;
         Ok(pg)
+    }
+
+    fn launch(&self, run_as: Option<&User>) -> Launch {
+        Launch {
+            postgres: self.install.bin_dir.join("postgres"),
+            data_dir: self.data_dir.clone(),
+            socket_dir: self.socket_dir.clone(),
+            log: self.configured.with_extension("log"),
+            port: PORT,
+            pg_cron: self.pg_cron,
+            database: DATABASE,
+            run_as: run_as.map(|u| (u.uid, u.gid)),
+        }
     }
 
     /// Takes the cluster lock; `None` means another process holds it and `mode` allows attaching.
@@ -381,70 +370,56 @@ impl EmbeddedPg {
         }
         Ok(())
     }
+}
 
-    /// Called with the cluster lock held, so a live server is a leftover of a crashed `sous`:
-    /// it is shut down (fast, so it checkpoints). A `postmaster.pid` whose process is gone, or
-    /// whose pid now belongs to an unrelated process, is removed; PostgreSQL then recovers
-    /// from its WAL as after any crash.
-    async fn clear_leftover_server(data_dir: &Path) -> anyhow::Result<()> {
-        let pid_file = data_dir.join("postmaster.pid");
-        if !pid_file.exists() {
-            return Ok(());
-        }
-        match running_postmaster(data_dir) {
-            Some(pid) => {
-                tracing::warn!(%pid, "a PostgreSQL server from an earlier run is still up; stopping it");
-                let _ = kill(pid, Signal::SIGINT);
-                let deadline = Instant::now() + Duration::from_secs(60);
-                while pid_alive(pid) {
-                    if Instant::now() > deadline {
-                        bail!("PostgreSQL (pid {pid}) from an earlier run does not stop");
-                    }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            }
-            None => {
-                tracing::warn!("removing the stale postmaster.pid of a crashed server");
-                std::fs::remove_file(&pid_file)?;
-            }
-        }
-        Ok(())
+/// Called with the cluster lock held, so a live server is a leftover of a crashed `sous`:
+/// it is shut down (fast, so it checkpoints). A `postmaster.pid` whose process is gone, or
+/// whose pid now belongs to an unrelated process, is removed; PostgreSQL then recovers
+/// from its WAL as after any crash.
+async fn clear_leftover_server(data_dir: &Path) -> anyhow::Result<()> {
+    let pid_file = data_dir.join("postmaster.pid");
+    if !pid_file.exists() {
+        return Ok(());
     }
+    match running_postmaster(data_dir) {
+        Some(pid) => {
+            tracing::warn!(%pid, "a PostgreSQL server from an earlier run is still up; stopping it");
+            let _ = kill(pid, Signal::SIGINT);
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while pid_alive(pid) {
+                if Instant::now() > deadline {
+                    bail!("PostgreSQL (pid {pid}) from an earlier run does not stop");
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        None => {
+            tracing::warn!("removing the stale postmaster.pid of a crashed server");
+            std::fs::remove_file(&pid_file)?;
+        }
+    }
+    Ok(())
+}
 
-    async fn wait_ready(&mut self) -> anyhow::Result<()> {
+impl EmbeddedPg {
+    /// Waits for the socket of a server another process runs (it may be starting).
+    async fn wait_attached(&mut self) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(60);
         let url = self.url("postgres");
         loop {
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .map(Child::try_wait)
-                .transpose()?
-                .flatten()
-            {
-                bail!(
-                    "postgres exited during start-up ({status}); log tail:\n{}",
-                    self.log_tail()
-                );
-            }
             if let Ok(conn) = sqlx::postgres::PgConnection::connect(&url).await {
                 let _ = conn.close().await;
                 return Ok(());
             }
             if Instant::now() > deadline {
                 bail!(
-                    "postgres did not accept connections within 60 s; log tail:\n{}",
-                    self.log_tail()
+                    "the PostgreSQL server another sous runs did not accept connections within \
+                     60 s (its log: {})",
+                    self.configured.with_extension("log").display()
                 );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-    }
-
-    fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(self.data_dir.with_extension("log")).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(15)..].join("\n")
     }
 
     /// Creates `name` (owned by the bootstrap superuser) if it does not exist.
@@ -480,37 +455,50 @@ impl EmbeddedPg {
         &self.data_dir
     }
 
-    /// The server's pid when this process started it.
+    /// Where the cluster was configured; the same as [`Self::data_dir`] unless it had to live
+    /// elsewhere ([`location`]).
+    pub fn configured_dir(&self) -> &Path {
+        &self.configured
+    }
+
+    /// The server's pid when this process runs it (`None` while a crashed server is down).
     pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().and_then(Child::id)
+        self.server.as_ref().and_then(Server::pid)
     }
 
     /// Whether this process runs the server (rather than attached to another's).
     pub fn is_owner(&self) -> bool {
-        self.child.is_some()
+        self.server.is_some()
     }
 
-    /// Fast shutdown: active sessions are ended, a checkpoint is written, the process exits.
-    /// An attached handle leaves the server to the process that runs it.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
-        let Some(mut child) = self.child.take() else {
-            return Ok(());
-        };
-        if let Some(pid) = child.id() {
-            let _ = kill(Pid::from_raw(pid as i32), Signal::SIGINT);
+    /// From now on, a server that exits without being asked to is started again, with a
+    /// back-off from [`RESTART_BACKOFF_MIN`] doubling up to [`RESTART_BACKOFF_MAX`]. Nothing
+    /// for an attached handle: the process that runs the server watches it.
+    pub fn supervise(&self) {
+        if let Some(server) = &self.server {
+            server.supervise();
         }
-        match tokio::time::timeout(Duration::from_secs(60), child.wait()).await {
-            Ok(status) => {
-                status?;
-            }
-            Err(_) => {
-                tracing::error!("PostgreSQL did not stop in 60 s; sending SIGQUIT");
-                if let Some(pid) = child.id() {
-                    let _ = kill(Pid::from_raw(pid as i32), Signal::SIGQUIT);
-                }
-                child.wait().await?;
-            }
-        }
+    }
+
+    /// Times the server was started again after a crash.
+    pub fn restarts(&self) -> u64 {
+        self.server.as_ref().map_or(0, Server::restarts)
+    }
+
+    /// Stops the server within [`STOP_LIMIT`] ([`Self::stop_within`]).
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.stop_within(STOP_LIMIT).await;
         Ok(())
+    }
+
+    /// Fast shutdown (sessions are ended, a checkpoint is written) for all but the last few
+    /// seconds of `limit`, then immediate shutdown, then SIGKILL: the server is gone when this
+    /// returns, however it was doing. An attached handle leaves the server to the process that
+    /// runs it.
+    pub async fn stop_within(mut self, limit: Duration) -> Stopped {
+        let Some(server) = self.server.take() else {
+            return Stopped::NotRunning;
+        };
+        server.stop(tokio::time::Instant::now() + limit).await
     }
 }
