@@ -70,6 +70,8 @@ bench: deps build web-build
 	$(CARGO) build --release -p bench
 	$(TARGET)/release/bench
 
-## Remove the local embedded cluster and generated secrets (the demo data goes with them).
+## Remove the local embedded cluster and generated secrets (the demo data goes with them). As
+## root the cluster may live under /var/lib/sous, linked from .data/pg (docs/operations.md §2).
 clean-data:
+	@if [ -L .data/pg ]; then rm -rf "$$(readlink .data/pg)"; fi
 	rm -rf .data

@@ -371,7 +371,9 @@ impl SousProcess {
             .unwrap()
             .port();
         let log = std::fs::File::create(dir.path().join("sous.log")).unwrap();
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sous"));
+        // `SOUS_BIN` runs another build (the one before a change, to see a test fail there).
+        let bin = std::env::var("SOUS_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_sous").into());
+        let mut command = std::process::Command::new(bin);
         command
             .args(["serve", "--no-web"])
             .env_remove("SOUS_DATABASE_URL")
