@@ -81,6 +81,16 @@ impl Database {
         }
     }
 
+    /// Stops the embedded server in the time a run's shutdown left (`shutdown_timeout` when
+    /// the run failed before it got to shut down).
+    async fn close_after(self, run: &anyhow::Result<Deadline>, settings: &Settings) {
+        let limit = match run {
+            Ok(deadline) => deadline.remaining(),
+            Err(_) => settings.shutdown_limit(),
+        };
+        self.close_within(limit).await;
+    }
+
     /// Where the data lives, for the start-up output.
     pub fn describe(&self) -> String {
         match &self.embedded {
@@ -230,11 +240,7 @@ pub fn print_banner(
 pub async fn serve(settings: Settings, allow_embedded: bool, web: bool) -> anyhow::Result<()> {
     let database = Database::open(&settings, allow_embedded, Mode::Own).await?;
     let result = run_server(&database, &settings, web).await;
-    let limit = match &result {
-        Ok(deadline) => deadline.remaining(),
-        Err(_) => settings.shutdown_limit(),
-    };
-    database.close_within(limit).await;
+    database.close_after(&result, &settings).await;
     tracing::info!("stopped");
     result.map(|_| ())
 }
@@ -366,11 +372,7 @@ pub async fn work(
     }
     let database = Database::open(&settings, allow_embedded, Mode::AttachOrStart).await?;
     let result = run_worker(&database, &settings, concurrency).await;
-    let limit = match &result {
-        Ok(deadline) => deadline.remaining(),
-        Err(_) => settings.shutdown_limit(),
-    };
-    database.close_within(limit).await;
+    database.close_after(&result, &settings).await;
     result.map(|_| ())
 }
 
