@@ -166,6 +166,45 @@ async fn shutdown_ends_within_the_bound_while_the_database_hangs() {
     }
 }
 
+/// The database killed, and SIGTERM before it is back (sous is restarting it, or waiting to).
+#[tokio::test]
+async fn shutdown_ends_within_the_bound_while_the_database_is_down() {
+    let mut sous = SousProcess::start(&[("SOUS_SHUTDOWN_TIMEOUT", "6")]).await;
+    let pg = sous.postmaster_pid().expect("the embedded server runs");
+    kill(Pid::from_raw(pg), Signal::SIGKILL).unwrap();
+    // SIGTERM once sous has noticed (its health check fails), or has already started the
+    // server again.
+    let started = Instant::now();
+    while sous.postmaster_pid().is_none_or(|pid| pid == pg) {
+        let health = sous
+            .client
+            .get(format!("{}/api/health", sous.base))
+            .send()
+            .await
+            .unwrap();
+        if health.status() == StatusCode::SERVICE_UNAVAILABLE {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "health noticed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let took = sous.terminate(Duration::from_secs(20));
+    let log = sous.log();
+    let took = took.unwrap_or_else(|| panic!("sous did not exit within 20 s; log:\n{log}"));
+    assert!(
+        took < Duration::from_secs(9),
+        "exited in {took:?} (bound 6 s); log:\n{log}"
+    );
+    let started = Instant::now();
+    while sous.postmaster_pid().is_some() {
+        assert!(started.elapsed() < Duration::from_secs(5), "postgres gone");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn the_start_up_output_names_a_real_qr_table() {
     let mut sous = SousProcess::start(&[("SOUS_SEED_DEMO", "true")]).await;
