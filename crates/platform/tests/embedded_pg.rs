@@ -211,13 +211,28 @@ async fn a_stopped_server_is_killed_when_it_ignores_the_shutdown() {
     let pg = EmbeddedPg::start(&dir.path().join("pg")).await.unwrap();
     pg.supervise();
     let pid = pg.pid().unwrap();
-    // Its own process group: the postmaster and its background processes all stop.
-    nix::sys::signal::killpg(Pid::from_raw(pid as i32), Signal::SIGSTOP).unwrap();
+    // The postmaster and every child process (each in a session of its own) stop.
+    let postmaster = Pid::from_raw(pid as i32);
+    let children = platform::embedded_pg::server_processes(postmaster);
+    assert!(!children.is_empty(), "a server has background processes");
+    for p in children.iter().chain([&postmaster]) {
+        kill(*p, Signal::SIGSTOP).unwrap();
+    }
     let started = std::time::Instant::now();
     let stopped = pg.stop_within(std::time::Duration::from_secs(2)).await;
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     assert_eq!(stopped, platform::embedded_pg::Stopped::Killed);
     assert!(!alive(pid));
+    for child in children {
+        let started = std::time::Instant::now();
+        while platform::embedded_pg::pid_alive(child) {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "the stopped children were killed too"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
 }
 
 /// As root, a data dir the `postgres` user cannot reach (a checkout in `/root`, mode 0700) gets

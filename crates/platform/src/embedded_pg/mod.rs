@@ -37,7 +37,7 @@ use sqlx::Connection;
 use tokio::process::Command;
 
 use server::{Launch, Server};
-pub use server::{RESTART_BACKOFF_MAX, RESTART_BACKOFF_MIN, Stopped};
+pub use server::{RESTART_BACKOFF_MAX, RESTART_BACKOFF_MIN, Stopped, server_processes};
 
 /// The bootstrap superuser of an embedded cluster; it owns the schema and runs migrations.
 pub const OWNER_ROLE: &str = "sous";

@@ -3,8 +3,9 @@
 //!
 //! A task owns the child process for as long as this process runs the cluster. It waits for
 //! the server to exit; an exit nobody asked for is a crash (a `kill -9`, the OOM killer, a
-//! PANIC). Supervised, the task then kills what is left of the server's process group, and
-//! starts the server again with a growing back-off: PostgreSQL replays its WAL on start, so
+//! PANIC). Supervised, the task then starts the server again with a growing back-off (its
+//! backends exit by themselves once they notice the postmaster is gone; until they have, a new
+//! server refuses to start, and the next try waits longer): PostgreSQL replays its WAL on start, so
 //! every committed transaction is there again, and the application's pools reconnect on their
 //! own. Unsupervised (short commands, tests that crash a server on purpose), a crash is only
 //! logged.
@@ -21,7 +22,7 @@ use std::{
 
 use anyhow::{Context, bail};
 use nix::{
-    sys::signal::{Signal, kill, killpg},
+    sys::signal::{Signal, kill},
     unistd::{Gid, Pid, Uid},
 };
 use sqlx::Connection;
@@ -157,7 +158,7 @@ pub enum Stopped {
     /// Immediate shutdown (SIGQUIT) after the fast one took too long: crash recovery runs on
     /// the next start.
     Immediate,
-    /// Killed (SIGKILL to its process group): it did not react to SIGINT or SIGQUIT in time
+    /// Killed (SIGKILL to it and its children): it did not react to SIGINT or SIGQUIT in time
     /// (stopped, or stuck on a disk). Crash recovery runs on the next start.
     Killed,
     /// It was not running (it had crashed and was not started again yet).
@@ -237,16 +238,13 @@ async fn run(
     loop {
         tokio::select! {
             status = child.wait() => {
-                let pid = shared.pid.swap(0, Ordering::AcqRel);
+                shared.pid.store(0, Ordering::Release);
                 let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
                 if !shared.supervised.load(Ordering::Acquire) {
                     tracing::error!(%status, "PostgreSQL exited unexpectedly; it is not supervised, so it stays down");
                     answer_stop(&mut requests, Stopped::NotRunning).await;
                     return;
                 }
-                // Backends of a dead postmaster are of no use, and while one still holds the
-                // shared memory a new server refuses to start.
-                kill_group(pid);
                 if up_since.elapsed() >= STABLE_AFTER {
                     backoff = RESTART_BACKOFF_MIN;
                 }
@@ -317,10 +315,11 @@ async fn restart(
                 return Some(child);
             }
             Err(e) => {
-                let pid = shared.pid.swap(0, Ordering::AcqRel);
-                let _ = child.start_kill();
+                shared.pid.store(0, Ordering::Release);
+                if let Some(pid) = child.id() {
+                    kill_server(Pid::from_raw(pid as i32));
+                }
                 let _ = tokio::time::timeout(REAP_AFTER_KILL, child.wait()).await;
-                kill_group(pid);
                 tracing::error!(error = %e, retry_in = ?*backoff, "PostgreSQL did not come back; trying again");
             }
         }
@@ -334,15 +333,39 @@ async fn answer_stop(requests: &mut mpsc::Receiver<StopRequest>, stopped: Stoppe
     }
 }
 
-/// SIGKILL to every process left in the server's process group (its own session).
-fn kill_group(pid: u32) {
-    if pid != 0 {
-        let _ = killpg(Pid::from_raw(pid as i32), Signal::SIGKILL);
+/// The postmaster's child processes (backends, background workers). Each runs in a session of
+/// its own (PostgreSQL makes every child a group leader), so they are found by their parent.
+pub fn server_processes(postmaster: Pid) -> Vec<Pid> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                // "pid (comm) state ppid …"; comm may contain spaces, so read after the last ')'.
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                    .and_then(|ppid| ppid.parse::<i32>().ok())
+                    == Some(postmaster.as_raw())
+            })
+        })
+        .map(Pid::from_raw)
+        .collect()
+}
+
+/// SIGKILL to the postmaster and its children: a stopped or hung backend would otherwise keep
+/// the shared memory, and no new server could start.
+fn kill_server(postmaster: Pid) {
+    for child in server_processes(postmaster) {
+        let _ = kill(child, Signal::SIGKILL);
     }
+    let _ = kill(postmaster, Signal::SIGKILL);
 }
 
 /// Fast shutdown (SIGINT) first; immediate shutdown (SIGQUIT) for the last few seconds before
-/// `deadline`; then SIGKILL to the whole process group, which also ends a stopped server.
+/// `deadline`; then SIGKILL to the postmaster and its children, which also ends a stopped server.
 async fn stop_child(child: &mut Child, deadline: Instant) -> Stopped {
     let Some(pid) = child.id() else {
         return Stopped::NotRunning;
@@ -361,11 +384,10 @@ async fn stop_child(child: &mut Child, deadline: Instant) -> Stopped {
         .await
         .is_ok()
     {
-        kill_group(pid.as_raw() as u32);
         return Stopped::Immediate;
     }
-    tracing::error!("PostgreSQL did not react to SIGQUIT; killing its process group");
-    kill_group(pid.as_raw() as u32);
+    tracing::error!("PostgreSQL did not react to SIGQUIT; killing it and its children");
+    kill_server(pid);
     if tokio::time::timeout(REAP_AFTER_KILL, child.wait())
         .await
         .is_err()

@@ -508,13 +508,16 @@ impl SousProcess {
 impl Drop for SousProcess {
     fn drop(&mut self) {
         use nix::{
-            sys::signal::{Signal, kill, killpg},
+            sys::signal::{Signal, kill},
             unistd::Pid,
         };
-        // The server runs in a session of its own: a test that stopped it (SIGSTOP) must not
-        // leave it behind, nor its backends.
+        // A test that stopped the server (SIGSTOP) must not leave it behind, nor its backends.
         if let Some(pid) = self.postmaster_pid() {
-            let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+            let postmaster = Pid::from_raw(pid);
+            for child in platform::embedded_pg::server_processes(postmaster) {
+                let _ = kill(child, Signal::SIGKILL);
+            }
+            let _ = kill(postmaster, Signal::SIGKILL);
         }
         if self.child.try_wait().ok().flatten().is_none() {
             let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGKILL);

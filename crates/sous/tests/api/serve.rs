@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use nix::{
-    sys::signal::{Signal, kill, killpg},
+    sys::signal::{Signal, kill},
     unistd::Pid,
 };
 use reqwest::StatusCode;
@@ -134,9 +134,13 @@ async fn a_killed_embedded_postgres_is_started_again_and_keeps_every_acknowledge
 async fn shutdown_ends_within_the_bound_while_the_database_hangs() {
     let mut sous = SousProcess::start(&[("SOUS_SHUTDOWN_TIMEOUT", "6")]).await;
     let pg = sous.postmaster_pid().expect("the embedded server runs");
-    // The whole server hangs (postmaster and backends, its own process group): every query
-    // and every new connection waits for ever.
-    killpg(Pid::from_raw(pg), Signal::SIGSTOP).unwrap();
+    // The whole server hangs (the postmaster and every backend): every query and every new
+    // connection waits for ever.
+    let postmaster = Pid::from_raw(pg);
+    let backends = platform::embedded_pg::server_processes(postmaster);
+    for p in backends.iter().chain([&postmaster]) {
+        kill(*p, Signal::SIGSTOP).unwrap();
+    }
     // Requests in flight that wait on it.
     let hanging: Vec<_> = (0..3)
         .map(|_| {
@@ -155,9 +159,13 @@ async fn shutdown_ends_within_the_bound_while_the_database_hangs() {
     );
     assert!(log.contains("shutting down"), "{log}");
     assert!(log.contains("killed"), "says the server was killed: {log}");
-    // The stopped server did not outlive the bound either.
+    // The stopped server did not outlive the bound either, nor its stopped backends.
     let started = Instant::now();
-    while sous.postmaster_pid().is_some() {
+    while sous.postmaster_pid().is_some()
+        || backends
+            .iter()
+            .any(|&b| platform::embedded_pg::pid_alive(b))
+    {
         assert!(started.elapsed() < Duration::from_secs(5), "postgres gone");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
