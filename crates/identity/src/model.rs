@@ -81,9 +81,14 @@ pub struct RefreshRequest {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PinLogin {
-    #[garde(pattern(r"^[0-9]{4,6}$"))]
+    /// The staff member picked on the device's tile screen.
+    #[garde(skip)]
+    pub user_id: Uuid,
+    /// 4 to 8 digits.
+    #[garde(pattern(r"^[0-9]{4,8}$"))]
+    #[schema(pattern = "^[0-9]{4,8}$")]
     pub pin: String,
 }
 
@@ -252,9 +257,21 @@ pub struct AddStaff {
     #[garde(skip)]
     #[serde(default)]
     pub branch_id: Option<Uuid>,
-    #[garde(inner(pattern(r"^[0-9]{4,6}$")))]
+    /// 4 to 8 digits; left out, a 6-digit PIN is made and answered once.
+    #[garde(inner(pattern(r"^[0-9]{4,8}$")))]
+    #[schema(pattern = "^[0-9]{4,8}$")]
     #[serde(default)]
     pub pin: Option<String>,
+}
+
+/// A staff member just added, with the PIN made for them when none was given (shown once).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffAdded {
+    #[serde(flatten)]
+    pub staff: StaffDto,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_pin: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]

@@ -130,12 +130,6 @@ pub async fn insert_membership(tx: &mut Tx, m: &NewMembership<'_>) -> Result<Uui
     .bind(m.pin_lookup)
     .fetch_one(&mut **tx)
     .await
-    .on_constraint("memberships_pin_key", || {
-        Error::conflict(
-            "pin_taken",
-            "another staff member of this brand uses this PIN",
-        )
-    })
     .on_constraint("memberships_user_role_key", || {
         Error::conflict("already_member", "this person already has this role")
     })
@@ -390,8 +384,28 @@ pub async fn update_branch(tx: &mut Tx, id: Uuid, b: &BranchInput) -> Result<Bra
 
 // ---- devices ----
 
-const DEVICE_COLS: &str =
-    "id, branch_id, kind, name, created_at, last_seen_at, revoked_at, locked_until";
+const DEVICE_COLS: &str = "id, branch_id, kind, name, created_at, last_seen_at, revoked_at, \
+     (select a.locked_until from pin_attempts a where a.tenant_id = devices.tenant_id \
+        and a.scope = 'device' and a.subject_id = devices.id and a.locked_until > now()) as locked_until";
+
+/// Active (not revoked) devices a branch may have: each device is another PIN counter, so
+/// registering devices without end would multiply the guesses the lock-out allows.
+pub const MAX_DEVICES_PER_BRANCH: i64 = 20;
+
+/// Active devices of a branch, counted with the branch row locked so that concurrent
+/// registrations cannot both pass the cap.
+pub async fn active_devices(tx: &mut Tx, branch_id: Uuid) -> Result<i64> {
+    sqlx::query("select 1 from branches where id = $1 for update")
+        .bind(branch_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(sqlx::query_scalar(
+        "select count(*) from devices where branch_id = $1 and revoked_at is null",
+    )
+    .bind(branch_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
 
 pub async fn insert_device(
     tx: &mut Tx,
@@ -489,60 +503,6 @@ pub async fn remember_signature(
     .await?
     .rows_affected();
     Ok(inserted == 1)
-}
-
-/// Seconds the device stays locked after too many wrong PINs (0 = not locked).
-pub async fn device_lock_remaining(tx: &mut Tx, id: Uuid) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "select coalesce(ceil(extract(epoch from locked_until - now()))::bigint, 0) \
-         from devices where id = $1 for update",
-    )
-    .bind(id)
-    .fetch_one(&mut **tx)
-    .await?)
-}
-
-/// Counts a wrong PIN; from the fifth, the device locks for 30 s, doubling each time (≤ 1 h).
-pub async fn record_pin_failure(tx: &mut Tx, id: Uuid) -> Result<()> {
-    sqlx::query(
-        "update devices set pin_failures = pin_failures + 1, \
-         locked_until = case when pin_failures + 1 >= 5 \
-           then now() + least(interval '1 hour', interval '30 seconds' * power(2, least(pin_failures + 1 - 5, 8))) \
-           else locked_until end \
-         where id = $1",
-    )
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-pub async fn record_pin_success(tx: &mut Tx, id: Uuid) -> Result<()> {
-    sqlx::query(
-        "update devices set pin_failures = 0, locked_until = null, last_seen_at = now() where id = $1",
-    )
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-#[derive(sqlx::FromRow)]
-pub struct PinOwner {
-    pub user_id: Uuid,
-    pub role: Role,
-    pub branch_id: Option<Uuid>,
-    pub pin_hash: String,
-}
-
-pub async fn pin_owner(tx: &mut Tx, lookup: &[u8]) -> Result<Option<PinOwner>> {
-    Ok(sqlx::query_as(
-        "select user_id, role, branch_id, pin_hash from memberships \
-         where pin_lookup = $1 and disabled_at is null",
-    )
-    .bind(lookup)
-    .fetch_optional(&mut **tx)
-    .await?)
 }
 
 // ---- staff ----

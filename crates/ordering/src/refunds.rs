@@ -42,7 +42,7 @@ pub async fn approver(
     })?;
     // Guessing PINs on a till is throttled like PIN sign-in.
     state.limits.pin.check(&format!("approval:{}", who.id))?;
-    identity::approval::manager_pin(state, tx, who.tenant_id, branch_id, pin).await
+    identity::approval::manager_pin(state, tx, who, branch_id, pin).await
 }
 
 /// Money at the till: the owner, a manager or a cashier of the branch.

@@ -75,14 +75,33 @@ export async function registerDevice(managerToken: { get(): TokenPair | null; se
   return device;
 }
 
-/** Staff PIN sign-in, signed by the device. */
-export async function pinLogin(device: Device, pin: string): Promise<TokenPair> {
-  const body = JSON.stringify({ pin });
-  const headers = await signatureHeaders(device, 'POST', '/api/auth/pin', body);
-  const res = await fetch('/api/auth/pin', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+/** A staff member on the screen's sign-in tiles. */
+export interface StaffTile {
+  userId: string;
+  displayName: string;
+  role: string;
+}
+
+async function signedFetch<T>(device: Device, method: 'GET' | 'POST', path: string, body = ''): Promise<T> {
+  const headers = await signatureHeaders(device, method, path, body);
+  const res = await fetch(path, {
+    method,
+    headers: method === 'POST' ? { 'content-type': 'application/json', ...headers } : headers,
+    body: method === 'POST' ? body : undefined,
+  });
   if (!res.ok) {
     const p = await res.json().catch(() => ({}));
     throw new ApiError(res.status, p.code ?? `http_${res.status}`, p.detail, p.errors);
   }
   return res.json();
+}
+
+/** Who may sign in on this screen (its branch's staff with a PIN), signed by the device. */
+export function staffTiles(device: Device): Promise<StaffTile[]> {
+  return signedFetch(device, 'GET', '/api/auth/pin/staff');
+}
+
+/** Staff PIN sign-in as the member picked on a tile, signed by the device. */
+export function pinLogin(device: Device, userId: string, pin: string): Promise<TokenPair> {
+  return signedFetch(device, 'POST', '/api/auth/pin', JSON.stringify({ userId, pin }));
 }

@@ -1,5 +1,5 @@
 // Scenarios 1 and 2 of the web app: two guests share an Arabic QR table cart and order; the
-// kitchen display (PIN 5555 on a screen registered by the manager) shows the ticket within a
+// kitchen display (the cook's tile, then PIN 5555, on a screen registered by the manager) shows the ticket within a
 // second of the order's acceptance; the cook bumps it and the guest's page turns "ready".
 import { test, expect, type Page } from '@playwright/test';
 import { readState, login } from './server';
@@ -83,7 +83,13 @@ test.describe.serial('QR table ordering and the kitchen display', () => {
     await kds.getByLabel('Password').fill('sous-demo-2026');
     await kds.getByRole('button', { name: 'Sign in' }).click();
     await kds.getByRole('button', { name: 'Register this tablet' }).first().click();
-    // The cook's PIN, signed by the screen's key.
+    // The cook picks their tile (the screen lists its branch's staff, signed by its key), then
+    // types their PIN.
+    await expect(kds.getByRole('heading', { name: 'Who is signing in?' })).toBeVisible();
+    const tiles = kds.getByTestId('staff-tiles');
+    await expect(tiles.getByRole('button', { name: 'Demo Cashier' })).toBeVisible();
+    await tiles.getByRole('button', { name: 'Demo Kitchen' }).click();
+    await expect(kds.getByLabel('PIN for Demo Kitchen')).toBeVisible();
     for (const d of '5555') await kds.getByRole('button', { name: d, exact: true }).click();
     await kds.getByRole('button', { name: 'Sign in' }).click();
     await expect(kds.getByRole('heading', { name: 'Kitchen display' })).toBeVisible();

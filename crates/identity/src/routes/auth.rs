@@ -4,16 +4,12 @@ use platform::{
     auth::{Auth, PrincipalKind, Role, password, policy},
     db::TenantScope,
     error::{Error, Problem, Result},
-    http::{ClientIp, ValidJson, parse_json},
+    http::{ClientIp, ValidJson},
 };
 use uuid::Uuid;
 
 use crate::{
-    device_auth::SignedDevice,
-    model::{
-        CustomerSignUp, GuestSessionRequest, Login, Me, PinLogin, RefreshRequest, Subject,
-        TokenPair,
-    },
+    model::{CustomerSignUp, GuestSessionRequest, Login, Me, RefreshRequest, Subject, TokenPair},
     repo, tokens,
 };
 
@@ -175,60 +171,6 @@ pub async fn logout(
         tx.commit().await?;
     }
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Staff PIN login on a registered device. The request must be signed by the device
-/// (`X-Sous-Device`, `X-Sous-Timestamp`, `X-Sous-Nonce`, `X-Sous-Signature`; see docs/api.md).
-/// Five wrong PINs lock the device
-/// for 30 s, doubling with each further failure.
-#[utoipa::path(post, path = "/api/auth/pin", tag = "auth", request_body = PinLogin,
-    responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem),
-              (status = 503, body = Problem)))]
-pub async fn pin_login(
-    State(state): State<AppState>,
-    device: SignedDevice,
-) -> Result<Json<TokenPair>> {
-    let req: PinLogin = parse_json(&device.body)?;
-    let mut tx = state
-        .db
-        .begin(TenantScope::tenant(device.tenant_id))
-        .await?;
-    let locked_for = repo::device_lock_remaining(&mut tx, device.device_id).await?;
-    if locked_for > 0 {
-        return Err(Error::TooManyRequests {
-            retry_after_secs: locked_for as u64,
-        });
-    }
-    let lookup = password::pin_lookup(&state.pin_pepper, device.tenant_id, &req.pin);
-    let owner = repo::pin_owner(&mut tx, &lookup).await?;
-    let accepted = match &owner {
-        Some(o) => {
-            o.branch_id.is_none_or(|b| b == device.branch_id)
-                && state
-                    .limits
-                    .hashing
-                    .verify(req.pin.clone(), o.pin_hash.clone())
-                    .await?
-        }
-        None => false,
-    };
-    let Some(owner) = owner.filter(|_| accepted) else {
-        repo::record_pin_failure(&mut tx, device.device_id).await?;
-        tx.commit().await?;
-        return Err(Error::Unauthorized("invalid_pin"));
-    };
-    repo::record_pin_success(&mut tx, device.device_id).await?;
-    let subject = Subject {
-        id: owner.user_id,
-        tenant_id: device.tenant_id,
-        kind: PrincipalKind::Staff,
-        role: owner.role,
-        branch_id: Some(device.branch_id),
-        device_id: Some(device.device_id),
-    };
-    let pair = tokens::issue(&mut tx, &state, &subject, None).await?;
-    tx.commit().await?;
-    Ok(Json(pair))
 }
 
 /// Sign up a customer account with a brand.

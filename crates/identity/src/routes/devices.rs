@@ -4,7 +4,7 @@ use platform::{
     AppState,
     audit::{self, Entry},
     auth::{Auth, policy},
-    error::{Problem, Result},
+    error::{Error, Problem, Result},
     http::{ApiPath, ValidJson},
 };
 use rand::RngCore;
@@ -16,10 +16,11 @@ use crate::{
 };
 
 /// Register a POS or KDS for a branch (owner, or a manager of the branch). The signing secret is
-/// returned once.
+/// returned once. A branch has at most 20 devices not revoked (409 `device_limit`).
 #[utoipa::path(post, path = "/api/branches/{branch_id}/devices", tag = "devices", security(("bearer" = [])),
     params(("branch_id" = Uuid, Path)), request_body = RegisterDevice,
-    responses((status = 201, body = DeviceRegistered), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 201, body = DeviceRegistered), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn register(
     State(state): State<AppState>,
     auth: Auth<policy::Managers>,
@@ -31,6 +32,12 @@ pub async fn register(
     let mut tx = state.db.begin(auth.scope()).await?;
     repo::branch(&mut tx, branch_id).await?;
     auth.require_branch(branch_id)?;
+    if repo::active_devices(&mut tx, branch_id).await? >= repo::MAX_DEVICES_PER_BRANCH {
+        return Err(Error::conflict(
+            "device_limit",
+            "this branch has as many devices as it may have: revoke one first",
+        ));
+    }
     let device = repo::insert_device(
         &mut tx,
         auth.tenant_id,

@@ -10,7 +10,7 @@ use platform::{
 use uuid::Uuid;
 
 use crate::{
-    model::{AddStaff, StaffDto},
+    model::{AddStaff, StaffAdded, StaffDto},
     repo,
 };
 
@@ -55,17 +55,24 @@ pub(crate) async fn create_member(
     Ok(user_id)
 }
 
+/// A new staff member's PIN: 6 random digits.
+fn new_pin() -> String {
+    use rand::Rng;
+    format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
+}
+
 /// Add a staff member. Owners add any staff role but owner; managers add cashiers, waiters,
-/// kitchen staff and drivers to the branch they manage.
+/// kitchen staff and drivers to the branch they manage. Without a `pin`, a 6-digit PIN is made
+/// and answered once as `initialPin`. PINs need not be unique: a PIN sign-in names the person.
 #[utoipa::path(post, path = "/api/staff", tag = "staff", security(("bearer" = [])),
     request_body = AddStaff,
-    responses((status = 201, body = StaffDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+    responses((status = 201, body = StaffAdded), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
               (status = 503, body = Problem)))]
 pub async fn add(
     State(state): State<AppState>,
     auth: Auth<policy::Managers>,
-    ValidJson(req): ValidJson<AddStaff>,
-) -> Result<(StatusCode, Json<StaffDto>)> {
+    ValidJson(mut req): ValidJson<AddStaff>,
+) -> Result<(StatusCode, Json<StaffAdded>)> {
     if !req.role.is_staff() || req.role == Role::Owner {
         return Err(Error::invalid(
             "role",
@@ -89,6 +96,8 @@ pub async fn add(
             other => other,
         })?;
     }
+    let initial_pin = req.pin.is_none().then(new_pin);
+    req.pin = req.pin.or_else(|| initial_pin.clone());
     let user_id = create_member(&mut tx, &state, auth.tenant_id, &req).await?;
     let staff = repo::list_staff(&mut tx, None)
         .await?
@@ -104,7 +113,7 @@ pub async fn add(
     })
     .await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(staff)))
+    Ok((StatusCode::CREATED, Json(StaffAdded { staff, initial_pin })))
 }
 
 /// Staff of the brand (a branch-scoped manager sees their branch's staff).

@@ -255,16 +255,80 @@ impl TestApp {
         )
     }
 
-    /// A PIN login on `device`, signed now.
+    /// The user id of a demo account.
+    pub async fn user_id(&self, email: &str) -> Uuid {
+        sqlx::query_scalar("select id from users where email = $1")
+            .bind(email)
+            .fetch_one(&mut self.db.owner_conn().await)
+            .await
+            .expect("demo user")
+    }
+
+    /// The demo staff member whose PIN is `pin` (the demo PINs differ); for any other PIN, the
+    /// Riyadh cashier (a wrong guess at their PIN).
+    pub async fn demo_pin_user(&self, pin: &str) -> Uuid {
+        let email = identity::seed::DEMO_STAFF
+            .iter()
+            .find(|(_, p)| *p == pin)
+            .map(|(role, _)| identity::seed::demo_email(*role))
+            .or_else(|| {
+                (identity::seed::DEMO_DUBAI_DRIVER.1 == pin)
+                    .then(|| identity::seed::DEMO_DUBAI_DRIVER.0.to_string())
+            })
+            .unwrap_or_else(|| identity::seed::demo_email(Role::Cashier));
+        self.user_id(&email).await
+    }
+
+    /// A PIN login on `device`, signed now, as the demo member `pin` belongs to (see
+    /// [`Self::demo_pin_user`]).
     pub async fn pin(&self, device: Uuid, secret: &[u8], pin: &str) -> Res {
+        let user = self.demo_pin_user(pin).await;
+        self.pin_as(device, secret, user, pin).await
+    }
+
+    /// A PIN login on `device` as the member picked on its tile screen.
+    pub async fn pin_as(&self, device: Uuid, secret: &[u8], user: Uuid, pin: &str) -> Res {
         self.signed_post(
             device,
             secret,
             "/api/auth/pin",
-            &json!({ "pin": pin }),
+            &json!({ "userId": user, "pin": pin }),
             None,
         )
         .await
+    }
+
+    /// The staff tiles of `device`'s sign-in screen (a signed GET).
+    pub async fn tiles(&self, device: Uuid, secret: &[u8]) -> Res {
+        let path = "/api/auth/pin/staff";
+        let ts = chrono::Utc::now().timestamp();
+        let nonce = Uuid::new_v4().simple().to_string();
+        let sig = signing::Request {
+            method: "GET",
+            path_and_query: path,
+            timestamp: ts,
+            nonce: &nonce,
+            body: b"",
+        }
+        .sign(secret);
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(signing::DEVICE_HEADER, device.to_string())
+            .header(signing::TIMESTAMP_HEADER, ts.to_string())
+            .header(signing::SIGNATURE_HEADER, sig)
+            .header(signing::NONCE_HEADER, nonce)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.json().await.unwrap_or(Value::Null);
+        Res {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// Sends a device-signed POST; `timestamp` defaults to now.

@@ -18,6 +18,7 @@ mod login_limits;
 mod menu_cache;
 mod online_payments;
 mod orders;
+mod pin_policy;
 mod queue;
 mod rbac;
 mod search;

@@ -1,5 +1,5 @@
 // The kitchen display. Three steps: the screen is registered to a branch once (a manager signs
-// in), a cook signs in with their PIN (signed by the screen's key), then the board: the open
+// in), a cook picks their tile and types their PIN (both signed by the screen's key), then the board: the open
 // tickets of a station, live over SSE, with timers coloured against the prep-time target,
 // bump / recall / rush, all-day counts and a chime when a ticket arrives.
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -7,7 +7,7 @@ import { useStore } from '@nanostores/react';
 import { kitchen, logOut } from '../../stores/auth';
 import { link, followLive } from '../../stores/sse';
 import { api, ApiError, claims, type Schemas, type Ticket, type TokenPair, type TokenStore } from '../../lib/api';
-import { loadDevice, registerDevice, pinLogin, forgetDevice, type Device } from '../../lib/device';
+import { loadDevice, registerDevice, pinLogin, staffTiles, forgetDevice, type Device, type StaffTile } from '../../lib/device';
 import { t, pick, formatDuration, formatNumber, type Lang } from '../../i18n';
 
 interface Props {
@@ -98,7 +98,44 @@ function Register({ lang, onDone }: { lang: Lang; onDone: (d: Device) => void })
   );
 }
 
+// A PIN names nobody on its own: the cook first picks their tile (large touch targets), then
+// types their PIN.
 function PinPad({ lang, device, onForget }: { lang: Lang; device: Device; onForget: () => void }) {
+  const tr = t(lang);
+  const [tiles, setTiles] = useState<StaffTile[] | null>(null);
+  const [who, setWho] = useState<StaffTile | null>(null);
+  const [errors, setErrors] = useState<string[]>([]);
+
+  useEffect(() => {
+    staffTiles(device).then(setTiles, (err) => {
+      setTiles([]);
+      setErrors(messages(err));
+    });
+  }, [device]);
+
+  if (who) return <PinEntry lang={lang} device={device} who={who} onBack={() => setWho(null)} />;
+  return (
+    <section className="card" style={{ maxInlineSize: '40rem', marginInline: 'auto', textAlign: 'center' }} aria-labelledby="who-title">
+      <h1 id="who-title">{tr.kds.whoTitle}</h1>
+      <p className="muted">{device.name}</p>
+      {tiles === null && <p aria-busy="true">…</p>}
+      {tiles?.length === 0 && errors.length === 0 && <p>{tr.kds.noStaff}</p>}
+      <ul data-testid="staff-tiles" style={{ listStyle: 'none', padding: 0, display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(10rem, 1fr))', gap: '.75rem', marginBlock: '1rem' }}>
+        {tiles?.map((s) => (
+          <li key={s.userId}>
+            <button type="button" className="btn secondary" style={{ inlineSize: '100%', minBlockSize: '5rem', fontSize: '1.25rem' }} onClick={() => setWho(s)}>
+              {s.displayName}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
+      <button type="button" className="btn secondary" onClick={onForget}>{tr.kds.register}</button>
+    </section>
+  );
+}
+
+function PinEntry({ lang, device, who, onBack }: { lang: Lang; device: Device; who: StaffTile; onBack: () => void }) {
   const tr = t(lang);
   const [pin, setPin] = useState('');
   const [errors, setErrors] = useState<string[]>([]);
@@ -109,7 +146,7 @@ function PinPad({ lang, device, onForget }: { lang: Lang; device: Device; onForg
     setBusy(true);
     setErrors([]);
     try {
-      kitchen.set(await pinLogin(device, pin));
+      kitchen.set(await pinLogin(device, who.userId, pin));
     } catch (err) {
       setErrors(messages(err));
       setPin('');
@@ -118,15 +155,15 @@ function PinPad({ lang, device, onForget }: { lang: Lang; device: Device; onForg
     }
   }
 
-  const key = (d: string) => setPin((p) => (p.length < 6 ? p + d : p));
+  const key = (d: string) => setPin((p) => (p.length < 8 ? p + d : p));
   return (
     <section className="card" style={{ maxInlineSize: '22rem', marginInline: 'auto', textAlign: 'center' }} aria-labelledby="pin-title">
       <h1 id="pin-title">{tr.kds.pinTitle}</h1>
-      <p className="muted">{device.name}</p>
+      <p className="muted">{who.displayName} · {device.name}</p>
       <form onSubmit={submit}>
-        <label htmlFor="pin" className="skip">{tr.kds.pin}</label>
-        <input id="pin" type="password" inputMode="numeric" autoComplete="off" pattern="[0-9]*" maxLength={6} value={pin}
-          onChange={(e) => setPin(e.target.value.replace(/\D/g, '').slice(0, 6))} style={{ fontSize: '2rem', textAlign: 'center', letterSpacing: '.5rem' }} dir="ltr" />
+        <label htmlFor="pin" className="skip">{tr.kds.pinFor(who.displayName)}</label>
+        <input id="pin" type="password" inputMode="numeric" autoComplete="off" pattern="[0-9]*" maxLength={8} value={pin}
+          onChange={(e) => setPin(e.target.value.replace(/\D/g, '').slice(0, 8))} style={{ fontSize: '2rem', textAlign: 'center', letterSpacing: '.5rem' }} dir="ltr" />
         <div style={{ display: 'grid', gridTemplateColumns: 'repeat(3, 1fr)', gap: '.5rem', marginBlock: '1rem' }} dir="ltr">
           {['1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => (
             <button key={d} type="button" className="btn secondary" style={{ minBlockSize: '4rem', fontSize: '1.5rem' }} onClick={() => key(d)}>{formatNumber(lang, Number(d))}</button>
@@ -137,7 +174,7 @@ function PinPad({ lang, device, onForget }: { lang: Lang; device: Device; onForg
         </div>
       </form>
       {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
-      <button type="button" className="btn secondary" onClick={onForget}>{tr.kds.register}</button>
+      <button type="button" className="btn secondary" onClick={onBack}>{tr.kds.notYou}</button>
     </section>
   );
 }
