@@ -5,6 +5,7 @@ pub mod approval;
 pub mod device_auth;
 pub mod guests;
 pub mod model;
+pub mod offboarding;
 pub mod pins;
 pub mod repo;
 pub mod routes;

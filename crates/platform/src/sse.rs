@@ -1,7 +1,8 @@
 //! The SSE hub: `GET /api/sse/{channel}?branchId=…` streams committed events of one channel,
 //! scoped to the caller, with `id:` on every event so a reconnect with `Last-Event-ID` replays
 //! what was missed from the outbox. A client that falls too far behind the in-memory fan-out is
-//! disconnected (it can resume); it never slows the hub. Streams end on shutdown.
+//! disconnected (it can resume); it never slows the hub. Streams end on shutdown, when their
+//! token expires, and when its member is disabled or its device revoked.
 
 use std::{convert::Infallible, time::Duration};
 
@@ -19,7 +20,7 @@ use uuid::Uuid;
 
 use crate::{
     AppState,
-    auth::{Auth, Principal, PrincipalKind, Role, policy, principal::bearer_str},
+    auth::{Auth, Claims, Principal, PrincipalKind, Role, policy, principal::bearer_str},
     error::{Error, Problem, Result},
     events::{Channel, Event, Position, repo},
     http::{ApiPath, ApiQuery},
@@ -28,6 +29,7 @@ use crate::{
 const REPLAY_BATCH: i64 = 500;
 const RETRY: Duration = Duration::from_secs(3);
 const HEARTBEAT: Duration = Duration::from_secs(15);
+const STANDING_EVERY: Duration = Duration::from_secs(2);
 
 /// Who sees which channel: managers everything, kitchen the kitchen, customers and guests their
 /// own orders, queue entries and notifications.
@@ -145,14 +147,31 @@ pub async fn ticket(
     ))
 }
 
+/// The caller's claims and when their stream must end: when the access token expires, or, for
+/// a ticket (made from an access token that lives at most `ACCESS_TTL_SECS`), that long after
+/// the ticket.
 async fn principal(
     state: &AppState,
     headers: &HeaderMap,
     ticket: Option<&str>,
-) -> Result<Principal> {
-    if let Some(token) = bearer_str(headers) {
-        return Ok(state.jwt.verify(token)?.into());
-    }
+) -> Result<(Claims, i64)> {
+    let (claims, ends_at) = match bearer_str(headers) {
+        Some(token) => {
+            let c = state.jwt.verify(token)?;
+            let ends_at = c.exp;
+            (c, ends_at)
+        }
+        None => {
+            let c = ticket_claims(state, ticket).await?;
+            let ends_at = c.iat + crate::auth::jwt::ACCESS_TTL_SECS;
+            (c, ends_at)
+        }
+    };
+    state.sessions.check(&state.db, &claims).await?;
+    Ok((claims, ends_at))
+}
+
+async fn ticket_claims(state: &AppState, ticket: Option<&str>) -> Result<Claims> {
     let ticket = ticket.ok_or(Error::Unauthorized("missing_token"))?;
     let claims = state.jwt.verify_ticket(ticket)?;
     let first_use =
@@ -165,7 +184,31 @@ async fn principal(
     if !first_use {
         return Err(Error::Unauthorized("ticket_used"));
     }
-    Ok(claims.into())
+    Ok(claims)
+}
+
+/// Resolves when the stream must end: its token expired, or its member was disabled or its
+/// device revoked (asked every [`STANDING_EVERY`], answered from the sessions cache).
+async fn session_end(state: AppState, claims: Claims, ends_at: i64) {
+    let expiry = async {
+        let left = (ends_at - chrono::Utc::now().timestamp()).max(0) as u64;
+        tokio::time::sleep(Duration::from_secs(left)).await;
+    };
+    let revoked = async {
+        loop {
+            tokio::time::sleep(STANDING_EVERY).await;
+            if matches!(
+                state.sessions.check(&state.db, &claims).await,
+                Err(Error::Unauthorized(_))
+            ) {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        () = expiry => {}
+        () = revoked => {}
+    }
 }
 
 fn last_event_id(headers: &HeaderMap) -> Result<Option<i64>> {
@@ -231,7 +274,8 @@ pub async fn stream(
         .filter(|c| *c != Channel::Catalog)
         .ok_or(Error::NotFound)?;
     let resume = last_event_id(&headers)?;
-    let principal = principal(&state, &headers, q.ticket.as_deref()).await?;
+    let (claims, ends_at) = principal(&state, &headers, q.ticket.as_deref()).await?;
+    let principal = Principal::from(claims.clone());
     let mut scope = Scope::for_principal(&principal, channel, q.branch_id)?;
     if let Some(cart_id) = q.cart_id {
         if channel != Channel::Orders {
@@ -271,9 +315,12 @@ pub async fn stream(
         },
     );
     let shutdown = state.shutdown.clone();
-    let events = hello
-        .chain(replay)
-        .chain(live)
-        .take_until(async move { shutdown.cancelled().await });
+    let ended = session_end(state.clone(), claims, ends_at);
+    let events = hello.chain(replay).chain(live).take_until(async move {
+        tokio::select! {
+            () = shutdown.cancelled() => {}
+            () = ended => {}
+        }
+    });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT)))
 }

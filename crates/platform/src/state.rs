@@ -26,6 +26,8 @@ pub struct Shared {
     pub db: Db,
     pub jwt: JwtKeys,
     pub limits: RateLimits,
+    /// Whether tokens still stand (membership active, device not revoked), cached briefly.
+    pub sessions: crate::auth::sessions::Sessions,
     /// Key of the PIN look-up hash (see `auth::password::pin_lookup`).
     pub pin_pepper: Vec<u8>,
     /// The secret online-payment webhooks are signed with (`payments.webhook_secret`).
@@ -69,6 +71,7 @@ impl AppState {
             db,
             jwt,
             limits: RateLimits::new(settings.rate_limits),
+            sessions: Default::default(),
             pin_pepper: pepper.into_bytes(),
             webhook_secret: webhook_secret.into_bytes(),
             settings,

@@ -110,5 +110,7 @@ pub async fn revoke(
     )
     .await?;
     tx.commit().await?;
+    // Sessions on the device end now here (other instances within the sessions cache's TTL).
+    state.sessions.forget(None);
     Ok(Json(device))
 }

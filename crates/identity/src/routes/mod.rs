@@ -6,7 +6,7 @@ mod branches;
 mod devices;
 mod staff;
 
-pub(crate) use staff::create_member;
+pub(crate) use staff::{create_member, new_pin};
 mod tenants;
 
 use platform::AppState;
@@ -29,4 +29,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(devices::register, devices::list))
         .routes(routes!(devices::revoke))
         .routes(routes!(staff::add, staff::list))
+        .routes(routes!(crate::offboarding::update))
+        .routes(routes!(crate::offboarding::disable))
+        .routes(routes!(crate::offboarding::enable))
+        .routes(routes!(crate::offboarding::reset_pin))
+        .routes(routes!(crate::offboarding::reset_password))
 }

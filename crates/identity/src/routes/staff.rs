@@ -56,7 +56,7 @@ pub(crate) async fn create_member(
 }
 
 /// A new staff member's PIN: 6 random digits.
-fn new_pin() -> String {
+pub(crate) fn new_pin() -> String {
     use rand::Rng;
     format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
 }

@@ -4,6 +4,7 @@
 pub mod jwt;
 pub mod password;
 pub mod principal;
+pub mod sessions;
 pub mod signing;
 
 pub use jwt::{Claims, JwtKeys};

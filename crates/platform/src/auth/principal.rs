@@ -187,8 +187,9 @@ pub mod policy {
     }
 }
 
-/// An authenticated principal admitted by `P`. Missing or invalid token → 401; a valid token
-/// whose role `P` does not admit → 403.
+/// An authenticated principal admitted by `P`. Missing or invalid token, or one whose membership
+/// was disabled or whose device was revoked since (see [`super::sessions`]) → 401; a valid
+/// token whose role `P` does not admit → 403.
 pub struct Auth<P: Policy>(pub Principal, PhantomData<P>);
 
 impl<P: Policy> std::ops::Deref for Auth<P> {
@@ -216,7 +217,9 @@ impl<P: Policy> FromRequestParts<AppState> for Auth<P> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let token = bearer(parts).ok_or(Error::Unauthorized("missing_token"))?;
-        let principal = Principal::from(state.jwt.verify(token)?);
+        let claims = state.jwt.verify(token)?;
+        state.sessions.check(&state.db, &claims).await?;
+        let principal = Principal::from(claims);
         if !P::admits(&principal) {
             return Err(Error::Forbidden);
         }

@@ -16,6 +16,7 @@ mod kitchen;
 mod line_discounts;
 mod login_limits;
 mod menu_cache;
+mod offboarding;
 mod online_payments;
 mod orders;
 mod pin_policy;
