@@ -247,16 +247,31 @@ pub struct RefreshRow {
     pub device_id: Option<Uuid>,
     pub expired: bool,
     pub used: bool,
+    /// Used within the grace for concurrent refreshes.
+    pub recently_used: bool,
     pub revoked: bool,
 }
 
 pub async fn lock_refresh(tx: &mut Tx, hash: &[u8]) -> Result<Option<RefreshRow>> {
     Ok(sqlx::query_as(
         "select id, family_id, subject_id, kind, role, branch_id, device_id, \
-         expires_at <= now() as expired, used_at is not null as used, revoked_at is not null as revoked \
+         expires_at <= now() as expired, used_at is not null as used, \
+         coalesce(used_at > now() - interval '10 seconds', false) as recently_used, revoked_at is not null as revoked \
          from refresh_tokens where token_hash = $1 for update",
     )
     .bind(hash)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// The unused, unrevoked token that replaced `parent_id`, if any.
+pub async fn live_child(tx: &mut Tx, parent_id: Uuid) -> Result<Option<RefreshRow>> {
+    Ok(sqlx::query_as(
+        "select id, family_id, subject_id, kind, role, branch_id, device_id, false as expired, \
+         false as used, false as recently_used, false as revoked from refresh_tokens \
+         where parent_id = $1 and used_at is null and revoked_at is null and expires_at > now()",
+    )
+    .bind(parent_id)
     .fetch_optional(&mut **tx)
     .await?)
 }

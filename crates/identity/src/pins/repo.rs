@@ -153,6 +153,26 @@ pub async fn approver(tx: &mut Tx, lookup: &[u8], branch_id: Uuid) -> Result<Opt
     .await?)
 }
 
+/// Whether the person has an active staff membership that may work at `branch_id`.
+pub async fn member_at(tx: &mut Tx, user_id: Uuid, branch_id: Uuid) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "select exists (select 1 from memberships where user_id = $1 and disabled_at is null \
+           and role <> 'customer' and (branch_id is null or branch_id = $2))",
+    )
+    .bind(user_id)
+    .bind(branch_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// `pos` or `kds`.
+pub async fn device_kind(tx: &mut Tx, device_id: Uuid) -> Result<String> {
+    Ok(sqlx::query_scalar("select kind from devices where id = $1")
+        .bind(device_id)
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
 pub async fn device_seen(tx: &mut Tx, device_id: Uuid) -> Result<()> {
     sqlx::query("update devices set last_seen_at = now() where id = $1")
         .bind(device_id)

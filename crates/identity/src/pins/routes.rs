@@ -1,7 +1,7 @@
 use axum::{Json, extract::State};
 use platform::{
     AppState,
-    auth::{PrincipalKind, password},
+    auth::{PrincipalKind, Role, password},
     db::TenantScope,
     error::{Error, Problem, Result},
     http::parse_json,
@@ -38,7 +38,9 @@ pub async fn tiles(
 /// screen (`GET /api/auth/pin/staff`). The request must be signed by the device
 /// (`X-Sous-Device`, `X-Sous-Timestamp`, `X-Sous-Nonce`, `X-Sous-Signature`; see docs/api.md).
 /// Five wrong PINs for one member, or ten on one device, lock it for 30 s, doubling with each
-/// further failure up to an hour (429 with `Retry-After`).
+/// further failure up to an hour (429 with `Retry-After`). The session is bound to the device
+/// (`did`; it ends when the device is revoked), its refresh token lapses after 12 hours without
+/// use, and on a kitchen screen (`kds`) it carries the kitchen role whoever signs in.
 #[utoipa::path(post, path = "/api/auth/pin", tag = "auth", request_body = PinLogin,
     responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem),
               (status = 503, body = Problem)))]
@@ -79,11 +81,18 @@ pub async fn pin_login(
     };
     repo::clear(&mut tx, tenant_id, Counter::User(req.user_id)).await?;
     repo::device_seen(&mut tx, device.device_id).await?;
+    // A kitchen screen carries kitchen rights only, whoever signs in on it: a manager's PIN
+    // typed at the pass must not leave a manager's session on a shared screen.
+    let role = if repo::device_kind(&mut tx, device.device_id).await? == "kds" {
+        Role::Kitchen
+    } else {
+        member.role
+    };
     let subject = Subject {
         id: req.user_id,
         tenant_id,
         kind: PrincipalKind::Staff,
-        role: member.role,
+        role,
         branch_id: Some(device.branch_id),
         device_id: Some(device.device_id),
     };

@@ -90,7 +90,8 @@ pub async fn login(
 }
 
 /// Exchange a refresh token for a new pair. The old token dies; presenting it again revokes
-/// every token of its family.
+/// every token of its family — except within 10 s of its use while its successor is unused (two
+/// tabs refreshing at once), which answers the same new refresh token.
 #[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 429, body = Problem)))]
 pub async fn refresh(
@@ -110,6 +111,27 @@ pub async fn refresh(
         .await?
         .ok_or(Error::Unauthorized("invalid_refresh_token"))?;
     if row.used && !row.revoked {
+        // Two tabs refreshing the same token at once: the one that comes second, within the
+        // grace, gets the refresh token the first got (and an access token of its own).
+        if row.recently_used
+            && let Some(child) = repo::live_child(&mut tx, row.id).await?
+        {
+            tx.commit().await?;
+            let subject = Subject {
+                id: child.subject_id,
+                tenant_id,
+                kind: kind_of(child.role),
+                role: child.role,
+                branch_id: child.branch_id,
+                device_id: child.device_id,
+            };
+            return Ok(Json(TokenPair {
+                access_token: tokens::access_token(&state, &subject)?,
+                refresh_token: tokens::child_token(&state, &req.refresh_token),
+                expires_in: platform::auth::jwt::ACCESS_TTL_SECS,
+                token_type: "Bearer".into(),
+            }));
+        }
         repo::revoke_family(&mut tx, row.family_id).await?;
         tx.commit().await?;
         tracing::warn!(family = %row.family_id, "refresh token reused; family revoked");
@@ -126,17 +148,22 @@ pub async fn refresh(
             }
             row.branch_id
         }
-        _ => {
-            let scope = repo::active_membership(&mut tx, row.subject_id, row.role)
-                .await?
+        // A device login stays narrowed to the device's branch, and may carry a narrower role
+        // than the member's (kitchen on a kitchen screen): any active staff membership that may
+        // work at the branch keeps it.
+        _ if row.device_id.is_some() => {
+            let branch = row
+                .branch_id
                 .ok_or(Error::Unauthorized("membership_revoked"))?;
-            // A device login stays narrowed to the device's branch.
-            if row.device_id.is_some() {
+            if crate::pins::repo::member_at(&mut tx, row.subject_id, branch).await? {
                 row.branch_id
             } else {
-                scope
+                return Err(Error::Unauthorized("membership_revoked"));
             }
         }
+        _ => repo::active_membership(&mut tx, row.subject_id, row.role)
+            .await?
+            .ok_or(Error::Unauthorized("membership_revoked"))?,
     };
     repo::mark_refresh_used(&mut tx, row.id).await?;
     let subject = Subject {
@@ -147,7 +174,13 @@ pub async fn refresh(
         branch_id,
         device_id: row.device_id,
     };
-    let pair = tokens::issue(&mut tx, &state, &subject, Some((row.family_id, row.id))).await?;
+    let pair = tokens::issue(
+        &mut tx,
+        &state,
+        &subject,
+        Some((row.family_id, row.id, &req.refresh_token)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(pair))
 }

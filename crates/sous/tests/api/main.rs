@@ -9,6 +9,7 @@ mod carts;
 mod catalog;
 mod checks;
 mod delivery;
+mod device_sessions;
 mod drivers;
 mod helpers;
 mod isolation;
