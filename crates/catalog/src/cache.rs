@@ -7,7 +7,10 @@
 //! boundary has passed; else it builds the menu itself and stores it — which also covers a
 //! table emptied by a crash, and a rebuild task that was still running when the change came.
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
 
 use bytes::Bytes;
 use chrono::Utc;
@@ -22,7 +25,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{assemble, repo};
+use crate::{assemble, menu::BranchMenu, repo};
 
 /// A served menu: the JSON body and its ETag.
 pub type ServedMenu = Arc<Cached>;
@@ -42,12 +45,23 @@ pub async fn menu(state: &AppState, branch_id: Uuid) -> Result<ServedMenu> {
         .ok_or(Error::NotFound)?;
     db::set_scope(&mut tx, TenantScope::tenant(tenant_id)).await?;
     let served = match repo::fresh_menu(&mut tx, branch_id).await? {
-        Some(row) => Arc::new(Cached::new(
-            tenant_id,
-            quoted(&row.etag),
-            Bytes::from(row.body),
-            row.valid_until,
-        )),
+        // Unchanged since this instance last held it: keep that entry, with what readers
+        // decoded from it, instead of decoding the same menu again.
+        Some(row) => match state.public_cache.get_stale(branch_id) {
+            Some(kept)
+                if kept.tenant_id == tenant_id
+                    && kept.etag == quoted(&row.etag)
+                    && kept.valid_until == row.valid_until =>
+            {
+                kept
+            }
+            _ => Arc::new(Cached::new(
+                tenant_id,
+                quoted(&row.etag),
+                Bytes::from(row.body),
+                row.valid_until,
+            )),
+        },
         None => rebuild(&mut tx, tenant_id, branch_id).await?,
     };
     tx.commit().await?;
@@ -57,21 +71,43 @@ pub async fn menu(state: &AppState, branch_id: Uuid) -> Result<ServedMenu> {
     Ok(served)
 }
 
-/// The branch's menu as checkout reads it: from the same cache as [`menu`], decoded once per
-/// cached entry, with the entry itself (to keep what checkout derives from the same moment,
-/// [`Cached::attach`]). `NotFound` for a branch of another tenant than `tenant_id`.
+/// How many times this process decoded a branch's menu from its JSON.
+static DECODES: AtomicU64 = AtomicU64::new(0);
+
+/// How many times this process decoded a branch's menu from its JSON: once per cached menu
+/// content, however many orders and price checks read it.
+pub fn decodes() -> u64 {
+    DECODES.load(Ordering::Relaxed)
+}
+
+fn decode(body: &[u8]) -> serde_json::Result<BranchMenu> {
+    DECODES.fetch_add(1, Ordering::Relaxed);
+    serde_json::from_slice(body)
+}
+
+/// The branch's menu decoded, from the same cache as [`menu`]: decoded once per cached entry,
+/// with the entry itself (to keep what a reader derives from the same moment,
+/// [`Cached::attach`]).
+pub async fn parsed_menu(
+    state: &AppState,
+    branch_id: Uuid,
+) -> Result<(Arc<BranchMenu>, ServedMenu)> {
+    let served = menu(state, branch_id).await?;
+    let decoded = served.decoded(decode).map_err(anyhow::Error::from)?;
+    Ok((decoded, served))
+}
+
+/// The branch's menu as checkout reads it ([`parsed_menu`]). `NotFound` for a branch of
+/// another tenant than `tenant_id`.
 pub async fn branch_menu(
     state: &AppState,
     tenant_id: Uuid,
     branch_id: Uuid,
-) -> Result<(Arc<crate::menu::BranchMenu>, ServedMenu)> {
-    let served = menu(state, branch_id).await?;
+) -> Result<(Arc<BranchMenu>, ServedMenu)> {
+    let (decoded, served) = parsed_menu(state, branch_id).await?;
     if served.tenant_id != tenant_id {
         return Err(Error::NotFound);
     }
-    let decoded = served
-        .decoded(|body| serde_json::from_slice(body))
-        .map_err(anyhow::Error::from)?;
     Ok((decoded, served))
 }
 

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 /// equal to the `start` means the whole day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DayPart {
+    #[schema(min_items = 1, max_items = 7)]
     pub days: Vec<u8>,
     /// "HH:MM"
     #[schema(value_type = String, example = "06:00")]
@@ -26,6 +27,9 @@ impl DayPart {
     pub fn check(&self) -> Result<(), String> {
         if self.days.is_empty() {
             return Err("days must name at least one weekday".into());
+        }
+        if self.days.len() > 7 {
+            return Err("days names each weekday at most once (at most 7)".into());
         }
         if self.days.iter().any(|d| !(1..=7).contains(d)) {
             return Err("days are ISO weekdays 1 (Monday) to 7 (Sunday)".into());

@@ -4,8 +4,9 @@
 //! Prices here are after the branch's overrides. What is hidden at the branch, archived or
 //! inactive is absent; what is 86'd is present with `soldOut` so a guest sees it is off today.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
+use garde::Validate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -134,25 +135,40 @@ pub struct ComboChoiceEntry {
     pub sold_out: bool,
 }
 
+/// The most modifier options one item (or one combo choice) may carry in a request: far above
+/// any real menu's groups, low enough that checking a selection stays cheap.
+pub const MAX_OPTIONS: usize = 50;
+
+/// The most combo slots a selection may name.
+pub const MAX_SLOTS: usize = 10;
+
 /// What a guest picked for one line.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Selection {
     /// Modifier options of the item (or, for a combo, unused: options go with each choice).
     #[serde(default)]
+    #[garde(length(max = MAX_OPTIONS))]
+    #[schema(max_items = 50)]
     pub options: Vec<Uuid>,
     /// For a combo: one choice per slot.
     #[serde(default)]
+    #[garde(length(max = MAX_SLOTS), dive)]
+    #[schema(max_items = 10)]
     pub slots: Vec<SlotSelection>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SlotSelection {
+    #[garde(skip)]
     pub slot_id: Uuid,
+    #[garde(skip)]
     pub item_id: Uuid,
     /// Modifier options of the chosen item.
     #[serde(default)]
+    #[garde(length(max = MAX_OPTIONS))]
+    #[schema(max_items = 50)]
     pub options: Vec<Uuid>,
 }
 
@@ -390,24 +406,26 @@ fn unit(base: i64, extras: i64) -> UnitPrice {
     }
 }
 
-/// Checks the options chosen for `item` group by group and sums their deltas.
+/// Checks the options chosen for `item` group by group and sums their deltas. Linear in the
+/// options chosen and the item's own: the chosen ids are looked up in a set.
 fn options_total(
     item: &ItemEntry,
     chosen: &[Uuid],
     groups: &HashMap<Uuid, &ModifierGroupEntry>,
 ) -> Result<i64, SelectionError> {
-    for (i, id) in chosen.iter().enumerate() {
-        if chosen[..i].contains(id) {
-            return Err(SelectionError::DuplicateOption(*id));
-        }
+    let mut wanted = HashSet::with_capacity(chosen.len());
+    if let Some(twice) = chosen.iter().find(|id| !wanted.insert(**id)) {
+        return Err(SelectionError::DuplicateOption(*twice));
     }
     let mut matched = 0;
     let mut total = 0;
+    let mut own = HashSet::new();
     for group in item.modifier_group_ids.iter().filter_map(|g| groups.get(g)) {
+        own.extend(group.options.iter().map(|o| o.id));
         let picked: Vec<&ModifierOptionEntry> = group
             .options
             .iter()
-            .filter(|o| chosen.contains(&o.id))
+            .filter(|o| wanted.contains(&o.id))
             .collect();
         let count = picked.len() as i32;
         if count < group.min_select {
@@ -435,13 +453,7 @@ fn options_total(
     if matched != chosen.len() {
         let foreign = chosen
             .iter()
-            .find(|id| {
-                !item.modifier_group_ids.iter().any(|g| {
-                    groups
-                        .get(g)
-                        .is_some_and(|g| g.options.iter().any(|o| o.id == **id))
-                })
-            })
+            .find(|id| !own.contains(*id))
             .copied()
             .unwrap_or_default();
         return Err(SelectionError::ForeignOption(foreign));

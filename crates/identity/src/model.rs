@@ -105,16 +105,16 @@ pub struct CustomerSignUp {
     pub display_name: String,
 }
 
+/// `POST /api/auth/guest`: a guest ordering on the brand's website (pickup or delivery). A
+/// guest at a table starts their session from the table's QR code instead
+/// (`POST /api/tables/{token}/join`), which names the table.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GuestSessionRequest {
     #[garde(pattern(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"))]
     pub tenant: String,
     #[garde(skip)]
     pub branch_id: Uuid,
-    #[garde(inner(length(min = 1, max = 64)))]
-    #[serde(default)]
-    pub table_ref: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -308,20 +308,35 @@ pub async fn insert_guest_session(
     id: Uuid,
     tenant_id: Uuid,
     branch_id: Uuid,
-    table_ref: Option<&str>,
+    table: Option<crate::guests::AtTable<'_>>,
     expires_at: DateTime<Utc>,
 ) -> Result<()> {
     sqlx::query(
-        "insert into guest_sessions (id, tenant_id, branch_id, table_ref, expires_at) values ($1,$2,$3,$4,$5)",
+        "insert into guest_sessions (id, tenant_id, branch_id, table_id, table_ref, expires_at) \
+         values ($1,$2,$3,$4,$5,$6)",
     )
     .bind(id)
     .bind(tenant_id)
     .bind(branch_id)
-    .bind(table_ref)
+    .bind(table.map(|t| t.id))
+    .bind(table.map(|t| t.label))
     .bind(expires_at)
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+pub async fn lock_guest_session(
+    tx: &mut Tx,
+    id: Uuid,
+) -> Result<Option<crate::guests::GuestSession>> {
+    Ok(sqlx::query_as(
+        "select branch_id, table_id, table_ref from guest_sessions \
+         where id = $1 and expires_at > now() for update",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?)
 }
 
 // ---- branches ----

@@ -26,7 +26,7 @@ use payments::{
 use platform::{
     AppState,
     auth::{Principal, Role},
-    db::{Db, TenantScope},
+    db::{Db, TenantScope, Tx},
     error::{Error, Result},
     queue::{self, NewTask, TaskCtx},
 };
@@ -38,7 +38,7 @@ use uuid::Uuid;
 
 use crate::{
     model::{OrderDto, PaymentRequest, RefundRequest},
-    refunds::{APPROVAL_ABOVE, approver, require_till, vat_share},
+    refunds::{approver, needs_approval, require_till, vat_share},
     repo::{self, AttemptOutcome, AttemptRow, NewAttempt},
 };
 
@@ -575,7 +575,7 @@ pub async fn refund(
             format!("at most {left} is left to refund on this payment"),
         ));
     }
-    let approved_by = if req.amount > APPROVAL_ABOVE {
+    let approved_by = if needs_approval(&mut tx, &order, req.amount).await? {
         Some(
             approver(
                 state,
@@ -746,16 +746,17 @@ async fn resolve_refund(db: &Db, scope: TenantScope, a: &AttemptRow) -> Result<S
 /// transaction and before it commits. The refund reference is derived from the payment, so a
 /// void retried after a crash or a lost answer finds the refund already made instead of making
 /// a second one.
-pub(crate) async fn refund_for_void(db: &Db, payment: &repo::PaymentRef) -> Result<()> {
+pub(crate) async fn refund_for_void(tx: &mut Tx, payment: &repo::PaymentRef) -> Result<()> {
     let (Some(provider), Some(provider_ref)) = (&payment.provider, &payment.provider_ref) else {
         return Err(
             anyhow::anyhow!("card payment {} has no provider reference", payment.id).into(),
         );
     };
     let left = payment.amount - payment.refunded;
-    match provider::refund_at(
+    // On the void's own connection: the void holds it until the refunds are made.
+    match provider::refund_in(
         provider,
-        &db.pool,
+        tx,
         provider_ref,
         left,
         derived_reference(payment.id, "void"),

@@ -117,6 +117,17 @@ pub async fn place(
     if (req.has_staff_discounts() || req.payment.is_some()) && who.kind != PrincipalKind::Staff {
         return Err(Error::Forbidden);
     }
+    // A table is named by its QR code: a customer at a table orders from the table's cart, and
+    // a guest's table is the one their session was started at (checked below).
+    if who.kind == PrincipalKind::Customer && cart.is_none() && req.order_type == OrderType::DineIn
+    {
+        return Err(crate::guest_orders::dine_in_by_qr());
+    }
+    if who.kind != PrincipalKind::Staff && req.order_type != OrderType::Delivery {
+        let mut tx = state.db.begin(who.scope()).await?;
+        crate::delivery::check_open_for(&mut tx, req.branch_id, req.scheduled_for).await?;
+        tx.commit().await?;
+    }
     // The menu and the branch's service charge first, outside the transaction: they come from
     // memory almost always.
     let (menu, charged) =
@@ -124,6 +135,7 @@ pub async fn place(
     // The common order — no cart, delivery, promo code or client ref — is written together
     // with the caller's other checkouts of the moment (group commit).
     if cart.is_none()
+        && who.kind != PrincipalKind::Guest
         && req.order_type != OrderType::Delivery
         && req.delivery.is_none()
         && req.promo_code.is_none()
@@ -177,6 +189,9 @@ pub async fn place(
         });
     }
 
+    if who.kind == PrincipalKind::Guest {
+        crate::guest_orders::may_order(&mut tx, who, &mut req, cart.is_some()).await?;
+    }
     let taken = match cart {
         Some(take) => {
             let taken = crate::carts::take(&mut tx, who, &menu, take).await?;
@@ -770,6 +785,9 @@ pub async fn change_status(
     let mut tx = state.db.begin(who.scope()).await?;
     let order = repo::order(&mut tx, order_id, true).await?;
     require_staff_of(who, order.branch_id)?;
+    if !lifecycle::may_step(who.role, req.status) {
+        return Err(Error::Forbidden);
+    }
     if !lifecycle::allowed(order.order_type, order.status, req.status) {
         return Err(Error::conflict(
             "illegal_transition",

@@ -7,6 +7,7 @@
 //! calls the very same function (one definition of "inside"), and a port would add a plug to
 //! the application state for what is a single query.
 
+use chrono::{DateTime, Utc};
 use garde::Validate;
 use platform::{
     auth::Principal,
@@ -50,14 +51,48 @@ pub struct Zone {
     pub eta_minutes: i32,
 }
 
+/// Whether the branch takes orders at `at` (now when `None`; a time already past counts as
+/// now): its status is open and `at` falls in its opening hours.
+pub async fn open_at(tx: &mut Tx, branch_id: Uuid, at: Option<DateTime<Utc>>) -> Result<bool> {
+    Ok(
+        sqlx::query_scalar("select branch_open_at($1, greatest(coalesce($2, now()), now()))")
+            .bind(branch_id)
+            .bind(at)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}
+
+/// An order for pickup, takeaway or a table from a guest or a customer needs the branch open
+/// when it is to be made: now, or at the time it is scheduled for. Staff at the till are in the
+/// branch and may ring up orders whatever its published hours say.
+pub async fn check_open_for(
+    tx: &mut Tx,
+    branch_id: Uuid,
+    scheduled_for: Option<DateTime<Utc>>,
+) -> Result<()> {
+    if open_at(tx, branch_id, scheduled_for).await? {
+        return Ok(());
+    }
+    Err(Error::unprocessable(
+        "branch_closed",
+        match scheduled_for {
+            Some(_) => {
+                "the branch is closed at the time the order is scheduled for; choose a \
+                        time within its opening hours"
+            }
+            None => {
+                "the branch is closed now; schedule the order (scheduledFor) for a time \
+                     within its opening hours"
+            }
+        },
+    ))
+}
+
 /// The branch's zone for the point, or a 422 saying why it does not deliver there: the branch
 /// is closed now, or no zone of it covers the point.
 pub async fn zone_at(tx: &mut Tx, branch_id: Uuid, lat: f64, lng: f64) -> Result<Zone> {
-    let open: bool = sqlx::query_scalar("select branch_open_at($1, now())")
-        .bind(branch_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    if !open {
+    if !open_at(tx, branch_id, None).await? {
         return Err(Error::unprocessable(
             "branch_closed",
             "the branch is closed now and takes no delivery orders",

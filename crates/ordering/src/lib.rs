@@ -7,6 +7,7 @@ pub mod checkout;
 pub mod checks;
 pub mod delivery;
 pub mod drawers;
+pub mod guest_orders;
 pub mod lifecycle;
 pub mod model;
 pub mod online;

@@ -8,7 +8,11 @@
 //! any open status   → voided              (with a reason; a manager's PIN once paid)
 //! placed | served    → split | merged     (only by splitting or merging checks, never a step)
 //! ```
+//!
+//! Who may take a step by hand (`POST /api/orders/{id}/status`) is narrower than the lifecycle:
+//! see [`may_step`].
 
+use platform::auth::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -110,6 +114,21 @@ pub fn allowed(kind: OrderType, from: Status, to: Status) -> bool {
     }
 }
 
+/// Whether `role` may move an order to `to` through the generic status endpoint. Leaving with a
+/// driver and the hand-over are made only through the delivery endpoints (the hand-over checks
+/// the guest's code), the kitchen and drivers move orders only through their tickets and
+/// deliveries, the floor (waiters) takes the service steps, and only a cashier or a manager ends
+/// an order (voiding an unpaid order is a manager's, checked where the void is made).
+pub fn may_step(role: Role, to: Status) -> bool {
+    use Status::*;
+    let till = matches!(role, Role::Owner | Role::Manager | Role::Cashier);
+    match to {
+        OutForDelivery | Delivered => false,
+        Cancelled | Voided => till,
+        _ => till || role == Role::Waiter,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{OrderType::*, Status::*, *};
@@ -152,6 +171,23 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn only_the_till_ends_orders_and_no_one_delivers_by_hand() {
+        for role in Role::ALL {
+            assert!(!may_step(role, Delivered), "{role:?}");
+            assert!(!may_step(role, OutForDelivery), "{role:?}");
+            let till = matches!(role, Role::Owner | Role::Manager | Role::Cashier);
+            assert_eq!(may_step(role, Cancelled), till, "{role:?}");
+            assert_eq!(may_step(role, Voided), till, "{role:?}");
+        }
+        for to in [Accepted, Preparing, Ready, Served, Closed] {
+            assert!(!may_step(Role::Kitchen, to));
+            assert!(!may_step(Role::Driver, to));
+        }
+        assert!(may_step(Role::Waiter, Served));
+        assert!(!may_step(Role::Customer, Accepted));
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub struct PlaceOrder {
     #[garde(inner(length(chars, max = 500)))]
     pub notes: Option<String>,
     #[garde(length(min = 1, max = 100), dive)]
+    #[schema(min_items = 1, max_items = 100)]
     pub lines: Vec<LineRequest>,
     /// Minor units, not discounted, not taxed.
     #[serde(default)]
@@ -45,6 +46,7 @@ pub struct PlaceOrder {
     /// Staff only: discounts on the whole order.
     #[serde(default)]
     #[garde(length(max = 5), dive)]
+    #[schema(max_items = 5)]
     pub discounts: Vec<DiscountRequest>,
     /// Pay now (the POS takes cash at the counter).
     #[garde(dive)]
@@ -75,7 +77,7 @@ pub struct LineRequest {
     #[garde(skip)]
     pub product_id: Uuid,
     #[serde(default, flatten)]
-    #[garde(skip)]
+    #[garde(dive)]
     pub selection: Selection,
     #[garde(range(min = 1, max = 999))]
     pub quantity: u32,
@@ -90,6 +92,7 @@ pub struct LineRequest {
     /// discounts; each takes at most what is left of the line.
     #[serde(default)]
     #[garde(length(max = 3), dive)]
+    #[schema(max_items = 3)]
     pub discounts: Vec<DiscountRequest>,
 }
 
@@ -294,6 +297,7 @@ pub struct CartCheckout {
     pub tip: i64,
     #[serde(default)]
     #[garde(length(max = 5), dive)]
+    #[schema(max_items = 5)]
     pub discounts: Vec<DiscountRequest>,
     #[garde(dive)]
     pub payment: Option<PaymentRequest>,

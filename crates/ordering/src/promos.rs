@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use garde::Validate;
 use platform::{
     AppState,
-    auth::Principal,
+    auth::{Principal, PrincipalKind},
     db::Tx,
     error::{Error, Result, ResultExt},
 };
@@ -149,6 +149,13 @@ pub async fn redeemable(
         return Err(refused("this code has been used up"));
     }
     if let Some(per) = promo.max_uses_per_customer {
+        // A guest session is free to renew: a limit per customer counts customer accounts
+        // (and staff), so a guest signs in to use such a code.
+        if who.kind == PrincipalKind::Guest {
+            return Err(refused(
+                "sign in (or create an account) to use this code: it is limited per customer",
+            ));
+        }
         let mine: i64 = sqlx::query_scalar(
             "select count(*) from promo_redemptions where promo_id = $1 and redeemed_by = $2",
         )

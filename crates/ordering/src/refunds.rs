@@ -2,8 +2,10 @@
 //! paid. Both lock the order row first, so concurrent refunds queue up and each sees what the
 //! previous ones gave back — two refunds can never return more than was taken.
 //!
-//! Above [`APPROVAL_ABOVE`] a manager must approve: by being the one signed in, or by typing
-//! their PIN on the till.
+//! Once everything given back on an order would pass [`APPROVAL_ABOVE`], a manager must approve:
+//! by being the one signed in, or by typing their PIN on the till. The threshold is measured on
+//! the order's refunds together, not on one request, so a large refund cannot be cut into small
+//! ones that each stay under it.
 
 use payments::ledger::{self, Account, NewEntry, credit, debit};
 use platform::{
@@ -43,6 +45,16 @@ pub async fn approver(
     // Guessing PINs on a till is throttled like PIN sign-in.
     state.limits.pin.check(&format!("approval:{}", who.id))?;
     identity::approval::manager_pin(state, tx, who, branch_id, pin).await
+}
+
+/// Whether giving back `amount` more on `order` needs a manager: it does when the order's
+/// refunds so far — those still under way at a card terminal included — and this one together
+/// pass [`APPROVAL_ABOVE`]. An order's refunds include each of its payments', so this bounds
+/// both. The caller holds the order's row lock, so concurrent refunds take turns here and each
+/// counts the ones before it.
+pub(crate) async fn needs_approval(tx: &mut Tx, order: &OrderRow, amount: i64) -> Result<bool> {
+    let under_way = repo::open_refunds_of_order(tx, order.id).await?;
+    Ok(order.refunded + under_way + amount > APPROVAL_ABOVE)
 }
 
 /// Money at the till: the owner, a manager or a cashier of the branch.
@@ -97,7 +109,7 @@ pub async fn refund(
             format!("at most {left} is left to refund on this payment"),
         ));
     }
-    let approved_by = if req.amount > APPROVAL_ABOVE {
+    let approved_by = if needs_approval(&mut tx, &order, req.amount).await? {
         Some(
             approver(
                 state,
@@ -179,7 +191,7 @@ pub async fn void_paid(
     postings.push(debit(Account::Receivable, order.paid));
     for payment in repo::payments_left(tx, order.id).await? {
         if payment.method != "cash" {
-            crate::card::refund_for_void(&state.db, &payment).await?;
+            crate::card::refund_for_void(tx, &payment).await?;
         }
         postings.push(credit(
             crate::card::clearing(&payment.method),

@@ -915,6 +915,27 @@ pub async fn open_refunds(tx: &mut Tx, payment_id: Uuid) -> Result<i64> {
     .await?)
 }
 
+/// How many orders the guest session `session_id` has placed.
+pub async fn guest_orders(tx: &mut Tx, session_id: Uuid) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "select count(*) from orders where placed_by = $1 and placed_by_kind = 'guest'",
+    )
+    .bind(session_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// What refunds still under way at a terminal will give back on an order.
+pub async fn open_refunds_of_order(tx: &mut Tx, order_id: Uuid) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "select coalesce(sum(amount), 0)::bigint from payment_attempts \
+         where order_id = $1 and kind = 'refund' and status in ('pending', 'unknown')",
+    )
+    .bind(order_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
 pub async fn open_attempts(tx: &mut Tx, order_id: Uuid) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "select count(*) from payment_attempts \

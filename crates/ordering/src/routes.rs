@@ -134,7 +134,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String> {
     request_body = PlaceOrder,
     responses((status = 201, body = OrderDto), (status = 200, body = OrderDto, description = "an earlier order with this clientRef"),
               (status = 400, body = Problem), (status = 402, body = Problem, description = "a card with the order was declined: the order is placed and unpaid (Location)"),
-              (status = 403, body = Problem), (status = 422, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 415, body = Problem),
+              (status = 422, body = Problem, description = "invalid, or refused: `branch_closed` (a guest's or customer's order at a closed branch, not scheduled for an open time), `guest_order_limit` (a guest session's tenth order was its last); a dine-in table comes from the guest session's QR code"),
               (status = 504, body = Problem, description = "a card with the order: outcome not known yet; retry with the same key")))]
 pub async fn place(
     State(state): State<AppState>,
@@ -241,11 +243,19 @@ pub async fn list(
     Ok(Json(orders))
 }
 
-/// Moves an order along its lifecycle; an illegal step is a 409. Cancelling and voiding need
-/// a reason; voiding needs a manager; a paid order must be refunded first.
+/// Moves an order along its lifecycle; an illegal step is a 409. The role decides which steps
+/// are taken here (403 otherwise, nothing changed): the kitchen and drivers take none, no one
+/// sets `out_for_delivery` or `delivered` (the delivery endpoints do), and only a cashier or a
+/// manager cancels or voids — with a reason. Voiding needs a manager; a paid order must be
+/// refunded first.
 #[utoipa::path(post, path = "/api/orders/{id}/status", tag = "orders", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = ChangeStatus,
-    responses((status = 200, body = OrderDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = OrderDto), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem, description = "the caller's role does not take this step, or a PIN that is not a manager's"),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 415, body = Problem),
+              (status = 422, body = Problem), (status = 429, body = Problem, description = "too many manager PIN attempts"),
+              (status = 503, body = Problem, description = "a card terminal could not be reached; nothing was voided"),
+              (status = 504, body = Problem, description = "a card terminal did not answer; void again")))]
 pub async fn change_status(
     State(state): State<AppState>,
     auth: Auth<policy::Staff>,
@@ -285,11 +295,17 @@ pub async fn pay(
     Ok((StatusCode::CREATED, Json(order)))
 }
 
-/// Gives cash back against a payment (partly or in full, never more than was taken). Above
-/// 50.00 a manager approves: signed in, or by `managerPin`.
+/// Gives money back against a payment (partly or in full, never more than was taken). Once the
+/// order's refunds together (this one included) pass 50.00, a manager approves: signed in, or
+/// by `managerPin`.
 #[utoipa::path(post, path = "/api/orders/{id}/refunds", tag = "orders", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = RefundRequest,
-    responses((status = 201, body = OrderDto), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = OrderDto), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
+              (status = 415, body = Problem), (status = 422, body = Problem),
+              (status = 429, body = Problem, description = "too many manager PIN attempts"),
+              (status = 503, body = Problem, description = "the provider could not be reached; nothing was refunded"),
+              (status = 504, body = Problem, description = "the provider did not answer; being resolved")))]
 pub async fn refund(
     State(state): State<AppState>,
     auth: Auth<policy::Staff>,

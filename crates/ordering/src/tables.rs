@@ -229,9 +229,16 @@ pub async fn join(
         }
         _ => {
             state.limits.signup.check(&format!("guest|{ip}"))?;
-            let (subject, pair) =
-                identity::guests::start(state, tenant_id, table.branch_id, Some(&table.label))
-                    .await?;
+            let (subject, pair) = identity::guests::start(
+                state,
+                tenant_id,
+                table.branch_id,
+                Some(identity::guests::AtTable {
+                    id: table.id,
+                    label: &table.label,
+                }),
+            )
+            .await?;
             let p = Principal {
                 id: subject.id,
                 tenant_id: subject.tenant_id,

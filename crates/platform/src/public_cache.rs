@@ -119,6 +119,14 @@ impl PublicCache {
         (stored.elapsed() < MAX_AGE && entry.valid_until > Utc::now()).then_some(entry)
     }
 
+    /// The entry for `key` whatever its age (not dropped by an invalidation): what a reader
+    /// that just asked the database compares with, to keep the entry — and what was decoded
+    /// from it — when the content did not change.
+    pub fn get_stale(&self, key: Uuid) -> Option<Arc<Cached>> {
+        let entries = self.entries.read().expect("cache lock");
+        entries.get(&key).map(|(_, entry)| entry.clone())
+    }
+
     /// The generation to pass to [`Self::put`]: take it before reading from the database.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)

@@ -8364,10 +8364,12 @@ export interface components {
             nameAr?: string | null;
             options: components["schemas"]["OptionDoc"][];
         };
+        /** @description `POST /api/auth/guest`: a guest ordering on the brand's website (pickup or delivery). A
+         *     guest at a table starts their session from the table's QR code instead
+         *     (`POST /api/tables/{token}/join`), which names the table. */
         GuestSessionRequest: {
             /** Format: uuid */
-            branch_id: string;
-            table_ref?: string | null;
+            branchId: string;
             tenant: string;
         };
         /** @description `POST /api/deliveries/{orderId}/delivered`: the code the customer reads out. */

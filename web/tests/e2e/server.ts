@@ -81,6 +81,26 @@ export async function startServer(): Promise<E2EState> {
   const tables = await (
     await fetch(`${baseURL}/api/branches/${branchId}/dining-tables`, { headers: { authorization: `Bearer ${login.access_token}` } })
   ).json();
+  // The demo branches keep real opening hours, and guests' orders are refused while a branch is
+  // closed: open both around the clock (no hours), so the tests do not depend on the time they
+  // run at (delivery.spec.ts sets hours of its own and restores these).
+  const owner = await (
+    await fetch(`${baseURL}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'owner@demo.sous.test', password: 'sous-demo-2026' }),
+    })
+  ).json();
+  for (const b of brand.branches) {
+    const headers = { authorization: `Bearer ${owner.access_token}`, 'content-type': 'application/json' };
+    const { id: _id, ...branch } = await (await fetch(`${baseURL}/api/branches/${b.id}`, { headers })).json();
+    const put = await fetch(`${baseURL}/api/branches/${b.id}`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ ...branch, opening_hours: {} }),
+    });
+    if (!put.ok) throw new Error(`opening ${b.name} around the clock: ${put.status} ${await put.text()}`);
+  }
   const state: E2EState = { pid: child.pid!, dataDir, baseURL, branchId, tables: tables.map((t: any) => ({ label: t.label, qrToken: t.qrToken })) };
   writeFileSync(STATE_FILE, JSON.stringify(state));
   child.unref();

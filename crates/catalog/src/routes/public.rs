@@ -280,7 +280,7 @@ pub struct PriceRequest {
     #[garde(skip)]
     pub product_id: Uuid,
     #[serde(default, flatten)]
-    #[garde(skip)]
+    #[garde(dive)]
     pub selection: Selection,
 }
 
@@ -288,14 +288,15 @@ pub struct PriceRequest {
 /// what a cart does before adding a line. An impossible selection → 422 saying why.
 #[utoipa::path(post, path = "/api/branches/{branch_id}/menu/price", tag = "menu",
     params(("branch_id" = Uuid, Path)), request_body = PriceRequest,
-    responses((status = 200, body = UnitPrice), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = UnitPrice), (status = 400, body = Problem), (status = 404, body = Problem),
+              (status = 415, body = Problem),
+              (status = 422, body = Problem, description = "the selection cannot be ordered, or a list is too long")))]
 pub async fn price(
     State(state): State<AppState>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ValidJson(request): ValidJson<PriceRequest>,
 ) -> Result<Json<UnitPrice>> {
-    let served = cache::menu(&state, branch_id).await?;
-    let menu: BranchMenu = serde_json::from_slice(&served.body).map_err(anyhow::Error::from)?;
+    let (menu, _) = cache::parsed_menu(&state, branch_id).await?;
     menu.price(request.product_id, &request.selection)
         .map(Json)
         .map_err(|e| Error::invalid("selection", e.to_string()))

@@ -96,9 +96,10 @@ pub async fn import(
     Ok((StatusCode::CREATED, Json(done)))
 }
 
-/// The brand's items as CSV (lists separated by `|`).
+/// The brand's items as CSV (lists separated by `|`). A text cell beginning like a spreadsheet
+/// formula (`=`, `+`, `-`, `@`, tab, carriage return) is prefixed with `'`.
 #[utoipa::path(get, path = "/api/catalog/items.csv", tag = "catalog", security(("bearer" = [])),
-    responses((status = 200, content_type = "text/csv"), (status = 403, body = Problem)))]
+    responses((status = 200, content_type = "text/csv"), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn export_csv(
     State(state): State<AppState>,
     auth: Auth<policy::Managers>,

@@ -260,9 +260,12 @@ pub async fn customer_sign_up(
     Ok((StatusCode::CREATED, Json(pair)))
 }
 
-/// Start an anonymous guest session at a branch (QR table ordering).
+/// Start an anonymous guest session at a branch for the website: it orders for pickup or
+/// delivery. Dine-in sessions start from a table's QR code (`POST /api/tables/{token}/join`).
 #[utoipa::path(post, path = "/api/auth/guest", tag = "auth", request_body = GuestSessionRequest,
-    responses((status = 201, body = TokenPair), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = TokenPair), (status = 400, body = Problem), (status = 404, body = Problem),
+              (status = 415, body = Problem), (status = 422, body = Problem),
+              (status = 429, body = Problem, description = "too many sessions from this address")))]
 pub async fn guest_session(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -274,8 +277,7 @@ pub async fn guest_session(
         .await?
         .ok_or(Error::NotFound)?;
     tx.commit().await?;
-    let (_, pair) =
-        crate::guests::start(&state, tenant_id, req.branch_id, req.table_ref.as_deref()).await?;
+    let (_, pair) = crate::guests::start(&state, tenant_id, req.branch_id, None).await?;
     Ok((StatusCode::CREATED, Json(pair)))
 }
 

@@ -171,6 +171,49 @@ pub async fn refund_at(
     }
 }
 
+/// [`refund_at`] for a caller that holds a transaction on the database the simulators keep
+/// their memory in: the simulated provider records the refund on `conn`, in a savepoint,
+/// instead of taking a second connection from the pool while the caller holds one (with every
+/// connection held that way, the pool would wait on itself). The simulated refund is then part
+/// of the caller's transaction: if that rolls back, the simulator forgets the refund too, and
+/// the caller retries it under the same reference.
+pub async fn refund_in(
+    name: &str,
+    conn: &mut sqlx::PgConnection,
+    provider_ref: &str,
+    amount: i64,
+    refund_reference: Uuid,
+) -> Result<Refund, ProviderError> {
+    use sqlx::Connection;
+    let savepoint = conn.begin().await.map_err(|e| {
+        tracing::warn!(error = %e, "the payment simulator's storage failed");
+        ProviderError::Unavailable
+    })?;
+    match name {
+        terminal_store::PROVIDER => {
+            terminal_store::StoredSimulatedTerminal::refund_in(
+                savepoint,
+                provider_ref,
+                amount,
+                refund_reference,
+            )
+            .await
+        }
+        online_store::PROVIDER => {
+            online_store::StoredSimulatedOnlineProvider::refund_in(
+                savepoint,
+                provider_ref,
+                amount,
+                refund_reference,
+            )
+            .await
+        }
+        _ => Err(ProviderError::Invalid(format!(
+            "unknown payment provider {name}"
+        ))),
+    }
+}
+
 /// Where sous serves the online simulator's test payment page; the session id follows.
 pub const SIMULATOR_PAGE_PATH: &str = "/api/payments/simulator/pay";
 

@@ -255,7 +255,19 @@ impl StoredSimulatedOnlineProvider {
         refund_reference: Uuid,
     ) -> Result<Refund, ProviderError> {
         check_amount(amount)?;
-        let mut tx = self.pool.begin().await.map_err(unreachable)?;
+        let tx = self.pool.begin().await.map_err(unreachable)?;
+        Self::refund_in(tx, provider_ref, amount, refund_reference).await
+    }
+
+    /// A refund recorded in `tx`, which it commits: a transaction of its own from the pool, or
+    /// a savepoint in the caller's (see [`super::refund_in`]).
+    pub(super) async fn refund_in(
+        mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+        provider_ref: &str,
+        amount: i64,
+        refund_reference: Uuid,
+    ) -> Result<Refund, ProviderError> {
+        check_amount(amount)?;
         let row = sqlx::query(&format!(
             "select {COLS} from simulator_online_sessions where provider_ref = $1 for update"
         ))

@@ -20,7 +20,7 @@ pub(super) struct Tables {
 /// answers the refund already made, and a different amount for the same reference is refused.
 /// An amount ending in …52 then loses the answer, as a timeout would.
 pub(super) async fn record(
-    mut tx: Transaction<'static, Postgres>,
+    mut tx: Transaction<'_, Postgres>,
     tables: &Tables,
     provider_ref: &str,
     amount: i64,

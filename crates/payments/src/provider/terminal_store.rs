@@ -8,7 +8,7 @@
 //! Its tables belong to the simulated provider, not to a brand: they have no tenant and no RLS,
 //! and each call runs in its own short transaction, as a remote system would.
 
-use sqlx::{PgPool, Row, postgres::PgRow};
+use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction, postgres::PgRow};
 use uuid::Uuid;
 
 use super::{
@@ -166,17 +166,13 @@ impl StoredSimulatedTerminal {
         }
     }
 
-    async fn locked(
-        &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
-        provider_ref: &str,
-    ) -> Result<Charge, ProviderError> {
+    async fn locked(tx: &mut PgConnection, provider_ref: &str) -> Result<Charge, ProviderError> {
         let row = sqlx::query(&format!(
             "select {CHARGE_COLS} from simulator_terminal_charges where provider_ref = $1 \
              for update"
         ))
         .bind(provider_ref)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(unreachable)?
         .ok_or_else(|| ProviderError::Invalid(format!("unknown authorization {provider_ref}")))?;
@@ -186,7 +182,7 @@ impl StoredSimulatedTerminal {
     async fn capture_now(&self, provider_ref: &str, amount: i64) -> Result<Capture, ProviderError> {
         check_amount(amount)?;
         let mut tx = self.pool.begin().await.map_err(unreachable)?;
-        let charge = self.locked(&mut tx, provider_ref).await?;
+        let charge = Self::locked(&mut tx, provider_ref).await?;
         match charge.state.as_str() {
             "authorized" if amount > charge.amount => {
                 return Err(ProviderError::Invalid(format!(
@@ -228,7 +224,7 @@ impl StoredSimulatedTerminal {
 
     async fn void_now(&self, provider_ref: &str) -> Result<(), ProviderError> {
         let mut tx = self.pool.begin().await.map_err(unreachable)?;
-        let charge = self.locked(&mut tx, provider_ref).await?;
+        let charge = Self::locked(&mut tx, provider_ref).await?;
         match charge.state.as_str() {
             "authorized" | "voided" => {
                 sqlx::query(
@@ -255,8 +251,20 @@ impl StoredSimulatedTerminal {
         refund_reference: Uuid,
     ) -> Result<Refund, ProviderError> {
         check_amount(amount)?;
-        let mut tx = self.pool.begin().await.map_err(unreachable)?;
-        let charge = self.locked(&mut tx, provider_ref).await?;
+        let tx = self.pool.begin().await.map_err(unreachable)?;
+        Self::refund_in(tx, provider_ref, amount, refund_reference).await
+    }
+
+    /// A refund recorded in `tx`, which it commits: a transaction of its own from the pool, or
+    /// a savepoint in the caller's (see [`super::refund_in`]).
+    pub(super) async fn refund_in(
+        mut tx: Transaction<'_, Postgres>,
+        provider_ref: &str,
+        amount: i64,
+        refund_reference: Uuid,
+    ) -> Result<Refund, ProviderError> {
+        check_amount(amount)?;
+        let charge = Self::locked(&mut tx, provider_ref).await?;
         if charge.state != "captured" {
             return Err(ProviderError::Invalid(
                 "only a captured payment can be refunded".into(),

@@ -422,7 +422,7 @@ async fn customers_and_guests_are_principals_of_their_own_kind() {
         .post(
             "/api/auth/guest",
             None,
-            json!({ "tenant": "nope", "branch_id": app.demo.riyadh }),
+            json!({ "tenant": "nope", "branchId": app.demo.riyadh }),
         )
         .await;
     assert_eq!(unknown_brand.status, 404);

@@ -60,7 +60,7 @@ async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> Res {
 }
 
 /// The demo brand's id for a category key of the seed.
-async fn category(app: &TestApp, owner: &str, name: &str) -> Uuid {
+pub async fn category(app: &TestApp, owner: &str, name: &str) -> Uuid {
     let catalog = app.get("/api/catalog", owner).await.expect(200);
     catalog["categories"]
         .as_array()

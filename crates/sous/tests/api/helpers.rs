@@ -85,6 +85,13 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     fulfillment::seed::run(&state, demo.tenant_id, &[demo.riyadh, demo.dubai])
         .await
         .expect("demo stations");
+    // The demo branches keep real opening hours, and guests' orders are refused while a
+    // branch is closed: the tests open every branch around the clock (no hours set), so they
+    // do not depend on the time of day they run at. Tests of the hours set their own.
+    sqlx::query("update branches set opening_hours = '{}'")
+        .execute(&mut db.owner_conn().await)
+        .await
+        .expect("branches open around the clock");
     let base = serve(&state, db.owner_options()).await;
     TestApp {
         base,
@@ -123,6 +130,16 @@ pub async fn serve(state: &AppState, owner: sqlx::postgres::PgConnectOptions) ->
 }
 
 impl TestApp {
+    /// A second server on the same database whose pool holds at most `size` connections: shows
+    /// a request that would wait on a connection it already holds.
+    pub async fn serve_with_pool(&self, size: u32) -> String {
+        let pool = Db::connect_with(self.db.app_options(), size)
+            .await
+            .expect("small pool");
+        let state = AppState::new(pool, settings()).expect("state");
+        serve(&state, self.db.owner_options()).await
+    }
+
     pub async fn call(
         &self,
         method: Method,
@@ -130,7 +147,19 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Res {
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        self.call_at(&self.base, method, path, token, body).await
+    }
+
+    /// [`Self::call`] against the server at `base` (one of [`Self::serve_with_pool`]).
+    pub async fn call_at(
+        &self,
+        base: &str,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Res {
+        let mut req = self.client.request(method, format!("{base}{path}"));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -194,11 +223,46 @@ impl TestApp {
             .to_string()
     }
 
+    /// A guest who scanned the QR code of a table of `branch` (`T1` where there is one): their
+    /// session orders dine-in at that table.
     pub async fn guest_token(&self, branch: Uuid) -> String {
+        let token: String = sqlx::query_scalar(
+            "select qr_token from dining_tables where branch_id = $1 and archived_at is null \
+             order by label = 'T1' desc, label limit 1",
+        )
+        .bind(branch)
+        .fetch_one(&mut self.db.owner_conn().await)
+        .await
+        .expect("a table at the branch");
+        self.post(&format!("/api/tables/{token}/join"), None, json!({}))
+            .await
+            .expect(200)["session"]["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// A guest on the brand's website (no table: pickup or delivery).
+    pub async fn website_guest_token(&self, branch: Uuid) -> String {
         self.post(
             "/api/auth/guest",
             None,
-            json!({ "tenant": "demo", "branch_id": branch, "table_ref": "T1" }),
+            json!({ "tenant": "demo", "branchId": branch }),
+        )
+        .await
+        .expect(201)["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Signs up a customer of the demo brand; returns their access token.
+    pub async fn new_customer(&self, email: &str) -> String {
+        self.post(
+            "/api/auth/customers",
+            None,
+            json!({ "tenant": "demo", "email": email, "password": PASSWORD,
+                    "display_name": "A Customer" }),
         )
         .await
         .expect(201)["access_token"]

@@ -2,6 +2,7 @@
 //! throwaway cluster of `make test`) and its own server on a loopback port.
 
 mod auth;
+mod branch_hours;
 mod card_at_placement;
 mod card_data;
 mod card_payments;
@@ -11,8 +12,10 @@ mod checks;
 mod delivery;
 mod device_sessions;
 mod drivers;
+mod guest_sessions;
 mod helpers;
 mod isolation;
+mod items_csv;
 mod kitchen;
 mod line_discounts;
 mod login_limits;
@@ -23,11 +26,15 @@ mod orders;
 mod pin_policy;
 mod queue;
 mod rbac;
+mod refund_approval;
+mod request_limits;
 mod search;
 mod seed;
 mod serve;
 mod service_charge;
 mod settlements;
 mod sse;
+mod status_roles;
 mod tasks;
 mod validation;
+mod void_pool;

@@ -1257,10 +1257,26 @@ async fn promo_codes_apply_within_their_window_and_limits() {
 
     let m = menu(&app, riyadh).await;
     let order = |code: &str, qty: u32| {
-        json!({ "branchId": riyadh, "type": "dine_in", "table": "T2",
+        json!({ "branchId": riyadh, "type": "dine_in",
         "lines": [line(&m, "Classic Beef Burger", qty)], "promoCode": code })
     };
-    let first = app.guest_token(riyadh).await;
+    // A limit per customer counts customer accounts: a guest session, free to renew, is asked
+    // to sign in.
+    let guest = app.guest_token(riyadh).await;
+    let res = place(&app, &guest, &key(), &order("WELCOME10", 1)).await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(
+        res.body["errors"]["promoCode"]
+            .to_string()
+            .contains("sign in"),
+        "{}",
+        res.body
+    );
+    let order = |code: &str, qty: u32| {
+        json!({ "branchId": riyadh, "type": "pickup",
+        "lines": [line(&m, "Classic Beef Burger", qty)], "promoCode": code })
+    };
+    let first = app.token(Role::Customer).await;
     let placed = place(&app, &first, &key(), &order("welcome10", 1))
         .await
         .expect(201);
@@ -1271,11 +1287,11 @@ async fn promo_codes_apply_within_their_window_and_limits() {
     );
     let res = place(&app, &first, &key(), &order("WELCOME10", 1)).await;
     assert_eq!(res.status, 422, "once per customer: {}", res.body);
-    let second = app.guest_token(riyadh).await;
+    let second = app.new_customer("second@customer.test").await;
     place(&app, &second, &key(), &order("WELCOME10", 1))
         .await
         .expect(201);
-    let third = app.guest_token(riyadh).await;
+    let third = app.new_customer("third@customer.test").await;
     let res = place(&app, &third, &key(), &order("WELCOME10", 1)).await;
     assert_eq!(res.status, 422, "used up");
     assert!(
@@ -1304,7 +1320,8 @@ async fn promo_codes_apply_within_their_window_and_limits() {
     for _ in 0..10 {
         guests.push(app.guest_token(riyadh).await);
     }
-    let body = order("RUSH", 1);
+    let body = json!({ "branchId": riyadh, "type": "dine_in",
+        "lines": [line(&m, "Classic Beef Burger", 1)], "promoCode": "RUSH" });
     let app_ref = &app;
     let answers = futures::future::join_all(guests.iter().map(|g| {
         let body = body.clone();

@@ -66,7 +66,7 @@ export default function Cart(props: Props) {
           const s = customer.get() ? customer : guest;
           sessionRef.current = s;
           if (!s.get()) {
-            guest.set(await api<TokenPair>('/api/auth/guest', { body: { tenant: props.brand, branch_id: props.branchId } }));
+            guest.set(await api<TokenPair>('/api/auth/guest', { body: { tenant: props.brand, branchId: props.branchId } }));
           }
           const key = `${props.branchId}:${props.type}:${subject(s)}`;
           const known = webCartIds.get()[key];

@@ -25,6 +25,10 @@ use crate::{
     repo,
 };
 
+mod items_csv;
+
+pub use items_csv::{CsvImported, CsvItem, export_csv, import_csv};
+
 pub const FORMAT: &str = "sous.menu/1";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -315,7 +319,7 @@ impl Keys {
 }
 
 /// Validates an input as the admin API would, naming where in the document it failed.
-fn valid<T: Validate<Context = ()>>(input: &T, at: &str) -> Result<()> {
+pub(crate) fn valid<T: Validate<Context = ()>>(input: &T, at: &str) -> Result<()> {
     input.validate().map_err(|report| {
         let fields = report
             .iter()
@@ -521,124 +525,4 @@ fn item_input(category_id: Uuid, i: &ItemDoc, modifier_group_ids: Vec<Uuid>) -> 
         active: i.active,
         modifier_group_ids,
     }
-}
-
-// ---- CSV of items -----------------------------------------------------------------------------
-
-/// One item per row. Lists (allergens, dietary) are separated by `|`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct CsvItem {
-    pub id: Option<Uuid>,
-    pub category_id: Option<Uuid>,
-    pub sku: Option<String>,
-    pub name: String,
-    pub name_ar: Option<String>,
-    pub description: Option<String>,
-    pub description_ar: Option<String>,
-    pub price: i64,
-    pub calories: Option<i32>,
-    pub allergens: String,
-    pub dietary: String,
-    pub station: Option<String>,
-    pub prep_seconds: Option<i32>,
-    pub active: bool,
-}
-
-fn join(list: &[String]) -> String {
-    list.join("|")
-}
-
-fn split(s: &str) -> Vec<String> {
-    s.split('|')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(String::from)
-        .collect()
-}
-
-pub async fn export_csv(tx: &mut Tx) -> Result<String> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    for i in repo::items(tx, None).await? {
-        out.serialize(CsvItem {
-            id: Some(i.id),
-            category_id: Some(i.category_id),
-            sku: i.sku,
-            name: i.name,
-            name_ar: i.name_ar,
-            description: i.description,
-            description_ar: i.description_ar,
-            price: i.price,
-            calories: i.calories,
-            allergens: join(&i.allergens),
-            dietary: join(&i.dietary),
-            station: i.station,
-            prep_seconds: i.prep_seconds,
-            active: i.active,
-        })
-        .map_err(anyhow::Error::from)?;
-    }
-    let bytes = out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(String::from_utf8(bytes).map_err(anyhow::Error::from)?)
-}
-
-#[derive(Debug, Default, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CsvImported {
-    pub created: usize,
-    pub updated: usize,
-    /// Ids of the items the rows created or updated, in row order.
-    pub ids: Vec<Uuid>,
-}
-
-/// Upserts items from CSV: a row whose `id` or `sku` names a live item updates it (its modifier
-/// groups stay), any other row creates an item in `category_id`. All rows or none.
-pub async fn import_csv(tx: &mut Tx, tenant_id: Uuid, text: &str) -> Result<CsvImported> {
-    let existing = repo::items(tx, None).await?;
-    let mut done = CsvImported::default();
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    for (n, row) in reader.deserialize::<CsvItem>().enumerate() {
-        let at = format!("row {}", n + 2);
-        let row = row.map_err(|e| Error::invalid(&at, e.to_string()))?;
-        let current = existing
-            .iter()
-            .find(|i| row.id == Some(i.id) || (row.sku.is_some() && row.sku == i.sku));
-        let category_id = row
-            .category_id
-            .or(current.map(|i| i.category_id))
-            .ok_or_else(|| {
-                Error::invalid(&format!("{at}.category_id"), "is required for a new item")
-            })?;
-        let input = ItemInput {
-            category_id,
-            sku: row.sku.filter(|s| !s.is_empty()),
-            name: row.name,
-            name_ar: row.name_ar.filter(|s| !s.is_empty()),
-            description: row.description.filter(|s| !s.is_empty()),
-            description_ar: row.description_ar.filter(|s| !s.is_empty()),
-            price: row.price,
-            image: current.and_then(|i| i.image.clone()),
-            calories: row.calories,
-            allergens: split(&row.allergens),
-            dietary: split(&row.dietary),
-            station: row.station.filter(|s| !s.is_empty()),
-            prep_seconds: row.prep_seconds,
-            active: row.active,
-            modifier_group_ids: current.map(|i| i.group_ids.clone()).unwrap_or_default(),
-        };
-        valid(&input, &at)?;
-        match current {
-            Some(item) => {
-                repo::update_item(tx, tenant_id, item.id, &input).await?;
-                done.updated += 1;
-                done.ids.push(item.id);
-            }
-            None => {
-                let id = Uuid::now_v7();
-                repo::insert_item(tx, tenant_id, id, &input).await?;
-                done.created += 1;
-                done.ids.push(id);
-            }
-        }
-    }
-    Ok(done)
 }
