@@ -50,7 +50,7 @@ build-debug:
 ## Build, start the embedded PostgreSQL, migrate, seed the demo brand and serve on :8080
 ## (the API under /api, the web app on every other path).
 run: deps build web-build
-	$(TARGET)/release/sous serve
+	$(TARGET)/release/sous serve --demo
 
 fmt:
 	$(CARGO) fmt --all

@@ -76,7 +76,7 @@ impl Launcher {
                 cmd.env_remove(key);
             }
         }
-        cmd.args(["serve", "--no-embedded"])
+        cmd.args(["serve", "--no-embedded", "--demo"])
             .current_dir(&self.scratch)
             .env("SOUS_DATABASE_URL", &self.database_url)
             .env("SOUS_LISTEN", addr.to_string())

@@ -138,7 +138,10 @@ pub async fn sse_fanout(
         "the open-files limit ({nofile}) is too low for {} SSE clients; raise the hard limit",
         cfg.clients
     );
-    let server = launcher.start().await?;
+    // Every client follows as the one demo manager, far more streams than one person holds.
+    let server = launcher
+        .start_with(&[("SOUS_SSE_STREAMS_PER_PRINCIPAL", "10000000")])
+        .await?;
     let result = measure(&server, cluster, cfg, nofile).await;
     let stopped = server.stop().await;
     let figures = result?;

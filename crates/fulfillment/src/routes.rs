@@ -8,7 +8,7 @@ use axum::{
 };
 use platform::{
     AppState,
-    auth::{Auth, policy},
+    auth::{Auth, BranchAuth, policy},
     error::{Problem, Result},
     http::{ApiPath, ApiQuery, ValidJson},
 };
@@ -61,7 +61,7 @@ pub struct StationQuery {
               (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn tickets(
     State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
+    auth: BranchAuth<policy::Staff>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<StationQuery>,
 ) -> Result<Json<Vec<TicketDto>>> {
@@ -76,7 +76,7 @@ pub async fn tickets(
     responses((status = 200, body = [AllDayDto]), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn all_day(
     State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
+    auth: BranchAuth<policy::Staff>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<StationQuery>,
 ) -> Result<Json<Vec<AllDayDto>>> {
@@ -91,7 +91,7 @@ pub async fn all_day(
     responses((status = 200, body = [StationDto]), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn stations(
     State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
+    auth: BranchAuth<policy::Staff>,
     ApiPath(branch_id): ApiPath<Uuid>,
 ) -> Result<Json<Vec<StationDto>>> {
     Ok(Json(setup::stations(&state, &auth, branch_id).await?))
@@ -104,7 +104,7 @@ pub async fn stations(
               (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_station(
     State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
+    auth: BranchAuth<policy::Managers>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ValidJson(req): ValidJson<NewStation>,
 ) -> Result<(StatusCode, Json<StationDto>)> {
@@ -121,7 +121,7 @@ pub async fn add_station(
     responses((status = 204), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn route_category(
     State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
+    auth: BranchAuth<policy::Managers>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ValidJson(req): ValidJson<CategoryRoute>,
 ) -> Result<StatusCode> {
@@ -135,7 +135,7 @@ pub async fn route_category(
     responses((status = 200, body = KitchenSettings), (status = 403, body = Problem)))]
 pub async fn settings(
     State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
+    auth: BranchAuth<policy::Staff>,
     ApiPath(branch_id): ApiPath<Uuid>,
 ) -> Result<Json<KitchenSettings>> {
     Ok(Json(setup::settings(&state, &auth, branch_id).await?))
@@ -147,7 +147,7 @@ pub async fn settings(
     responses((status = 200, body = KitchenSettings), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_settings(
     State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
+    auth: BranchAuth<policy::Managers>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ValidJson(req): ValidJson<KitchenSettings>,
 ) -> Result<Json<KitchenSettings>> {

@@ -10,7 +10,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use platform::{
     AppState,
-    auth::{Auth, policy},
+    auth::{Auth, BranchAuth, policy},
     error::{Error, Problem, Result},
     http::{ApiPath, ApiQuery, ClientIp, RawBody, ValidJson, parse_json},
 };
@@ -214,7 +214,7 @@ pub struct ListQuery {
     responses((status = 200, body = Vec<OrderDto>), (status = 403, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
+    auth: BranchAuth<policy::Staff>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<OrderDto>>> {
     auth.require_branch(q.branch_id)?;
@@ -421,7 +421,7 @@ pub struct DayQuery {
     responses((status = 200, body = ZReport), (status = 403, body = Problem)))]
 pub async fn z_report(
     State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
+    auth: BranchAuth<policy::Managers>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<DayQuery>,
 ) -> Result<Json<ZReport>> {
@@ -461,7 +461,7 @@ pub async fn list_promos(
     responses((status = 200, body = Vec<repo::OpenTable>), (status = 403, body = Problem)))]
 pub async fn open_tables(
     State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
+    auth: BranchAuth<policy::Staff>,
     ApiPath(branch_id): ApiPath<Uuid>,
 ) -> Result<Json<Vec<repo::OpenTable>>> {
     auth.require_branch(branch_id)?;
@@ -542,7 +542,7 @@ pub async fn check_view(
     responses((status = 200, body = ServiceCharge), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn get_service_charge(
     State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
+    auth: BranchAuth<policy::Staff>,
     ApiPath(branch_id): ApiPath<Uuid>,
 ) -> Result<Json<ServiceCharge>> {
     Ok(Json(service_charge::get(&state, &auth, branch_id).await?))
@@ -556,7 +556,7 @@ pub async fn get_service_charge(
               (status = 422, body = Problem)))]
 pub async fn set_service_charge(
     State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
+    auth: BranchAuth<policy::Managers>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ValidJson(req): ValidJson<ServiceCharge>,
 ) -> Result<Json<ServiceCharge>> {
@@ -574,7 +574,7 @@ pub async fn set_service_charge(
               (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn record_settlement(
     State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
+    auth: BranchAuth<policy::Managers>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ValidJson(req): ValidJson<settlement::NewSettlement>,
 ) -> Result<(StatusCode, Json<settlement::Settlement>)> {
@@ -594,7 +594,7 @@ pub async fn record_settlement(
     responses((status = 200, body = settlement::SettlementsView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn list_settlements(
     State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
+    auth: BranchAuth<policy::Managers>,
     ApiPath(branch_id): ApiPath<Uuid>,
 ) -> Result<Json<settlement::SettlementsView>> {
     Ok(Json(settlement::list(&state, &auth, branch_id).await?))
@@ -708,7 +708,7 @@ pub async fn simulator_answer(
     responses((status = 201, body = DiningTable), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_table(
     State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
+    auth: BranchAuth<policy::Managers>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ValidJson(req): ValidJson<TableInput>,
 ) -> Result<(StatusCode, Json<DiningTable>)> {
@@ -724,7 +724,7 @@ pub async fn create_table(
     responses((status = 200, body = Vec<DiningTable>), (status = 403, body = Problem)))]
 pub async fn list_tables(
     State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
+    auth: BranchAuth<policy::Staff>,
     ApiPath(branch_id): ApiPath<Uuid>,
 ) -> Result<Json<Vec<DiningTable>>> {
     Ok(Json(tables::list(&state, &auth, branch_id).await?))

@@ -19,6 +19,16 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where this instance runs. `production` refuses what only a development or demo
+/// installation may have: the demo brand, whose passwords are published.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    #[default]
+    Development,
+    Production,
+}
+
 /// Which card terminal integration takes card tenders. Only the simulator exists: it talks to no
 /// bank and moves no money, and is named as such so no one mistakes it for a real terminal.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,8 +100,16 @@ pub struct Settings {
     /// Where the built web app lives (used when it exists).
     pub web_dir: PathBuf,
     pub rate_limits: RateLimitSettings,
-    /// Seed the demo brand when `serve` finds an empty database.
+    /// Seed the demo brand when `serve` finds an empty database (`sous serve --demo` turns it
+    /// on). Off by default: a fresh production database must not get the demo's published
+    /// logins.
     pub seed_demo: bool,
+    /// `SOUS_ENV`: `development` or `production` (which refuses the demo brand).
+    pub env: Environment,
+    /// Peers whose `X-Forwarded-For` / `Forwarded` headers are believed (addresses or CIDR
+    /// blocks, e.g. `["127.0.0.1", "10.0.0.0/8"]`). Empty: the peer is the client.
+    #[serde(deserialize_with = "addresses")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Tasks run at once by the in-process worker of `sous serve` (0: none, leave them to
     /// `sous worker`) and by `sous worker` (unless `--concurrency` says otherwise).
     pub worker_concurrency: usize,
@@ -99,6 +117,12 @@ pub struct Settings {
     pub scheduler: SchedulerMode,
     /// Events held for SSE clients; a client further behind than this is disconnected.
     pub event_buffer: usize,
+    /// Events a resuming SSE client is replayed at most (from its `Last-Event-ID`); further
+    /// behind, it gets `event: reset` and re-reads what it shows.
+    pub sse_replay_limit: u32,
+    /// Event streams one principal (a user, a guest session) may hold open at once; one more
+    /// is answered 429.
+    pub sse_streams_per_principal: usize,
     /// Payment providers (`[payments]`).
     #[serde(default)]
     pub payments: PaymentSettings,
@@ -122,10 +146,14 @@ impl Default for Settings {
             db_pool_size: 16,
             web_dir: PathBuf::from("web"),
             rate_limits: RateLimitSettings::default(),
-            seed_demo: true,
+            seed_demo: false,
+            env: Environment::Development,
+            trusted_proxies: Vec::new(),
             worker_concurrency: 4,
             scheduler: SchedulerMode::Auto,
             event_buffer: 4096,
+            sse_replay_limit: 1000,
+            sse_streams_per_principal: 16,
             payments: PaymentSettings::default(),
             shutdown_timeout: 30,
         }
@@ -153,6 +181,34 @@ impl Settings {
     }
 }
 
+/// A list of addresses or CIDR blocks, as a list or one comma-separated string (easier to
+/// write in a variable); a bare address is a block of one.
+fn addresses<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        One(String),
+        Many(Vec<String>),
+    }
+    let given = match Given::deserialize(d)? {
+        Given::One(s) => s.split(',').map(|s| s.trim().to_string()).collect(),
+        Given::Many(v) => v,
+    };
+    given
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "{s:?} is neither an IP address nor a CIDR block"
+                    ))
+                })
+        })
+        .collect()
+}
+
 fn redact(v: &Option<String>) -> &'static str {
     if v.is_some() { "<set>" } else { "<unset>" }
 }
@@ -173,9 +229,13 @@ impl fmt::Debug for Settings {
             .field("pin_pepper", &redact(&self.pin_pepper))
             .field("rate_limits", &self.rate_limits)
             .field("seed_demo", &self.seed_demo)
+            .field("env", &self.env)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("worker_concurrency", &self.worker_concurrency)
             .field("scheduler", &self.scheduler)
             .field("event_buffer", &self.event_buffer)
+            .field("sse_replay_limit", &self.sse_replay_limit)
+            .field("sse_streams_per_principal", &self.sse_streams_per_principal)
             .field("payments", &self.payments)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .finish()
@@ -208,6 +268,44 @@ mod tests {
             let s = Settings::load().map_err(|e| *e)?;
             assert_eq!(s.listen.port(), 9999);
             assert_eq!(s.log_format, LogFormat::Json);
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // the closure's type is figment's Jail API
+    fn the_demo_is_off_unless_asked_for() {
+        figment::Jail::expect_with(|jail| {
+            let s = Settings::load().map_err(|e| *e)?;
+            assert!(!s.seed_demo, "no demo brand unless asked for");
+            assert_eq!(s.env, Environment::Development);
+            jail.set_env("SOUS_SEED_DEMO", "true");
+            jail.set_env("SOUS_ENV", "production");
+            let s = Settings::load().map_err(|e| *e)?;
+            assert!(s.seed_demo);
+            assert_eq!(s.env, Environment::Production);
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // the closure's type is figment's Jail API
+    fn trusted_proxies_take_addresses_and_blocks() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(
+                "SOUS_TRUSTED_PROXIES",
+                r#"["127.0.0.1", "10.0.0.0/8", "::1"]"#,
+            );
+            let s = Settings::load().map_err(|e| *e)?;
+            assert_eq!(s.trusted_proxies.len(), 3);
+            assert!(
+                s.trusted_proxies[1].contains(&"10.1.2.3".parse::<std::net::IpAddr>().unwrap())
+            );
+            jail.set_env("SOUS_TRUSTED_PROXIES", "192.168.0.0/16, 127.0.0.1");
+            let s = Settings::load().map_err(|e| *e)?;
+            assert_eq!(s.trusted_proxies.len(), 2);
+            jail.set_env("SOUS_TRUSTED_PROXIES", "nginx");
+            assert!(Settings::load().is_err());
             Ok(())
         });
     }

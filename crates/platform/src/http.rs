@@ -2,12 +2,12 @@
 //! problem+json, the middleware stack (request id, tracing, limits, timeouts, panics), fallbacks,
 //! logging set-up and the shutdown signal.
 
-use std::time::Duration;
+use std::{net::IpAddr, time::Duration};
 
 use axum::{
     Router,
     extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, rejection::JsonRejection},
-    http::{HeaderName, StatusCode, request::Parts},
+    http::{HeaderMap, HeaderName, StatusCode, request::Parts},
     response::{IntoResponse, Response},
 };
 use serde::de::DeserializeOwned;
@@ -219,27 +219,156 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// The client's address as the listener saw it ("unknown" when served without connect info).
-/// Behind a proxy this is the proxy; deployments put the limits on the proxy as well.
+/// The client's address. It is the peer the listener saw unless that peer is one of the
+/// `trusted_proxies`: then the forwarding headers are read from the right (the hop nearest to
+/// us) and the first address that is not a trusted proxy is the client. Entries further left
+/// could have been written by the client itself, so they are never believed. "unknown" when
+/// served without connect info.
 pub struct ClientIp(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<crate::AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(Self(
             parts
                 .extensions
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
+                .map(|c| {
+                    client_ip(c.0.ip(), &parts.headers, &state.settings.trusted_proxies).to_string()
+                })
                 .unwrap_or_else(|| "unknown".into()),
         ))
     }
 }
 
+/// See [`ClientIp`]. `X-Forwarded-For` is read when present (what nginx appends to), else
+/// `Forwarded` (RFC 7239); a proxy should set the one it uses and drop the other. An entry that
+/// is not an address (`unknown`, an obfuscated name) ends the walk at the hop that wrote it.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded_chain(headers).into_iter().rev() {
+        match hop {
+            Some(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            None => break,
+        }
+    }
+    client
+}
+
+/// The forwarded-for chain, client first: every `X-Forwarded-For` header in order, or every
+/// `for=` of the `Forwarded` headers when there is none.
+fn forwarded_chain(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    let values = |name: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap_or(""))
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>()
+    };
+    let xff = values("x-forwarded-for");
+    if !xff.is_empty() {
+        return xff.into_iter().map(parse_node).collect();
+    }
+    values("forwarded")
+        .into_iter()
+        .map(|element| {
+            element
+                .split(';')
+                .filter_map(|pair| pair.trim().split_once('='))
+                .find(|(key, _)| key.trim().eq_ignore_ascii_case("for"))
+                .and_then(|(_, node)| parse_node(node))
+        })
+        .collect()
+}
+
+/// `192.0.2.1`, `192.0.2.1:4711`, `"[2001:db8::1]:4711"` or `2001:db8::1` → the address.
+fn parse_node(node: &str) -> Option<IpAddr> {
+    let node = node.trim().trim_matches('"');
+    node.parse::<IpAddr>()
+        .ok()
+        .or_else(|| node.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+        .or_else(|| {
+            node.strip_prefix('[')
+                .and_then(|rest| rest.split_once(']'))
+                .and_then(|(ip, _)| ip.parse().ok())
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let trusted: Vec<ipnet::IpNet> = vec![
+            "127.0.0.1/32".parse().unwrap(),
+            "10.0.0.0/8".parse().unwrap(),
+        ];
+        let spoofed = headers(&[("x-forwarded-for", "203.0.113.9")]);
+        // An untrusted peer is the client, whatever it claims.
+        assert_eq!(
+            client_ip(ip("198.51.100.7"), &spoofed, &trusted),
+            ip("198.51.100.7")
+        );
+        // No proxies configured: nothing is believed.
+        assert_eq!(client_ip(ip("127.0.0.1"), &spoofed, &[]), ip("127.0.0.1"));
+        // From the proxy: the right-most address that is not a proxy; the client's own
+        // (forged) entries to its left are ignored.
+        let chain = headers(&[
+            ("x-forwarded-for", "1.1.1.1, 198.51.100.7"),
+            ("x-forwarded-for", "10.0.0.5"),
+        ]);
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &chain, &trusted),
+            ip("198.51.100.7")
+        );
+        // Only proxies in the chain: the left-most of them.
+        let inner = headers(&[("x-forwarded-for", "10.0.0.9, 10.0.0.5")]);
+        assert_eq!(client_ip(ip("127.0.0.1"), &inner, &trusted), ip("10.0.0.9"));
+        // Garbage stops the walk at the hop that wrote it.
+        let junk = headers(&[("x-forwarded-for", "1.1.1.1, nonsense, 10.0.0.5")]);
+        assert_eq!(client_ip(ip("127.0.0.1"), &junk, &trusted), ip("10.0.0.5"));
+        // No header: the proxy itself.
+        assert_eq!(
+            client_ip(ip("127.0.0.1"), &HeaderMap::new(), &trusted),
+            ip("127.0.0.1")
+        );
+        // RFC 7239, with ports, quotes and IPv6.
+        let fwd = headers(&[(
+            "forwarded",
+            r#"for=192.0.2.60;proto=http, For="[2001:db8:cafe::17]:4711";by=10.0.0.1"#,
+        )]);
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &fwd, &trusted),
+            ip("2001:db8:cafe::17")
+        );
+        let fwd = headers(&[("forwarded", "for=192.0.2.43:47011")]);
+        assert_eq!(client_ip(ip("10.0.0.1"), &fwd, &trusted), ip("192.0.2.43"));
+    }
 
     #[tokio::test]
     async fn bare_error_responses_become_problems() {

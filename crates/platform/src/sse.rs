@@ -1,10 +1,13 @@
 //! The SSE hub: `GET /api/sse/{channel}?branchId=…` streams committed events of one channel,
 //! scoped to the caller, with `id:` on every event so a reconnect with `Last-Event-ID` replays
-//! what was missed from the outbox. A client that falls too far behind the in-memory fan-out is
-//! disconnected (it can resume); it never slows the hub. Streams end on shutdown, when their
-//! token expires, and when its member is disabled or its device revoked.
+//! what was missed from the outbox. A replay is bounded (`sse_replay_limit`): a client further
+//! behind, or resuming after an event that is gone, gets `event: reset` and re-reads what it
+//! shows. A client that falls too far behind the in-memory fan-out is disconnected (it can
+//! resume); it never slows the hub. A principal holds at most `sse_streams_per_principal`
+//! streams. Streams end on shutdown, when their token expires, and when its member is
+//! disabled or its device revoked.
 
-use std::{convert::Infallible, time::Duration};
+use std::{collections::HashMap, convert::Infallible, sync::Mutex, time::Duration};
 
 use axum::{
     Json,
@@ -22,11 +25,13 @@ use crate::{
     AppState,
     auth::{Auth, Claims, Principal, PrincipalKind, Role, policy, principal::bearer_str},
     error::{Error, Problem, Result},
-    events::{Channel, Event, Position, repo},
+    events::{
+        Channel, Event, Position,
+        repo::{self, ReplayKey},
+    },
     http::{ApiPath, ApiQuery},
 };
 
-const REPLAY_BATCH: i64 = 500;
 const RETRY: Duration = Duration::from_secs(3);
 const HEARTBEAT: Duration = Duration::from_secs(15);
 const STANDING_EVERY: Duration = Duration::from_secs(2);
@@ -54,6 +59,8 @@ struct Scope {
     audience: Option<Uuid>,
     /// …and those of a cart they are a member of (`cart:<id>`, addressed to no one).
     cart_stream: Option<String>,
+    /// The cart's branch, whose events a resume then reads.
+    cart_branch: Option<Uuid>,
 }
 
 impl Scope {
@@ -83,7 +90,17 @@ impl Scope {
             // never another driver's or the branch's other orders.
             audience: (!staff || p.role == Role::Driver).then_some(p.id),
             cart_stream: None,
+            cart_branch: None,
         })
+    }
+
+    /// The replay index that holds every event this scope admits: the audience's when only
+    /// addressed events are admitted, else the branch's (the stream's, or its cart's).
+    fn replay_key(&self) -> Option<ReplayKey> {
+        match (self.audience, &self.cart_stream) {
+            (Some(a), None) => Some(ReplayKey::Audience(a)),
+            _ => self.branch_id.or(self.cart_branch).map(ReplayKey::Branch),
+        }
     }
 
     /// Adds the events of a cart the caller is a member of, checked in the database now
@@ -94,18 +111,20 @@ impl Scope {
             return Ok(self);
         }
         let mut tx = state.db.begin(p.scope()).await?;
-        let member: bool = sqlx::query_scalar(
-            "select exists(select 1 from cart_members where cart_id = $1 and member_id = $2)",
+        let branch: Option<Uuid> = sqlx::query_scalar(
+            "select c.branch_id from cart_members m join carts c on c.id = m.cart_id \
+             where m.cart_id = $1 and m.member_id = $2",
         )
         .bind(cart_id)
         .bind(p.id)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;
-        if !member {
+        let Some(branch) = branch else {
             return Err(Error::NotFound);
-        }
+        };
         self.cart_stream = Some(format!("cart:{cart_id}"));
+        self.cart_branch = Some(branch);
         Ok(self)
     }
 }
@@ -229,41 +248,96 @@ fn to_sse(e: &Event) -> SseEvent {
     SseEvent::default().id(e.id.to_string()).data(e.json())
 }
 
-/// Events the client missed after `last_id`, read through RLS in its tenant's scope.
-async fn missed(
-    state: &AppState,
-    scope: &Scope,
-    last_id: i64,
-) -> Result<(Vec<Event>, Option<Position>)> {
+/// What a resuming client gets before the live events.
+enum Replay {
+    /// The events it missed (those its scope admits), and the position read up to.
+    Missed(Vec<Event>, Position),
+    /// `event: reset`: its event is gone or it is too far behind; it re-reads what it shows.
+    Reset(&'static str),
+}
+
+/// The events the client missed after `last_id`, read through a tenant-leading index in its
+/// tenant's RLS scope, at most `sse_replay_limit` of them.
+async fn missed(state: &AppState, scope: &Scope, last_id: i64) -> Result<Replay> {
+    let Some(key) = scope.replay_key() else {
+        return Ok(Replay::Reset("no_replay"));
+    };
+    let limit = i64::from(state.settings.sse_replay_limit.max(1));
     let mut tx = state
         .db
         .begin(crate::db::TenantScope::tenant(scope.tenant_id))
         .await?;
-    let Some(mut pos) = repo::position_of(&mut *tx, last_id).await? else {
-        return Ok((Vec::new(), None));
+    let Some(pos) = repo::position_of(&mut *tx, last_id).await? else {
+        tx.commit().await?;
+        return Ok(Replay::Reset("unknown_event"));
     };
-    let mut out = Vec::new();
-    loop {
-        let batch = repo::after(&mut *tx, pos, REPLAY_BATCH).await?;
-        let full = batch.len() as i64 == REPLAY_BATCH;
-        if let Some(last) = batch.last() {
-            pos = last.position();
+    // One more than the limit tells "exactly the limit" from "further behind".
+    let batch = repo::replay_after(&mut *tx, scope.tenant_id, key, pos, limit + 1).await?;
+    tx.commit().await?;
+    if batch.len() as i64 > limit {
+        return Ok(Replay::Reset("too_far_behind"));
+    }
+    let end = batch.last().map_or(pos, Event::position);
+    Ok(Replay::Missed(
+        batch.into_iter().filter(|e| scope.admits(e)).collect(),
+        end,
+    ))
+}
+
+fn reset(reason: &str) -> SseEvent {
+    SseEvent::default()
+        .event("reset")
+        .data(serde_json::json!({ "reason": reason }).to_string())
+}
+
+/// Event streams open per principal.
+#[derive(Default)]
+pub struct OpenStreams(Mutex<HashMap<Uuid, usize>>);
+
+/// One counted stream of a principal, until the stream is dropped.
+struct StreamPermit {
+    state: AppState,
+    principal: Uuid,
+}
+
+impl StreamPermit {
+    fn acquire(state: &AppState, principal: Uuid) -> Result<Self> {
+        let mut open = state.sse_streams.0.lock().expect("lock");
+        let count = open.entry(principal).or_default();
+        if *count >= state.settings.sse_streams_per_principal {
+            return Err(Error::TooManyRequests {
+                retry_after_secs: RETRY.as_secs(),
+            });
         }
-        out.extend(batch.into_iter().filter(|e| scope.admits(e)));
-        if !full {
-            break;
+        *count += 1;
+        Ok(Self {
+            state: state.clone(),
+            principal,
+        })
+    }
+}
+
+impl Drop for StreamPermit {
+    fn drop(&mut self) {
+        let mut open = self.state.sse_streams.0.lock().expect("lock");
+        if let Some(count) = open.get_mut(&self.principal) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.principal);
+            }
         }
     }
-    tx.commit().await?;
-    Ok((out, Some(pos)))
 }
 
 /// Follow one channel live. Unknown channel → 404, another branch → 403.
 #[utoipa::path(get, path = "/api/sse/{channel}", tag = "realtime", security(("bearer" = [])),
     params(("channel" = String, Path, description = "orders | kitchen | queue | notifications | inventory"), StreamQuery,
            ("Last-Event-ID" = Option<String>, Header, description = "resume after this event")),
-    responses((status = 200, description = "text/event-stream"), (status = 401, body = Problem),
-              (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, description = "text/event-stream; `event: reset` when a resume is beyond `sse_replay_limit`"),
+              (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem),
+              (status = 429, body = Problem, description = "the principal holds `sse_streams_per_principal` streams already")))]
 pub async fn stream(
     State(state): State<AppState>,
     ApiPath(channel): ApiPath<String>,
@@ -276,6 +350,13 @@ pub async fn stream(
     let resume = last_event_id(&headers)?;
     let (claims, ends_at) = principal(&state, &headers, q.ticket.as_deref()).await?;
     let principal = Principal::from(claims.clone());
+    // Another brand's branch is answered like an unknown one, before anything is opened.
+    if let Some(branch_id) = q.branch_id {
+        state
+            .branches
+            .require(&state, &principal, branch_id)
+            .await?;
+    }
     let mut scope = Scope::for_principal(&principal, channel, q.branch_id)?;
     if let Some(cart_id) = q.cart_id {
         if channel != Channel::Orders {
@@ -287,17 +368,21 @@ pub async fn stream(
         scope = scope.with_cart(&state, &principal, cart_id).await?;
     }
 
+    let permit = StreamPermit::acquire(&state, principal.id)?;
     // Subscribe before reading the table, so nothing falls between replay and live.
     let live = state.bus.subscribe();
     let (replayed, delivered) = match resume {
-        Some(id) => missed(&state, &scope, id).await?,
+        Some(id) => match missed(&state, &scope, id).await? {
+            Replay::Missed(events, end) => (events.iter().map(to_sse).collect(), Some(end)),
+            Replay::Reset(reason) => (vec![reset(reason)], None),
+        },
         None => (Vec::new(), None),
     };
     let hello = stream::iter([Ok(SseEvent::default().retry(RETRY).comment("connected"))]);
-    let replay = stream::iter(replayed.into_iter().map(|e| Ok(to_sse(&e))));
+    let replay = stream::iter(replayed.into_iter().map(Ok));
     let live = stream::unfold(
-        (live, delivered, scope),
-        |(mut rx, mut delivered, scope)| async move {
+        (live, delivered, scope, permit),
+        |(mut rx, mut delivered, scope, permit)| async move {
             loop {
                 match rx.recv().await {
                     Ok(e) => {
@@ -305,7 +390,7 @@ pub async fn stream(
                             continue;
                         }
                         delivered = Some(e.position());
-                        return Some((Ok(to_sse(&e)), (rx, delivered, scope)));
+                        return Some((Ok(to_sse(&e)), (rx, delivered, scope, permit)));
                     }
                     // Too slow (more than the bus's capacity behind): drop the client, which
                     // resumes with Last-Event-ID; or the bus is gone (shutdown).

@@ -41,6 +41,10 @@ pub struct Shared {
     pub public_cache: Arc<PublicCache>,
     /// Cancelled at shutdown: long-lived responses (event streams) end with it.
     pub shutdown: CancellationToken,
+    /// Event streams open per principal (`sse_streams_per_principal`).
+    pub sse_streams: crate::sse::OpenStreams,
+    /// Which brand each branch belongs to (the branch check of every branch route).
+    pub branches: crate::auth::BranchDirectory,
     /// Concurrent writes of one kind and caller, made in one transaction (checkout).
     pub group_commit: Arc<crate::group_commit::GroupCommit>,
 }
@@ -80,6 +84,8 @@ impl AppState {
             public_cache: Arc::default(),
             shutdown: CancellationToken::new(),
             group_commit: Arc::default(),
+            branches: Default::default(),
+            sse_streams: Default::default(),
         })))
     }
 }

@@ -26,6 +26,12 @@ impl TestDb {
             .execute(&mut conn)
             .await
             .expect("create test database");
+        // Database privileges are not copied from the template: the clone gets PUBLIC's default
+        // TEMP back, which the migrations revoke.
+        sqlx::query(&format!("revoke temporary on database {name} from public"))
+            .execute(&mut conn)
+            .await
+            .expect("revoke temporary");
         conn.close().await.ok();
         Self { name, admin_url }
     }
@@ -35,6 +41,19 @@ impl TestDb {
         PgConnectOptions::from_str(&self.admin_url)
             .expect("admin url")
             .database(&self.name)
+    }
+
+    /// The owner URL of this test's database (for a `sous` process started by a test).
+    pub fn owner_url(&self) -> String {
+        let (base, params) = self
+            .admin_url
+            .split_once('?')
+            .unwrap_or((self.admin_url.as_str(), ""));
+        let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+        match params {
+            "" => format!("{server}/{}", self.name),
+            params => format!("{server}/{}?{params}", self.name),
+        }
     }
 
     /// Application-role (RLS-bound) connection options.

@@ -188,6 +188,7 @@ async fn the_standard_jobs_run_and_cleanup_deletes_old_finished_tasks() {
             "new",
             "prune-events",
             "purge-driver-pings",
+            "purge-expired",
             "refresh-menu-cache"
         ]
     );
@@ -275,6 +276,11 @@ async fn pg_cron_registration_creates_the_jobs_idempotently() {
                 "select sous_purge_driver_pings()".into()
             ),
             (
+                at("purge-expired"),
+                "45 * * * *".into(),
+                "select sous_purge_expired()".into()
+            ),
+            (
                 at("refresh-menu-cache"),
                 "*/5 * * * *".into(),
                 "call sous_refresh_menu_cache()".into()
@@ -309,11 +315,12 @@ async fn pg_cron_registration_creates_the_jobs_idempotently() {
             at("cleanup-tasks"),
             at("prune-events"),
             at("purge-driver-pings"),
+            at("purge-expired"),
             at("refresh-menu-cache")
         ]
     );
 
-    assert_eq!(pg_cron::unregister(&db.owner_options()).await.unwrap(), 4);
+    assert_eq!(pg_cron::unregister(&db.owner_options()).await.unwrap(), 5);
     assert!(cron_jobs(&db, &cron_db).await.is_empty());
 }
 

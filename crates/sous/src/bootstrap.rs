@@ -252,7 +252,9 @@ async fn run_server(
     settings: &Settings,
     web: bool,
 ) -> anyhow::Result<Deadline> {
+    crate::production::check_settings(settings)?;
     let state = database.prepare(settings).await?;
+    crate::production::check_database(settings, &state).await?;
     let owner: PgConnectOptions = database.owner_url.parse()?;
     if settings.seed_demo && seed(&owner, &state, SeedWhen::EmptyDatabase).await? {
         tracing::info!("demo data seeded into the empty database");

@@ -5,6 +5,7 @@ pub mod app;
 pub mod background;
 pub mod bootstrap;
 pub mod doctor;
+pub mod production;
 pub mod shutdown;
 pub mod test_cluster;
 pub mod web;

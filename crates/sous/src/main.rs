@@ -31,6 +31,10 @@ enum Command {
         /// Port to listen on (overrides SOUS_LISTEN's port).
         #[arg(long)]
         port: Option<u16>,
+        /// Seed the demo brand into an empty database (the `seed_demo` setting); refused with
+        /// SOUS_ENV=production.
+        #[arg(long)]
+        demo: bool,
     },
     /// Run task workers only (no API), alongside `sous serve` or on other machines.
     Worker {
@@ -65,10 +69,12 @@ async fn main() -> anyhow::Result<()> {
             no_embedded,
             no_web,
             port,
+            demo,
         } => {
             if let Some(port) = port {
                 settings.listen.set_port(port);
             }
+            settings.seed_demo |= demo;
             sous::bootstrap::serve(settings, !no_embedded, !no_web).await
         }
         Command::Worker {
@@ -87,6 +93,8 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed => {
+            settings.seed_demo = true;
+            sous::production::check_settings(&settings)?;
             let db = Database::open(&settings, true, Mode::AttachOrStart).await?;
             let result = async {
                 let state = db.prepare(&settings).await?;

@@ -1,6 +1,7 @@
 // Following a channel of `/api/sse/{channel}`: a one-time ticket for each connection (an access
 // token never goes into a URL), resume with `Last-Event-ID` so no event is missed across a drop,
-// and exponential back-off with jitter between attempts. fetch + eventsource-parser rather than
+// and exponential back-off with jitter between attempts. When the server cannot replay what was
+// missed it sends `event: reset`, and the view re-reads its resource (`onReset`). fetch + eventsource-parser rather than
 // EventSource, because EventSource cannot set `Last-Event-ID` on a new connection, and each
 // connection needs a new ticket.
 import { createParser } from 'eventsource-parser';
@@ -24,6 +25,9 @@ export interface FollowOptions {
   params?: Record<string, string | undefined>;
   tokens: TokenStore;
   onEvent: (event: SousEvent) => void;
+  /** The server could not replay what was missed (too far behind, or the event is gone): re-read
+   *  what the view shows. Live events go on after it. */
+  onReset?: (reason: string) => void;
   onState?: (state: LinkState, detail?: string) => void;
   /** Start after this event (e.g. kept from an earlier page). */
   lastEventId?: number;
@@ -87,6 +91,16 @@ export function follow(opts: FollowOptions): () => void {
     opts.onState?.('live');
     const parser = createParser({
       onEvent(msg) {
+        if (msg.event === 'reset') {
+          let reason = 'reset';
+          try {
+            reason = JSON.parse(msg.data).reason ?? reason;
+          } catch {
+            /* the reason is only informative */
+          }
+          opts.onReset?.(reason);
+          return;
+        }
         if (msg.id) lastId = Number(msg.id);
         try {
           opts.onEvent(JSON.parse(msg.data) as SousEvent);

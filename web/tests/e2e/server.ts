@@ -52,7 +52,7 @@ export async function startServer(): Promise<E2EState> {
   const env = { ...process.env };
   delete env.SOUS_DATABASE_URL;
   delete env.SOUS_APP_DATABASE_URL;
-  const child = spawn(bin, ['serve', '--port', String(port)], {
+  const child = spawn(bin, ['serve', '--demo', '--port', String(port)], {
     cwd: REPO,
     env: {
       ...env,

@@ -68,4 +68,19 @@ describe('lib/sse', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(fetchMock).toHaveBeenCalledTimes(2);
   });
+
+  it('asks the view to re-read on a reset, and goes on with live events', async () => {
+    let tickets = 0;
+    vi.stubGlobal('fetch', vi.fn(async (url: string) => {
+      if (url.endsWith('/api/sse/tickets')) return new Response(JSON.stringify({ ticket: `t${++tickets}` }), { status: 201 });
+      if (tickets === 1) return sse(['event: reset\ndata: {"reason":"too_far_behind"}\n\n', event(9, 'order.placed')]);
+      return new Promise<Response>(() => {});
+    }));
+    const resets: string[] = [];
+    const got: number[] = [];
+    const stop = follow({ channel: 'orders', tokens, lastEventId: 3, onEvent: (e) => got.push(e.id), onReset: (r) => resets.push(r), minDelayMs: 1 });
+    await vi.waitFor(() => expect(got).toEqual([9]), { timeout: 2000 });
+    stop();
+    expect(resets).toEqual(['too_far_behind']);
+  });
 });

@@ -5,7 +5,7 @@
 use axum::{Json, extract::State, http::StatusCode};
 use platform::{
     AppState,
-    auth::{Auth, Principal, Role, policy},
+    auth::{BranchAuth, Principal, Role, policy},
     error::{Error, Problem, Result},
     http::{ApiPath, ValidJson},
 };
@@ -40,7 +40,7 @@ async fn branch_tx(state: &AppState, who: &Principal, branch_id: Uuid) -> Result
     responses((status = 200, body = Vec<ItemOverride>), (status = 403, body = Problem)))]
 pub async fn list_item_overrides(
     State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
+    auth: BranchAuth<policy::Staff>,
     ApiPath(branch_id): ApiPath<Uuid>,
 ) -> Result<Json<Vec<ItemOverride>>> {
     auth.require_branch(branch_id)?;
@@ -56,7 +56,7 @@ pub async fn list_item_overrides(
     responses((status = 200, body = ItemOverride), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_item(
     State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
+    auth: BranchAuth<policy::Managers>,
     ApiPath((branch_id, item_id)): ApiPath<(Uuid, Uuid)>,
     ValidJson(input): ValidJson<ItemOverrideInput>,
 ) -> Result<Json<ItemOverride>> {
@@ -97,7 +97,7 @@ pub async fn set_item(
     responses((status = 200, body = ItemOverride), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn sold_out(
     State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
+    auth: BranchAuth<policy::Staff>,
     ApiPath((branch_id, item_id)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<Json<ItemOverride>> {
     if auth.role == Role::Driver {
@@ -133,7 +133,7 @@ pub async fn sold_out(
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn back_in_stock(
     State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
+    auth: BranchAuth<policy::Staff>,
     ApiPath((branch_id, item_id)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<StatusCode> {
     if auth.role == Role::Driver {
@@ -169,7 +169,7 @@ pub async fn back_in_stock(
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_category(
     State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
+    auth: BranchAuth<policy::Managers>,
     ApiPath((branch_id, category_id)): ApiPath<(Uuid, Uuid)>,
     ValidJson(input): ValidJson<CategoryOverrideInput>,
 ) -> Result<StatusCode> {

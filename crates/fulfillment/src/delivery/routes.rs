@@ -3,7 +3,7 @@
 use axum::{Json, extract::State, http::StatusCode};
 use platform::{
     AppState,
-    auth::{Auth, policy},
+    auth::{Auth, BranchAuth, policy},
     error::{Problem, Result},
     http::{ApiPath, ApiQuery, ValidJson},
 };
@@ -53,7 +53,7 @@ pub struct ZoneQuery {
     responses((status = 200, body = [ZoneDto]), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn list_zones(
     State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
+    auth: BranchAuth<policy::Staff>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<ZoneQuery>,
 ) -> Result<Json<Vec<ZoneDto>>> {
@@ -69,7 +69,7 @@ pub async fn list_zones(
               (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_zone(
     State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
+    auth: BranchAuth<policy::Managers>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ValidJson(req): ValidJson<ZoneInput>,
 ) -> Result<(StatusCode, Json<ZoneDto>)> {
@@ -178,7 +178,7 @@ pub async fn ping(
     responses((status = 200, body = [DriverDto]), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn drivers_on_shift(
     State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
+    auth: BranchAuth<policy::Managers>,
     ApiPath(branch_id): ApiPath<Uuid>,
 ) -> Result<Json<Vec<DriverDto>>> {
     Ok(Json(drivers::on_shift(&state, &auth, branch_id).await?))

@@ -3,7 +3,7 @@
 use axum::{Json, extract::State, http::StatusCode};
 use platform::{
     AppState,
-    auth::{Auth, policy},
+    auth::{Auth, BranchAuth, policy},
     error::{Problem, Result},
     http::{ApiPath, ValidJson},
 };
@@ -33,7 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, body = [EntryDto]), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn waiting(
     State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
+    auth: BranchAuth<policy::Staff>,
     ApiPath(branch_id): ApiPath<Uuid>,
 ) -> Result<Json<Vec<EntryDto>>> {
     Ok(Json(super::list(&state, &auth, branch_id).await?))
@@ -47,7 +47,7 @@ pub async fn waiting(
               (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_party(
     State(state): State<AppState>,
-    auth: Auth<policy::Authenticated>,
+    auth: BranchAuth<policy::Authenticated>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ValidJson(req): ValidJson<NewParty>,
 ) -> Result<(StatusCode, Json<Joined>)> {
@@ -64,7 +64,7 @@ pub async fn add_party(
               (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_pickup(
     State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
+    auth: BranchAuth<policy::Staff>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ValidJson(req): ValidJson<NewPickup>,
 ) -> Result<(StatusCode, Json<EntryDto>)> {

@@ -2,7 +2,7 @@ use axum::{Json, extract::State, http::StatusCode};
 use platform::{
     AppState,
     audit::{self, Entry},
-    auth::{Auth, policy},
+    auth::{Auth, BranchAuth, policy},
     error::{Error, Problem, Result},
     http::{ApiPath, ValidJson},
 };
@@ -40,7 +40,7 @@ pub async fn list(
     responses((status = 200, body = BranchDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn get(
     State(state): State<AppState>,
-    auth: Auth<policy::Authenticated>,
+    auth: BranchAuth<policy::Authenticated>,
     ApiPath(branch_id): ApiPath<Uuid>,
 ) -> Result<Json<BranchDto>> {
     let mut tx = state.db.begin(auth.scope()).await?;
@@ -88,7 +88,7 @@ pub async fn create(
     responses((status = 200, body = BranchDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn update(
     State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
+    auth: BranchAuth<policy::Managers>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ValidJson(req): ValidJson<BranchInput>,
 ) -> Result<Json<BranchDto>> {

@@ -3,7 +3,7 @@ use base64::Engine;
 use platform::{
     AppState,
     audit::{self, Entry},
-    auth::{Auth, policy},
+    auth::{Auth, BranchAuth, policy},
     error::{Error, Problem, Result},
     http::{ApiPath, ValidJson},
 };
@@ -23,7 +23,7 @@ use crate::{
               (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn register(
     State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
+    auth: BranchAuth<policy::Managers>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ValidJson(req): ValidJson<RegisterDevice>,
 ) -> Result<(StatusCode, Json<DeviceRegistered>)> {
@@ -72,7 +72,7 @@ pub async fn register(
     responses((status = 200, body = Vec<DeviceDto>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
+    auth: BranchAuth<policy::Managers>,
     ApiPath(branch_id): ApiPath<Uuid>,
 ) -> Result<Json<Vec<DeviceDto>>> {
     let mut tx = state.db.begin(auth.scope()).await?;

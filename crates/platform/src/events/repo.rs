@@ -80,6 +80,52 @@ pub async fn after<'e>(
     .collect()
 }
 
+/// Which replay index a resuming client's events are read through: its branch, or the
+/// customer or guest the events are addressed to. Either way the tenant leads, so a replay
+/// never walks another brand's events.
+#[derive(Clone, Copy, Debug)]
+pub enum ReplayKey {
+    Branch(Uuid),
+    Audience(Uuid),
+}
+
+/// Up to `limit` events of `tenant_id` and `key` after `after`, final for sure, in delivery
+/// order (`events_replay_branch_idx` / `events_replay_audience_idx`).
+pub async fn replay_after<'e>(
+    exec: impl PgExecutor<'e>,
+    tenant_id: Uuid,
+    key: ReplayKey,
+    after: Position,
+    limit: i64,
+) -> Result<Vec<Event>> {
+    let (column, value) = match key {
+        ReplayKey::Branch(b) => ("branch_id", b),
+        ReplayKey::Audience(a) => ("audience", a),
+    };
+    sqlx::query(&replay_sql(column))
+        .bind(tenant_id)
+        .bind(value)
+        .bind(after.tx_id.to_string())
+        .bind(after.id)
+        .bind(limit)
+        .fetch_all(exec)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}
+
+/// The replay statement for `branch_id` or `audience` (a column name, never input).
+pub fn replay_sql(column: &str) -> String {
+    format!(
+        "select {COLS} from events \
+         where tenant_id = $1 and {column} = $2 \
+           and (tx_id, id) > ($3::text::xid8, $4) \
+           and tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
+         order by tx_id, id limit $5"
+    )
+}
+
 /// The position up to which every event is final right now: a reader starting here misses
 /// nothing that commits later.
 pub async fn head<'e>(exec: impl PgExecutor<'e>) -> Result<Position> {

@@ -1,6 +1,8 @@
 //! The queue's admin API for a brand's owner and managers: counts by kind and status, the dead
 //! tasks, and retrying or discarding one. Everything runs through RLS in the caller's tenant;
 //! retry and discard go through the owner function `sous_task_admin` (migration `task_admin`).
+//! A manager scoped to a branch sees only that branch's tasks (`task_queue.branch_id`, from the
+//! payload's `branchId`); tasks of no branch are for the owner and unscoped managers.
 
 use axum::{Json, extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
@@ -10,7 +12,7 @@ use utoipa::ToSchema;
 use crate::{
     AppState,
     audit::{self, Entry},
-    auth::{Auth, policy},
+    auth::{Auth, Principal, Role, policy},
     error::{Error, Problem, Result},
     http::ApiPath,
 };
@@ -34,7 +36,16 @@ pub struct DeadTask {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-/// Task counts of the caller's brand by kind and status.
+/// The branch whose tasks the caller is limited to (`None`: every task of the brand).
+fn branch_limit(p: &Principal) -> Option<uuid::Uuid> {
+    if p.role == Role::Owner {
+        None
+    } else {
+        p.branch_id
+    }
+}
+
+/// Task counts of the caller's brand (or branch) by kind and status.
 #[utoipa::path(get, path = "/api/admin/tasks/stats", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = Vec<KindCount>), (status = 403, body = Problem)))]
 pub async fn stats(
@@ -43,15 +54,18 @@ pub async fn stats(
 ) -> Result<Json<Vec<KindCount>>> {
     let mut tx = state.db.begin(auth.scope()).await?;
     let rows = sqlx::query_as(
-        "select kind, status, count(*) as count from task_queue group by kind, status order by kind, status",
+        "select kind, status, count(*) as count from task_queue \
+         where $1::uuid is null or branch_id = $1 \
+         group by kind, status order by kind, status",
     )
+    .bind(branch_limit(&auth))
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(Json(rows))
 }
 
-/// The caller's brand's dead (failed) tasks, newest first (at most 200).
+/// The caller's brand's (or branch's) dead (failed) tasks, newest first (at most 200).
 #[utoipa::path(get, path = "/api/admin/tasks/failed", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = Vec<DeadTask>), (status = 403, body = Problem)))]
 pub async fn failed(
@@ -61,8 +75,10 @@ pub async fn failed(
     let mut tx = state.db.begin(auth.scope()).await?;
     let rows = sqlx::query_as(
         "select id, kind, payload, attempts, last_error, created_at, finished_at from task_queue \
-         where status = 'failed' order by finished_at desc, id desc limit 200",
+         where status = 'failed' and ($1::uuid is null or branch_id = $1) \
+         order by finished_at desc, id desc limit 200",
     )
+    .bind(branch_limit(&auth))
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -72,6 +88,17 @@ pub async fn failed(
 /// Retries or discards a failed task of the caller's tenant, audited in the same transaction.
 async fn act(state: &AppState, auth: &Auth<policy::Managers>, id: i64, action: &str) -> Result<()> {
     let mut tx = state.db.begin(auth.scope()).await?;
+    // Another branch's task is answered like an unknown one.
+    let visible: bool = sqlx::query_scalar(
+        "select exists(select 1 from task_queue where id = $1 and ($2::uuid is null or branch_id = $2))",
+    )
+    .bind(id)
+    .bind(branch_limit(auth))
+    .fetch_one(&mut *tx)
+    .await?;
+    if !visible {
+        return Err(Error::NotFound);
+    }
     let outcome: String = sqlx::query_scalar("select sous_task_admin($1, $2)")
         .bind(id)
         .bind(action)

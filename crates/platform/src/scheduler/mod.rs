@@ -84,6 +84,8 @@ pub fn standard_jobs() -> Vec<Job> {
         Job::new("loyalty-batch", "0 * * * *", "call sous_loyalty_batch()"),
         // The outbox only needs to cover reconnecting clients (Last-Event-ID); a week is plenty.
         Job::new("prune-events", "30 3 * * *", "select sous_prune_events()"),
+        // Expired refresh tokens and guest sessions, and old webhook signatures.
+        Job::new("purge-expired", "45 * * * *", "select sous_purge_expired()"),
         // Drivers' location is kept only for a short window (fulfillment's drivers migration).
         Job::new(
             "purge-driver-pings",

@@ -274,12 +274,7 @@ impl TestApp {
     /// Signs up another brand (`slug`) with one branch; returns (owner token, tenant id, branch id).
     pub async fn other_tenant(&self, slug: &str) -> (String, Uuid, Uuid) {
         let created = self
-            .post(
-                "/api/tenants",
-                None,
-                json!({ "name": format!("Brand {slug}"), "slug": slug,
-                        "owner_email": format!("owner@{slug}.test"), "owner_password": "correct-horse-battery" }),
-            )
+            .post("/api/tenants", None, sign_up_body(slug))
             .await
             .expect(201);
         let token = created["tokens"]["access_token"]
@@ -453,6 +448,12 @@ pub fn sign(secret: &[u8], path: &str, ts: i64, nonce: &str, body: &[u8]) -> Str
         body,
     }
     .sign(secret)
+}
+
+/// The body of `POST /api/tenants` for brand `slug` (owner `owner@<slug>.test`).
+pub fn sign_up_body(slug: &str) -> Value {
+    json!({ "name": format!("Brand {slug}"), "slug": slug,
+            "owner_email": format!("owner@{slug}.test"), "owner_password": "correct-horse-battery" })
 }
 
 pub fn branch_body(name: &str) -> Value {
@@ -651,5 +652,95 @@ impl Drop for SousProcess {
             let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGKILL);
             let _ = self.child.wait();
         }
+    }
+}
+
+/// `sous serve --no-embedded --no-web` on `db`, its own data dir and a free port, with the
+/// settings a test gives (`SOUS_*` pairs) on top of the test keys; output is kept for asserts.
+pub struct ExternalSous {
+    pub child: std::process::Child,
+    pub base: String,
+    _data: tempfile::TempDir,
+}
+
+impl ExternalSous {
+    pub fn start(db: &platform::testing::TestDb, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let data = tempfile::tempdir().unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_sous"))
+            .args(["serve", "--no-embedded", "--no-web"])
+            .args(args)
+            .env("SOUS_CONFIG", data.path().join("none.toml"))
+            .env("SOUS_DATABASE_URL", db.owner_url())
+            .env("SOUS_LISTEN", format!("127.0.0.1:{port}"))
+            .env("SOUS_DATA_DIR", data.path())
+            .env("SOUS_JWT_KEYS", JWT_KEYS)
+            .env("SOUS_PIN_PEPPER", "test-pepper")
+            .env("SOUS_WORKER_CONCURRENCY", "0")
+            .env("SOUS_SCHEDULER", "off")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            _data: data,
+        }
+    }
+
+    /// Waits (bounded) until the health check answers; panics if the process exits first.
+    pub async fn healthy(&mut self) {
+        let started = tokio::time::Instant::now();
+        while reqwest::get(format!("{}/api/health", self.base))
+            .await
+            .is_err()
+        {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("sous exited with {status}: {}", self.stderr());
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "sous started"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits (bounded) for the process to exit by itself; its exit status.
+    pub async fn exited(&mut self) -> std::process::ExitStatus {
+        let started = tokio::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "sous exited"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    /// What the process wrote to stderr (read once it has exited).
+    pub fn stderr(&mut self) -> String {
+        use std::io::Read;
+        let mut out = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            let _ = err.read_to_string(&mut out);
+        }
+        out
+    }
+}
+
+impl Drop for ExternalSous {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

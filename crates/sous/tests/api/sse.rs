@@ -51,20 +51,39 @@ impl SseClient {
     pub async fn next(&mut self, wait: Duration) -> Option<(i64, Value)> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            while let Some(end) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..end + 2).collect();
-                let mut id = None;
-                let mut data = String::new();
-                for line in block.lines() {
+            let block = self.next_block(deadline).await?;
+            if let (Some(id), false) = (block.id, block.data.is_empty()) {
+                return Some((id, serde_json::from_str(&block.data).unwrap()));
+            }
+        }
+    }
+
+    /// The next named event (`event: <name>`) with its data, skipping the rest.
+    pub async fn next_named(&mut self, name: &str, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let block = self.next_block(deadline).await?;
+            if block.event.as_deref() == Some(name) {
+                return Some(serde_json::from_str(&block.data).unwrap());
+            }
+        }
+    }
+
+    async fn next_block(&mut self, deadline: tokio::time::Instant) -> Option<Block> {
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let text: String = self.buf.drain(..end + 2).collect();
+                let mut block = Block::default();
+                for line in text.lines() {
                     if let Some(v) = line.strip_prefix("id:") {
-                        id = v.trim().parse().ok();
+                        block.id = v.trim().parse().ok();
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        block.event = Some(v.trim().to_string());
                     } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim_start());
+                        block.data.push_str(v.trim_start());
                     }
                 }
-                if let (Some(id), false) = (id, data.is_empty()) {
-                    return Some((id, serde_json::from_str(&data).unwrap()));
-                }
+                return Some(block);
             }
             match tokio::time::timeout_at(deadline, self.body.next()).await {
                 Ok(Some(Ok(chunk))) => self.buf.push_str(&String::from_utf8_lossy(&chunk)),
@@ -74,7 +93,15 @@ impl SseClient {
     }
 }
 
-async fn emit(
+/// One event of the stream as sent.
+#[derive(Default)]
+struct Block {
+    event: Option<String>,
+    id: Option<i64>,
+    data: String,
+}
+
+pub async fn emit(
     app: &TestApp,
     branch: Option<Uuid>,
     channel: Channel,
@@ -106,7 +133,7 @@ async fn emit(
     id
 }
 
-const WAIT: Duration = Duration::from_secs(5);
+pub const WAIT: Duration = Duration::from_secs(5);
 
 #[tokio::test]
 async fn staff_receive_their_branch_only_and_resume_exactly() {

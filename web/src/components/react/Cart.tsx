@@ -88,6 +88,7 @@ export default function Cart(props: Props) {
           onEvent: (ev) => {
             if (isNewer(cart.get(), ev)) reload(sessionRef.current).catch(() => {});
           },
+          onReset: () => reload(sessionRef.current).catch(() => {}),
         });
       } catch (e) {
         setError(e instanceof ApiError ? e.messages() : [String(e)]);

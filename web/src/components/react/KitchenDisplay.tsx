@@ -241,7 +241,7 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
     localStorage.setItem('sous:kds:station', station);
     seen.current = null;
     load().catch((e) => setErrors(messages(e)));
-    const stop = followLive({ channel: 'kitchen', params: { branchId: branch }, tokens: kitchen, onEvent: () => load().catch(() => {}) });
+    const stop = followLive({ channel: 'kitchen', params: { branchId: branch }, tokens: kitchen, onEvent: () => load().catch(() => {}), onReset: () => load().catch(() => {}) });
     const unlisten = link.listen((s) => s === 'live' && load().catch(() => {}));
     return () => {
       stop();

@@ -90,6 +90,7 @@ export default function OrderTracker(props: Props) {
         }
         if (p.orderId === props.orderId || p.id === props.orderId || ev.stream === `order:${props.orderId}`) load();
       },
+      onReset: () => load(),
     });
     const unlisten = link.listen((s) => {
       if (s === 'live' && wasLive) load();
@@ -134,6 +135,7 @@ export default function OrderTracker(props: Props) {
           loadEntry();
         }
       },
+      onReset: () => loadEntry(),
     });
     return () => {
       alive = false;
