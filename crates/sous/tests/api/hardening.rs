@@ -92,10 +92,11 @@ async fn the_purge_job_removes_expired_rows_and_keeps_live_ones() {
             .await
             .unwrap();
     }
-    for (expires, ref_) in [("-1 hour", "gone"), ("1 hour", "kept")] {
+    let (gone_session, kept_session) = (Uuid::new_v4(), Uuid::new_v4());
+    for (expires, ref_) in [("-1 hour", gone_session), ("1 hour", kept_session)] {
         sqlx::query(&format!(
-            "insert into guest_sessions (id, tenant_id, branch_id, table_ref, expires_at) \
-             values (gen_random_uuid(), $1, $2, $3, now() + interval '{expires}')"
+            "insert into guest_sessions (id, tenant_id, branch_id, expires_at) \
+             values ($3, $1, $2, now() + interval '{expires}')"
         ))
         .bind(tenant)
         .bind(app.demo.riyadh)
@@ -141,13 +142,13 @@ async fn the_purge_job_removes_expired_rows_and_keeps_live_ones() {
             .await
             .unwrap();
     assert_eq!(live_tokens, 2);
-    let sessions: Vec<String> = sqlx::query_scalar(
-        "select table_ref from guest_sessions where table_ref in ('gone', 'kept')",
-    )
-    .fetch_all(&mut owner)
-    .await
-    .unwrap();
-    assert_eq!(sessions, vec!["kept".to_string()]);
+    let sessions: Vec<Uuid> =
+        sqlx::query_scalar("select id from guest_sessions where id = any($1)")
+            .bind(vec![gone_session, kept_session])
+            .fetch_all(&mut owner)
+            .await
+            .unwrap();
+    assert_eq!(sessions, vec![kept_session]);
     let deliveries: i64 =
         count("select count(*) from webhook_deliveries where replay_key = 'gone'")
             .fetch_one(&mut owner)
