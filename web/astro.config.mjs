@@ -12,5 +12,25 @@ export default defineConfig({
   integrations: [react({ include: ['**/react/*'] }), solid({ include: ['**/solid/*'] })],
   // The API checks its own requests; Astro serves pages only (no form actions).
   security: { checkOrigin: false },
+  // The pages' Content-Security-Policy, sent as a header with every page (docs/web.md): Astro
+  // adds script-src and style-src with the hash of every inline script and style it emits
+  // (the island loader, the hydration directives) and 'self' for the bundles; nothing else may
+  // run. Everything the app loads is its own: images from the API's media, the bundled fonts,
+  // the API itself.
+  experimental: {
+    csp: {
+      directives: [
+        "default-src 'none'",
+        "img-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "form-action 'self'",
+        "base-uri 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+      ],
+    },
+  },
   server: { host: '127.0.0.1' },
 });

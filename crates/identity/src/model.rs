@@ -67,6 +67,8 @@ pub struct Login {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TokenPair {
     pub access_token: String,
+    /// Absent when the request asked for it as a cookie (`X-Sous-Session`).
+    #[schema(required = false)]
     pub refresh_token: String,
     /// Seconds until the access token expires.
     pub expires_in: i64,
@@ -76,7 +78,9 @@ pub struct TokenPair {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
+    /// May be left out with `X-Sous-Session`: the session's cookie carries it.
     #[garde(length(min = 10, max = 200))]
+    #[schema(required = false)]
     pub refresh_token: String,
 }
 

@@ -35,7 +35,9 @@ impl Default for RateLimitSettings {
         Self {
             login_per_minute: 10,
             login_per_ip_per_minute: 30,
-            refresh_per_minute: 30,
+            // A page recovers its session with a refresh on every load (the access token is
+            // kept in memory only), so browsers refresh far more often than other clients.
+            refresh_per_minute: 120,
             pin_per_minute: 10,
             signup_per_minute: 5,
             max_concurrent_hashes: 0,

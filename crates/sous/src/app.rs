@@ -94,8 +94,12 @@ const DOCS_HTML: &str = r##"<!doctype html>
 the web assets (<code>npm ci --prefix web</code>); the spec itself is at
 <a href="/api/openapi.json">/api/openapi.json</a>.</p></div>
 <script src="/api/docs/assets/swagger-ui-bundle.js"></script>
-<script>if (window.SwaggerUIBundle) SwaggerUIBundle({ url: "/api/openapi.json", dom_id: "#ui" });</script>
+<script src="/api/docs/init.js"></script>
 </body></html>"##;
+
+/// The reference page's start-up, a file rather than an inline script so the page's
+/// Content-Security-Policy needs no exception for it.
+const DOCS_INIT_JS: &str = r##"if (window.SwaggerUIBundle) SwaggerUIBundle({ url: "/api/openapi.json", dom_id: "#ui" });"##;
 
 /// The whole HTTP app without the web app: API, spec, docs UI, shared middleware.
 pub fn build(state: AppState) -> Router {
@@ -121,10 +125,16 @@ pub fn build_with_web(state: AppState, web: crate::web::Web) -> Router {
             }),
         )
         .route("/api/docs", get(|| async { Html(DOCS_HTML) }))
+        .route(
+            "/api/docs/init.js",
+            get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], DOCS_INIT_JS) }),
+        )
         .nest_service("/api/docs/assets", ServeDir::new(assets))
         .with_state(state);
-    platform::http::with_middleware(router).layer(axum::middleware::from_fn_with_state(
-        web,
-        crate::web::dispatch,
-    ))
+    platform::http::with_middleware(router)
+        .layer(axum::middleware::from_fn_with_state(
+            web,
+            crate::web::dispatch,
+        ))
+        .layer(axum::middleware::from_fn(crate::security_headers::add))
 }

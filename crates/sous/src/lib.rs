@@ -6,6 +6,7 @@ pub mod background;
 pub mod bootstrap;
 pub mod doctor;
 pub mod production;
+pub mod security_headers;
 pub mod shutdown;
 pub mod test_cluster;
 pub mod web;

@@ -86,7 +86,9 @@ async function signedFetch<T>(device: Device, method: 'GET' | 'POST', path: stri
   const headers = await signatureHeaders(device, method, path, body);
   const res = await fetch(path, {
     method,
-    headers: method === 'POST' ? { 'content-type': 'application/json', ...headers } : headers,
+    // A sign-in's refresh token becomes the screen's `kds` session cookie; the answer
+    // carries the access token only.
+    headers: method === 'POST' ? { 'content-type': 'application/json', 'x-sous-session': 'kds', ...headers } : headers,
     body: method === 'POST' ? body : undefined,
   });
   if (!res.ok) {

@@ -61,6 +61,8 @@ export async function startServer(): Promise<E2EState> {
       SOUS_RATE_LIMITS__SIGNUP_PER_MINUTE: '1000',
       SOUS_RATE_LIMITS__LOGIN_PER_MINUTE: '1000',
       SOUS_RATE_LIMITS__LOGIN_PER_IP_PER_MINUTE: '1000',
+      // Every page load of a signed-in page refreshes its session from the cookie.
+      SOUS_RATE_LIMITS__REFRESH_PER_MINUTE: '1000',
       RUST_LOG: process.env.RUST_LOG ?? 'warn',
     },
     stdio: ['ignore', process.env.SOUS_E2E_VERBOSE ? 'inherit' : 'ignore', 'inherit'],

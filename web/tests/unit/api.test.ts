@@ -79,4 +79,37 @@ describe('lib/api', () => {
     expect(await refresh(tokens)).toBeNull();
     expect(tokens.value).toBeNull();
   });
+
+  it('recovers a cookie session after a reload: the header, no token in the body', async () => {
+    let flag = true;
+    const tokens: TokenStore & { value: TokenPair | null } = {
+      value: null,
+      slot: 'customer',
+      get: () => tokens.value,
+      set: (v) => ((tokens.value = v), (flag = !!v)),
+      restorable: () => flag,
+    };
+    const { refresh_token: _, ...fresh } = pair(Date.now() / 1000 + 900);
+    const calls: { url: string; init: RequestInit }[] = [];
+    vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      return url.endsWith('/api/auth/refresh') ? json(200, fresh) : json(200, { ok: true });
+    }));
+    await Promise.all([api('/api/me', { tokens }), api('/api/me', { tokens })]);
+    expect(calls.map((c) => c.url).sort()).toEqual(['/api/auth/refresh', '/api/me', '/api/me']);
+    const asked = calls.find((c) => c.url.endsWith('/refresh'))!.init;
+    expect((asked.headers as Record<string, string>)['x-sous-session']).toBe('customer');
+    expect(asked.body).toBe('{}');
+    expect(tokens.value?.access_token).toBe(fresh.access_token);
+
+    // A refused refresh ends it: nothing more to recover.
+    tokens.value = null;
+    vi.stubGlobal('fetch', vi.fn(async () => json(401, { code: 'invalid_refresh_token' })));
+    await expect(refresh(tokens)).resolves.toBeNull();
+    expect(tokens.restorable!()).toBe(false);
+    const none = vi.fn();
+    vi.stubGlobal('fetch', none);
+    expect(await refresh(tokens)).toBeNull();
+    expect(none).not.toHaveBeenCalled();
+  });
 });

@@ -3,6 +3,7 @@
 
 mod auth;
 mod branches;
+pub mod cookie;
 mod devices;
 mod staff;
 
@@ -13,9 +14,8 @@ use platform::AppState;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(tenants::sign_up))
-        .routes(routes!(tenants::set_tax))
+    // The routes that hand out or take a refresh token can carry it as a cookie instead.
+    let mut tokens = OpenApiRouter::new()
         .routes(routes!(auth::login))
         .routes(routes!(auth::refresh))
         .routes(routes!(auth::logout))
@@ -23,6 +23,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::pins::routes::tiles))
         .routes(routes!(auth::customer_sign_up))
         .routes(routes!(auth::guest_session))
+        .layer(axum::middleware::from_fn(cookie::transport));
+    cookie::document(tokens.get_openapi_mut());
+    OpenApiRouter::new()
+        .routes(routes!(tenants::sign_up))
+        .routes(routes!(tenants::set_tax))
+        .merge(tokens)
         .routes(routes!(auth::me))
         .routes(routes!(branches::list, branches::create))
         .routes(routes!(branches::get, branches::update))

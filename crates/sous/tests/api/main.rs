@@ -43,3 +43,4 @@ mod status_roles;
 mod tasks;
 mod validation;
 mod void_pool;
+mod web_security;

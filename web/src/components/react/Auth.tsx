@@ -1,8 +1,8 @@
 // Customer sign-in and sign-up for website ordering; token refresh is lib/api.ts's business.
 import { useEffect, useState } from 'react';
 import { useStore } from '@nanostores/react';
-import { customer, logIn, signUp, logOut } from '../../stores/auth';
-import { api, ApiError } from '../../lib/api';
+import { customer, logIn, signUp, logOut, restore } from '../../stores/auth';
+import { api, ApiError, claims } from '../../lib/api';
 import { t, type Lang } from '../../i18n';
 
 export default function Auth({ lang, brand }: { lang: Lang; brand: string }) {
@@ -14,13 +14,19 @@ export default function Auth({ lang, brand }: { lang: Lang; brand: string }) {
   const [name, setName] = useState('');
   const [me, setMe] = useState<string | null>(null);
   const [errors, setErrors] = useState<string[]>([]);
+  // Until the session is back from its cookie (after a reload), neither form nor name.
+  const [restoring, setRestoring] = useState(true);
+
+  useEffect(() => {
+    restore(customer).finally(() => setRestoring(false));
+  }, []);
 
   useEffect(() => {
     if (!pair) return setMe(null);
     api<{ display_name?: string | null; email?: string | null }>('/api/me', { tokens: customer })
       .then((m) => setMe(m.display_name ?? m.email ?? ''))
       .catch(() => setMe(null));
-  }, [pair?.refresh_token]);
+  }, [pair ? claims(pair.access_token).sub : null]);
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -34,6 +40,7 @@ export default function Auth({ lang, brand }: { lang: Lang; brand: string }) {
     }
   }
 
+  if (restoring && !pair) return <p className="card" aria-busy="true" data-auth="restoring">…</p>;
   if (pair) {
     return (
       <div className="card" data-auth="signed-in" style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', gap: '.5rem' }}>

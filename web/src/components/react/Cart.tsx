@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useStore } from '@nanostores/react';
 import { cart, delivery, picked, webCartIds, selectionProblems, unitPrice, isNewer, reload, addLine, removeLine, checkout } from '../../stores/cart';
-import { guest, customer, subject, type Session } from '../../stores/auth';
+import { guest, customer, subject, restore, adopt, cookieMode, type Session } from '../../stores/auth';
 import { link, followLive } from '../../stores/sse';
 import { startPayment } from '../../lib/payment';
 import { deliveryProblem } from '../../lib/delivery';
@@ -57,16 +57,24 @@ export default function Cart(props: Props) {
     (async () => {
       try {
         let c: CartDto;
+        // After a reload the sessions come back from their cookies first.
+        await Promise.all([restore(customer), restore(guest)]);
+        if (cancelled) return;
         if (props.tableToken) {
           sessionRef.current = guest;
           const joined = await api<Joined>(`/api/tables/${props.tableToken}/join`, { body: {}, tokens: guest });
-          if (joined.session) guest.set(joined.session);
+          if (joined.session) await adopt(guest, joined.session);
           c = joined.cart;
         } else {
           const s = customer.get() ? customer : guest;
           sessionRef.current = s;
           if (!s.get()) {
-            guest.set(await api<TokenPair>('/api/auth/guest', { body: { tenant: props.brand, branchId: props.branchId } }));
+            guest.set(
+              await api<TokenPair>('/api/auth/guest', {
+                body: { tenant: props.brand, branchId: props.branchId },
+                headers: cookieMode(guest),
+              }),
+            );
           }
           const key = `${props.branchId}:${props.type}:${subject(s)}`;
           const known = webCartIds.get()[key];

@@ -4,7 +4,7 @@
 // bump / recall / rush, all-day counts and a chime when a ticket arrives.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useStore } from '@nanostores/react';
-import { kitchen, logOut } from '../../stores/auth';
+import { kitchen, logOut, restore } from '../../stores/auth';
 import { link, followLive } from '../../stores/sse';
 import { api, ApiError, claims, type Schemas, type Ticket, type TokenPair, type TokenStore } from '../../lib/api';
 import { loadDevice, registerDevice, pinLogin, staffTiles, forgetDevice, type Device, type StaffTile } from '../../lib/device';
@@ -21,11 +21,15 @@ export default function KitchenDisplay({ lang }: Props) {
   const [device, setDevice] = useState<Device | null | undefined>(undefined);
   const session = useStore(kitchen.store);
 
+  const [restoring, setRestoring] = useState(true);
+
   useEffect(() => {
     loadDevice().then(setDevice, () => setDevice(null));
+    // After a reload the cook's session comes back from its cookie.
+    restore(kitchen).finally(() => setRestoring(false));
   }, []);
 
-  if (device === undefined) return <p aria-busy="true">…</p>;
+  if (device === undefined || (restoring && !session)) return <p aria-busy="true">…</p>;
   if (!device) return <Register lang={lang} onDone={setDevice} />;
   // A session from another screen (or branch) is not this screen's.
   if (!session || claims(session.access_token).did !== device.id) return <PinPad lang={lang} device={device} onForget={() => forgetDevice().then(() => setDevice(null))} />;

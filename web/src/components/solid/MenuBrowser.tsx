@@ -1,11 +1,18 @@
 /** @jsxImportSource solid-js */
 // Search as you type over the branch's menu (the catalog search API), in English or Arabic.
-// Results carry the server's <mark> highlighting (escaped by the server, so inserted as HTML).
+// Results carry the server's <mark> highlighting, rendered as text nodes and <mark> elements
+// (lib/highlight.ts), never parsed as HTML.
 // On an ordering page each result has an "Add" button that hands the item to the Cart island.
 import { createSignal, createEffect, onCleanup, onMount, For, Show } from 'solid-js';
 import { picked } from '../../stores/cart';
 import { t, formatPrice, type Lang } from '../../i18n';
 import type { SearchResult } from '../../lib/api';
+import { highlightParts } from '../../lib/highlight';
+
+/** A highlight as text and <mark> elements. */
+function Highlighted(props: { html: string }) {
+  return <For each={highlightParts(props.html)}>{(p) => (p.mark ? <mark>{p.text}</mark> : p.text)}</For>;
+}
 
 interface Props {
   lang: Lang;
@@ -75,11 +82,15 @@ export default function MenuBrowser(props: Props) {
             {(r) => (
               <li class="card item" data-result={r.id}>
                 <div class="row">
-                  <strong innerHTML={props.lang === 'ar' && r.highlight.nameAr ? r.highlight.nameAr : r.highlight.name} />
+                  <strong>
+                    <Highlighted html={props.lang === 'ar' && r.highlight.nameAr ? r.highlight.nameAr : r.highlight.name} />
+                  </strong>
                   <span class="price">{formatPrice(props.lang, props.currency, r.price)}</span>
                 </div>
                 <Show when={r.highlight.description}>
-                  <span class="muted" innerHTML={r.highlight.description!} />
+                  <span class="muted">
+                    <Highlighted html={r.highlight.description!} />
+                  </span>
                 </Show>
                 <Show when={props.orderable}>
                   <button
