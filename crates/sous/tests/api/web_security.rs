@@ -250,7 +250,7 @@ async fn guest_sessions_use_the_cookie_too() {
         "/api/auth/guest",
         "guest",
         None,
-        json!({ "tenant": "demo", "branch_id": app.demo.riyadh }),
+        json!({ "tenant": "demo", "branchId": app.demo.riyadh }),
     )
     .await;
     assert_eq!(res.status(), 201);
