@@ -169,6 +169,7 @@ test('a table guest and a cook keep their sessions over a reload, tokens out of 
   await kds.getByRole('button', { name: 'Sign in' }).click();
   await kds.getByRole('button', { name: 'Register this tablet' }).first().click();
   const access = await signInAnswer(kds, '/api/auth/pin');
+  await kds.getByTestId('staff-tiles').getByRole('button', { name: 'Demo Kitchen' }).click();
   for (const d of '5555') await kds.getByRole('button', { name: d, exact: true }).click();
   await kds.getByRole('button', { name: 'Sign in' }).click();
   await expect(kds.getByRole('heading', { name: 'Kitchen display' })).toBeVisible();
