@@ -197,6 +197,16 @@ async fn a_supervised_server_killed_with_sigkill_is_started_again_with_its_data(
     };
     assert_eq!(back.1, 10, "crash recovery kept the committed rows");
     assert!(!alive(crashed));
+    // The supervisor counts the restart once it has seen the new server accept connections,
+    // which may be a moment after this test could connect to it.
+    let counted = std::time::Instant::now();
+    while pg.restarts() == 0 {
+        assert!(
+            counted.elapsed() < std::time::Duration::from_secs(10),
+            "the restart is counted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert_eq!(pg.restarts(), 1);
     pg.stop().await.unwrap();
     assert!(
