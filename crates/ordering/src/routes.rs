@@ -195,6 +195,7 @@ pub async fn history(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct ListQuery {
     branch_id: Uuid,
@@ -410,6 +411,7 @@ pub async fn close_drawer(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DayQuery {
     /// The branch's business day (YYYY-MM-DD).
     date: chrono::NaiveDate,

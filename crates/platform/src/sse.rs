@@ -130,6 +130,7 @@ impl Scope {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamQuery {
     /// The branch to follow (required for staff).

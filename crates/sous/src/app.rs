@@ -71,7 +71,7 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
 
 /// The API router and its OpenAPI document.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
         .routes(routes!(platform::sse::ticket))
         .routes(routes!(platform::sse::stream))
@@ -83,7 +83,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(catalog::router())
         .merge(ordering::router())
         .merge(fulfillment::router())
-        .split_for_parts()
+        .split_for_parts();
+    // After the split: only then are the routers' operations in the document.
+    crate::openapi::add_error_responses(&mut spec);
+    (router, spec)
 }
 
 const DOCS_HTML: &str = r##"<!doctype html>

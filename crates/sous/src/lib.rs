@@ -5,6 +5,7 @@ pub mod app;
 pub mod background;
 pub mod bootstrap;
 pub mod doctor;
+pub mod openapi;
 pub mod production;
 pub mod security_headers;
 pub mod shutdown;

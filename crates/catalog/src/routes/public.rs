@@ -113,6 +113,7 @@ pub async fn menu(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// What the guest typed, in English, Arabic or both.
     q: String,

@@ -744,3 +744,25 @@ impl Drop for ExternalSous {
         let _ = self.child.wait();
     }
 }
+
+/// The OpenAPI document as served (`/api/openapi.json`), without a server or a database.
+pub fn openapi() -> Value {
+    serde_json::to_value(sous::app::api().1).expect("the document serialises")
+}
+
+/// Every operation of an OpenAPI document: (method, path, operation).
+pub fn operations(spec: &Value) -> Vec<(String, String, Value)> {
+    let mut ops = vec![];
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("a path item") {
+            if [
+                "get", "put", "post", "delete", "patch", "head", "options", "trace",
+            ]
+            .contains(&method.as_str())
+            {
+                ops.push((method.to_uppercase(), path.clone(), op.clone()));
+            }
+        }
+    }
+    ops
+}

@@ -24,6 +24,7 @@ mod login_limits;
 mod menu_cache;
 mod offboarding;
 mod online_payments;
+mod openapi;
 mod orders;
 mod pin_policy;
 mod production;
