@@ -5,7 +5,7 @@ export CARGO_TERM_COLOR ?= never
 # Where cargo puts binaries (honours CARGO_TARGET_DIR).
 TARGET := $(or $(CARGO_TARGET_DIR),target)
 
-.PHONY: run test bench deps web-deps web-build web-test web-check screenshots build build-debug lint fmt clean-data
+.PHONY: run test api-fuzz bench deps web-deps web-build web-test web-check screenshots build build-debug lint fmt clean-data
 
 ## Install what is missing on this machine (PostgreSQL server, pg_cron, web packages).
 deps:
@@ -63,6 +63,11 @@ lint:
 test: deps lint build-debug
 	$(TARGET)/debug/sous test-cluster -- $(CARGO) nextest run --workspace --no-fail-fast
 	@$(MAKE) --no-print-directory web-check
+
+## The API fuzz: schemathesis, every check, against a `sous serve --demo` of its own
+## (scripts/api-fuzz.sh; the report goes to target/api-fuzz/).
+api-fuzz: deps build-debug
+	scripts/api-fuzz.sh
 
 ## Benchmarks, each reported as a ratio to a baseline measured in the same run.
 bench: deps build web-build

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs what sous needs when it is missing: a PostgreSQL server and pg_cron for it, and
-# Chromium for the web app's browser tests (from the distribution's packages, Debian/Ubuntu), and
-# the cargo-nextest test runner (from crates.io). No prebuilt binaries from anywhere else. Safe to run repeatedly: it does
+# Chromium for the web app's browser tests (from the distribution's packages, Debian/Ubuntu), the
+# cargo-nextest test runner (from crates.io) and the schemathesis API fuzzer (from PyPI, into a
+# virtual environment; scripts/tools.env says which version and where). No prebuilt binaries from anywhere else. Safe to run repeatedly: it does
 # nothing when everything is there. `sous doctor` checks the server is 15 or newer.
 set -euo pipefail
+
+. "$(dirname "$0")/tools.env"
 
 have_pg() {
     for dir in /usr/lib/postgresql/*/bin; do
@@ -58,4 +61,17 @@ fi
 if ! cargo nextest --version >/dev/null 2>&1; then
     echo "install-deps: installing cargo-nextest (the test runner)"
     cargo install cargo-nextest --locked
+fi
+
+if [ ! -x "$SCHEMATHESIS_VENV/bin/st" ]; then
+    echo "install-deps: installing schemathesis $SCHEMATHESIS_VERSION into $SCHEMATHESIS_VENV (the API fuzz)"
+    command -v python3 >/dev/null 2>&1 || apt_install python3
+    rm -rf "$SCHEMATHESIS_VENV"
+    # Debian's python3 leaves venv's pip bootstrap to a package of its own.
+    if ! python3 -m venv "$SCHEMATHESIS_VENV" >/dev/null 2>&1; then
+        rm -rf "$SCHEMATHESIS_VENV"
+        apt_install python3-venv
+        python3 -m venv "$SCHEMATHESIS_VENV"
+    fi
+    "$SCHEMATHESIS_VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
