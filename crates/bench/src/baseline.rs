@@ -42,7 +42,7 @@ pub const SELECT_ONLY: PgbenchRun = PgbenchRun {
 };
 
 /// TPC-B-like: three updates, a select and an insert in one transaction — the write-path
-/// yardstick for checkout (issue 6: orders/s ≥ 0.4 × this at 16 clients). Scale 16 gives every
+/// yardstick for checkout (its target: orders/s ≥ 0.4 × this at 16 clients). Scale 16 gives every
 /// client a `pgbench_branches` row of its own, so the baseline is not one row's lock queue.
 pub const TPC_B: PgbenchRun = PgbenchRun {
     mode: "TPC-B-like (default script)",

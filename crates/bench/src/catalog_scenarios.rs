@@ -1,4 +1,4 @@
-//! The catalog's two benchmarks (issue 5), against one `sous serve`:
+//! The catalog's two benchmarks, against one `sous serve`:
 //!
 //! - **cached menu**: `GET /api/branches/{Riyadh}/menu` of the demo brand, served from process
 //!   memory, against the bare axum app answering a static body of the same bytes with the same

@@ -1,4 +1,4 @@
-//! Checkout (issue 6): the demo cashier rings up an order of three lines, each with modifier
+//! Checkout: the demo cashier rings up an order of three lines, each with modifier
 //! options, and takes cash for it in the same request — `POST /api/orders` with a new
 //! `Idempotency-Key` every time, so every request is a new order: the idempotency claim, pricing
 //! from the branch's menu, the order, its lines and status history, the day's order number,

@@ -1,4 +1,4 @@
-//! The kitchen display (issue 7): an order accepted → its ticket visible to a KDS screen. A
+//! The kitchen display: an order accepted → its ticket visible to a KDS screen. A
 //! kitchen login follows the branch's `kitchen` stream (`/api/sse/kitchen`); meanwhile orders
 //! flow through the branch at a steady rate — each placed by the cashier (`POST /api/orders`,
 //! takeaway) and accepted by the manager (`POST /api/orders/{id}/status`). The latency of an

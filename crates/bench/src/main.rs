@@ -1,8 +1,8 @@
 //! `make bench`: sous's benchmarks. Every figure is set against a baseline measured in the same
 //! run on the same machine (pgbench, a bare axum endpoint), because absolute numbers alone mean
-//! nothing on a shared 2-core machine (DESIGN.md §7). The SSE fan-out (issue 4) and search at
-//! scale (issue 5) are the exceptions: their targets (p99 commit → receipt, RSS per idle
-//! stream, p99 per search) are absolute.
+//! nothing on a shared 2-core machine (bench/README.md). The SSE fan-out and search at scale are
+//! the exceptions: their targets (p99 commit → receipt, RSS per idle stream, p99 per search) are
+//! absolute.
 //!
 //! The run: a throwaway PostgreSQL cluster (migrated, demo brand and menu seeded) → the baselines → the
 //! scenarios against the real release `sous` binary → a table on stdout, a JSON file in
@@ -58,7 +58,7 @@ pub const WEB_LOAD: LoadConfig = LoadConfig {
 /// Cold-start repetitions; the median is what the target looks at.
 pub const COLD_START_RUNS: usize = 10;
 
-/// The SSE fan-out of issue 4: 5 000 streams on one branch channel, 20 events 250 ms apart.
+/// The SSE fan-out: 5 000 streams on one branch channel, 20 events 250 ms apart.
 pub const FANOUT: FanoutConfig = FanoutConfig {
     clients: 5_000,
     open_concurrency: 200,
@@ -70,7 +70,7 @@ pub const FANOUT: FanoutConfig = FanoutConfig {
     delivery_wait: Duration::from_secs(5),
 };
 
-/// The catalog scenarios of issue 5: the cached menu at 64 connections (and bare axum with a
+/// The catalog scenarios: the cached menu at 64 connections (and bare axum with a
 /// body of the same size at 64), and search over 100 000 items (200 brands × 500 items, 5
 /// branches each): its target on one connection for 10 s, its load figure at 8.
 pub const CATALOG: CatalogConfig = CatalogConfig {
@@ -85,7 +85,7 @@ pub const CATALOG: CatalogConfig = CatalogConfig {
     sql_samples: 100,
 };
 
-/// The checkout of issue 6: three lines with modifiers and cash, at 16 connections.
+/// The checkout: three lines with modifiers and cash, at 16 connections.
 pub const CHECKOUT: CheckoutConfig = CheckoutConfig {
     connections: 16,
     lines: 3,
@@ -94,7 +94,7 @@ pub const CHECKOUT: CheckoutConfig = CheckoutConfig {
     max_requests: 200_000,
 };
 
-/// The KDS scenario of issue 7: orders placed and accepted at 50 a second for 10 s, each
+/// The KDS scenario: orders placed and accepted at 50 a second for 10 s, each
 /// ticket's arrival at a kitchen screen timed.
 pub const KDS: KdsConfig = KdsConfig {
     rate: 50,
@@ -102,7 +102,7 @@ pub const KDS: KdsConfig = KdsConfig {
     drain: Duration::from_secs(5),
 };
 
-/// The queue scenario of issue 4: the same no-op tasks through sous's workers and through
+/// The queue scenario: the same no-op tasks through sous's workers and through
 /// graphile-worker, the same number running at once on each side.
 pub const QUEUE: QueueConfig = QueueConfig {
     tasks: 30_000,

@@ -1,4 +1,4 @@
-//! The task-queue benchmark of issue 4: no-op tasks per second through sous's workers
+//! The task-queue benchmark: no-op tasks per second through sous's workers
 //! (`platform::queue::Worker`, the code `sous worker` runs) against graphile-worker 0.17 on Node
 //! (`bench/graphile/run.mjs`), on the same PostgreSQL (the bench cluster), on the same machine, in
 //! the same run. sous's tasks go to `task_queue` in the `sous` database, graphile's jobs to its

@@ -26,32 +26,32 @@ pub const README_END: &str = "<!-- results:end -->";
 
 /// `GET /api/health` must keep at least this share of a bare axum endpoint's throughput.
 pub const HEALTH_MIN_RATIO: f64 = 0.5;
-/// The menu page's server response, p99 with a warm cache, on one connection (issue 8).
+/// The menu page's server response, p99 with a warm cache, on one connection.
 pub const WEB_MENU_MAX_P99_MS: f64 = 50.0;
-/// JavaScript a browser loads for the menu page, gzip (issue 8).
+/// JavaScript a browser loads for the menu page, gzip.
 pub const WEB_MENU_MAX_JS_GZIP: u64 = 60 * 1024;
-/// Order accepted → ticket on the kitchen screen, in the browser (issue 8).
+/// Order accepted → ticket on the kitchen screen, in the browser.
 pub const KDS_MAX_NEW_TICKET_MS: f64 = 1000.0;
 /// Median cold start must stay under this.
 pub const COLD_START_MAX_MEDIAN_MS: f64 = 50.0;
-/// Commit → receipt at every SSE client, p99, must stay under this (issue 4).
+/// Commit → receipt at every SSE client, p99, must stay under this.
 pub const SSE_MAX_P99_MS: f64 = 100.0;
-/// RSS growth per idle SSE connection must stay under this, in kB (issue 4).
+/// RSS growth per idle SSE connection must stay under this, in kB.
 pub const SSE_MAX_KB_PER_CONNECTION: f64 = 20.0;
-/// sous's workers must do at least this many no-op tasks per graphile-worker job (issue 4).
+/// sous's workers must do at least this many no-op tasks per graphile-worker job.
 pub const QUEUE_MIN_RATIO: f64 = 1.0;
 /// The cached menu must keep at least this share of the requests/s of bare axum answering a
-/// body of the same size, at the same connections (issue 5).
+/// body of the same size, at the same connections.
 pub const MENU_MIN_RATIO: f64 = 0.5;
-/// …with p99 under this (issue 5).
+/// …with p99 under this.
 pub const MENU_MAX_P99_MS: f64 = 10.0;
 /// Search over 100 000 items: p99 per query under this for every class of query, read on one
-/// connection (a query's own latency, no queueing behind other requests) (issue 5).
+/// connection (a query's own latency, no queueing behind other requests).
 pub const SEARCH_MAX_P99_MS: f64 = 5.0;
 /// Checkout at 16 connections: at least this many orders per pgbench TPC-B transaction at 16
-/// clients (issue 6)…
+/// clients…
 pub const CHECKOUT_MIN_RATIO: f64 = 0.4;
-/// …with p99 under this (issue 6).
+/// …with p99 under this.
 pub const CHECKOUT_MAX_P99_MS: f64 = 50.0;
 
 #[derive(Debug, Serialize)]
@@ -266,7 +266,7 @@ impl CheckoutScenario {
     }
 }
 
-/// Order accepted → its ticket on a KDS screen, while 50 orders a second flow (issue 7).
+/// Order accepted → its ticket on a KDS screen, while 50 orders a second flow.
 pub const KDS_MAX_P99_MS: f64 = 100.0;
 
 #[derive(Debug, Serialize)]

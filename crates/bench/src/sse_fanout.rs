@@ -1,4 +1,4 @@
-//! The SSE fan-out of issue 4 against the real `sous`: thousands of clients follow one branch's
+//! The SSE fan-out against the real `sous`: thousands of clients follow one branch's
 //! `orders` channel; memory per idle stream is the process's RSS growth divided by the clients,
 //! and latency is the time from the committing transaction (an owner connection of the harness
 //! inserting into the `events` outbox) to the arrival of the event at every client.

@@ -1,4 +1,4 @@
-//! The web app's budgets (issue 8): the menu page's server response with a warm cache, the
+//! The web app's budgets: the menu page's server response with a warm cache, the
 //! JavaScript a browser loads for it (gzip), and the kitchen display's new-ticket latency, which
 //! only a browser can measure — the browser tests (`make web-test`) write it to
 //! `web/.budgets/kds-new-ticket.json` and it is reported from there.

@@ -1,7 +1,7 @@
 //! Settlements: the acquirer's or online provider's payout report, booked.
 //!
 //! Card and online payments are debited to the branch's `card_clearing` / `online_clearing`
-//! when the provider captures them (§6). When the provider pays out, a manager enters the
+//! when the provider captures them (docs/ordering.md §6). When the provider pays out, a manager enters the
 //! payout: what it settled (`gross`, taken out of the clearing account), what it kept
 //! (`fees`, an expense) and what reached the bank (`net = gross − fees`). One entry:
 //! D `bank` net, D `payment_fees` fees, C clearing gross. A payout is booked once per brand,

@@ -1,8 +1,8 @@
-// Website delivery (issue 8, scenario 3's second half): the address step refuses a point outside
-// every delivery zone, and a closed branch, with a clear message; a point inside the Olaya zone
-// is accepted with the zone's terms, its fee is in the total, the minimum order applies at
-// checkout; and the order page follows the driver live — accepted, picked up, pings — with the
-// hand-over code the driver is given at the door.
+// Website delivery, the second half of scenario 3 (website.spec.ts has the pickup half): the
+// address step refuses a point outside every delivery zone, and a closed branch, with a clear
+// message; a point inside the Olaya zone is accepted with the zone's terms, its fee is in the
+// total, the minimum order applies at checkout; and the order page follows the driver live —
+// accepted, picked up, pings — with the hand-over code the driver is given at the door.
 //
 // The demo branches keep real opening hours (08:00–23:59 in their time zone) and a closed
 // branch takes no delivery: like the Rust tests, these set the branch's hours through the API

@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 pub use repo::{NewEvent, append};
 
-/// The SSE channels of the seed, plus `catalog` for menu changes.
+/// The channels clients follow over SSE (docs/api.md §7), plus `catalog` for menu changes, which
+/// is written to the outbox but not streamed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {

@@ -71,8 +71,8 @@ impl Job {
     }
 }
 
-/// The seed's three jobs and the housekeeping ones. Their procedures are created by the task queue migration; the menu
-/// and loyalty ones do nothing until those contexts fill them in.
+/// The platform's periodic jobs (docs/operations.md §9). Their procedures are created by the task
+/// queue migration; the loyalty one does nothing until that context fills it in.
 pub fn standard_jobs() -> Vec<Job> {
     vec![
         Job::new(
