@@ -79,7 +79,7 @@ async fn run(
         STEP_TIMEOUT,
     )
     .await?;
-    let token = login["access_token"]
+    let token = login["accessToken"]
         .as_str()
         .context("login: no access_token")?
         .to_owned();

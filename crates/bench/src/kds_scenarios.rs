@@ -76,7 +76,7 @@ async fn login(addr: SocketAddr, role: platform::auth::Role) -> anyhow::Result<S
         STEP_TIMEOUT,
     )
     .await?;
-    Ok(body["access_token"]
+    Ok(body["accessToken"]
         .as_str()
         .context("login: no access_token")?
         .to_owned())

@@ -339,7 +339,7 @@ async fn login(addr: SocketAddr) -> anyhow::Result<String> {
         .body(Full::new(Bytes::from(body.to_string())))?;
     let (status, answer) = request_json(addr, request).await?;
     ensure!(status.is_success(), "login answered {status}: {answer}");
-    answer["access_token"]
+    answer["accessToken"]
         .as_str()
         .map(str::to_string)
         .with_context(|| format!("no access_token in the login answer: {answer}"))
@@ -360,7 +360,7 @@ async fn riyadh_branch(addr: SocketAddr, token: &str) -> anyhow::Result<String> 
         .as_array()
         .into_iter()
         .flatten()
-        .find(|b| b["time_zone"] == "Asia/Riyadh")
+        .find(|b| b["timeZone"] == "Asia/Riyadh")
         .and_then(|b| b["id"].as_str())
         .map(str::to_string)
         .with_context(|| format!("no branch in Asia/Riyadh in {answer}"))
@@ -875,7 +875,7 @@ mod tests {
 
     #[test]
     fn reads_the_seq_of_bench_events_only() {
-        let event = r#"{"id":9,"tenant_id":"t","branch_id":"b","channel":"orders","stream":"order:bench","type":"bench.tick","payload":{"seq":12},"created_at":"2026-11-25T00:00:00Z"}"#;
+        let event = r#"{"id":9,"tenantId":"t","branchId":"b","channel":"orders","stream":"order:bench","type":"bench.tick","payload":{"seq":12},"createdAt":"2026-11-25T00:00:00Z"}"#;
         assert_eq!(bench_seq(event), Some(12));
         assert_eq!(
             bench_seq(r#"{"type":"order.placed","payload":{"seq":1}}"#),

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SignUpTenant {
     #[garde(length(chars, min = 1, max = 200))]
     pub name: String,
@@ -24,6 +24,7 @@ pub struct SignUpTenant {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct TenantCreated {
     pub tenant: TenantDto,
     pub owner_id: Uuid,
@@ -31,6 +32,7 @@ pub struct TenantCreated {
 }
 
 #[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
 pub struct TenantDto {
     pub id: Uuid,
     pub slug: String,
@@ -44,7 +46,7 @@ pub struct TenantDto {
 
 /// A brand's tax settings.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TaxSettings {
     /// VAT registration number (Saudi: 15 digits, starting and ending with 3); null removes it.
     #[garde(inner(pattern(r"^[0-9A-Z]{5,20}$")))]
@@ -52,7 +54,7 @@ pub struct TaxSettings {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Login {
     #[garde(length(min = 3, max = 254))]
     pub email: String,
@@ -65,6 +67,7 @@ pub struct Login {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct TokenPair {
     pub access_token: String,
     /// Absent when the request asked for it as a cookie (`X-Sous-Session`).
@@ -76,7 +79,7 @@ pub struct TokenPair {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RefreshRequest {
     /// May be left out with `X-Sous-Session`: the session's cookie carries it.
     #[garde(length(min = 10, max = 200))]
@@ -97,7 +100,7 @@ pub struct PinLogin {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CustomerSignUp {
     #[garde(pattern(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"))]
     pub tenant: String,
@@ -122,6 +125,7 @@ pub struct GuestSessionRequest {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Me {
     pub principal: platform::auth::Principal,
     pub email: Option<String>,
@@ -130,6 +134,7 @@ pub struct Me {
 }
 
 #[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
 pub struct BranchDto {
     pub id: Uuid,
     pub name: String,
@@ -181,7 +186,7 @@ fn valid_hours(v: &serde_json::Value, _: &()) -> garde::Result {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct BranchInput {
     #[garde(length(chars, min = 1, max = 200))]
     pub name: String,
@@ -220,7 +225,7 @@ fn open() -> String {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RegisterDevice {
     #[garde(pattern(r"^(pos|kds)$"))]
     pub kind: String,
@@ -229,6 +234,7 @@ pub struct RegisterDevice {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct DeviceRegistered {
     pub device: DeviceDto,
     /// The signing secret (base64url). Shown once; store it on the device.
@@ -236,6 +242,7 @@ pub struct DeviceRegistered {
 }
 
 #[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
 pub struct DeviceDto {
     pub id: Uuid,
     pub branch_id: Uuid,
@@ -248,7 +255,7 @@ pub struct DeviceDto {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AddStaff {
     #[garde(email, length(max = 254))]
     pub email: String,
@@ -279,6 +286,7 @@ pub struct StaffAdded {
 }
 
 #[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
 pub struct StaffDto {
     pub membership_id: Uuid,
     pub user_id: Uuid,

@@ -682,6 +682,7 @@ pub async fn simulator_page(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct SimulatorAnswer {
     session_id: String,
     /// `approve`, `decline` or `timeout`.

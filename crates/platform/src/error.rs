@@ -188,7 +188,7 @@ impl From<garde::Report> for Error {
     fn from(report: garde::Report) -> Self {
         let mut fields: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (path, err) in report.iter() {
-            let key = path.to_string();
+            let key = camel_path(&path.to_string());
             let key = if key.is_empty() { "body".into() } else { key };
             fields
                 .entry(key)
@@ -197,6 +197,38 @@ impl From<garde::Report> for Error {
         }
         Self::Validation { fields }
     }
+}
+
+/// garde names fields as they are in Rust (`opening_hours`); the API names them as they are in
+/// JSON (`openingHours`, every schema being camelCase). Map keys in brackets are kept as they are.
+fn camel_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut depth = 0u32;
+    let mut upper = false;
+    for c in path.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth == 0
+            && c == '_'
+            && out
+                .chars()
+                .last()
+                .is_some_and(|p| p.is_ascii_alphanumeric())
+        {
+            upper = true;
+            continue;
+        }
+        if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Maps a violated named constraint to a clear 4xx; anything else stays a database error.
@@ -268,6 +300,14 @@ mod tests {
         assert_eq!(p.status, 500);
         assert_eq!(p.code, "internal");
         assert!(p.detail.is_none());
+    }
+
+    #[test]
+    fn garde_paths_are_named_as_in_json() {
+        assert_eq!(camel_path("opening_hours"), "openingHours");
+        assert_eq!(camel_path("lines[0].product_id"), "lines[0].productId");
+        assert_eq!(camel_path("names[en_US]"), "names[en_US]");
+        assert_eq!(camel_path("name"), "name");
     }
 
     #[test]

@@ -142,6 +142,7 @@ pub struct StreamQuery {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Ticket {
     pub ticket: String,
     pub expires_in: i64,

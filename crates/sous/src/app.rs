@@ -42,6 +42,7 @@ impl Modify for BearerAuth {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Health {
     pub status: &'static str,
     pub database: &'static str,

@@ -96,7 +96,7 @@ export function refresh(tokens: TokenStore): Promise<TokenPair | null> {
   // kept in memory carries its own.
   const request: { headers: Record<string, string>; body: string } = tokens.slot
     ? { headers: { 'content-type': 'application/json', 'x-sous-session': tokens.slot }, body: '{}' }
-    : { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: current!.refresh_token }) };
+    : { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: current!.refreshToken }) };
   const p = (async () => {
     try {
       const res = await fetch(`${apiOrigin()}/api/auth/refresh`, { method: 'POST', ...request });
@@ -121,13 +121,13 @@ export async function accessToken(tokens: TokenStore | undefined): Promise<strin
   if (!pair) {
     // After a reload: the session is recovered from its cookie.
     if (!tokens?.restorable?.()) return null;
-    return (await refresh(tokens))?.access_token ?? null;
+    return (await refresh(tokens))?.accessToken ?? null;
   }
-  if (secondsLeft(pair.access_token) < 30) {
+  if (secondsLeft(pair.accessToken) < 30) {
     const fresh = await refresh(tokens!);
-    return fresh?.access_token ?? null;
+    return fresh?.accessToken ?? null;
   }
-  return pair.access_token;
+  return pair.accessToken;
 }
 
 async function toError(res: Response): Promise<ApiError> {
@@ -161,7 +161,7 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
   let res = await send(await accessToken(opts.tokens));
   if (res.status === 401 && opts.tokens?.get()) {
     const fresh = await refresh(opts.tokens);
-    if (fresh) res = await send(fresh.access_token);
+    if (fresh) res = await send(fresh.accessToken);
   }
   if (!res.ok) throw await toError(res);
   if (res.status === 204) return undefined as T;

@@ -66,7 +66,7 @@ export async function forgetDevice(): Promise<void> {
 
 /** Registers this screen at a branch with a manager's token and keeps its key. */
 export async function registerDevice(managerToken: { get(): TokenPair | null; set(t: TokenPair | null): void }, branchId: string, name: string): Promise<Device> {
-  const answer = await api<{ device: { id: string; branch_id?: string }; secret: string }>(`/api/branches/${branchId}/devices`, {
+  const answer = await api<{ device: { id: string; branchId?: string }; secret: string }>(`/api/branches/${branchId}/devices`, {
     body: { kind: 'kds', name },
     tokens: managerToken,
   });

@@ -9,13 +9,13 @@ import { api, ApiError, type TokenStore } from './api';
 
 export interface SousEvent {
   id: number;
-  tenant_id: string;
-  branch_id: string | null;
+  tenantId: string;
+  branchId: string | null;
   channel: string;
   stream: string;
   type: string;
   payload: any;
-  created_at: string;
+  createdAt: string;
 }
 
 export type LinkState = 'connecting' | 'live' | 'reconnecting' | 'closed';

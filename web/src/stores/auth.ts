@@ -46,7 +46,7 @@ export async function restore(s: Session): Promise<TokenPair | null> {
 /** The subject (user or guest session id) of a session, for "added by you". */
 export function subject(s: TokenStore): string | null {
   const pair = s.get();
-  return pair ? (claims(pair.access_token).sub ?? null) : null;
+  return pair ? (claims(pair.accessToken).sub ?? null) : null;
 }
 
 /** The header that asks the API for the refresh token as this session's cookie. */
@@ -61,7 +61,7 @@ export async function logIn(s: Session, email: string, password: string, tenant:
 export async function signUp(s: Session, email: string, password: string, displayName: string, tenant: string) {
   s.set(
     await api<TokenPair>('/api/auth/customers', {
-      body: { email, password, display_name: displayName, tenant },
+      body: { email, password, displayName, tenant },
       headers: cookieMode(s),
     }),
   );
@@ -70,7 +70,7 @@ export async function signUp(s: Session, email: string, password: string, displa
 /** A session handed over in a body (joining a table starts one): its refresh token goes into
  *  the cookie at once and is not kept here. */
 export async function adopt(s: Session, pair: TokenPair) {
-  s.set(await api<TokenPair>('/api/auth/refresh', { body: { refresh_token: pair.refresh_token }, headers: cookieMode(s) }));
+  s.set(await api<TokenPair>('/api/auth/refresh', { body: { refreshToken: pair.refreshToken }, headers: cookieMode(s) }));
 }
 
 /** Ends the session on the server (its refresh family, from the cookie) and here. */

@@ -42,7 +42,7 @@ async function setHours(hours: Record<string, unknown>) {
   const branchId = await dubai();
   const owner = await login(baseURL, 'owner@demo.sous.test');
   const { id: _id, ...branch } = await call('GET', `/api/branches/${branchId}`, owner);
-  await call('PUT', `/api/branches/${branchId}`, owner, { ...branch, opening_hours: hours });
+  await call('PUT', `/api/branches/${branchId}`, owner, { ...branch, openingHours: hours });
 }
 const CLOSED_ALL_WEEK = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, []]));
 const OPEN_ALWAYS = {};

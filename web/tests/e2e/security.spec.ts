@@ -58,8 +58,8 @@ async function signInAnswer(page: Page, path: string): Promise<() => Promise<str
   const answer = page.waitForResponse((r) => new URL(r.url()).pathname === path && r.request().method() === 'POST');
   return async () => {
     const body = await (await answer).json();
-    expect(body.refresh_token ?? body.refreshToken, 'the page never sees the refresh token').toBeUndefined();
-    return body.access_token ?? body.accessToken;
+    expect(body.refreshToken, 'the page never sees the refresh token').toBeUndefined();
+    return body.accessToken;
   };
 }
 

@@ -81,7 +81,7 @@ export async function startServer(): Promise<E2EState> {
     })
   ).json();
   const tables = await (
-    await fetch(`${baseURL}/api/branches/${branchId}/dining-tables`, { headers: { authorization: `Bearer ${login.access_token}` } })
+    await fetch(`${baseURL}/api/branches/${branchId}/dining-tables`, { headers: { authorization: `Bearer ${login.accessToken}` } })
   ).json();
   // The demo branches keep real opening hours, and guests' orders are refused while a branch is
   // closed: open both around the clock (no hours), so the tests do not depend on the time they
@@ -94,12 +94,12 @@ export async function startServer(): Promise<E2EState> {
     })
   ).json();
   for (const b of brand.branches) {
-    const headers = { authorization: `Bearer ${owner.access_token}`, 'content-type': 'application/json' };
+    const headers = { authorization: `Bearer ${owner.accessToken}`, 'content-type': 'application/json' };
     const { id: _id, ...branch } = await (await fetch(`${baseURL}/api/branches/${b.id}`, { headers })).json();
     const put = await fetch(`${baseURL}/api/branches/${b.id}`, {
       method: 'PUT',
       headers,
-      body: JSON.stringify({ ...branch, opening_hours: {} }),
+      body: JSON.stringify({ ...branch, openingHours: {} }),
     });
     if (!put.ok) throw new Error(`opening ${b.name} around the clock: ${put.status} ${await put.text()}`);
   }
@@ -142,5 +142,5 @@ export async function login(baseURL: string, email: string): Promise<string> {
     body: JSON.stringify({ email, password: 'sous-demo-2026' }),
   });
   if (!res.ok) throw new Error(`login ${email}: ${res.status}`);
-  return (await res.json()).access_token;
+  return (await res.json()).accessToken;
 }

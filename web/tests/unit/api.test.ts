@@ -11,7 +11,7 @@ function memory(pair: TokenPair | null): TokenStore & { value: TokenPair | null 
   return s;
 }
 
-const pair = (exp: number, refresh = 'r1'): TokenPair => ({ access_token: jwt(exp), refresh_token: refresh, expires_in: 900, token_type: 'Bearer' });
+const pair = (exp: number, refresh = 'r1'): TokenPair => ({ accessToken: jwt(exp), refreshToken: refresh, expiresIn: 900, tokenType: 'Bearer' });
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 // The browser calls the API on its own origin.
@@ -44,8 +44,8 @@ describe('lib/api', () => {
     }));
     await api('/api/me', { tokens });
     expect(calls.map((c) => c.url)).toEqual(['/api/auth/refresh', '/api/me']);
-    expect(calls[1]!.auth).toBe(`Bearer ${fresh.access_token}`);
-    expect(tokens.value?.refresh_token).toBe('r2');
+    expect(calls[1]!.auth).toBe(`Bearer ${fresh.accessToken}`);
+    expect(tokens.value?.refreshToken).toBe('r2');
   });
 
   it('retries once after a 401 with a refreshed token', async () => {
@@ -89,7 +89,7 @@ describe('lib/api', () => {
       set: (v) => ((tokens.value = v), (flag = !!v)),
       restorable: () => flag,
     };
-    const { refresh_token: _, ...fresh } = pair(Date.now() / 1000 + 900);
+    const { refreshToken: _, ...fresh } = pair(Date.now() / 1000 + 900);
     const calls: { url: string; init: RequestInit }[] = [];
     vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit) => {
       calls.push({ url, init });
@@ -100,7 +100,7 @@ describe('lib/api', () => {
     const asked = calls.find((c) => c.url.endsWith('/refresh'))!.init;
     expect((asked.headers as Record<string, string>)['x-sous-session']).toBe('customer');
     expect(asked.body).toBe('{}');
-    expect(tokens.value?.access_token).toBe(fresh.access_token);
+    expect(tokens.value?.accessToken).toBe(fresh.accessToken);
 
     // A refused refresh ends it: nothing more to recover.
     tokens.value = null;

@@ -5,7 +5,7 @@ import type { TokenStore } from '../../src/lib/api';
 afterEach(() => vi.unstubAllGlobals());
 
 const tokens: TokenStore = {
-  get: () => ({ access_token: 'x.eyJleHAiOjk5OTk5OTk5OTl9.y', refresh_token: 'r', expires_in: 900, token_type: 'Bearer' }),
+  get: () => ({ accessToken: 'x.eyJleHAiOjk5OTk5OTk5OTl9.y', refreshToken: 'r', expiresIn: 900, tokenType: 'Bearer' }),
   set: () => {},
 };
 
@@ -20,7 +20,7 @@ function sse(chunks: string[]): Response {
 }
 
 const event = (id: number, type: string) =>
-  `id: ${id}\ndata: ${JSON.stringify({ id, tenant_id: 't', branch_id: 'b', channel: 'orders', stream: 's', type, payload: {}, created_at: '' })}\n\n`;
+  `id: ${id}\ndata: ${JSON.stringify({ id, tenantId: 't', branchId: 'b', channel: 'orders', stream: 's', type, payload: {}, createdAt: '' })}\n\n`;
 
 describe('lib/sse', () => {
   it('backs off exponentially within bounds, with jitter', () => {
@@ -39,7 +39,7 @@ describe('lib/sse', () => {
     const streams: { url: string; lastEventId?: string }[] = [];
     let tickets = 0;
     vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit) => {
-      if (url.endsWith('/api/sse/tickets')) return new Response(JSON.stringify({ ticket: `t${++tickets}`, expires_in: 60 }), { status: 201 });
+      if (url.endsWith('/api/sse/tickets')) return new Response(JSON.stringify({ ticket: `t${++tickets}`, expiresIn: 60 }), { status: 201 });
       const headers = init.headers as Record<string, string>;
       streams.push({ url, lastEventId: headers['last-event-id'] });
       // The first connection delivers two events and drops; the second the one after them.

@@ -436,7 +436,7 @@ pub fn payment_page_html(session: &SimulatedSession, action_url: &str) -> String
             );
             let _ = writeln!(
                 html,
-                "<input type=\"hidden\" name=\"session_id\" value=\"{}\">",
+                "<input type=\"hidden\" name=\"sessionId\" value=\"{}\">",
                 escape(&session.session_id)
             );
             html.push_str(concat!(

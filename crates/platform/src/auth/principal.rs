@@ -82,6 +82,7 @@ pub enum PrincipalKind {
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Principal {
     /// The user id, or the guest session id.
     pub id: Uuid,

@@ -61,6 +61,7 @@ pub struct Position {
 
 /// A committed event as subscribers see it.
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Event {
     pub id: i64,
     #[serde(skip)]
@@ -115,5 +116,43 @@ impl EventBus {
     pub fn publish(&self, event: Arc<Event>) {
         // No subscribers is fine.
         let _ = self.tx.send(event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_envelope_clients_receive_is_camel_case() {
+        let event = Event {
+            id: 7,
+            tx_id: 1,
+            tenant_id: Uuid::nil(),
+            branch_id: Some(Uuid::nil()),
+            channel: Channel::Orders,
+            stream: "order:x".into(),
+            kind: "order.placed".into(),
+            audience: None,
+            payload: serde_json::json!({ "orderId": "x" }),
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+            encoded: OnceLock::new(),
+        };
+        let v: Value = serde_json::from_str(event.json()).unwrap();
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "branchId",
+                "channel",
+                "createdAt",
+                "id",
+                "payload",
+                "stream",
+                "tenantId",
+                "type"
+            ]
+        );
     }
 }

@@ -18,6 +18,7 @@ use crate::{
 };
 
 #[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
 pub struct KindCount {
     pub kind: String,
     pub status: String,
@@ -25,6 +26,7 @@ pub struct KindCount {
 }
 
 #[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
 pub struct DeadTask {
     pub id: i64,
     pub kind: String,

@@ -10,16 +10,16 @@ use crate::helpers::{JWT_KEYS, claims, settings, sign, spawn_app, spawn_app_with
 async fn login_me_and_wrong_credentials() {
     let app = spawn_app().await;
     let pair = app.login_as("owner@demo.sous.test").await;
-    assert_eq!(pair["token_type"], "Bearer");
-    assert_eq!(pair["expires_in"], 900);
-    let access = pair["access_token"].as_str().unwrap();
+    assert_eq!(pair["tokenType"], "Bearer");
+    assert_eq!(pair["expiresIn"], 900);
+    let access = pair["accessToken"].as_str().unwrap();
     let c = claims(access);
     assert_eq!(c["role"], "owner");
     assert!(c["exp"].as_i64().unwrap() - c["iat"].as_i64().unwrap() <= 15 * 60);
     let me = app.get("/api/me", access).await.expect(200);
     assert_eq!(me["email"], "owner@demo.sous.test");
     assert_eq!(me["tenant"]["currency"], "SAR");
-    assert_eq!(me["tenant"]["vat_rate_bp"], 1500);
+    assert_eq!(me["tenant"]["vatRateBp"], 1500);
 
     let wrong = app
         .post(
@@ -45,7 +45,7 @@ async fn login_me_and_wrong_credentials() {
     );
 
     let staff_scope = claims(
-        app.login_as("manager@demo.sous.test").await["access_token"]
+        app.login_as("manager@demo.sous.test").await["accessToken"]
             .as_str()
             .unwrap(),
     );
@@ -137,44 +137,44 @@ async fn expired_tampered_foreign_and_unsigned_tokens_are_rejected() {
 async fn refresh_rotates_and_reuse_revokes_the_family() {
     let app = spawn_app().await;
     let first = app.login_as("cashier@demo.sous.test").await;
-    let r1 = first["refresh_token"].as_str().unwrap();
+    let r1 = first["refreshToken"].as_str().unwrap();
     let second = app
-        .post("/api/auth/refresh", None, json!({ "refresh_token": r1 }))
+        .post("/api/auth/refresh", None, json!({ "refreshToken": r1 }))
         .await
         .expect(200);
-    let r2 = second["refresh_token"].as_str().unwrap();
+    let r2 = second["refreshToken"].as_str().unwrap();
     assert_ne!(r1, r2);
     assert_eq!(
-        claims(second["access_token"].as_str().unwrap())["role"],
+        claims(second["accessToken"].as_str().unwrap())["role"],
         "cashier"
     );
     let third = app
-        .post("/api/auth/refresh", None, json!({ "refresh_token": r2 }))
+        .post("/api/auth/refresh", None, json!({ "refreshToken": r2 }))
         .await
         .expect(200);
-    let r3 = third["refresh_token"].as_str().unwrap().to_string();
+    let r3 = third["refreshToken"].as_str().unwrap().to_string();
 
     // r1 was already used: presenting it again is theft; the whole family dies, r3 included.
     let reused = app
-        .post("/api/auth/refresh", None, json!({ "refresh_token": r1 }))
+        .post("/api/auth/refresh", None, json!({ "refreshToken": r1 }))
         .await;
     assert_eq!(
         (reused.status.as_u16(), reused.code()),
         (401, "refresh_token_reused")
     );
     let after = app
-        .post("/api/auth/refresh", None, json!({ "refresh_token": r3 }))
+        .post("/api/auth/refresh", None, json!({ "refreshToken": r3 }))
         .await;
     assert_eq!(after.status, 401);
 
     // A separate login is a separate family and still works; logout ends it.
     let other = app.login_as("cashier@demo.sous.test").await;
-    let ro = other["refresh_token"].as_str().unwrap();
-    app.post("/api/auth/logout", None, json!({ "refresh_token": ro }))
+    let ro = other["refreshToken"].as_str().unwrap();
+    app.post("/api/auth/logout", None, json!({ "refreshToken": ro }))
         .await
         .expect(204);
     assert_eq!(
-        app.post("/api/auth/refresh", None, json!({ "refresh_token": ro }))
+        app.post("/api/auth/refresh", None, json!({ "refreshToken": ro }))
             .await
             .status,
         401
@@ -183,7 +183,7 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
         app.post(
             "/api/auth/refresh",
             None,
-            json!({ "refresh_token": "not-a-real-token-at-all" })
+            json!({ "refreshToken": "not-a-real-token-at-all" })
         )
         .await
         .status,
@@ -199,7 +199,7 @@ async fn pin_login_on_a_signed_device() {
     let app = spawn_app_with(s).await;
     let (device, secret) = app.device(app.demo.riyadh, "pos").await;
     let pair = app.pin(device, &secret, "3333").await.expect(200);
-    let c = claims(pair["access_token"].as_str().unwrap());
+    let c = claims(pair["accessToken"].as_str().unwrap());
     assert_eq!(c["role"], "cashier");
     assert_eq!(c["did"], device.to_string());
     assert_eq!(c["bid"], app.demo.riyadh.to_string());
@@ -208,12 +208,12 @@ async fn pin_login_on_a_signed_device() {
         .post(
             "/api/auth/refresh",
             None,
-            json!({ "refresh_token": pair["refresh_token"] }),
+            json!({ "refreshToken": pair["refreshToken"] }),
         )
         .await
         .expect(200);
     assert_eq!(
-        claims(refreshed["access_token"].as_str().unwrap())["did"],
+        claims(refreshed["accessToken"].as_str().unwrap())["did"],
         device.to_string()
     );
 }
@@ -299,7 +299,7 @@ async fn device_signatures_must_be_fresh_unique_and_correct() {
         .post(
             "/api/auth/refresh",
             None,
-            json!({ "refresh_token": session["refresh_token"] }),
+            json!({ "refreshToken": session["refreshToken"] }),
         )
         .await;
     assert_eq!(
@@ -327,7 +327,7 @@ async fn branch_scoped_staff_cannot_pin_in_on_another_branch() {
     // The unscoped owner may, and is narrowed to the device's branch.
     let pair = app.pin(dubai_till, &secret, "1111").await.expect(200);
     assert_eq!(
-        claims(pair["access_token"].as_str().unwrap())["bid"],
+        claims(pair["accessToken"].as_str().unwrap())["bid"],
         app.demo.dubai.to_string()
     );
 }
@@ -339,8 +339,8 @@ async fn brand_sign_up_conflicts_change_nothing() {
         .post(
             "/api/tenants",
             None,
-            json!({ "name": "Falafel Co", "slug": "falafel-co", "owner_email": "Boss@Falafel.test",
-                    "owner_password": "correct-horse-battery" }),
+            json!({ "name": "Falafel Co", "slug": "falafel-co", "ownerEmail": "Boss@Falafel.test",
+                    "ownerPassword": "correct-horse-battery" }),
         )
         .await
         .expect(201);
@@ -348,7 +348,7 @@ async fn brand_sign_up_conflicts_change_nothing() {
     let me = app
         .get(
             "/api/me",
-            created["tokens"]["access_token"].as_str().unwrap(),
+            created["tokens"]["accessToken"].as_str().unwrap(),
         )
         .await
         .expect(200);
@@ -360,14 +360,14 @@ async fn brand_sign_up_conflicts_change_nothing() {
     let before: (i64, i64, i64) = sqlx::query_as(counts).fetch_one(&mut owner).await.unwrap();
 
     let dup_slug = app
-        .post("/api/tenants", None, json!({ "name": "X", "slug": "falafel-co", "owner_email": "new@x.test", "owner_password": "correct-horse-battery" }))
+        .post("/api/tenants", None, json!({ "name": "X", "slug": "falafel-co", "ownerEmail": "new@x.test", "ownerPassword": "correct-horse-battery" }))
         .await;
     assert_eq!(
         (dup_slug.status.as_u16(), dup_slug.code()),
         (409, "slug_taken")
     );
     let dup_email = app
-        .post("/api/tenants", None, json!({ "name": "X", "slug": "another-one", "owner_email": "boss@falafel.test", "owner_password": "correct-horse-battery" }))
+        .post("/api/tenants", None, json!({ "name": "X", "slug": "another-one", "ownerEmail": "boss@falafel.test", "ownerPassword": "correct-horse-battery" }))
         .await;
     assert_eq!(
         (dup_email.status.as_u16(), dup_email.code()),
@@ -385,14 +385,14 @@ async fn customers_and_guests_are_principals_of_their_own_kind() {
         .post(
             "/api/auth/customers",
             None,
-            json!({ "tenant": "demo", "email": "layla@example.test", "password": "a-good-password", "display_name": "Layla" }),
+            json!({ "tenant": "demo", "email": "layla@example.test", "password": "a-good-password", "displayName": "Layla" }),
         )
         .await
         .expect(201);
-    let customer = pair["access_token"].as_str().unwrap();
+    let customer = pair["accessToken"].as_str().unwrap();
     assert_eq!(claims(customer)["kind"], "customer");
     let me = app.get("/api/me", customer).await.expect(200);
-    assert_eq!(me["display_name"], "Layla");
+    assert_eq!(me["displayName"], "Layla");
     assert_eq!(
         me["principal"]["kind"],
         serde_json::to_value(PrincipalKind::Customer).unwrap()
@@ -441,7 +441,7 @@ async fn login_refresh_pin_and_signup_are_rate_limited() {
         app.post(
             "/api/auth/refresh",
             None,
-            json!({ "refresh_token": "no-such-refresh-token" }),
+            json!({ "refreshToken": "no-such-refresh-token" }),
         )
         .await
         .expect(401);
@@ -450,7 +450,7 @@ async fn login_refresh_pin_and_signup_are_rate_limited() {
         .post(
             "/api/auth/refresh",
             None,
-            json!({ "refresh_token": "no-such-refresh-token" }),
+            json!({ "refreshToken": "no-such-refresh-token" }),
         )
         .await;
     assert_eq!(
@@ -500,12 +500,12 @@ async fn login_refresh_pin_and_signup_are_rate_limited() {
 
     for i in 0..2 {
         let slug = format!("limit-{i}");
-        app.post("/api/tenants", None, json!({ "name": "L", "slug": slug, "owner_email": format!("o{i}@l.test"), "owner_password": "correct-horse-battery" }))
+        app.post("/api/tenants", None, json!({ "name": "L", "slug": slug, "ownerEmail": format!("o{i}@l.test"), "ownerPassword": "correct-horse-battery" }))
             .await
             .expect(201);
     }
     let limited = app
-        .post("/api/tenants", None, json!({ "name": "L", "slug": "limit-9", "owner_email": "o9@l.test", "owner_password": "correct-horse-battery" }))
+        .post("/api/tenants", None, json!({ "name": "L", "slug": "limit-9", "ownerEmail": "o9@l.test", "ownerPassword": "correct-horse-battery" }))
         .await;
     assert_eq!(limited.status, 429);
 }

@@ -54,7 +54,7 @@ async fn join_new(app: &TestApp, token: &str, name: &str) -> (String, Value) {
         )
         .await
         .expect(200);
-    let access = joined["session"]["access_token"]
+    let access = joined["session"]["accessToken"]
         .as_str()
         .expect("a new guest session")
         .to_string();

@@ -240,7 +240,7 @@ async fn managers_keep_the_zones_and_others_cannot() {
             "area",
         ),
         (json!({ "fee": -1 }), "fee"),
-        (json!({ "etaMinutes": 0 }), "eta_minutes"),
+        (json!({ "etaMinutes": 0 }), "etaMinutes"),
     ] {
         let mut b = body.clone();
         for (k, v) in bad.as_object().unwrap() {

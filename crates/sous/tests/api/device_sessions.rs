@@ -13,7 +13,7 @@ async fn a_kitchen_screen_session_is_kitchen_only_short_lived_and_ends_with_the_
     let (device, secret) = app.device(app.demo.riyadh, "kds").await;
     // The manager's PIN on the kitchen screen: kitchen rights, bound to the device.
     let pair = app.pin(device, &secret, "2222").await.expect(200);
-    let access = pair["access_token"].as_str().unwrap().to_string();
+    let access = pair["accessToken"].as_str().unwrap().to_string();
     let c = claims(&access);
     assert_eq!(c["role"], "kitchen");
     assert_eq!(c["did"], device.to_string());
@@ -24,12 +24,12 @@ async fn a_kitchen_screen_session_is_kitchen_only_short_lived_and_ends_with_the_
         .post(
             "/api/auth/refresh",
             None,
-            json!({ "refresh_token": pair["refresh_token"] }),
+            json!({ "refreshToken": pair["refreshToken"] }),
         )
         .await
         .expect(200);
     assert_eq!(
-        claims(refreshed["access_token"].as_str().unwrap())["role"],
+        claims(refreshed["accessToken"].as_str().unwrap())["role"],
         "kitchen"
     );
     let hours: f64 = sqlx::query_scalar(
@@ -62,7 +62,7 @@ async fn a_kitchen_screen_session_is_kitchen_only_short_lived_and_ends_with_the_
     .await
     .expect(200);
     let res = app
-        .get("/api/me", refreshed["access_token"].as_str().unwrap())
+        .get("/api/me", refreshed["accessToken"].as_str().unwrap())
         .await;
     assert_eq!((res.status.as_u16(), res.code()), (401, "session_revoked"));
 }
@@ -71,21 +71,21 @@ async fn a_kitchen_screen_session_is_kitchen_only_short_lived_and_ends_with_the_
 async fn two_tabs_refreshing_at_once_both_stay_signed_in() {
     let app = spawn_app().await;
     let pair = app.login_as("waiter@demo.sous.test").await;
-    let body = json!({ "refresh_token": pair["refresh_token"] });
+    let body = json!({ "refreshToken": pair["refreshToken"] });
     let (a, b) = tokio::join!(
         app.post("/api/auth/refresh", None, body.clone()),
         app.post("/api/auth/refresh", None, body.clone()),
     );
     let (a, b) = (a.expect(200), b.expect(200));
-    assert_eq!(a["refresh_token"], b["refresh_token"], "the same new pair");
-    app.get("/api/me", b["access_token"].as_str().unwrap())
+    assert_eq!(a["refreshToken"], b["refreshToken"], "the same new pair");
+    app.get("/api/me", b["accessToken"].as_str().unwrap())
         .await
         .expect(200);
     // The shared successor works once; after it was used, the old token is a reuse.
     app.post(
         "/api/auth/refresh",
         None,
-        json!({ "refresh_token": a["refresh_token"] }),
+        json!({ "refreshToken": a["refreshToken"] }),
     )
     .await
     .expect(200);

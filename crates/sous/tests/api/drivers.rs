@@ -78,12 +78,12 @@ async fn second_driver(app: &TestApp) -> String {
     app.post(
         "/api/staff",
         Some(&owner),
-        json!({ "email": "driver2@demo.sous.test", "password": PASSWORD, "display_name": "Second Driver",
-                "role": "driver", "branch_id": app.demo.riyadh }),
+        json!({ "email": "driver2@demo.sous.test", "password": PASSWORD, "displayName": "Second Driver",
+                "role": "driver", "branchId": app.demo.riyadh }),
     )
     .await
     .expect(201);
-    app.login_as("driver2@demo.sous.test").await["access_token"]
+    app.login_as("driver2@demo.sous.test").await["accessToken"]
         .as_str()
         .unwrap()
         .to_string()

@@ -217,7 +217,7 @@ impl TestApp {
             Role::Customer => identity::seed::DEMO_CUSTOMER.to_string(),
             r => identity::seed::demo_email(r),
         };
-        self.login_as(&email).await["access_token"]
+        self.login_as(&email).await["accessToken"]
             .as_str()
             .unwrap()
             .to_string()
@@ -236,7 +236,7 @@ impl TestApp {
         .expect("a table at the branch");
         self.post(&format!("/api/tables/{token}/join"), None, json!({}))
             .await
-            .expect(200)["session"]["access_token"]
+            .expect(200)["session"]["accessToken"]
             .as_str()
             .unwrap()
             .to_string()
@@ -250,7 +250,7 @@ impl TestApp {
             json!({ "tenant": "demo", "branchId": branch }),
         )
         .await
-        .expect(201)["access_token"]
+        .expect(201)["accessToken"]
             .as_str()
             .unwrap()
             .to_string()
@@ -262,10 +262,10 @@ impl TestApp {
             "/api/auth/customers",
             None,
             json!({ "tenant": "demo", "email": email, "password": PASSWORD,
-                    "display_name": "A Customer" }),
+                    "displayName": "A Customer" }),
         )
         .await
-        .expect(201)["access_token"]
+        .expect(201)["accessToken"]
             .as_str()
             .unwrap()
             .to_string()
@@ -277,7 +277,7 @@ impl TestApp {
             .post("/api/tenants", None, sign_up_body(slug))
             .await
             .expect(201);
-        let token = created["tokens"]["access_token"]
+        let token = created["tokens"]["accessToken"]
             .as_str()
             .unwrap()
             .to_string();
@@ -453,11 +453,11 @@ pub fn sign(secret: &[u8], path: &str, ts: i64, nonce: &str, body: &[u8]) -> Str
 /// The body of `POST /api/tenants` for brand `slug` (owner `owner@<slug>.test`).
 pub fn sign_up_body(slug: &str) -> Value {
     json!({ "name": format!("Brand {slug}"), "slug": slug,
-            "owner_email": format!("owner@{slug}.test"), "owner_password": "correct-horse-battery" })
+            "ownerEmail": format!("owner@{slug}.test"), "ownerPassword": "correct-horse-battery" })
 }
 
 pub fn branch_body(name: &str) -> Value {
-    json!({ "name": name, "time_zone": "Asia/Riyadh", "opening_hours": { "mon": [["09:00", "17:00"]] } })
+    json!({ "name": name, "timeZone": "Asia/Riyadh", "openingHours": { "mon": [["09:00", "17:00"]] } })
 }
 
 /// Decodes a JWT's payload without verifying it (the server already did).
@@ -608,11 +608,7 @@ impl SousProcess {
             .unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         let body: Value = res.json().await.unwrap();
-        body.get("accessToken")
-            .or_else(|| body.get("access_token"))
-            .and_then(Value::as_str)
-            .unwrap()
-            .to_string()
+        body["accessToken"].as_str().unwrap().to_string()
     }
 
     /// Sends SIGTERM and waits (bounded by `limit`) for the process to exit; how long it took,

@@ -239,8 +239,8 @@ async fn tenant_b_ids_in_tenant_a_requests_are_not_found_and_lists_hold_only_a()
     app.post(
         "/api/staff",
         Some(&token_b),
-        json!({ "email": "cook@brand-b.test", "password": "long-enough-pw", "display_name": "B cook",
-                "role": "kitchen", "branch_id": branch_b, "pin": "1111" }),
+        json!({ "email": "cook@brand-b.test", "password": "long-enough-pw", "displayName": "B cook",
+                "role": "kitchen", "branchId": branch_b, "pin": "1111" }),
     )
     .await
     .expect(201);
@@ -278,8 +278,8 @@ async fn tenant_b_ids_in_tenant_a_requests_are_not_found_and_lists_hold_only_a()
         .post(
             "/api/staff",
             Some(&owner_a),
-            json!({ "email": "spy@demo.test", "password": "long-enough-pw", "display_name": "Spy",
-                    "role": "cashier", "branch_id": branch_b }),
+            json!({ "email": "spy@demo.test", "password": "long-enough-pw", "displayName": "Spy",
+                    "role": "cashier", "branchId": branch_b }),
         )
         .await;
     assert_eq!(

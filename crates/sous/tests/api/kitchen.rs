@@ -517,7 +517,7 @@ async fn a_kitchen_device_of_one_branch_sees_nothing_of_another() {
 
     // The Riyadh kitchen screen, signed in with the kitchen PIN on a registered device.
     let (device, secret) = app.device(riyadh, "kds").await;
-    let kds = app.pin(device, &secret, "5555").await.expect(200)["access_token"]
+    let kds = app.pin(device, &secret, "5555").await.expect(200)["accessToken"]
         .as_str()
         .unwrap()
         .to_string();

@@ -10,6 +10,7 @@ mod card_payments;
 mod carts;
 mod catalog;
 mod checks;
+mod contract;
 mod delivery;
 mod device_sessions;
 mod drivers;

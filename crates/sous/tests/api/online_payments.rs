@@ -68,7 +68,7 @@ async fn answer_page(app: &TestApp, session_id: &str, outcome: &str) -> (u16, St
         .unwrap();
     let res = client
         .post(format!("{}/api/payments/simulator/pay", app.base))
-        .form(&[("session_id", session_id), ("outcome", outcome)])
+        .form(&[("sessionId", session_id), ("outcome", outcome)])
         .send()
         .await
         .unwrap();

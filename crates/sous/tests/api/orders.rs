@@ -873,15 +873,15 @@ async fn the_owner_sets_the_vat_number() {
         }
     };
     assert_eq!(
-        put(owner.clone(), json!({ "vat_number": "311111111111113" })).await,
+        put(owner.clone(), json!({ "vatNumber": "311111111111113" })).await,
         204
     );
     assert_eq!(
-        put(owner.clone(), json!({ "vat_number": "not a number!" })).await,
+        put(owner.clone(), json!({ "vatNumber": "not a number!" })).await,
         422
     );
     assert_eq!(
-        put(manager, json!({ "vat_number": "311111111111113" })).await,
+        put(manager, json!({ "vatNumber": "311111111111113" })).await,
         403
     );
     assert_eq!(
@@ -1063,7 +1063,7 @@ async fn a_cash_drawer_from_float_to_count_and_the_days_z_report() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
     let (device, secret) = app.device(riyadh, "pos").await;
-    let till = app.pin(device, &secret, "3333").await.expect(200)["access_token"]
+    let till = app.pin(device, &secret, "3333").await.expect(200)["accessToken"]
         .as_str()
         .unwrap()
         .to_string();

@@ -23,7 +23,7 @@ async fn add_party(app: &TestApp, host: &str, name: &str, size: i32) -> (Value, 
         )
         .await
         .expect(201);
-    let token = joined["session"]["access_token"]
+    let token = joined["session"]["accessToken"]
         .as_str()
         .unwrap()
         .to_string();
@@ -217,7 +217,7 @@ async fn guests_join_themselves_and_pickup_orders_wait_in_their_own_line() {
         )
         .await;
     assert_eq!(bad.status, 422);
-    for field in ["name", "party_size", "phone"] {
+    for field in ["name", "partySize", "phone"] {
         assert!(
             bad.body["errors"][field].is_array(),
             "{field}: {}",

@@ -49,7 +49,7 @@ async fn each_route_admits_exactly_its_roles() {
     let (device, _) = app.device(riyadh, "pos").await;
     let staff_body = |role: Role| {
         json!({ "email": format!("new-{}@demo.test", role.as_str()), "password": "long-enough-pw",
-                "display_name": "New", "role": "waiter", "branch_id": riyadh })
+                "displayName": "New", "role": "waiter", "branchId": riyadh })
     };
     let menu = crate::catalog::menu(&app, riyadh).await;
     // An order to read and pay for (by the owner, who may take cash anywhere).
@@ -275,7 +275,7 @@ async fn a_branch_manager_cannot_act_on_another_branch() {
     .expect(403);
     let hire = |branch: Option<uuid::Uuid>, role: &str| {
         json!({ "email": format!("{role}-{}@demo.test", branch.is_some()), "password": "long-enough-pw",
-                "display_name": "X", "role": role, "branch_id": branch })
+                "displayName": "X", "role": role, "branchId": branch })
     };
     app.post("/api/staff", Some(&manager), hire(Some(dubai), "cashier"))
         .await
@@ -327,5 +327,5 @@ async fn a_branch_manager_cannot_act_on_another_branch() {
         .get(&format!("/api/branches/{dubai}/devices"), &owner)
         .await
         .expect(200);
-    assert!(devices[0]["revoked_at"].is_null());
+    assert!(devices[0]["revokedAt"].is_null());
 }

@@ -60,7 +60,7 @@ async fn managers_see_and_retry_or_discard_their_own_dead_tasks() {
         .collect();
     assert_eq!(ids.len(), 2);
     assert!(!ids.contains(&foreign));
-    assert_eq!(failed[0]["last_error"], "boom");
+    assert_eq!(failed[0]["lastError"], "boom");
 
     app.post(
         &format!("/api/admin/tasks/{dead}/retry"),

@@ -39,13 +39,13 @@ async fn malformed_and_invalid_bodies_are_4xx_problems() {
         .post(
             "/api/branches",
             Some(&owner),
-            json!({ "name": "", "time_zone": "Mars/Olympus", "lat": 123.0, "opening_hours": { "funday": [] } }),
+            json!({ "name": "", "timeZone": "Mars/Olympus", "lat": 123.0, "openingHours": { "funday": [] } }),
         )
         .await;
     assert_eq!(bad.status, 422);
     assert_eq!(bad.code(), "validation_failed");
     let fields = bad.body["errors"].as_object().unwrap();
-    for f in ["name", "time_zone", "lat", "opening_hours"] {
+    for f in ["name", "timeZone", "lat", "openingHours"] {
         assert!(
             fields.contains_key(f),
             "{f} should be reported: {}",
@@ -57,7 +57,7 @@ async fn malformed_and_invalid_bodies_are_4xx_problems() {
         .post(
             "/api/branches",
             Some(&owner),
-            json!({ "name": "x", "time_zone": "UTC", "colour": "red" }),
+            json!({ "name": "x", "timeZone": "UTC", "colour": "red" }),
         )
         .await;
     assert_eq!(

@@ -108,10 +108,10 @@ async fn a_browser_session_keeps_its_refresh_token_in_an_http_only_cookie() {
     assert!(!header.contains("Secure"), "{header}");
     let body: Value = res.json().await.unwrap();
     assert!(
-        body.get("refresh_token").is_none(),
+        body.get("refreshToken").is_none(),
         "the page never sees it: {body}"
     );
-    let access = body["access_token"].as_str().unwrap();
+    let access = body["accessToken"].as_str().unwrap();
     app.get("/api/me", access).await.expect(200);
 
     // A reload: the page recovers its session with the cookie alone.
@@ -127,8 +127,8 @@ async fn a_browser_session_keeps_its_refresh_token_in_an_http_only_cookie() {
     let (second, _) = set_cookie(&res, "sous_refresh_customer").expect("rotated");
     assert_ne!(first, second);
     let body: Value = res.json().await.unwrap();
-    assert!(body.get("refresh_token").is_none(), "{body}");
-    app.get("/api/me", body["access_token"].as_str().unwrap())
+    assert!(body.get("refreshToken").is_none(), "{body}");
+    app.get("/api/me", body["accessToken"].as_str().unwrap())
         .await
         .expect(200);
 
@@ -179,7 +179,7 @@ async fn cookie_mode_needs_its_header_json_and_a_known_slot() {
         .unwrap();
     assert!(res.headers().get(SET_COOKIE).is_none());
     let pair: Value = res.json().await.unwrap();
-    let body_token = pair["refresh_token"].as_str().unwrap().to_string();
+    let body_token = pair["refreshToken"].as_str().unwrap().to_string();
 
     // A cookie without the header (what a cross-site form would send) is not read.
     let res = app
@@ -211,7 +211,7 @@ async fn cookie_mode_needs_its_header_json_and_a_known_slot() {
         "/api/auth/refresh",
         "customer",
         None,
-        json!({ "refresh_token": body_token }),
+        json!({ "refreshToken": body_token }),
     )
     .await;
     assert_eq!(res.status(), 200);
@@ -256,7 +256,7 @@ async fn guest_sessions_use_the_cookie_too() {
     assert_eq!(res.status(), 201);
     let (cookie, _) = set_cookie(&res, "sous_refresh_guest").expect("cookie");
     let body: Value = res.json().await.unwrap();
-    assert!(body.get("refresh_token").is_none(), "{body}");
+    assert!(body.get("refreshToken").is_none(), "{body}");
     let res = cookie_call(&app, "/api/auth/refresh", "guest", Some(&cookie), json!({})).await;
     assert_eq!(res.status(), 200);
 }

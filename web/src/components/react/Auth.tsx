@@ -23,10 +23,10 @@ export default function Auth({ lang, brand }: { lang: Lang; brand: string }) {
 
   useEffect(() => {
     if (!pair) return setMe(null);
-    api<{ display_name?: string | null; email?: string | null }>('/api/me', { tokens: customer })
-      .then((m) => setMe(m.display_name ?? m.email ?? ''))
+    api<{ displayName?: string | null; email?: string | null }>('/api/me', { tokens: customer })
+      .then((m) => setMe(m.displayName ?? m.email ?? ''))
       .catch(() => setMe(null));
-  }, [pair ? claims(pair.access_token).sub : null]);
+  }, [pair ? claims(pair.accessToken).sub : null]);
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();

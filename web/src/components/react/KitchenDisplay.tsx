@@ -32,7 +32,7 @@ export default function KitchenDisplay({ lang }: Props) {
   if (device === undefined || (restoring && !session)) return <p aria-busy="true">…</p>;
   if (!device) return <Register lang={lang} onDone={setDevice} />;
   // A session from another screen (or branch) is not this screen's.
-  if (!session || claims(session.access_token).did !== device.id) return <PinPad lang={lang} device={device} onForget={() => forgetDevice().then(() => setDevice(null))} />;
+  if (!session || claims(session.accessToken).did !== device.id) return <PinPad lang={lang} device={device} onForget={() => forgetDevice().then(() => setDevice(null))} />;
   return <Board lang={lang} device={device} onSignOut={() => logOut(kitchen)} />;
 }
 
@@ -66,7 +66,7 @@ function Register({ lang, onDone }: { lang: Lang; onDone: (d: Device) => void })
     try {
       const d = await registerDevice(tokens, branchId, name);
       // The manager's session was only for this; end it.
-      await api('/api/auth/logout', { body: { refresh_token: manager.current!.refresh_token } }).catch(() => {});
+      await api('/api/auth/logout', { body: { refreshToken: manager.current!.refreshToken } }).catch(() => {});
       manager.current = null;
       onDone(d);
     } catch (err) {
@@ -90,7 +90,7 @@ function Register({ lang, onDone }: { lang: Lang; onDone: (d: Device) => void })
         <form onSubmit={register}>
           <label htmlFor="reg-branch">{tr.branch}</label>
           <select id="reg-branch" value={branchId} onChange={(e) => setBranchId(e.target.value)}>
-            {branches.map((b: any) => <option key={b.id} value={b.id}>{pick(lang, b.name, b.name_ar ?? b.nameAr)}</option>)}
+            {branches.map((b: any) => <option key={b.id} value={b.id}>{pick(lang, b.name, b.nameAr)}</option>)}
           </select>
           <label htmlFor="reg-name">{tr.kds.deviceName}</label>
           <input id="reg-name" required maxLength={60} value={name} onChange={(e) => setName(e.target.value)} />
