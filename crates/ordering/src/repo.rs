@@ -2,8 +2,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::future::BoxFuture;
+use std::sync::LazyLock;
+
 use platform::{
-    db::{Db, Tx},
+    db::{self, Db, Tx},
     error::{Error, Result},
     group_commit::{self, Batched, Row},
 };
@@ -40,14 +42,18 @@ pub async fn open_checkout(tx: &mut Tx, key: &str) -> Result<Option<Done>> {
 /// The key's stored answer, without a transaction or the key's lock (`idempotency_answer`,
 /// one statement on a pooled connection; the brand is the signed-in caller's).
 pub async fn answered(db: &Db, tenant_id: Uuid, key: &str) -> Result<Option<Done>> {
-    Ok(sqlx::query_as(
-        "select request_hash, response_status, response_body::text \
-         from idempotency_answer($1, $2)",
-    )
-    .bind(tenant_id)
-    .bind(key)
-    .fetch_optional(&db.pool)
-    .await?)
+    static CALL: LazyLock<String> = LazyLock::new(|| {
+        db::tenant_call(
+            "f.request_hash, f.response_status, f.response_body::text",
+            "idempotency_answer",
+            &["$2::text"],
+        )
+    });
+    Ok(sqlx::query_as(CALL.as_str())
+        .bind(tenant_id.to_string())
+        .bind(key)
+        .fetch_optional(&db.pool)
+        .await?)
 }
 
 /// The answer to store under an idempotency key, with the hash of the request it answers: the
@@ -186,8 +192,15 @@ async fn claim_run(
     count: usize,
 ) -> Result<(NaiveDate, i32)> {
     let count = i32::try_from(count).map_err(anyhow::Error::from)?;
-    sqlx::query_as("select business_date, first_number from sous_claim_order_numbers($1, $2, $3)")
-        .bind(tenant_id)
+    static CALL: LazyLock<String> = LazyLock::new(|| {
+        db::tenant_call(
+            "f.business_date, f.first_number",
+            "sous_claim_order_numbers",
+            &["$2::uuid", "$3"],
+        )
+    });
+    sqlx::query_as(CALL.as_str())
+        .bind(tenant_id.to_string())
         .bind(branch_id)
         .bind(count)
         .fetch_one(db.counters())

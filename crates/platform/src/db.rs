@@ -89,6 +89,29 @@ pub fn scoped_call(function: &str) -> String {
     )
 }
 
+/// A statement that selects `columns` of the set-returning `function` (as `f`) called with
+/// `args` (`$2`…) under the brand
+/// `$1` (text, a tenant id), which it sets itself, for this statement only: run outside any
+/// transaction block it is a transaction of its own. For the security-definer functions that
+/// sous calls on a pooled connection without a transaction and that take the brand from the
+/// scope, never from an argument. The first argument is passed only once the scope's row
+/// exists, so the function runs after the scope is set.
+pub fn tenant_call(columns: &str, function: &str, args: &[&str]) -> String {
+    let mut args = args.iter();
+    let first = args
+        .next()
+        .map(|a| format!("case when scope.tenant is not null then {a} end"));
+    let args: Vec<String> = first
+        .into_iter()
+        .chain(args.map(|a| a.to_string()))
+        .collect();
+    format!(
+        "with scope as materialized (select set_config('app.tenant_id', $1::text, true) as tenant) \
+         select {columns} from scope, lateral {function}({}) f",
+        args.join(", ")
+    )
+}
+
 /// Every migration of every context, applied in order. sqlx takes a PostgreSQL advisory lock
 /// while it migrates, so instances that start together do not race.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
