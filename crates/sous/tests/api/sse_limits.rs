@@ -102,11 +102,15 @@ async fn a_resume_beyond_the_replay_limit_is_told_to_reset() {
 async fn the_replay_reads_a_tenant_leading_index() {
     let app = spawn_app_with(settings()).await;
     let (_, other_tenant, other_branch) = app.other_tenant("replayers").await;
-    // Enough events of two brands for the planner to choose by cost.
+    // Enough events of two brands for the planner to choose by cost. They carry an old
+    // transaction id: the planner estimates `tx_id < pg_snapshot_xmin(...)` with the snapshot
+    // of the moment, and any transaction still open elsewhere in the cluster (other tests run
+    // at the same time) would otherwise make every new event look not yet final, and the
+    // replay look empty, which a plan on the position index answers as cheaply.
     let mut owner = app.db.owner_conn().await;
     sqlx::query(
-        "insert into events (tenant_id, branch_id, channel, stream, type, audience) \
-         select case when g % 2 = 0 then $1 else $2 end, \
+        "insert into events (tx_id, tenant_id, branch_id, channel, stream, type, audience) \
+         select '2'::xid8, case when g % 2 = 0 then $1 else $2 end, \
                 case when g % 2 = 0 then $3 else $4 end, \
                 'orders', 'order:x', 'order.placed', \
                 case when g % 3 = 0 then gen_random_uuid() end \
