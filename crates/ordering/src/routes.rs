@@ -694,10 +694,10 @@ pub struct SimulatorAnswer {
 #[utoipa::path(post, path = "/api/payments/simulator/pay", tag = "payments",
     request_body(content = SimulatorAnswer, content_type = "application/x-www-form-urlencoded"),
     responses((status = 303, description = "back to the return address"), (status = 404, body = Problem),
-              (status = 409, body = Problem), (status = 422, body = Problem)))]
+              (status = 409, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn simulator_answer(
     State(state): State<AppState>,
-    axum::Form(form): axum::Form<SimulatorAnswer>,
+    platform::http::ApiForm(form): platform::http::ApiForm<SimulatorAnswer>,
 ) -> Result<axum::response::Redirect> {
     let back = crate::online::simulator_answer(&state, &form.session_id, &form.outcome).await?;
     Ok(axum::response::Redirect::to(&back))

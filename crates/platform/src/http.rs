@@ -6,7 +6,7 @@ use std::{net::IpAddr, time::Duration};
 
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, rejection::JsonRejection},
+    extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request},
     http::{HeaderMap, HeaderName, StatusCode, request::Parts},
     response::{IntoResponse, Response},
 };
@@ -21,6 +21,7 @@ use tower_http::{
 use crate::{
     config::LogFormat,
     error::{Error, Problem, problem_response},
+    text,
 };
 
 /// Largest request body accepted (the extractors answer 413 problem+json above it).
@@ -28,9 +29,26 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// A JSON body that is parsed and then validated with `garde`. Malformed JSON → 400, a wrong
+/// A JSON body that is parsed and then validated with `garde`. A content type other than JSON →
+/// 415, malformed JSON → 400, a control character in any string → 422 naming the field, a wrong
 /// shape → 422 naming the problem, failed validation → 422 listing the fields.
 pub struct ValidJson<T>(pub T);
+
+/// `application/json` or any `application/*+json`, as axum's `Json` accepts.
+fn has_content_type(headers: &HeaderMap, wanted: impl Fn(&str) -> bool) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| wanted(&essence.trim().to_ascii_lowercase()))
+}
+
+fn is_json(essence: &str) -> bool {
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
 
 impl<S, T> FromRequest<S> for ValidJson<T>
 where
@@ -40,18 +58,11 @@ where
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
-        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await.map_err(
-            |rejection| match rejection {
-                JsonRejection::JsonDataError(e) => Error::Validation {
-                    fields: [("body".to_string(), vec![e.body_text()])].into(),
-                },
-                JsonRejection::MissingJsonContentType(_) => Error::UnsupportedMediaType,
-                other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge,
-                other => Error::bad_request("malformed_json", other.body_text()),
-            },
-        )?;
-        value.validate()?;
-        Ok(Self(value))
+        if !has_content_type(req.headers(), is_json) {
+            return Err(Error::UnsupportedMediaType);
+        }
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        parse_json(&bytes).map(Self)
     }
 }
 
@@ -76,7 +87,8 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     }
 }
 
-/// Path parameters; an unparsable id is a 400 problem, not axum's plain-text answer.
+/// Path parameters; an unparsable id is a 400 problem, not axum's plain-text answer, and a
+/// control character in one (only possible percent-encoded) is a 422 naming the parameter.
 pub struct ApiPath<T>(pub T);
 
 impl<S, T> FromRequestParts<S> for ApiPath<T>
@@ -87,6 +99,16 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        if parts.uri.path().contains('%') {
+            let raw =
+                axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+                    .await
+                    .map_err(|e| Error::bad_request("invalid_path", e.body_text()))?;
+            let pairs = raw.0.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            if let Some(field) = text::find_forbidden_pair(pairs, "path") {
+                return Err(text::refused(field));
+            }
+        }
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Self(p.0))
@@ -97,6 +119,17 @@ where
 /// Query parameters, with the same treatment.
 pub struct ApiQuery<T>(pub T);
 
+/// Refuses a control character in the names or values of a query string or a form body.
+fn check_form_text(bytes: &[u8], fallback: &str) -> Result<(), Error> {
+    // A URI cannot hold a raw control character, so in a query only `%` can bring one in.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes).unwrap_or_default();
+    let pairs = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    match text::find_forbidden_pair(pairs, fallback) {
+        Some(field) => Err(text::refused(field)),
+        None => Ok(()),
+    }
+}
+
 impl<S, T> FromRequestParts<S> for ApiQuery<T>
 where
     S: Send + Sync,
@@ -105,10 +138,37 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        if let Some(query) = parts.uri.query().filter(|q| q.contains('%')) {
+            check_form_text(query.as_bytes(), "query")?;
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Self(q.0))
             .map_err(|e| Error::bad_request("invalid_query", e.body_text()))
+    }
+}
+
+/// A form body (`application/x-www-form-urlencoded`), with the same answers as [`ValidJson`]
+/// rather than axum's plain-text ones: another content type → 415, a control character → 422
+/// naming the field, a missing or unparsable field → 422.
+pub struct ApiForm<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiForm<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        if !has_content_type(req.headers(), |e| e == "application/x-www-form-urlencoded") {
+            return Err(Error::UnsupportedMediaType);
+        }
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        check_form_text(&bytes, "body")?;
+        serde_urlencoded::from_bytes(&bytes)
+            .map(Self)
+            .map_err(|e| Error::invalid("body", e.to_string()))
     }
 }
 
@@ -123,31 +183,61 @@ async fn method_not_allowed() -> Response {
     )
 }
 
-/// Errors made by middleware (timeouts, for instance) come without a body; give them the same
-/// problem+json shape as every other error. Responses that already carry a body of their own
-/// (a content type) are left alone.
+/// Errors made by middleware (timeouts, for instance) come without a body, and the rejections of
+/// axum's own extractors as plain text; give both the same problem+json shape as every other
+/// error (the plain text becomes the detail). Responses that carry a body of another type of
+/// their own are left alone.
 async fn ensure_problem(res: Response) -> Response {
     let status = res.status();
-    let bare = !res.headers().contains_key(axum::http::header::CONTENT_TYPE);
-    if (status.is_client_error() || status.is_server_error()) && bare {
-        let mut fresh = problem_response(status, &Problem::for_status(status));
-        for (name, value) in res.headers() {
-            if name != axum::http::header::CONTENT_LENGTH {
-                fresh.headers_mut().insert(name.clone(), value.clone());
-            }
-        }
-        return fresh;
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
     }
-    res
+    let plain = match res.headers().get(axum::http::header::CONTENT_TYPE) {
+        None => false,
+        Some(v) if v.as_bytes().starts_with(b"text/plain") => true,
+        Some(_) => return res,
+    };
+    let (parts, body) = res.into_parts();
+    let mut problem = Problem::for_status(status);
+    if plain {
+        problem.detail = axum::body::to_bytes(body, 4096)
+            .await
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+            .filter(|d| !d.is_empty());
+    }
+    let mut fresh = problem_response(status, &problem);
+    for (name, value) in &parts.headers {
+        if name != axum::http::header::CONTENT_LENGTH && name != axum::http::header::CONTENT_TYPE {
+            fresh.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    fresh
 }
 
-/// Parses and validates a JSON body already read as bytes (signed requests), with the same
-/// answers as [`ValidJson`]: malformed → 400, wrong shape or invalid → 422.
+/// Parses and validates a JSON body already read as bytes (signed requests, and [`ValidJson`]):
+/// malformed → 400, a control character in any string or key → 422 naming the field, wrong shape
+/// or invalid → 422.
 pub fn parse_json<T>(bytes: &[u8]) -> Result<T, Error>
 where
     T: DeserializeOwned + garde::Validate<Context = ()>,
 {
-    let value: T = serde_json::from_slice(bytes).map_err(|e| {
+    let value: T = read_json(bytes)?;
+    value.validate()?;
+    Ok(value)
+}
+
+/// [`parse_json`] for a body with no `garde` rules of its own (a menu document checks itself).
+pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    // Only bytes that may hold a control character pay for a tree and a walk of it; for the
+    // others the byte scan is the whole cost.
+    if text::may_hold_forbidden(bytes)
+        && let Ok(tree) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(field) = text::find_forbidden(&tree)
+    {
+        return Err(text::refused(&field));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
         if e.is_data() {
             Error::Validation {
                 fields: [("body".to_string(), vec![e.to_string()])].into(),
@@ -155,9 +245,7 @@ where
         } else {
             Error::bad_request("malformed_json", e.to_string())
         }
-    })?;
-    value.validate()?;
-    Ok(value)
+    })
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
@@ -381,6 +469,19 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["code"], "service_unavailable");
         assert_eq!(v["status"], 503);
+
+        // A rejection of axum's own, in plain text: a problem, its text the detail.
+        let plain = (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Failed to deserialize form body",
+        )
+            .into_response();
+        let res = ensure_problem(plain).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["detail"], "Failed to deserialize form body");
 
         let ok = ensure_problem(StatusCode::OK.into_response()).await;
         assert!(ok.headers().get("content-type").is_none());

@@ -18,6 +18,7 @@ pub mod scheduler;
 pub mod secrets;
 pub mod sse;
 pub mod state;
+pub mod text;
 
 /// Names of the variables `sous test-cluster` hands to the tests.
 pub mod testing_env {

@@ -47,13 +47,7 @@ async fn body_json(headers: &HeaderMap, body: &[u8]) -> Result<MenuDocument> {
     if !json {
         return Err(Error::UnsupportedMediaType);
     }
-    serde_json::from_slice(body).map_err(|e| {
-        if e.is_data() {
-            Error::invalid("body", e.to_string())
-        } else {
-            Error::bad_request("malformed_json", e.to_string())
-        }
-    })
+    platform::http::read_json(body)
 }
 
 /// Imports a menu document into a brand whose catalog is empty (409 otherwise): all records

@@ -122,9 +122,23 @@ pub async fn import_csv(tx: &mut Tx, tenant_id: Uuid, text: &str) -> Result<CsvI
     let existing = repo::items(tx, None).await?;
     let mut done = CsvImported::default();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    for (n, row) in reader.deserialize::<CsvItem>().enumerate() {
+    let header = reader
+        .headers()
+        .map_err(|e| Error::invalid("row 1", e.to_string()))?
+        .clone();
+    if header.iter().any(platform::text::has_forbidden) {
+        return Err(platform::text::refused("row 1"));
+    }
+    for (n, record) in reader.records().enumerate() {
         let at = format!("row {}", n + 2);
-        let row = row
+        let record = record.map_err(|e| Error::invalid(&at, e.to_string()))?;
+        // The rule every text input follows (see `platform::text`), named by row and column.
+        if let Some(i) = record.iter().position(platform::text::has_forbidden) {
+            let column = header.get(i).unwrap_or("");
+            return Err(platform::text::refused(&format!("{at}.{column}")));
+        }
+        let row = record
+            .deserialize::<CsvItem>(Some(&header))
             .map_err(|e| Error::invalid(&at, e.to_string()))?
             .uncelled();
         let current = existing

@@ -166,7 +166,34 @@ impl TestApp {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let res = req.send().await.expect("request");
+        Self::answer(req.send().await.expect("request"), path).await
+    }
+
+    /// A request with a body of any type (`content_type` None sends none), to see what the
+    /// extractors answer to bodies a route does not take.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> Res {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        Self::answer(req.send().await.expect("request"), path).await
+    }
+
+    /// The answer as a [`Res`], checking what every answer must have.
+    async fn answer(res: reqwest::Response, path: &str) -> Res {
         let status = res.status();
         let headers = res.headers().clone();
         let text = res.text().await.unwrap();
