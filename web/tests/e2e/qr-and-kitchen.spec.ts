@@ -88,6 +88,7 @@ test.describe.serial('QR table ordering and the kitchen display', () => {
     await expect(kds.getByRole('heading', { name: 'Who is signing in?' })).toBeVisible();
     const tiles = kds.getByTestId('staff-tiles');
     await expect(tiles.getByRole('button', { name: 'Demo Cashier' })).toBeVisible();
+    await shoot(kds, 'kds-sign-in-en');
     await tiles.getByRole('button', { name: 'Demo Kitchen' }).click();
     await expect(kds.getByLabel('PIN for Demo Kitchen')).toBeVisible();
     for (const d of '5555') await kds.getByRole('button', { name: d, exact: true }).click();
