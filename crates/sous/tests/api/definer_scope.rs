@@ -5,7 +5,7 @@
 use platform::db::{TenantScope, Tx, set_scope, tenant_call};
 use uuid::Uuid;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, spawn_app};
 
 #[tokio::test]
 async fn no_security_definer_function_of_the_app_role_takes_a_brand_argument() {
@@ -27,7 +27,7 @@ async fn no_security_definer_function_of_the_app_role_takes_a_brand_argument() {
     );
 }
 
-async fn scoped(app: &crate::helpers::TestApp, tenant: Option<Uuid>) -> Tx {
+async fn scoped(app: &TestApp, tenant: Option<Uuid>) -> Tx {
     let mut tx = app.state.db.pool.begin().await.unwrap();
     let scope = TenantScope {
         tenant_id: tenant,
@@ -93,38 +93,36 @@ async fn another_brands_stored_answer_is_not_found_from_a_brands_scope() {
     }
 }
 
+const CLAIM: &str = "select first_number from sous_claim_order_numbers($1, 1)";
+
+/// The SQLSTATE a claim of one order number for `branch` is refused with, under `tenant`'s
+/// scope (or none).
+async fn claim_refusal(app: &TestApp, tenant: Option<Uuid>, branch: Uuid) -> String {
+    let mut tx = scoped(app, tenant).await;
+    let err = sqlx::query_scalar::<_, i32>(CLAIM)
+        .bind(branch)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap_err();
+    tx.rollback().await.unwrap();
+    match &err {
+        sqlx::Error::Database(d) => d.code().unwrap_or_default().into_owned(),
+        _ => panic!("not a database refusal: {err}"),
+    }
+}
+
 #[tokio::test]
 async fn order_numbers_of_another_brands_branch_are_refused() {
     let app = spawn_app().await;
     let (_, other, other_branch) = app.other_tenant("numbers").await;
-    let claim = "select first_number from sous_claim_order_numbers($1, 1)";
-
-    let mut tx = scoped(&app, Some(app.demo.tenant_id)).await;
-    let err = sqlx::query_scalar::<_, i32>(claim)
-        .bind(other_branch)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, sqlx::Error::Database(d) if d.code().as_deref() == Some("P0002")),
-        "{err}"
+    assert_eq!(
+        claim_refusal(&app, Some(app.demo.tenant_id), other_branch).await,
+        "P0002"
     );
-    tx.rollback().await.unwrap();
-
-    let mut tx = scoped(&app, None).await;
-    let err = sqlx::query_scalar::<_, i32>(claim)
-        .bind(other_branch)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, sqlx::Error::Database(d) if d.code().as_deref() == Some("42501")),
-        "{err}"
-    );
-    tx.rollback().await.unwrap();
+    assert_eq!(claim_refusal(&app, None, other_branch).await, "42501");
 
     let mut tx = scoped(&app, Some(other)).await;
-    let first: i32 = sqlx::query_scalar(claim)
+    let first: i32 = sqlx::query_scalar(CLAIM)
         .bind(other_branch)
         .fetch_one(&mut *tx)
         .await
