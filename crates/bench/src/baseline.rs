@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use axum::http::HeaderMap;
 use bytes::Bytes;
 use platform::embedded_pg::EmbeddedPg;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Connection;
 use tokio::{process::Command, sync::oneshot};
 
@@ -52,9 +52,9 @@ pub const TPC_B: PgbenchRun = PgbenchRun {
     clients: 16,
 };
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct PgbenchResult {
-    pub mode: &'static str,
+    pub mode: String,
     pub scale: u32,
     pub clients: u32,
     pub threads: u32,
@@ -95,7 +95,7 @@ pub async fn pgbench(pg: &EmbeddedPg, run: PgbenchRun) -> anyhow::Result<Pgbench
     let parsed =
         parse_pgbench(&out).with_context(|| format!("unexpected pgbench output:\n{out}"))?;
     Ok(PgbenchResult {
-        mode: run.mode,
+        mode: run.mode.into(),
         scale: run.scale,
         clients: run.clients,
         threads: PGBENCH_THREADS,

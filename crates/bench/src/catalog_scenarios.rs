@@ -26,7 +26,7 @@ use anyhow::{Context, bail, ensure};
 use axum::http::{HeaderMap, header};
 use hdrhistogram::Histogram;
 use platform::db::Db;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::{ConnectOptions, Connection, PgConnection, postgres::PgConnectOptions};
 use uuid::Uuid;
 
@@ -267,7 +267,7 @@ pub fn search_path(branch: Uuid, q: &str, lang: &str) -> String {
     )
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct MenuBench {
     pub branch_id: Uuid,
     pub body_bytes: usize,
@@ -279,7 +279,7 @@ pub struct MenuBench {
 }
 
 /// What one query answered before the load (a search that finds nothing is fast and useless).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct QueryCheck {
     pub class: String,
     pub q: String,
@@ -288,7 +288,7 @@ pub struct QueryCheck {
     pub top: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct SearchBench {
     pub tenants: i64,
     pub branches: i64,
@@ -322,7 +322,7 @@ pub struct SearchBench {
     pub sql_samples_per_query: usize,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct CatalogBench {
     pub menu: MenuBench,
     pub search: SearchBench,
@@ -755,7 +755,7 @@ pub fn sample(menu_ratio: f64, search_p99_ms: &[f64]) -> CatalogBench {
             sql: single_connection.classes.clone(),
             single_connection,
             pgbench: PgbenchResult {
-                mode: "select-only (-S)",
+                mode: "select-only (-S)".into(),
                 scale: 1,
                 clients: 8,
                 threads: 2,

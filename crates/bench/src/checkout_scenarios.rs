@@ -13,7 +13,7 @@ use std::{net::SocketAddr, time::Duration};
 
 use anyhow::{Context, ensure};
 use catalog::menu::{BranchMenu, ItemEntry, Selection};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
@@ -36,7 +36,7 @@ pub struct CheckoutConfig {
     pub max_requests: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub struct CheckoutBench {
     pub branch_id: Uuid,
     /// What one order looks like: its lines and total (minor units).

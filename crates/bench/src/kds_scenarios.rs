@@ -18,7 +18,7 @@ use std::{
 
 use anyhow::Context;
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -41,7 +41,7 @@ pub struct KdsConfig {
     pub drain: Duration,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub struct KdsBench {
     pub branch_id: Uuid,
     pub rate_target: u32,

@@ -27,7 +27,7 @@ use hyper::{
     header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue},
 };
 use hyper_util::rt::TokioIo;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::net::TcpStream;
 
 #[derive(Clone, Copy, Debug)]
@@ -124,7 +124,7 @@ impl Target {
 }
 
 /// What one run measured. Latencies are of successful requests only.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct LoadResult {
     pub connections: usize,
     /// Successful requests completed in the window.
@@ -152,7 +152,7 @@ pub struct Mix {
 }
 
 /// One class of a mix: its own count and latencies.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct ClassResult {
     pub class: String,
     pub requests: u64,
@@ -163,7 +163,7 @@ pub struct ClassResult {
     pub max_ms: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct MixResult {
     pub overall: LoadResult,
     pub classes: Vec<ClassResult>,

@@ -79,7 +79,7 @@ pub struct QueueConfig {
 }
 
 /// One side's round.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct Round {
     /// Tasks done when the clock stopped (all of them unless the round timed out).
     pub processed: u64,
@@ -98,7 +98,7 @@ pub struct Round {
 }
 
 /// sous's round, with the checks the final counts allow.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct SousRound {
     #[serde(flatten)]
     pub round: Round,
@@ -132,7 +132,7 @@ pub struct GraphileRound {
     pub commits_per_job: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct SousSide {
     pub workers: usize,
     /// Slots per worker (`WorkerConfig::concurrency`).
@@ -146,7 +146,7 @@ pub struct SousSide {
     pub median_tasks_per_s: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct GraphileSide {
     pub version: String,
     pub node: String,
@@ -160,7 +160,7 @@ pub struct GraphileSide {
 }
 
 /// What the queue scenario measured.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct QueueBench {
     pub tasks: u64,
     pub rounds: usize,

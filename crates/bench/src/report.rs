@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     COLD_START_RUNS, LOAD,
@@ -54,7 +54,7 @@ pub const CHECKOUT_MIN_RATIO: f64 = 0.4;
 /// …with p99 under this.
 pub const CHECKOUT_MAX_P99_MS: f64 = 50.0;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub struct RunInfo {
     pub timestamp: String,
     pub git_commit: Option<String>,
@@ -683,20 +683,30 @@ impl Report {
     }
 
     pub fn print(&self) {
+        print!("{}", self.text());
+    }
+
+    /// What `print` shows: the run, the table, the targets missed and the notes.
+    pub fn text(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
         let run = &self.run;
-        println!(
+        _ = writeln!(
+            out,
             "\nsous benchmarks — {} — commit {} — {} CPUs — PostgreSQL {}",
             run.timestamp,
             short_commit(run),
             run.nproc,
             run.postgres
         );
-        println!(
+        _ = writeln!(
+            out,
             "HTTP: {} connections, {} s warm-up + {} s per scenario (≤ {} requests)\n",
             run.connections, run.warmup_s, run.duration_s, run.max_requests
         );
         let sse = &self.scenarios.sse_fanout.figures;
-        println!(
+        _ = writeln!(
+            out,
             "SSE: {} clients (opened {} at a time, in {:.1} s), {} events {} ms apart, \
              open-files limit {}\n",
             sse.clients,
@@ -706,12 +716,12 @@ impl Report {
             sse.event_interval_ms,
             sse.nofile_limit
         );
-        println!("{}", text_table(&self.rows()));
+        _ = writeln!(out, "{}", text_table(&self.rows()));
         for line in self.missed() {
-            println!("MISSED  {line}");
+            _ = writeln!(out, "MISSED  {line}");
         }
         if self.all_targets_met {
-            println!("all targets met");
+            _ = writeln!(out, "all targets met");
         }
         for (name, load) in [
             ("bare axum", &self.baselines.bare_axum),
@@ -719,11 +729,12 @@ impl Report {
             ("POST /api/auth/login", &self.scenarios.login.load),
         ] {
             if let Some(e) = &load.first_error {
-                println!("note: {name} had {} errors; first: {e}", load.errors);
+                _ = writeln!(out, "note: {name} had {} errors; first: {e}", load.errors);
             }
         }
         let sse = &self.scenarios.sse_fanout.figures;
-        println!(
+        _ = writeln!(
+            out,
             "SSE fan-out per event (median over the {} events): first client {:.2} ms, last \
              client {:.2} ms after COMMIT returned (max {:.2} ms); CPU per event: sous {:.1} ms, \
              harness {:.1} ms",
@@ -735,7 +746,8 @@ impl Report {
             sse.harness_cpu_ms_per_event
         );
         if let Some(e) = &sse.first_error {
-            println!(
+            _ = writeln!(
+                out,
                 "note: SSE fan-out had {} connect errors and {} streams ended early; first: {e}",
                 sse.connect_errors, sse.streams_ended_early
             );
@@ -752,11 +764,12 @@ impl Report {
             ("checkout", &self.scenarios.checkout.figures.load),
         ] {
             if let Some(e) = &load.first_error {
-                println!("note: {name} had {} errors; first: {e}", load.errors);
+                _ = writeln!(out, "note: {name} had {} errors; first: {e}", load.errors);
             }
         }
-        println!("{}", catalog_settings(catalog));
-        println!("{}", queue_settings(&self.scenarios.queue.figures));
+        _ = writeln!(out, "{}", catalog_settings(catalog));
+        _ = writeln!(out, "{}", queue_settings(&self.scenarios.queue.figures));
+        out
     }
 
     /// `bench/results/<YYYY-MM-DD>.json` (UTC date); a later run on the same day replaces it.
@@ -1314,6 +1327,109 @@ pub fn replace_section(doc: &str, section: &str) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fixtures() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+    }
+
+    /// The report of a run's figures as `bench/results/*.json` holds them.
+    fn report_of(json: &serde_json::Value) -> Report {
+        fn part<T: serde::de::DeserializeOwned>(v: &serde_json::Value, path: &str) -> T {
+            let at = path.split('.').fold(v, |v, k| &v[k]);
+            serde_json::from_value(at.clone()).unwrap_or_else(|e| panic!("{path}: {e}"))
+        }
+        let mut run: RunInfo = part(json, "run");
+        run.now = DateTime::parse_from_rfc3339(&run.timestamp)
+            .unwrap()
+            .with_timezone(&Utc);
+        Report::new(
+            run,
+            Measured {
+                pgbench: part(json, "baselines.pgbench"),
+                pgbench_tpcb: part(json, "baselines.pgbench_tpcb"),
+                bare_axum: part(json, "baselines.bare_axum"),
+                health: part(json, "scenarios.health"),
+                login: part(json, "scenarios.login"),
+                cold_start: part(json, "scenarios.cold_start"),
+                sse: part(json, "scenarios.sse_fanout"),
+                catalog: part(json, "scenarios.catalog"),
+                checkout: part(json, "scenarios.checkout"),
+                kds: part(json, "scenarios.kds"),
+                queue: part(json, "scenarios.queue"),
+                web: part(json, "scenarios.web.figures"),
+            },
+        )
+    }
+
+    /// `rendered` is the content of `fixtures/<file>`; `BENCH_UPDATE_FIXTURES=1` rewrites it.
+    fn assert_renders(file: &str, rendered: &str) {
+        let path = fixtures().join(file);
+        if std::env::var_os("BENCH_UPDATE_FIXTURES").is_some() {
+            std::fs::write(&path, rendered).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(rendered, expected, "{file} changed");
+    }
+
+    fn known_run() -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("results.json")).unwrap())
+            .unwrap()
+    }
+
+    /// A report rebuilt from a real run's figures (`fixtures/results.json`, a
+    /// `bench/results/*.json` file) renders exactly as the files beside it: moving a
+    /// scenario's rows or verdicts elsewhere must not change what a run prints.
+    #[test]
+    fn a_known_run_renders_as_before() {
+        let json = known_run();
+        let report = report_of(&json);
+        assert_eq!(
+            report.all_targets_met,
+            json["all_targets_met"].as_bool().unwrap()
+        );
+        assert_renders("report.txt", &report.text());
+        assert_renders("report.md", &report.markdown());
+    }
+
+    /// The same run with every target missed: each scenario's verdict and its MISSED line.
+    #[test]
+    fn a_run_missing_every_target_says_so() {
+        let mut json = known_run();
+        let s = &mut json["scenarios"];
+        s["health"]["errors"] = 5.into();
+        s["cold_start"]["median_ms"] = 99.0.into();
+        s["sse_fanout"]["p99_ms"] = 500.0.into();
+        s["sse_fanout"]["memory_per_connection_kb"] = 50.0.into();
+        s["catalog"]["menu"]["sous"]["errors"] = 3.into();
+        s["catalog"]["search"]["single_connection"]["overall"]["errors"] = 1.into();
+        s["checkout"]["trial_balance"] = 7.into();
+        s["kds"]["tickets_seen"] = 499.into();
+        s["queue"]["all_done"] = false.into();
+        s["web"]["figures"]["js_gzip_bytes"] = 999_999.into();
+        s["web"]["figures"]["kds_new_ticket"]["ms"] = 2000.0.into();
+        let report = report_of(&json);
+        assert!(!report.all_targets_met);
+        let text = report.text();
+        let missed: Vec<&str> = text.lines().filter(|l| l.starts_with("MISSED  ")).collect();
+        for scenario in [
+            "GET /api/health",
+            "cold start",
+            "SSE fan-out",
+            "SSE memory",
+            "cached menu",
+            "search at 1 conn",
+            "checkout",
+            "KDS",
+            "queue",
+            "web",
+        ] {
+            assert!(
+                missed.iter().any(|l| l.contains(scenario)),
+                "no MISSED line for {scenario}: {missed:?}"
+            );
+        }
+        assert_renders("report-missed.txt", &text);
+    }
 
     #[test]
     fn replaces_only_between_markers() {

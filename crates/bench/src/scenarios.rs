@@ -1,7 +1,7 @@
 //! What is measured against the real `sous`: the health endpoint (the HTTP stack, the middleware
 //! and one database round trip), the password login (argon2-bound by design) and the cold start.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::{
@@ -41,7 +41,7 @@ pub async fn demo_branch(addr: std::net::SocketAddr) -> anyhow::Result<uuid::Uui
     Ok(id.parse()?)
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct ColdStart {
     /// Process spawn → first 200 from `/api/health`, per run, in order.
     pub runs_ms: Vec<f64>,

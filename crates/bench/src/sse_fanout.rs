@@ -64,7 +64,7 @@ pub struct FanoutConfig {
 }
 
 /// What the fan-out measured.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct SseFanout {
     pub request: String,
     pub clients: usize,

@@ -22,7 +22,7 @@ use crate::{
 /// The page measured: a category of the demo menu, server-rendered from the cached menu.
 pub const MENU_PAGE: &str = "/en/menu/burgers";
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct WebBench {
     pub page: String,
     /// `GET` of the page on one connection after a warm-up.
