@@ -3,12 +3,14 @@
 //! Every change is one transaction with its `kitchen` event.
 
 use chrono::Utc;
+use identity::approval::{self, ManagerPin};
 use ordering::{
     lifecycle::{self, Status},
     repo::{self as orders, OrderRow},
 };
 use platform::{
     AppState,
+    audit::Entry,
     auth::{Principal, PrincipalKind, Role},
     db::Tx,
     error::{Error, Result},
@@ -387,10 +389,17 @@ pub async fn bump(state: &AppState, who: &Principal, id: Uuid) -> Result<TicketD
     Ok(out)
 }
 
-/// Recall: undoes a bump within the branch's recall window. An order the bump made ready goes
-/// back to `preparing` (the kitchen is not done after all); one already served, picked up or
-/// sent out cannot be recalled.
-pub async fn recall(state: &AppState, who: &Principal, id: Uuid) -> Result<TicketDto> {
+/// Recall: undoes a bump. Within the branch's recall window the kitchen does it alone; after
+/// it (a dish sent back, a remake) a manager approves — signed in, or by their PIN on the
+/// kitchen screen for this one recall — and the audit log names both. An order the bump made
+/// ready goes back to `preparing` (the kitchen is not done after all); one already served,
+/// picked up or sent out cannot be recalled.
+pub async fn recall(
+    state: &AppState,
+    who: &Principal,
+    id: Uuid,
+    pin: &ManagerPin,
+) -> Result<TicketDto> {
     let (mut tx, order, t) = lock(state, who, id).await?;
     let Some(bumped_at) = t.bumped_at.filter(|_| t.status == "bumped") else {
         return Err(Error::conflict(
@@ -402,12 +411,12 @@ pub async fn recall(state: &AppState, who: &Principal, id: Uuid) -> Result<Ticke
     let now: chrono::DateTime<Utc> = sqlx::query_scalar("select now()")
         .fetch_one(&mut *tx)
         .await?;
-    if (now - bumped_at).num_milliseconds() > i64::from(window) * 1000 {
-        return Err(Error::conflict(
-            "recall_window_passed",
-            format!("a bump can be recalled for {window} seconds"),
-        ));
-    }
+    let approved_by = if (now - bumped_at).num_milliseconds() > i64::from(window) * 1000 {
+        let what = format!("recalling a ticket more than {window} seconds after its bump");
+        Some(approval::approve(state, &mut tx, who, t.branch_id, pin, &what).await?)
+    } else {
+        None
+    };
     match order.status {
         Status::Accepted | Status::Preparing => {}
         Status::Ready => {
@@ -432,6 +441,21 @@ pub async fn recall(state: &AppState, who: &Principal, id: Uuid) -> Result<Ticke
     }
     repo::reopen_items(&mut tx, id, bumped_at).await?;
     repo::set_status(&mut tx, id, "started", true, None).await?;
+    if let Some(approver) = approved_by {
+        approval::record_approved(
+            &mut tx,
+            who,
+            approver,
+            Entry {
+                action: "ticket.recalled",
+                entity: "kitchen_ticket",
+                entity_id: Some(id),
+                before: Some(json!({ "status": "bumped", "bumpedAt": bumped_at })),
+                after: Some(json!({ "status": "started", "orderId": order.id })),
+            },
+        )
+        .await?;
+    }
     let out = one(&mut tx, id).await?;
     kitchen_event_at(
         &mut tx,

@@ -6,6 +6,7 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
+use identity::approval::ManagerPin;
 use platform::{
     AppState,
     auth::{Auth, BranchAuth, policy},
@@ -196,17 +197,24 @@ pub async fn bump(
     Ok(Json(kds::bump(&state, &auth, id).await?))
 }
 
-/// Recalls (undoes) a bump within the branch's recall window.
+/// Recalls (undoes) a bump. Within the branch's recall window the kitchen recalls alone; after
+/// it a manager must approve: one signed in, or a manager's PIN in `X-Manager-Pin` for this
+/// request only (a kitchen screen's session keeps its kitchen rights). Without it → 403
+/// `manager_pin_required`; a wrong or non-manager's PIN → 403, counted, five of them → 429.
 #[utoipa::path(post, path = "/api/kitchen/tickets/{id}/recall", tag = "kitchen", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path),
+           ("X-Manager-Pin" = Option<String>, Header, pattern = "^[0-9]{4,8}$",
+            description = "A manager's PIN approving a recall after the recall window")),
     responses((status = 200, body = TicketDto), (status = 403, body = Problem),
-              (status = 404, body = Problem), (status = 409, body = Problem)))]
+              (status = 404, body = Problem), (status = 409, body = Problem),
+              (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn recall(
     State(state): State<AppState>,
     auth: Auth<policy::Staff>,
+    pin: ManagerPin,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<TicketDto>> {
-    Ok(Json(kds::recall(&state, &auth, id).await?))
+    Ok(Json(kds::recall(&state, &auth, id, &pin).await?))
 }
 
 /// Marks a ticket rush (first in its station's queue) or back to normal.

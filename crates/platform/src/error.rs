@@ -21,6 +21,13 @@ pub enum Error {
     Unauthorized(&'static str),
     #[error("forbidden")]
     Forbidden,
+    /// 403 for a reason the caller can act on (e.g. `manager_pin_required`: a manager's PIN
+    /// would allow it), rather than a plain "not yours".
+    #[error("forbidden: {code}")]
+    Denied {
+        code: &'static str,
+        detail: Cow<'static, str>,
+    },
     #[error("conflict: {code}")]
     Conflict {
         code: &'static str,
@@ -92,6 +99,13 @@ impl Error {
         }
     }
 
+    pub fn denied(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::Denied {
+            code,
+            detail: detail.into(),
+        }
+    }
+
     pub fn bad_request(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
         Self::BadRequest {
             code,
@@ -117,7 +131,7 @@ impl Error {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Denied { .. } => StatusCode::FORBIDDEN,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Validation { .. } | Self::Unprocessable { .. } => {
@@ -145,6 +159,7 @@ impl Error {
             Self::Unauthorized(code) => code,
             Self::Forbidden => "forbidden",
             Self::Conflict { code, .. }
+            | Self::Denied { code, .. }
             | Self::BadRequest { code, .. }
             | Self::Unprocessable { code, .. } => code,
             Self::Validation { .. } => "validation_failed",
@@ -160,6 +175,7 @@ impl Error {
         let status = self.status();
         let (detail, errors) = match self {
             Self::Conflict { detail, .. }
+            | Self::Denied { detail, .. }
             | Self::BadRequest { detail, .. }
             | Self::Unprocessable { detail, .. }
             | Self::PaymentDeclined { detail, .. }

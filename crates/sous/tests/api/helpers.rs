@@ -169,6 +169,28 @@ impl TestApp {
         Self::answer(req.send().await.expect("request"), path).await
     }
 
+    /// [`Self::call`] with extra request headers (a manager's PIN, a precondition).
+    pub async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Res {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Self::answer(req.send().await.expect("request"), path).await
+    }
+
     /// A request with a body of any type (`content_type` None sends none), to see what the
     /// extractors answer to bodies a route does not take.
     pub async fn raw(

@@ -15,7 +15,7 @@ use crate::{
     sse::SseClient,
 };
 
-async fn order(app: &TestApp, token: &str, body: Value) -> String {
+pub(crate) async fn order(app: &TestApp, token: &str, body: Value) -> String {
     place(app, token, &Uuid::now_v7().to_string(), &body)
         .await
         .expect(201)["id"]
@@ -24,7 +24,7 @@ async fn order(app: &TestApp, token: &str, body: Value) -> String {
         .to_string()
 }
 
-async fn accept(app: &TestApp, token: &str, id: &str) {
+pub(crate) async fn accept(app: &TestApp, token: &str, id: &str) {
     app.post(
         &format!("/api/orders/{id}/status"),
         Some(token),
@@ -34,7 +34,7 @@ async fn accept(app: &TestApp, token: &str, id: &str) {
     .expect(200);
 }
 
-async fn tickets_of(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
+pub(crate) async fn tickets_of(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
     app.get(&format!("/api/orders/{id}/kitchen-tickets"), token)
         .await
         .expect(200)
@@ -43,7 +43,7 @@ async fn tickets_of(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
         .clone()
 }
 
-fn at<'a>(tickets: &'a [Value], station: &str) -> &'a Value {
+pub(crate) fn at<'a>(tickets: &'a [Value], station: &str) -> &'a Value {
     tickets
         .iter()
         .find(|t| t["station"] == station)
@@ -61,7 +61,7 @@ fn names(t: &Value) -> Vec<String> {
     n
 }
 
-async fn order_status(app: &TestApp, token: &str, id: &str) -> String {
+pub(crate) async fn order_status(app: &TestApp, token: &str, id: &str) -> String {
     app.get(&format!("/api/orders/{id}"), token)
         .await
         .expect(200)["status"]
@@ -70,7 +70,12 @@ async fn order_status(app: &TestApp, token: &str, id: &str) -> String {
         .to_string()
 }
 
-async fn act(app: &TestApp, token: &str, ticket: &Value, what: &str) -> crate::helpers::Res {
+pub(crate) async fn act(
+    app: &TestApp,
+    token: &str,
+    ticket: &Value,
+    what: &str,
+) -> crate::helpers::Res {
     app.post(
         &format!(
             "/api/kitchen/tickets/{}/{what}",
@@ -379,7 +384,7 @@ async fn bumps_make_the_order_ready_and_recall_respects_the_window() {
     .await;
     assert_eq!(history, 2, "each ready is in the status history");
 
-    // Past the window: with a zero-second window, a recall a moment later is refused.
+    // Past the window: with a zero-second window, a recall a moment later needs a manager.
     let bad = app
         .call(
             reqwest::Method::PUT,
@@ -411,8 +416,8 @@ async fn bumps_make_the_order_ready_and_recall_respects_the_window() {
     .expect(200);
     tokio::time::sleep(Duration::from_millis(20)).await;
     let late = act(&app, &kitchen, &fryer, "recall").await;
-    assert_eq!(late.status, 409);
-    assert_eq!(late.code(), "recall_window_passed");
+    assert_eq!(late.status, 403);
+    assert_eq!(late.code(), "manager_pin_required");
     assert_eq!(order_status(&app, &waiter, &id).await, "ready");
 }
 

@@ -20,6 +20,7 @@ mod hardening;
 mod helpers;
 mod isolation;
 mod items_csv;
+mod kds_approval;
 mod kitchen;
 mod line_discounts;
 mod login_limits;
