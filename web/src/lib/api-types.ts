@@ -9345,11 +9345,19 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Recalls (undoes) a bump within the branch's recall window. */
+        /**
+         * Recalls (undoes) a bump. Within the branch's recall window the kitchen recalls alone; after
+         *     it a manager must approve: one signed in, or a manager's PIN in `X-Manager-Pin` for this
+         *     request only (a kitchen screen's session keeps its kitchen rights). Without it → 403
+         *     `manager_pin_required`; a wrong or non-manager's PIN → 403, counted, five of them → 429.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description A manager's PIN approving a recall after the recall window */
+                    "X-Manager-Pin"?: string | null;
+                };
                 path: {
                     id: string;
                 };
@@ -9403,6 +9411,24 @@ export interface paths {
                 };
                 /** @description Conflict */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unprocessable Entity */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
