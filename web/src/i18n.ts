@@ -186,6 +186,16 @@ const en = {
     signOut: 'Sign out',
     fullscreen: 'Full screen',
     sound: 'Sound on',
+    recallLate: (n: string) => `Recall ticket #${n}: its recall window has passed.`,
+    approval: {
+      title: 'A manager must approve',
+      help: 'A manager types their PIN for this one action. The screen stays signed in for the kitchen.',
+      pinLabel: "Manager's PIN",
+      approve: 'Approve',
+      cancel: 'Cancel',
+      wrongPin: "That PIN is not a manager's at this branch.",
+      locked: (s: string) => `Too many wrong PINs. Try again in ${s} s.`,
+    },
   },
 };
 
@@ -321,6 +331,16 @@ const ar: Strings = {
     signOut: 'خروج',
     fullscreen: 'ملء الشاشة',
     sound: 'الصوت',
+    recallLate: (n: string) => `استرجاع التذكرة رقم ${n}: انتهت مهلة استرجاعها.`,
+    approval: {
+      title: 'يلزم اعتماد المدير',
+      help: 'يُدخل المدير رمزه السري لهذا الإجراء وحده، وتبقى الشاشة مسجّلة للمطبخ.',
+      pinLabel: 'الرمز السري للمدير',
+      approve: 'اعتماد',
+      cancel: 'إلغاء',
+      wrongPin: 'هذا الرمز ليس لمدير في هذا الفرع.',
+      locked: (s: string) => `محاولات خاطئة كثيرة. حاول مجددًا بعد ${s} ثانية.`,
+    },
   },
 };
 

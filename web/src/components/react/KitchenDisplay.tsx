@@ -9,6 +9,7 @@ import { link, followLive } from '../../stores/sse';
 import { api, ApiError, claims, type Schemas, type Ticket, type TokenPair, type TokenStore } from '../../lib/api';
 import { loadDevice, registerDevice, pinLogin, staffTiles, forgetDevice, type Device, type StaffTile } from '../../lib/device';
 import { t, pick, formatDuration, formatNumber, type Lang } from '../../i18n';
+import { Keypad, ManagerPinDialog, PIN_MAX, PIN_MIN } from './ManagerPin';
 
 interface Props {
   lang: Lang;
@@ -159,23 +160,17 @@ function PinEntry({ lang, device, who, onBack }: { lang: Lang; device: Device; w
     }
   }
 
-  const key = (d: string) => setPin((p) => (p.length < 8 ? p + d : p));
+
   return (
     <section className="card" style={{ maxInlineSize: '22rem', marginInline: 'auto', textAlign: 'center' }} aria-labelledby="pin-title">
       <h1 id="pin-title">{tr.kds.pinTitle}</h1>
       <p className="muted">{who.displayName} · {device.name}</p>
       <form onSubmit={submit}>
         <label htmlFor="pin" className="skip">{tr.kds.pinFor(who.displayName)}</label>
-        <input id="pin" type="password" inputMode="numeric" autoComplete="off" pattern="[0-9]*" maxLength={8} value={pin}
-          onChange={(e) => setPin(e.target.value.replace(/\D/g, '').slice(0, 8))} style={{ fontSize: '2rem', textAlign: 'center', letterSpacing: '.5rem' }} dir="ltr" />
-        <div style={{ display: 'grid', gridTemplateColumns: 'repeat(3, 1fr)', gap: '.5rem', marginBlock: '1rem' }} dir="ltr">
-          {['1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => (
-            <button key={d} type="button" className="btn secondary" style={{ minBlockSize: '4rem', fontSize: '1.5rem' }} onClick={() => key(d)}>{formatNumber(lang, Number(d))}</button>
-          ))}
-          <button type="button" className="btn secondary" style={{ minBlockSize: '4rem' }} onClick={() => setPin('')}>{tr.kds.clear}</button>
-          <button type="button" className="btn secondary" style={{ minBlockSize: '4rem', fontSize: '1.5rem' }} onClick={() => key('0')}>{formatNumber(lang, 0)}</button>
-          <button type="submit" className="btn" style={{ minBlockSize: '4rem' }} disabled={busy || pin.length < 4}>{tr.kds.signInPin}</button>
-        </div>
+        <input id="pin" type="password" inputMode="numeric" autoComplete="off" pattern="[0-9]*" maxLength={PIN_MAX} value={pin}
+          onChange={(e) => setPin(e.target.value.replace(/\D/g, '').slice(0, PIN_MAX))} style={{ fontSize: '2rem', textAlign: 'center', letterSpacing: '.5rem' }} dir="ltr" />
+        <Keypad lang={lang} onDigit={(d) => setPin((p) => (p.length < PIN_MAX ? p + d : p))} onClear={() => setPin('')}
+          submitLabel={tr.kds.signInPin} disabled={busy || pin.length < PIN_MIN} />
       </form>
       {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
       <button type="button" className="btn secondary" onClick={onBack}>{tr.kds.notYou}</button>
@@ -219,7 +214,9 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
   const [loadedAt, setLoadedAt] = useState(Date.now());
   const [now, setNow] = useState(Date.now());
   const [errors, setErrors] = useState<string[]>([]);
-  const [lastBumped, setLastBumped] = useState<string | null>(null);
+  const [lastBumped, setLastBumped] = useState<Ticket | null>(null);
+  // The recall waiting for a manager's PIN, while the dialog is open.
+  const [approving, setApproving] = useState<Ticket | null>(null);
   const seen = useRef<Set<string> | null>(null);
   const branch = device.branchId;
 
@@ -268,6 +265,28 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
     }
   }
 
+  // Within the recall window the kitchen recalls alone; after it the server asks for a manager,
+  // and the PIN dialog sends the same recall again with the manager's PIN.
+  async function recall(tk: Ticket, managerPin?: string) {
+    await api(`/api/kitchen/tickets/${tk.id}/recall`, {
+      body: {},
+      tokens: kitchen,
+      headers: managerPin ? { 'X-Manager-Pin': managerPin } : undefined,
+    });
+    setLastBumped(null);
+    await load();
+  }
+
+  async function recallLast(tk: Ticket) {
+    setErrors([]);
+    try {
+      await recall(tk);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'manager_pin_required') setApproving(tk);
+      else setErrors(messages(e));
+    }
+  }
+
   const elapsed = (now - loadedAt) / 1000;
   const stationName = (code: string) => {
     const st = stations.find((x) => x.code === code);
@@ -283,11 +302,15 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
           <option value="">{tr.kds.allStations}</option>
           {stations.map((s) => <option key={s.id} value={s.code}>{pick(lang, s.name, s.nameAr)}</option>)}
         </select>
-        {lastBumped && <button type="button" className="btn secondary" onClick={() => act(`/api/kitchen/tickets/${lastBumped}/recall`).then(() => setLastBumped(null))}>{tr.kds.recall}</button>}
+        {lastBumped && <button type="button" className="btn secondary" onClick={() => recallLast(lastBumped)}>{tr.kds.recall}</button>}
         <button type="button" className="btn secondary" onClick={() => document.documentElement.requestFullscreen?.()}>{tr.kds.fullscreen}</button>
         <button type="button" className="btn secondary" onClick={onSignOut}>{tr.kds.signOut}</button>
       </div>
       {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
+      {approving && (
+        <ManagerPinDialog lang={lang} action={tr.kds.recallLate(formatNumber(lang, approving.orderNumber))}
+          onApprove={(pin) => recall(approving, pin)} onClose={() => setApproving(null)} />
+      )}
       <div style={{ display: 'grid', gap: '1rem', gridTemplateColumns: 'minmax(0,1fr)' }} className="kds-body">
         {tickets.length === 0 ? (
           <p className="muted" data-testid="no-tickets">{tr.kds.noTickets}</p>
@@ -325,7 +348,7 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
                   )}
                   <div style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: '.5rem' }}>
                     <button type="button" className="btn" style={{ minBlockSize: '3.5rem', fontSize: '1.2rem' }} disabled={tk.status === 'held'}
-                      onClick={() => act(`/api/kitchen/tickets/${tk.id}/bump`).then(() => setLastBumped(tk.id))}>{tr.kds.bump}</button>
+                      onClick={() => act(`/api/kitchen/tickets/${tk.id}/bump`).then(() => setLastBumped(tk))}>{tr.kds.bump}</button>
                     <button type="button" className="btn secondary" style={{ minBlockSize: '3.5rem' }} aria-pressed={tk.rush}
                       onClick={() => act(`/api/kitchen/tickets/${tk.id}/rush`, { rush: !tk.rush })}>{tk.rush ? tr.kds.unrush : tr.kds.rush}</button>
                   </div>
