@@ -2,6 +2,7 @@
 //! and every way of signing in — password, refresh, staff PIN on a device, customer, guest.
 
 pub mod approval;
+pub mod customers;
 pub mod device_auth;
 pub mod guests;
 pub mod model;

@@ -22,6 +22,7 @@ pub const DEMO_STAFF: [(Role, &str); 6] = [
     (Role::Kitchen, "5555"),
     (Role::Driver, "6666"),
 ];
+/// The demo customer: an account of the demo brand, so its sign-in names `tenant: "demo"`.
 pub const DEMO_CUSTOMER: &str = "guest@demo.sous.test";
 /// The second demo driver, at the Dubai branch (the first, `driver@…`, is at Riyadh's).
 pub const DEMO_DUBAI_DRIVER: (&str, &str) = ("driver.dubai@demo.sous.test", "7777");
@@ -143,15 +144,15 @@ pub async fn run(state: &AppState) -> Result<Option<Demo>> {
         pin: Some(DEMO_DUBAI_DRIVER.1.into()),
     };
     create_member(&mut tx, state, tenant_id, &dubai_driver).await?;
-    let customer = AddStaff {
-        email: DEMO_CUSTOMER.into(),
-        password: DEMO_PASSWORD.into(),
-        display_name: "Demo Guest".into(),
-        role: Role::Customer,
-        branch_id: None,
-        pin: None,
-    };
-    create_member(&mut tx, state, tenant_id, &customer).await?;
+    crate::customers::create(
+        &mut tx,
+        state,
+        tenant_id,
+        DEMO_CUSTOMER,
+        DEMO_PASSWORD,
+        "Demo Guest",
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(slug = DEMO_SLUG, "seeded the demo brand");
     Ok(Some(Demo {

@@ -36,6 +36,46 @@ impl TestDb {
         Self { name, admin_url }
     }
 
+    /// An empty database with only the migrations older than `version` applied, for a test of
+    /// what a migration does to rows written before it; [`TestDb::migrate`] applies the rest.
+    pub async fn before(version: i64) -> Self {
+        let admin_url = std::env::var(ADMIN_URL_ENV).unwrap_or_else(|_| {
+            panic!("{ADMIN_URL_ENV} is not set: run the tests with `make test` (sous test-cluster)")
+        });
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::connect(&admin_url)
+            .await
+            .expect("connect to test cluster");
+        sqlx::query(&format!("create database {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        conn.close().await.ok();
+        let db = Self { name, admin_url };
+        let older = sqlx::migrate::Migrator {
+            migrations: crate::db::MIGRATOR
+                .iter()
+                .filter(|m| m.version < version)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        older
+            .run(&mut db.owner_conn().await)
+            .await
+            .expect("older migrations");
+        db
+    }
+
+    /// Applies every migration not yet applied.
+    pub async fn migrate(&self) {
+        crate::db::MIGRATOR
+            .run(&mut self.owner_conn().await)
+            .await
+            .expect("migrations");
+    }
+
     /// Owner connection options for this test's database.
     pub fn owner_options(&self) -> PgConnectOptions {
         PgConnectOptions::from_str(&self.admin_url)

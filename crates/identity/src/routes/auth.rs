@@ -6,10 +6,10 @@ use platform::{
     error::{Error, Problem, Result},
     http::{ClientIp, ValidJson},
 };
-use uuid::Uuid;
 
 use crate::{
-    model::{CustomerSignUp, GuestSessionRequest, Login, Me, RefreshRequest, Subject, TokenPair},
+    customers,
+    model::{GuestSessionRequest, Login, Me, RefreshRequest, Subject, TokenPair},
     repo, tokens,
 };
 
@@ -23,9 +23,11 @@ fn kind_of(role: Role) -> PrincipalKind {
     }
 }
 
-/// Log in with email and password. Limited per client address and email, and per client address
-/// alone (429 with `Retry-After`); when the server already runs as many password checks as it
-/// allows, 503 with `Retry-After`.
+/// Log in with email and password. Staff accounts are shared by the brands a person works for;
+/// a customer account belongs to one brand, so a customer names it in `tenant` (without it,
+/// only staff accounts are checked). Limited per client address and email, and per client
+/// address alone (429 with `Retry-After`); when the server already runs as many password
+/// checks as it allows, 503 with `Retry-After`.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Login,
     responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 422, body = Problem),
               (status = 429, body = Problem), (status = 503, body = Problem)))]
@@ -39,27 +41,22 @@ pub async fn login(
     state.limits.login.check(&format!("{ip}|{email}"))?;
     let mut tx = state.db.begin_anonymous().await?;
     let candidates = repo::login_candidates(&mut tx, &email).await?;
-    tx.commit().await?;
-
-    let Some(first) = candidates.first() else {
-        // Same cost as a wrong password, so timing does not tell which emails exist.
-        state
-            .limits
-            .hashing
-            .verify(req.password, password::DUMMY_HASH.into())
-            .await?;
-        return Err(BAD_CREDENTIALS);
+    let brand = match &req.tenant {
+        Some(slug) => repo::tenant_id_by_slug(&mut tx, slug).await?,
+        None => None,
     };
-    if !state
-        .limits
-        .hashing
-        .verify(req.password, first.password_hash.clone())
-        .await?
-    {
-        return Err(BAD_CREDENTIALS);
-    }
-    // The most privileged membership (roles are ordered owner → guest) of the chosen brand.
-    let chosen = candidates
+    tx.commit().await?;
+    let customer = match brand {
+        Some(tenant_id) => {
+            let mut tx = state.db.begin(TenantScope::tenant(tenant_id)).await?;
+            let account = customers::repo::credentials(&mut tx, &email).await?;
+            tx.commit().await?;
+            account.map(|a| (tenant_id, a))
+        }
+        None => None,
+    };
+    // The most privileged membership (roles are ordered owner → driver) of the chosen brand.
+    let staff = candidates
         .iter()
         .filter(|c| c.tenant_id.is_some())
         .filter(|c| {
@@ -67,22 +64,58 @@ pub async fn login(
                 .as_ref()
                 .is_none_or(|t| c.tenant_slug.as_ref() == Some(t))
         })
-        .min_by_key(|c| c.role)
-        .ok_or(BAD_CREDENTIALS)?;
-    let (Some(tenant_id), Some(role)) = (chosen.tenant_id, chosen.role) else {
-        return Err(BAD_CREDENTIALS);
-    };
-    let subject = Subject {
-        id: chosen.user_id,
-        tenant_id,
-        kind: kind_of(role),
-        role,
-        branch_id: chosen.branch_id,
-        device_id: None,
-    };
+        .min_by_key(|c| c.role);
+
+    // One password check whatever the email is to this brand — unknown, another brand's
+    // customer or staff, or this brand's — so neither the answer nor its timing tells them
+    // apart. Only someone who is both staff and a customer of the named brand has two
+    // accounts to try.
+    let mut subject = None;
+    if let Some(s) = staff
+        && let (Some(tenant_id), Some(role)) = (s.tenant_id, s.role)
+        && state
+            .limits
+            .hashing
+            .verify(req.password.clone(), s.password_hash.clone())
+            .await?
+    {
+        subject = Some(Subject {
+            id: s.user_id,
+            tenant_id,
+            kind: kind_of(role),
+            role,
+            branch_id: s.branch_id,
+            device_id: None,
+        });
+    }
+    if subject.is_none()
+        && let Some((tenant_id, account)) = &customer
+        && state
+            .limits
+            .hashing
+            .verify(req.password.clone(), account.password_hash.clone())
+            .await?
+    {
+        subject = Some(Subject {
+            id: account.id,
+            tenant_id: *tenant_id,
+            kind: PrincipalKind::Customer,
+            role: Role::Customer,
+            branch_id: None,
+            device_id: None,
+        });
+    }
+    if staff.is_none() && customer.is_none() {
+        state
+            .limits
+            .hashing
+            .verify(req.password, password::DUMMY_HASH.into())
+            .await?;
+    }
+    let subject = subject.ok_or(BAD_CREDENTIALS)?;
     let mut tx = state
         .db
-        .begin(TenantScope::tenant(tenant_id).user(subject.id))
+        .begin(TenantScope::tenant(subject.tenant_id).user(subject.id))
         .await?;
     let pair = tokens::issue(&mut tx, &state, &subject, None).await?;
     tx.commit().await?;
@@ -161,6 +194,12 @@ pub async fn refresh(
                 return Err(Error::Unauthorized("membership_revoked"));
             }
         }
+        "customer" => {
+            if !customers::repo::active(&mut tx, row.subject_id).await? {
+                return Err(Error::Unauthorized("membership_revoked"));
+            }
+            None
+        }
         _ => repo::active_membership(&mut tx, row.subject_id, row.role)
             .await?
             .ok_or(Error::Unauthorized("membership_revoked"))?,
@@ -206,60 +245,6 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Sign up a customer account with a brand.
-#[utoipa::path(post, path = "/api/auth/customers", tag = "auth", request_body = CustomerSignUp,
-    responses((status = 201, body = TokenPair), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
-              (status = 429, body = Problem), (status = 503, body = Problem)))]
-pub async fn customer_sign_up(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    ValidJson(req): ValidJson<CustomerSignUp>,
-) -> Result<(StatusCode, Json<TokenPair>)> {
-    state.limits.signup.check(&ip)?;
-    let mut tx = state.db.begin_anonymous().await?;
-    let tenant_id = repo::tenant_id_by_slug(&mut tx, &req.tenant)
-        .await?
-        .ok_or(Error::NotFound)?;
-    tx.commit().await?;
-    let hash = state.limits.hashing.hash(req.password.clone()).await?;
-    let user_id = Uuid::now_v7();
-    let mut tx = state
-        .db
-        .begin(TenantScope::tenant(tenant_id).user(user_id))
-        .await?;
-    repo::insert_user(
-        &mut tx,
-        user_id,
-        &req.email.trim().to_lowercase(),
-        &hash,
-        &req.display_name,
-    )
-    .await?;
-    repo::insert_membership(
-        &mut tx,
-        &repo::NewMembership {
-            tenant_id,
-            user_id,
-            role: Role::Customer,
-            branch_id: None,
-            pin_hash: None,
-            pin_lookup: None,
-        },
-    )
-    .await?;
-    let subject = Subject {
-        id: user_id,
-        tenant_id,
-        kind: PrincipalKind::Customer,
-        role: Role::Customer,
-        branch_id: None,
-        device_id: None,
-    };
-    let pair = tokens::issue(&mut tx, &state, &subject, None).await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(pair)))
-}
-
 /// Start an anonymous guest session at a branch for the website: it orders for pickup or
 /// delivery. Dine-in sessions start from a table's QR code (`POST /api/tables/{token}/join`).
 #[utoipa::path(post, path = "/api/auth/guest", tag = "auth", request_body = GuestSessionRequest,
@@ -290,15 +275,21 @@ pub async fn me(
 ) -> Result<Json<Me>> {
     let mut tx = state.db.begin(auth.scope()).await?;
     let tenant = repo::current_tenant(&mut tx).await?;
-    let user = match auth.kind {
+    let profile = match auth.kind {
         PrincipalKind::Guest => None,
-        _ => repo::user(&mut tx, auth.id).await?,
+        PrincipalKind::Customer => customers::repo::profile(&mut tx, auth.id)
+            .await?
+            .map(|p| (p.email, p.display_name)),
+        PrincipalKind::Staff => repo::user(&mut tx, auth.id)
+            .await?
+            .map(|u| (u.email, u.display_name)),
     };
     tx.commit().await?;
+    let (email, display_name) = profile.unzip();
     Ok(Json(Me {
         principal: auth.0.clone(),
-        email: user.as_ref().map(|u| u.email.clone()),
-        display_name: user.map(|u| u.display_name),
+        email,
+        display_name,
         tenant,
     }))
 }

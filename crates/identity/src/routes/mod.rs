@@ -21,7 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::logout))
         .routes(routes!(crate::pins::routes::pin_login))
         .routes(routes!(crate::pins::routes::tiles))
-        .routes(routes!(auth::customer_sign_up))
+        .routes(routes!(crate::customers::routes::customer_sign_up))
         .routes(routes!(auth::guest_session))
         .layer(axum::middleware::from_fn(cookie::transport));
     cookie::document(tokens.get_openapi_mut());

@@ -64,10 +64,15 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    spawn_app_on(TestDb::new().await, settings).await
+}
+
+/// The app on a database the test prepared itself (e.g. one migrated in two steps, with rows
+/// written in between); it must be fully migrated and hold no demo brand yet.
+pub async fn spawn_app_on(db: TestDb, settings: Settings) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         platform::http::init_tracing(settings.log_format);
     }
-    let db = TestDb::new().await;
     let pool = Db::connect_with(db.app_options(), 5)
         .await
         .expect("app pool");
@@ -260,16 +265,22 @@ impl TestApp {
         .expect(200)
     }
 
-    /// An access token for a demo staff member or the demo customer.
+    /// An access token for a demo staff member or the demo customer (an account of the demo
+    /// brand, so its sign-in names the brand).
     pub async fn token(&self, role: Role) -> String {
-        let email = match role {
-            Role::Customer => identity::seed::DEMO_CUSTOMER.to_string(),
-            r => identity::seed::demo_email(r),
+        let pair = match role {
+            Role::Customer => self
+                .post(
+                    "/api/auth/login",
+                    None,
+                    json!({ "email": identity::seed::DEMO_CUSTOMER, "password": PASSWORD,
+                            "tenant": "demo" }),
+                )
+                .await
+                .expect(200),
+            r => self.login_as(&identity::seed::demo_email(r)).await,
         };
-        self.login_as(&email).await["accessToken"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        pair["accessToken"].as_str().unwrap().to_string()
     }
 
     /// A guest who scanned the QR code of a table of `branch` (`T1` where there is one): their

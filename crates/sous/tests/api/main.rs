@@ -11,6 +11,7 @@ mod carts;
 mod catalog;
 mod checks;
 mod contract;
+mod customer_accounts;
 mod definer_scope;
 mod delivery;
 mod device_sessions;

@@ -40,8 +40,13 @@ async fn demo_is_seeded_into_an_empty_database_once() {
 
     assert_eq!(
         count(&db, "select count(*) from users").await,
-        8,
-        "seven staff (two drivers) and one customer"
+        7,
+        "seven staff (two drivers)"
+    );
+    assert_eq!(
+        count(&db, "select count(*) from customer_accounts").await,
+        1,
+        "one customer, of the demo brand"
     );
     assert_eq!(
         count(

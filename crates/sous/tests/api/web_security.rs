@@ -97,7 +97,8 @@ async fn api_answers_forbid_rendering_framing_and_sniffing() {
 #[tokio::test]
 async fn a_browser_session_keeps_its_refresh_token_in_an_http_only_cookie() {
     let app = spawn_app().await;
-    let login = json!({ "email": identity::seed::DEMO_CUSTOMER, "password": PASSWORD });
+    let login =
+        json!({ "email": identity::seed::DEMO_CUSTOMER, "password": PASSWORD, "tenant": "demo" });
     let res = cookie_call(&app, "/api/auth/login", "customer", None, login.clone()).await;
     assert_eq!(res.status(), 200);
     let (first, header) = set_cookie(&res, "sous_refresh_customer").expect("cookie set");
@@ -167,7 +168,8 @@ async fn a_browser_session_keeps_its_refresh_token_in_an_http_only_cookie() {
 #[tokio::test]
 async fn cookie_mode_needs_its_header_json_and_a_known_slot() {
     let app = spawn_app().await;
-    let login = json!({ "email": identity::seed::DEMO_CUSTOMER, "password": PASSWORD });
+    let login =
+        json!({ "email": identity::seed::DEMO_CUSTOMER, "password": PASSWORD, "tenant": "demo" });
 
     // Without the header nothing changes: the token is in the body, no cookie.
     let res = app
