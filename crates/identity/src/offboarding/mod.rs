@@ -211,7 +211,7 @@ pub async fn reset_pin(
     ApiPath(membership_id): ApiPath<Uuid>,
     ValidJson(req): ValidJson<ResetPin>,
 ) -> Result<Json<PinReset>> {
-    let initial_pin = req.pin.is_none().then(crate::routes::new_pin);
+    let initial_pin = req.pin.is_none().then(crate::pins::new_pin);
     let pin = req.pin.or_else(|| initial_pin.clone()).unwrap_or_default();
     let hash = state.limits.hashing.hash(pin.clone()).await?;
     let lookup = password::pin_lookup(&state.pin_pepper, auth.tenant_id, &pin);

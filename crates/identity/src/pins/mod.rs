@@ -17,3 +17,9 @@ pub const USER_LIMIT: i32 = 5;
 pub const DEVICE_LIMIT: i32 = 10;
 /// Wrong manager PINs given by one caller before their approvals lock.
 pub const APPROVAL_LIMIT: i32 = 5;
+
+/// A new staff member's PIN: 6 random digits.
+pub(crate) fn new_pin() -> String {
+    use rand::Rng;
+    format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
+}

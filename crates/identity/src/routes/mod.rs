@@ -7,7 +7,7 @@ pub mod cookie;
 mod devices;
 mod staff;
 
-pub(crate) use staff::{create_member, new_pin};
+pub(crate) use staff::create_member;
 mod tenants;
 
 use platform::AppState;

@@ -55,12 +55,6 @@ pub(crate) async fn create_member(
     Ok(user_id)
 }
 
-/// A new staff member's PIN: 6 random digits.
-pub(crate) fn new_pin() -> String {
-    use rand::Rng;
-    format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
-}
-
 /// Add a staff member. Owners add any staff role but owner; managers add cashiers, waiters,
 /// kitchen staff and drivers to the branch they manage. Without a `pin`, a 6-digit PIN is made
 /// and answered once as `initialPin`. PINs need not be unique: a PIN sign-in names the person.
@@ -96,7 +90,7 @@ pub async fn add(
             other => other,
         })?;
     }
-    let initial_pin = req.pin.is_none().then(new_pin);
+    let initial_pin = req.pin.is_none().then(crate::pins::new_pin);
     req.pin = req.pin.or_else(|| initial_pin.clone());
     let user_id = create_member(&mut tx, &state, auth.tenant_id, &req).await?;
     let staff = repo::list_staff(&mut tx, None)
