@@ -28,11 +28,15 @@ def module_of(src: Path, file: Path) -> tuple[str, ...]:
 
 
 def strip(code: str) -> str:
-    """The code without comments, string literals and the trailing test module."""
-    code = re.sub(r"//[^\n]*", "", code)
-    code = re.sub(r"/\*.*?\*/", "", code, flags=re.S)
-    code = re.sub(r'r#*"(?:.|\n)*?"#*', '""', code)
-    code = re.sub(r'"(?:\\.|[^"\\])*"', '""', code)
+    """The code without comments, string and char literals and the trailing test module. One
+    pass, left to right, so a `//` inside a string or a quote inside a comment is read as what it
+    is; a raw string starts only where `r` is not the end of a word."""
+    token = re.compile(
+        r'//[^\n]*|/\*.*?\*/|(?<![A-Za-z0-9_])b?r(#*)"(?:.|\n)*?"\1|b?"(?:\\.|[^"\\])*"'
+        r"|'(?:\\.|[^\\'])'",
+        re.S,
+    )
+    code = token.sub(lambda m: "" if m.group(0).startswith("/") else '""', code)
     test = re.search(r"#\[cfg\(test\)\]\s*(pub(\([a-z]+\))?\s+)?mod\s+tests\b", code)
     return code[: test.start()] if test else code
 
@@ -133,6 +137,13 @@ def check(crate: Path) -> list[str]:
     src = crate / "src"
     files = sorted(src.rglob("*.rs"))
     modules = {module_of(src, f) for f in files}
+    # Names the crate root re-exports (`pub use state::AppState;`) stand for their module.
+    reexports = {}
+    lib = src / "lib.rs"
+    if lib.exists():
+        for m in re.finditer(rf"pub use ({IDENT})::(\{{[^}}]*\}}|{IDENT})", strip(lib.read_text())):
+            for name in re.findall(IDENT, m.group(2)):
+                reexports[name] = m.group(1)
     found = []
     # edges[parent][a] = the siblings under `parent` that `a` (or anything in it) names.
     edges: dict[tuple[str, ...], dict[str, set[str]]] = {}
@@ -145,6 +156,8 @@ def check(crate: Path) -> list[str]:
                 if tuple(path[:n]) in modules:
                     target = tuple(path[:n])
                     break
+            if not target and path and path[0] in reexports:
+                target = (reexports[path[0]],)
             # Compare at the first level where the two modules part.
             common = 0
             while common < min(len(here), len(target)) and here[common] == target[common]:
