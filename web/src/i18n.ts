@@ -187,6 +187,10 @@ const en = {
     fullscreen: 'Full screen',
     sound: 'Sound on',
     recallLate: (n: string) => `Recall ticket #${n}: its recall window has passed.`,
+    recentlyBumped: 'Recently bumped',
+    bumpedAgo: (d: string) => `bumped ${d} ago`,
+    recallShort: 'Recall',
+    recallTicket: (n: string) => `Recall ticket #${n}`,
     approval: {
       title: 'A manager must approve',
       help: 'A manager types their PIN for this one action. The screen stays signed in for the kitchen.',
@@ -332,6 +336,10 @@ const ar: Strings = {
     fullscreen: 'ملء الشاشة',
     sound: 'الصوت',
     recallLate: (n: string) => `استرجاع التذكرة رقم ${n}: انتهت مهلة استرجاعها.`,
+    recentlyBumped: 'أُنجزت مؤخرًا',
+    bumpedAgo: (d: string) => `أُنجزت قبل ${d}`,
+    recallShort: 'استرجاع',
+    recallTicket: (n: string) => `استرجاع التذكرة رقم ${n}`,
     approval: {
       title: 'يلزم اعتماد المدير',
       help: 'يُدخل المدير رمزه السري لهذا الإجراء وحده، وتبقى الشاشة مسجّلة للمطبخ.',

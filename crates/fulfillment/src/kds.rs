@@ -279,6 +279,29 @@ pub async fn list(
     Ok(out)
 }
 
+/// The tickets the branch bumped lately that can still be recalled, newest first.
+pub async fn bumped(
+    state: &AppState,
+    who: &Principal,
+    branch_id: Uuid,
+    station: Option<&str>,
+) -> Result<Vec<TicketDto>> {
+    let mut tx = state.db.begin(who.scope()).await?;
+    if !repo::branch_exists(&mut tx, branch_id).await? {
+        return Err(Error::NotFound);
+    }
+    require_kitchen(who, branch_id)?;
+    if let Some(code) = station
+        && !repo::station_exists(&mut tx, branch_id, code).await?
+    {
+        return Err(Error::invalid("station", "no such station at this branch"));
+    }
+    let tickets = repo::bumped_tickets(&mut tx, who.tenant_id, branch_id, station).await?;
+    let out = dtos(&mut tx, &tickets).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
 pub async fn get(state: &AppState, who: &Principal, id: Uuid) -> Result<TicketDto> {
     let mut tx = state.db.begin(who.scope()).await?;
     let t = repo::ticket(&mut tx, id, false).await?;

@@ -82,6 +82,35 @@ pub async fn open_tickets(
     .await?)
 }
 
+/// How far back, and how many, bumped tickets the kitchen screen lists for a recall.
+pub const BUMPED_HOURS: i32 = 2;
+pub const BUMPED_LIMIT: i64 = 30;
+
+/// The branch's tickets bumped in the last [`BUMPED_HOURS`] whose order can still be recalled
+/// (not served, picked up, sent out, cancelled or voided), newest bump first.
+pub async fn bumped_tickets(
+    tx: &mut Tx,
+    tenant_id: Uuid,
+    branch_id: Uuid,
+    station: Option<&str>,
+) -> Result<Vec<TicketRow>> {
+    Ok(sqlx::query_as(&format!(
+        "select {TICKET_COLS} from {TICKET_FROM} \
+         where k.tenant_id = $1 and k.branch_id = $2 and k.status = 'bumped' \
+           and k.bumped_at > now() - make_interval(hours => $3) \
+           and ($4::text is null or s.code = $4) \
+           and o.status in ('accepted', 'preparing', 'ready') \
+         order by k.bumped_at desc, k.id limit $5"
+    ))
+    .bind(tenant_id)
+    .bind(branch_id)
+    .bind(BUMPED_HOURS)
+    .bind(station)
+    .bind(BUMPED_LIMIT)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
 pub async fn order_tickets(tx: &mut Tx, order_id: Uuid) -> Result<Vec<TicketRow>> {
     Ok(sqlx::query_as(&format!(
         "select {TICKET_COLS} from {TICKET_FROM} where k.order_id = $1 order by s.position, s.code"

@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(tickets))
         .routes(routes!(all_day))
+        .routes(routes!(bumped))
         .routes(routes!(stations, add_station))
         .routes(routes!(route_category))
         .routes(routes!(settings, set_settings))
@@ -84,6 +85,24 @@ pub async fn all_day(
 ) -> Result<Json<Vec<AllDayDto>>> {
     Ok(Json(
         kds::all_day(&state, &auth, branch_id, q.station.as_deref()).await?,
+    ))
+}
+
+/// The tickets the branch bumped in the last two hours (at most 30) whose order can still be
+/// recalled, newest bump first: what the kitchen screen offers to recall. A recall after the
+/// window needs a manager (see the recall).
+#[utoipa::path(get, path = "/api/branches/{branchId}/kitchen/bumped", tag = "kitchen",
+    security(("bearer" = [])), params(("branchId" = Uuid, Path), StationQuery),
+    responses((status = 200, body = [TicketDto]), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn bumped(
+    State(state): State<AppState>,
+    auth: BranchAuth<policy::Staff>,
+    ApiPath(branch_id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<StationQuery>,
+) -> Result<Json<Vec<TicketDto>>> {
+    Ok(Json(
+        kds::bumped(&state, &auth, branch_id, q.station.as_deref()).await?,
     ))
 }
 

@@ -71,7 +71,7 @@ test.describe.serial('a manager approves one action on the kitchen screen', () =
     await expect(kds.getByRole('heading', { name: 'Kitchen display' })).toBeVisible();
 
     const number = await friesOrder(cashier);
-    const ticket = kds.locator(`[data-order-number="${number}"]`);
+    const ticket = kds.getByTestId('tickets').locator(`[data-order-number="${number}"]`);
     await expect(ticket).toBeVisible();
     await ticket.getByRole('button', { name: 'Bump' }).click();
     await expect(ticket).toHaveCount(0);
@@ -96,6 +96,7 @@ test.describe.serial('a manager approves one action on the kitchen screen', () =
     // In Arabic, after the cook signs in again on their tile: the same, right to left.
     await ticket.getByRole('button', { name: 'Bump' }).click();
     await expect(ticket).toHaveCount(0);
+    await expect(kds.getByTestId('bumped').locator(`[data-order-number="${number}"]`)).toContainText('bumped');
     await kds.getByRole('button', { name: 'Sign out' }).click();
     const ar = await context.newPage();
     await ar.goto(`${baseURL}/ar/kds`);
@@ -109,7 +110,7 @@ test.describe.serial('a manager approves one action on the kitchen screen', () =
     await expect(ar.getByRole('heading', { name: 'شاشة المطبخ' })).toBeVisible();
 
     const second = await friesOrder(cashier);
-    const arTicket = ar.locator(`[data-order-number="${second}"]`);
+    const arTicket = ar.getByTestId('tickets').locator(`[data-order-number="${second}"]`);
     await expect(arTicket).toBeVisible();
     await arTicket.getByRole('button', { name: 'تم', exact: true }).click();
     await expect(arTicket).toHaveCount(0);
@@ -127,10 +128,13 @@ test.describe.serial('a manager approves one action on the kitchen screen', () =
     await expect(arDialog).toHaveCount(0);
     await expect(arTicket).toHaveAttribute('data-status', 'started');
 
-    // The approval was for that recall only: the next late one asks again.
+    // The approval was for that recall only: the next late one asks again, here from the list
+    // of recently bumped tickets.
     await arTicket.getByRole('button', { name: 'تم', exact: true }).click();
     await expect(arTicket).toHaveCount(0);
-    await ar.getByRole('button', { name: 'استرجاع الأخير' }).click();
+    const recent = ar.getByTestId('bumped').locator(`[data-order-number="${second}"]`);
+    await expect(recent).toBeVisible();
+    await recent.getByRole('button', { name: `استرجاع التذكرة رقم ${new Intl.NumberFormat('ar-SA').format(second)}` }).click();
     await expect(arDialog.getByRole('heading', { name: 'يلزم اعتماد المدير' })).toBeVisible();
     await arDialog.getByRole('button', { name: 'إلغاء' }).click();
     await expect(arDialog).toHaveCount(0);

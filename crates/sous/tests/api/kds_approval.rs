@@ -74,6 +74,24 @@ async fn a_managers_pin_approves_one_late_recall_on_the_kitchen_screen() {
         .to_string();
     let (id, fryer) = bumped_ticket(&app, &kds).await;
     let waiter = app.token(Role::Waiter).await;
+    let bumped = format!("/api/branches/{}/kitchen/bumped", app.demo.riyadh);
+    let listed = app.get(&bumped, &kds).await.expect(200);
+    assert_eq!(
+        listed[0]["id"], fryer["id"],
+        "the screen lists what it may recall"
+    );
+    assert_eq!(listed[0]["status"], "bumped");
+    let other_station = app
+        .get(&format!("{bumped}?station=grill"), &kds)
+        .await
+        .expect(200);
+    assert!(
+        other_station
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["id"] != fryer["id"])
+    );
 
     // Alone, the kitchen may not recall after the window.
     let alone = recall(&app, &kds, &fryer, None).await;
@@ -126,6 +144,15 @@ async fn a_managers_pin_approves_one_late_recall_on_the_kitchen_screen() {
     let back = recall(&app, &kds, &fryer, Some("2222")).await.expect(200);
     assert_eq!(back["status"], "started");
     assert_eq!(order_status(&app, &waiter, &id).await, "preparing");
+    let listed = app.get(&bumped, &kds).await.expect(200);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["id"] != fryer["id"]),
+        "recalled"
+    );
     let (actor, role, approver, on_device): (uuid::Uuid, String, String, String) = sqlx::query_as(
         "select actor_id, actor_role::text, after->>'approvedBy', after->>'deviceId' \
              from audit_log where action = 'ticket.recalled' and entity_id = $1",

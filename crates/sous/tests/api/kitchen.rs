@@ -532,6 +532,7 @@ async fn a_kitchen_device_of_one_branch_sees_nothing_of_another() {
     for path in [
         format!("/api/branches/{dubai}/kitchen/tickets"),
         format!("/api/branches/{dubai}/kitchen/all-day"),
+        format!("/api/branches/{dubai}/kitchen/bumped"),
         format!("/api/kitchen/tickets/{tid}"),
         format!("/api/kitchen/tickets/{tid}/print"),
         format!("/api/orders/{id}/kitchen-tickets"),

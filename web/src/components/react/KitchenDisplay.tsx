@@ -211,6 +211,7 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
   const [station, setStation] = useState<string>(() => (typeof localStorage !== 'undefined' ? localStorage.getItem('sous:kds:station') ?? '' : ''));
   const [tickets, setTickets] = useState<Ticket[]>([]);
   const [allDay, setAllDay] = useState<Schemas['AllDayDto'][]>([]);
+  const [bumped, setBumped] = useState<Ticket[]>([]);
   const [loadedAt, setLoadedAt] = useState(Date.now());
   const [now, setNow] = useState(Date.now());
   const [errors, setErrors] = useState<string[]>([]);
@@ -222,15 +223,17 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
 
   const load = useCallback(async () => {
     const q = station ? `?station=${encodeURIComponent(station)}` : '';
-    const [list, counts] = await Promise.all([
+    const [list, counts, done] = await Promise.all([
       api<Ticket[]>(`/api/branches/${branch}/kitchen/tickets${q}`, { tokens: kitchen }),
       api<Schemas['AllDayDto'][]>(`/api/branches/${branch}/kitchen/all-day${q}`, { tokens: kitchen }),
+      api<Ticket[]>(`/api/branches/${branch}/kitchen/bumped${q}`, { tokens: kitchen }),
     ]);
     const ids = new Set(list.map((x) => x.id));
     if (seen.current && list.some((x) => !seen.current!.has(x.id))) chime();
     seen.current = ids;
     setTickets(list);
     setAllDay(counts);
+    setBumped(done);
     setLoadedAt(Date.now());
   }, [branch, station]);
 
@@ -277,7 +280,7 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
     await load();
   }
 
-  async function recallLast(tk: Ticket) {
+  async function recallOne(tk: Ticket) {
     setErrors([]);
     try {
       await recall(tk);
@@ -302,7 +305,7 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
           <option value="">{tr.kds.allStations}</option>
           {stations.map((s) => <option key={s.id} value={s.code}>{pick(lang, s.name, s.nameAr)}</option>)}
         </select>
-        {lastBumped && <button type="button" className="btn secondary" onClick={() => recallLast(lastBumped)}>{tr.kds.recall}</button>}
+        {lastBumped && <button type="button" className="btn secondary" onClick={() => recallOne(lastBumped)}>{tr.kds.recall}</button>}
         <button type="button" className="btn secondary" onClick={() => document.documentElement.requestFullscreen?.()}>{tr.kds.fullscreen}</button>
         <button type="button" className="btn secondary" onClick={onSignOut}>{tr.kds.signOut}</button>
       </div>
@@ -365,6 +368,25 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
             ))}
           </ul>
         </aside>
+        {/* What the kitchen may still recall (a dish sent back): after the recall window a
+            manager approves with their PIN. */}
+        {bumped.length > 0 && (
+          <aside className="card" aria-labelledby="bumped-title">
+            <h2 id="bumped-title" style={{ marginBlockStart: 0 }}>{tr.kds.recentlyBumped}</h2>
+            <ul style={{ listStyle: 'none', padding: 0, margin: 0, display: 'grid', gap: '.5rem' }} data-testid="bumped">
+              {bumped.map((tk) => (
+                <li key={tk.id} data-ticket={tk.id} data-order-number={tk.orderNumber} style={{ display: 'flex', alignItems: 'center', gap: '.75rem' }}>
+                  <strong style={{ fontSize: '1.2rem' }}>#{formatNumber(lang, tk.orderNumber)}</strong>
+                  <span className="muted" style={{ marginInlineEnd: 'auto' }}>
+                    {stationName(tk.station)} · {tr.kds.bumpedAgo(formatDuration(lang, Math.max(0, (now - Date.parse(tk.bumpedAt!)) / 1000)))}
+                  </span>
+                  <button type="button" className="btn secondary" style={{ minBlockSize: '3rem' }} onClick={() => recallOne(tk)}
+                    aria-label={tr.kds.recallTicket(formatNumber(lang, tk.orderNumber))}>{tr.kds.recallShort}</button>
+                </li>
+              ))}
+            </ul>
+          </aside>
+        )}
       </div>
     </section>
   );
