@@ -16,28 +16,13 @@ use platform::{
 };
 use uuid::Uuid;
 
+pub use crate::model::{AtTable, GuestSession};
 use crate::{
     model::{Subject, TokenPair},
     repo, tokens,
 };
 
 pub const GUEST_SESSION_HOURS: i64 = 12;
-
-/// The table a session was started at, from its QR code.
-#[derive(Clone, Copy, Debug)]
-pub struct AtTable<'a> {
-    pub id: Uuid,
-    pub label: &'a str,
-}
-
-/// A live guest session as checkout sees it.
-#[derive(Debug, sqlx::FromRow)]
-pub struct GuestSession {
-    pub branch_id: Uuid,
-    /// The table whose QR code started the session, if any, and its label then.
-    pub table_id: Option<Uuid>,
-    pub table_ref: Option<String>,
-}
 
 /// Starts a guest session at `branch_id` of `tenant_id` (an archived or unknown branch is a
 /// 404), at `table` when it comes from a table's QR code. The caller rate-limits: sessions are

@@ -308,3 +308,19 @@ pub struct Subject {
     pub branch_id: Option<Uuid>,
     pub device_id: Option<Uuid>,
 }
+
+/// The table a session was started at, from its QR code.
+#[derive(Clone, Copy, Debug)]
+pub struct AtTable<'a> {
+    pub id: Uuid,
+    pub label: &'a str,
+}
+
+/// A live guest session as checkout sees it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct GuestSession {
+    pub branch_id: Uuid,
+    /// The table whose QR code started the session, if any, and its label then.
+    pub table_id: Option<Uuid>,
+    pub table_ref: Option<String>,
+}

@@ -308,7 +308,7 @@ pub async fn insert_guest_session(
     id: Uuid,
     tenant_id: Uuid,
     branch_id: Uuid,
-    table: Option<crate::guests::AtTable<'_>>,
+    table: Option<crate::model::AtTable<'_>>,
     expires_at: DateTime<Utc>,
 ) -> Result<()> {
     sqlx::query(
@@ -329,7 +329,7 @@ pub async fn insert_guest_session(
 pub async fn lock_guest_session(
     tx: &mut Tx,
     id: Uuid,
-) -> Result<Option<crate::guests::GuestSession>> {
+) -> Result<Option<crate::model::GuestSession>> {
     Ok(sqlx::query_as(
         "select branch_id, table_id, table_ref from guest_sessions \
          where id = $1 and expires_at > now() for update",

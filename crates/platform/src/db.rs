@@ -119,6 +119,10 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 /// The application role that `serve` uses.
 pub const APP_ROLE: &str = "sous_app";
 
+/// The channel committed events are announced on (`pg_notify`), which every process's event
+/// listener follows.
+pub const EVENTS_CHANNEL: &str = "sous_events";
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: PgPool,
@@ -223,7 +227,7 @@ impl Db {
     /// delivers the events a little later; they are committed either way.
     pub async fn announce_events(&self) {
         if let Err(e) = sqlx::query("select pg_notify($1, '')")
-            .bind(crate::events::listener::CHANNEL)
+            .bind(EVENTS_CHANNEL)
             .execute(&self.counters)
             .await
         {

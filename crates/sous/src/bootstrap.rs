@@ -12,7 +12,8 @@ use platform::{
 };
 use sqlx::postgres::PgConnectOptions;
 
-use crate::shutdown::Deadline;
+pub use crate::production::has_demo;
+use crate::{production::demo_tenant, shutdown::Deadline};
 
 /// The database the process uses, and the embedded cluster when it runs one.
 pub struct Database {
@@ -153,18 +154,6 @@ pub async fn seed(
     };
     tx.commit().await?;
     Ok(seeded)
-}
-
-/// Whether the demo brand exists (its logins are printed only then).
-pub async fn has_demo(state: &AppState) -> anyhow::Result<bool> {
-    Ok(demo_tenant(state).await?.is_some())
-}
-
-async fn demo_tenant(state: &AppState) -> anyhow::Result<Option<uuid::Uuid>> {
-    let mut tx = state.db.begin_anonymous().await?;
-    let found = identity::repo::tenant_id_by_slug(&mut tx, identity::seed::DEMO_SLUG).await?;
-    tx.commit().await?;
-    Ok(found)
 }
 
 /// What the start-up output shows of the demo brand.

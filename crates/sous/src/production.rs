@@ -20,7 +20,7 @@ pub fn check_settings(settings: &Settings) -> anyhow::Result<()> {
 
 /// Once the database is open: a production database holding the demo brand is refused.
 pub async fn check_database(settings: &Settings, state: &AppState) -> anyhow::Result<()> {
-    if settings.env == Environment::Production && crate::bootstrap::has_demo(state).await? {
+    if settings.env == Environment::Production && has_demo(state).await? {
         bail!(
             "refusing to start: SOUS_ENV=production and the database holds the demo brand \
              (slug `{}`), whose logins and passwords are public. Delete that brand, or run \
@@ -29,4 +29,16 @@ pub async fn check_database(settings: &Settings, state: &AppState) -> anyhow::Re
         );
     }
     Ok(())
+}
+
+/// Whether the demo brand exists (its logins are printed only then).
+pub async fn has_demo(state: &AppState) -> anyhow::Result<bool> {
+    Ok(demo_tenant(state).await?.is_some())
+}
+
+pub(crate) async fn demo_tenant(state: &AppState) -> anyhow::Result<Option<uuid::Uuid>> {
+    let mut tx = state.db.begin_anonymous().await?;
+    let found = identity::repo::tenant_id_by_slug(&mut tx, identity::seed::DEMO_SLUG).await?;
+    tx.commit().await?;
+    Ok(found)
 }

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{EventBus, Position, repo};
 
-pub const CHANNEL: &str = "sous_events";
+pub const CHANNEL: &str = crate::db::EVENTS_CHANNEL;
 const POLL: Duration = Duration::from_millis(500);
 const BATCH: i64 = 1000;
 
