@@ -10,6 +10,7 @@ pub mod kds;
 pub mod model;
 pub mod print;
 pub mod queue;
+pub mod recall;
 pub mod repo;
 pub mod routes;
 pub mod seed;

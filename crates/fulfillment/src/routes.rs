@@ -23,7 +23,7 @@ use crate::{
     model::{
         AllDayDto, CategoryRoute, Fired, KitchenSettings, NewStation, Rush, StationDto, TicketDto,
     },
-    print, setup,
+    print, recall, setup,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -102,7 +102,7 @@ pub async fn bumped(
     ApiQuery(q): ApiQuery<StationQuery>,
 ) -> Result<Json<Vec<TicketDto>>> {
     Ok(Json(
-        kds::bumped(&state, &auth, branch_id, q.station.as_deref()).await?,
+        recall::bumped(&state, &auth, branch_id, q.station.as_deref()).await?,
     ))
 }
 
@@ -233,7 +233,7 @@ pub async fn recall(
     pin: ManagerPin,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<TicketDto>> {
-    Ok(Json(kds::recall(&state, &auth, id, &pin).await?))
+    Ok(Json(recall::recall(&state, &auth, id, &pin).await?))
 }
 
 /// Marks a ticket rush (first in its station's queue) or back to normal.

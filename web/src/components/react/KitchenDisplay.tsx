@@ -258,13 +258,16 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
     return () => clearInterval(id);
   }, []);
 
-  async function act(path: string, body: unknown = {}) {
+  /** Whether the action was done (a refused one shows its message). */
+  async function act(path: string, body: unknown = {}): Promise<boolean> {
     setErrors([]);
     try {
       await api(path, { body, tokens: kitchen });
       await load();
+      return true;
     } catch (e) {
       setErrors(messages(e));
+      return false;
     }
   }
 
@@ -351,7 +354,7 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
                   )}
                   <div style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: '.5rem' }}>
                     <button type="button" className="btn" style={{ minBlockSize: '3.5rem', fontSize: '1.2rem' }} disabled={tk.status === 'held'}
-                      onClick={() => act(`/api/kitchen/tickets/${tk.id}/bump`).then(() => setLastBumped(tk))}>{tr.kds.bump}</button>
+                      onClick={() => act(`/api/kitchen/tickets/${tk.id}/bump`).then((done) => done && setLastBumped(tk))}>{tr.kds.bump}</button>
                     <button type="button" className="btn secondary" style={{ minBlockSize: '3.5rem' }} aria-pressed={tk.rush}
                       onClick={() => act(`/api/kitchen/tickets/${tk.id}/rush`, { rush: !tk.rush })}>{tk.rush ? tr.kds.unrush : tr.kds.rush}</button>
                   </div>
