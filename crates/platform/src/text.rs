@@ -11,6 +11,10 @@ use crate::error::Error;
 pub const CONTROL_MESSAGE: &str =
     "must not contain control characters (tab and line breaks are the only ones allowed)";
 
+/// The same rule as a JSON Schema pattern, for the OpenAPI document: a client (or a fuzzer)
+/// reading it knows which text the server will take. The ranges are [`is_forbidden`]'s.
+pub const ALLOWED_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+
 /// A character no text field may hold: C0 (but tab, LF and CR), DEL and C1.
 pub fn is_forbidden(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')

@@ -70,8 +70,8 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     )
 }
 
-/// The API router and its OpenAPI document.
-pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+/// The API router and its OpenAPI document, serialised.
+pub fn api() -> (Router<AppState>, serde_json::Value) {
     let (router, mut spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
         .routes(routes!(platform::sse::ticket))
@@ -87,7 +87,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts();
     // After the split: only then are the routers' operations in the document.
     crate::openapi::add_error_responses(&mut spec);
-    (router, spec)
+    let mut doc = serde_json::to_value(&spec).expect("the OpenAPI document serialises");
+    crate::openapi::describe_text(&mut doc);
+    (router, doc)
 }
 
 const DOCS_HTML: &str = r##"<!doctype html>

@@ -11,6 +11,9 @@
 //!
 //! Statuses a handler answers for reasons of its own (409, 422 on a query, 428, 429…) stay in
 //! its annotation. Every error answer is `application/problem+json` with the `Problem` schema.
+//!
+//! The one text rule of `platform::text` (no control characters) is stated here too, once, on
+//! every string a request can carry, rather than on each field.
 
 use utoipa::openapi::{
     ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder,
@@ -26,6 +29,96 @@ pub fn add_error_responses(spec: &mut OpenApi) {
         for op in operations(item) {
             document(op);
         }
+    }
+}
+
+/// Adds `platform::text::ALLOWED_PATTERN` to every string of a request (parameters, bodies and
+/// the schemas they refer to) that has no pattern, format or fixed values of its own, and to the
+/// names of free-form objects' keys: the extractors refuse a control character in any of them.
+/// It works on the serialised document: utoipa's types have no place for `propertyNames`.
+pub fn describe_text(doc: &mut serde_json::Value) {
+    let mut pending: Vec<String> = vec![];
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for item in paths.values_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for op in item.values_mut() {
+                // A parameter is left out or has a value: never `null` (a header or query
+                // value `null` would be the text "null").
+                if let Some(params) = op.get_mut("parameters").and_then(|p| p.as_array_mut()) {
+                    for p in params {
+                        let ty = p.get_mut("schema").and_then(|s| s.get_mut("type"));
+                        if let Some(ty) = ty
+                            && let Some(types) = ty.as_array_mut()
+                        {
+                            types.retain(|t| t != "null");
+                            if types.len() == 1 {
+                                *ty = types[0].clone();
+                            }
+                        }
+                    }
+                }
+                for part in ["parameters", "requestBody"] {
+                    if let Some(v) = op.get_mut(part) {
+                        add_text_pattern(v, &mut pending);
+                    }
+                }
+            }
+        }
+    }
+    let mut done = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if !done.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = doc["components"]["schemas"].get_mut(&name) {
+            add_text_pattern(schema, &mut pending);
+        }
+    }
+}
+
+fn add_text_pattern(v: &mut serde_json::Value, refs: &mut Vec<String>) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref")
+                && let Some(name) = r.strip_prefix("#/components/schemas/")
+            {
+                refs.push(name.to_string());
+            }
+            let is = |t: &str| match map.get("type") {
+                Some(Value::String(s)) => s == t,
+                Some(Value::Array(types)) => types.iter().any(|x| x == t),
+                _ => false,
+            };
+            let fixed = ["pattern", "format", "enum", "const"]
+                .iter()
+                .any(|k| map.contains_key(*k));
+            let (string, object) = (is("string"), is("object"));
+            if string && !fixed {
+                map.insert("pattern".into(), platform::text::ALLOWED_PATTERN.into());
+            }
+            let closed = map.get("additionalProperties") == Some(&Value::Bool(false));
+            if object && !closed && !map.contains_key("propertyNames") {
+                map.insert(
+                    "propertyNames".into(),
+                    serde_json::json!({ "pattern": platform::text::ALLOWED_PATTERN }),
+                );
+            }
+            for (key, child) in map.iter_mut() {
+                // Examples are values, not schemas.
+                if key != "example" && key != "examples" && key != "default" {
+                    add_text_pattern(child, refs);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                add_text_pattern(item, refs);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -60,11 +153,25 @@ fn standard_statuses(op: &Operation) -> Vec<u16> {
         statuses.extend([401, 403]);
     }
     let params = op.parameters.as_deref().unwrap_or_default();
+    // A control character in a path or query parameter is a 422 naming it (`platform::text`).
     if params.iter().any(|p| p.parameter_in == ParameterIn::Path) {
-        statuses.extend([400, 404]);
+        statuses.extend([400, 404, 422]);
     }
     if params.iter().any(|p| p.parameter_in == ParameterIn::Query) {
-        statuses.push(400);
+        statuses.extend([400, 422]);
+    }
+    // A branch named in the query goes through the branch-scope extractor: another brand's
+    // branch, or one that does not exist, is a 404.
+    if params
+        .iter()
+        .any(|p| p.parameter_in == ParameterIn::Query && p.name == "branchId")
+    {
+        statuses.push(404);
+    }
+    // Headers the handlers read (`Idempotency-Key`, `If-Match`, `X-Sous-Session`) are checked
+    // like fields: a malformed one is a 422 naming it.
+    if params.iter().any(|p| p.parameter_in == ParameterIn::Header) {
+        statuses.push(422);
     }
     if let Some(body) = &op.request_body {
         statuses.extend([400, 413, 415]);
