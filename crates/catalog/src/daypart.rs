@@ -11,14 +11,14 @@ use utoipa::ToSchema;
 /// equal to the `start` means the whole day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DayPart {
-    #[schema(min_items = 1, max_items = 7)]
+    #[schema(schema_with = platform::schema::weekday_numbers)]
     pub days: Vec<u8>,
     /// "HH:MM"
-    #[schema(value_type = String, example = "06:00")]
+    #[schema(schema_with = platform::schema::hhmm)]
     #[serde(with = "hhmm")]
     pub start: NaiveTime,
     /// "HH:MM"
-    #[schema(value_type = String, example = "11:30")]
+    #[schema(schema_with = platform::schema::hhmm)]
     #[serde(with = "hhmm")]
     pub end: NaiveTime,
 }
@@ -105,8 +105,8 @@ mod hhmm {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
         let s = String::deserialize(d)?;
-        NaiveTime::parse_from_str(&s, "%H:%M")
-            .map_err(|_| D::Error::custom(format!("`{s}` is not a time of day HH:MM")))
+        platform::schema::parse_hhmm(&s)
+            .ok_or_else(|| D::Error::custom(format!("`{s}` is not a time of day HH:MM")))
     }
 }
 

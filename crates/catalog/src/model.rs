@@ -10,6 +10,24 @@ use crate::daypart::DayPart;
 
 pub const MAX_PRICE: i64 = 100_000_000;
 
+/// An item's allergen and dietary labels: at most this many, each 1 to `MAX_LABEL_CHARS`.
+pub const MAX_LABELS: usize = 20;
+pub const MAX_LABEL_CHARS: usize = 40;
+
+/// The schema of a list of labels, with the limits garde checks.
+fn labels() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(MAX_LABEL_CHARS)),
+        )
+        .max_items(Some(MAX_LABELS))
+        .build()
+}
+
 fn check_schedule(schedule: &[DayPart], _: &()) -> garde::Result {
     if schedule.len() > 28 {
         return Err(garde::Error::new("at most 28 spans"));
@@ -32,8 +50,10 @@ fn check_image(image: &Option<String>, _: &()) -> garde::Result {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MenuInput {
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[garde(inner(length(chars, max = 200)))]
+    #[schema(max_length = 200)]
     pub name_ar: Option<String>,
     /// Empty: served all day.
     #[serde(default)]
@@ -47,15 +67,20 @@ pub struct CategoryInput {
     #[garde(skip)]
     pub menu_id: Uuid,
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[garde(inner(length(chars, max = 200)))]
+    #[schema(max_length = 200)]
     pub name_ar: Option<String>,
     #[garde(inner(length(chars, max = 2000)))]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     #[garde(inner(length(chars, max = 2000)))]
+    #[schema(max_length = 2000)]
     pub description_ar: Option<String>,
     /// The sha256 of an uploaded image.
     #[garde(custom(check_image))]
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub image: Option<String>,
 }
 
@@ -65,34 +90,46 @@ pub struct ItemInput {
     #[garde(skip)]
     pub category_id: Uuid,
     #[garde(inner(length(chars, min = 1, max = 64)))]
+    #[schema(min_length = 1, max_length = 64)]
     pub sku: Option<String>,
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[garde(inner(length(chars, max = 200)))]
+    #[schema(max_length = 200)]
     pub name_ar: Option<String>,
     #[garde(inner(length(chars, max = 2000)))]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     #[garde(inner(length(chars, max = 2000)))]
+    #[schema(max_length = 2000)]
     pub description_ar: Option<String>,
     /// Minor units of the brand's currency.
     #[garde(range(min = 0, max = MAX_PRICE))]
+    #[schema(minimum = 0, maximum = 100000000)]
     pub price: i64,
     #[garde(custom(check_image))]
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub image: Option<String>,
     /// kcal; menus in Saudi Arabia must show them.
     #[garde(inner(range(min = 0, max = 20_000)))]
+    #[schema(minimum = 0, maximum = 20000)]
     pub calories: Option<i32>,
     #[serde(default)]
-    #[garde(length(max = 20), inner(length(chars, min = 1, max = 40)))]
+    #[garde(length(max = MAX_LABELS), inner(length(chars, min = 1, max = MAX_LABEL_CHARS)))]
+    #[schema(schema_with = labels)]
     pub allergens: Vec<String>,
     #[serde(default)]
-    #[garde(length(max = 20), inner(length(chars, min = 1, max = 40)))]
+    #[garde(length(max = MAX_LABELS), inner(length(chars, min = 1, max = MAX_LABEL_CHARS)))]
+    #[schema(schema_with = labels)]
     pub dietary: Vec<String>,
     /// Preparation station hint (grill, fryer, bar…).
     #[garde(inner(length(chars, min = 1, max = 50)))]
+    #[schema(min_length = 1, max_length = 50)]
     pub station: Option<String>,
     /// Target preparation time.
     #[garde(inner(range(min = 0, max = 86_400)))]
+    #[schema(minimum = 0, maximum = 86400)]
     pub prep_seconds: Option<i32>,
     #[serde(default = "yes")]
     #[garde(skip)]
@@ -100,6 +137,7 @@ pub struct ItemInput {
     /// Modifier groups, in the order the guest sees them.
     #[serde(default)]
     #[garde(length(max = 20))]
+    #[schema(max_items = 20)]
     pub modifier_group_ids: Vec<Uuid>,
 }
 
@@ -111,14 +149,19 @@ fn yes() -> bool {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ModifierGroupInput {
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[garde(inner(length(chars, max = 200)))]
+    #[schema(max_length = 200)]
     pub name_ar: Option<String>,
     #[garde(range(min = 0, max = 50))]
+    #[schema(minimum = 0, maximum = 50)]
     pub min_select: i32,
     #[garde(range(min = 1, max = 50))]
+    #[schema(minimum = 1, maximum = 50)]
     pub max_select: i32,
     #[garde(length(min = 1, max = 50), dive)]
+    #[schema(min_items = 1, max_items = 50)]
     pub options: Vec<ModifierOptionInput>,
 }
 
@@ -146,11 +189,14 @@ pub struct ModifierOptionInput {
     #[garde(skip)]
     pub id: Option<Uuid>,
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[garde(inner(length(chars, max = 200)))]
+    #[schema(max_length = 200)]
     pub name_ar: Option<String>,
     #[serde(default)]
     #[garde(range(min = -MAX_PRICE, max = MAX_PRICE))]
+    #[schema(minimum = -100000000, maximum = 100000000)]
     pub price_delta: i64,
     #[serde(default)]
     #[garde(skip)]
@@ -166,23 +212,31 @@ pub struct ComboInput {
     #[garde(skip)]
     pub category_id: Uuid,
     #[garde(inner(length(chars, min = 1, max = 64)))]
+    #[schema(min_length = 1, max_length = 64)]
     pub sku: Option<String>,
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[garde(inner(length(chars, max = 200)))]
+    #[schema(max_length = 200)]
     pub name_ar: Option<String>,
     #[garde(inner(length(chars, max = 2000)))]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     #[garde(inner(length(chars, max = 2000)))]
+    #[schema(max_length = 2000)]
     pub description_ar: Option<String>,
     #[garde(range(min = 0, max = MAX_PRICE))]
+    #[schema(minimum = 0, maximum = 100000000)]
     pub price: i64,
     #[garde(custom(check_image))]
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub image: Option<String>,
     #[serde(default = "yes")]
     #[garde(skip)]
     pub active: bool,
     #[garde(length(min = 1, max = 10), dive)]
+    #[schema(min_items = 1, max_items = 10)]
     pub slots: Vec<ComboSlotInput>,
 }
 
@@ -206,11 +260,14 @@ impl ComboInput {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ComboSlotInput {
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[garde(inner(length(chars, max = 200)))]
+    #[schema(max_length = 200)]
     pub name_ar: Option<String>,
     /// One choice: a fixed item. Several: the guest picks one.
     #[garde(length(min = 1, max = 50), dive)]
+    #[schema(min_items = 1, max_items = 50)]
     pub choices: Vec<ComboChoiceInput>,
 }
 
@@ -221,6 +278,7 @@ pub struct ComboChoiceInput {
     pub item_id: Uuid,
     #[serde(default)]
     #[garde(range(min = 0, max = MAX_PRICE))]
+    #[schema(minimum = 0, maximum = 100000000)]
     pub price_delta: i64,
     #[serde(default)]
     #[garde(skip)]
@@ -234,6 +292,7 @@ pub struct Reorder {
     #[garde(skip)]
     pub kind: ReorderKind,
     #[garde(length(min = 1, max = 1000))]
+    #[schema(min_items = 1, max_items = 1000)]
     pub ids: Vec<Uuid>,
 }
 
@@ -254,15 +313,19 @@ pub struct BulkPrice {
     /// The items to change; or every item of `categoryId`; or, with neither, every item.
     #[serde(default)]
     #[garde(length(max = 5000))]
+    #[schema(max_items = 5000)]
     pub item_ids: Vec<Uuid>,
     #[garde(skip)]
     pub category_id: Option<Uuid>,
     #[garde(inner(range(min = -9_900, max = 100_000)))]
+    #[schema(minimum = -9900, maximum = 100000)]
     pub percent_bp: Option<i32>,
     #[garde(inner(range(min = -MAX_PRICE, max = MAX_PRICE)))]
+    #[schema(minimum = -100000000, maximum = 100000000)]
     pub amount: Option<i64>,
     #[serde(default = "one")]
     #[garde(range(min = 1, max = 10_000))]
+    #[schema(minimum = 1, maximum = 10000)]
     pub round_to: i64,
 }
 
@@ -276,6 +339,7 @@ fn one() -> i64 {
 pub struct ItemOverrideInput {
     /// The branch's price; `null` uses the brand's.
     #[garde(inner(range(min = 0, max = MAX_PRICE)))]
+    #[schema(minimum = 0, maximum = 100000000)]
     pub price: Option<i64>,
     /// Hidden items are not on this branch's menu at all.
     #[serde(default)]

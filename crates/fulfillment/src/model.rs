@@ -71,16 +71,21 @@ pub struct StationDto {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewStation {
-    #[garde(length(min = 1, max = 30), pattern(r"^[a-z0-9_-]+$"))]
+    #[garde(length(chars, min = 1, max = 30), pattern(r"^[a-z0-9_-]+$"))]
+    #[schema(min_length = 1, max_length = 30, pattern = r"^[a-z0-9_-]+$")]
     pub code: String,
-    #[garde(length(min = 1, max = 100))]
+    #[garde(length(chars, min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
-    #[garde(inner(length(max = 100)))]
+    #[garde(inner(length(chars, max = 100)))]
+    #[schema(max_length = 100)]
     pub name_ar: Option<String>,
     /// prep (receives tickets, the default) or expo.
     #[garde(inner(pattern(r"^(prep|expo)$")))]
+    #[schema(pattern = r"^(prep|expo)$")]
     pub kind: Option<String>,
     #[garde(inner(range(min = 0, max = 1000)))]
+    #[schema(minimum = 0, maximum = 1000)]
     pub position: Option<i32>,
 }
 
@@ -89,7 +94,8 @@ pub struct NewStation {
 pub struct CategoryRoute {
     #[garde(skip)]
     pub category_id: Uuid,
-    #[garde(length(min = 1, max = 30))]
+    #[garde(length(chars, min = 1, max = 30))]
+    #[schema(min_length = 1, max_length = 30)]
     pub station: String,
 }
 
@@ -98,6 +104,7 @@ pub struct CategoryRoute {
 pub struct KitchenSettings {
     /// How long after a bump it may be recalled, 0 to 3600 seconds.
     #[garde(range(min = 0, max = 3600))]
+    #[schema(minimum = 0, maximum = 3600)]
     pub recall_seconds: i32,
 }
 

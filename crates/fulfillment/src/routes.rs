@@ -53,7 +53,30 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct StationQuery {
     /// A station code (e.g. `grill`); all stations when absent.
+    #[param(min_length = 1, max_length = 30, pattern = "^[a-z0-9_-]+$")]
     pub station: Option<String>,
+}
+
+impl StationQuery {
+    /// The station asked for, if it is written as station codes are (the parameter's
+    /// pattern); anything else is a 422 naming it.
+    fn station(&self) -> Result<Option<&str>, platform::Error> {
+        match self.station.as_deref() {
+            Some(s)
+                if s.is_empty()
+                    || s.chars().count() > 30
+                    || !s
+                        .bytes()
+                        .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-')) =>
+            {
+                Err(platform::Error::invalid(
+                    "station",
+                    "must be a station code: 1 to 30 of a-z, 0-9, _ and -",
+                ))
+            }
+            other => Ok(other),
+        }
+    }
 }
 
 /// The branch's open kitchen tickets (held ones included, marked held), rush first, then
@@ -69,7 +92,7 @@ pub async fn tickets(
     ApiQuery(q): ApiQuery<StationQuery>,
 ) -> Result<Json<Vec<TicketDto>>> {
     Ok(Json(
-        kds::list(&state, &auth, branch_id, q.station.as_deref()).await?,
+        kds::list(&state, &auth, branch_id, q.station()?).await?,
     ))
 }
 
@@ -84,7 +107,7 @@ pub async fn all_day(
     ApiQuery(q): ApiQuery<StationQuery>,
 ) -> Result<Json<Vec<AllDayDto>>> {
     Ok(Json(
-        kds::all_day(&state, &auth, branch_id, q.station.as_deref()).await?,
+        kds::all_day(&state, &auth, branch_id, q.station()?).await?,
     ))
 }
 

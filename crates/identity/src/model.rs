@@ -11,14 +11,19 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SignUpTenant {
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[garde(pattern(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"))]
+    #[schema(pattern = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
     pub slug: String,
-    #[garde(email, length(max = 254))]
+    #[garde(email, length(chars, max = 254))]
+    #[schema(format = Email, max_length = 254)]
     pub owner_email: String,
     #[garde(length(chars, min = 10, max = 200))]
+    #[schema(min_length = 10, max_length = 200)]
     pub owner_password: String,
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     #[serde(default)]
     pub owner_name: Option<String>,
 }
@@ -50,18 +55,22 @@ pub struct TenantDto {
 pub struct TaxSettings {
     /// VAT registration number (Saudi: 15 digits, starting and ending with 3); null removes it.
     #[garde(inner(pattern(r"^[0-9A-Z]{5,20}$")))]
+    #[schema(pattern = r"^[0-9A-Z]{5,20}$")]
     pub vat_number: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Login {
-    #[garde(length(min = 3, max = 254))]
+    #[garde(length(chars, min = 3, max = 254))]
+    #[schema(min_length = 3, max_length = 254)]
     pub email: String,
-    #[garde(length(min = 1, max = 200))]
+    #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub password: String,
     /// The brand's slug, for someone who belongs to several brands.
     #[garde(inner(pattern(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")))]
+    #[schema(pattern = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
     #[serde(default)]
     pub tenant: Option<String>,
 }
@@ -81,10 +90,12 @@ pub struct TokenPair {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RefreshRequest {
-    /// May be left out with `X-Sous-Session`: the session's cookie carries it.
-    #[garde(length(min = 10, max = 200))]
-    #[schema(required = false)]
-    pub refresh_token: String,
+    /// May be left out with `X-Sous-Session`: the session's cookie carries it. Left out
+    /// otherwise, refresh answers 401 and logout has nothing to end.
+    #[garde(inner(length(chars, min = 10, max = 200)))]
+    #[schema(min_length = 10, max_length = 200)]
+    #[serde(default)]
+    pub refresh_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -103,12 +114,16 @@ pub struct PinLogin {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CustomerSignUp {
     #[garde(pattern(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"))]
+    #[schema(pattern = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
     pub tenant: String,
-    #[garde(email, length(max = 254))]
+    #[garde(email, length(chars, max = 254))]
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     #[garde(length(chars, min = 10, max = 200))]
+    #[schema(min_length = 10, max_length = 200)]
     pub password: String,
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: String,
 }
 
@@ -119,6 +134,7 @@ pub struct CustomerSignUp {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GuestSessionRequest {
     #[garde(pattern(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"))]
+    #[schema(pattern = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")]
     pub tenant: String,
     #[garde(skip)]
     pub branch_id: Uuid,
@@ -156,12 +172,11 @@ fn valid_time_zone(tz: &str, _: &()) -> garde::Result {
 }
 
 fn valid_hours(v: &serde_json::Value, _: &()) -> garde::Result {
-    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     let obj = v
         .as_object()
         .ok_or_else(|| garde::Error::new("must be an object of days"))?;
     for (day, spans) in obj {
-        if !DAYS.contains(&day.as_str()) {
+        if !platform::schema::WEEKDAYS.contains(&day.as_str()) {
             return Err(garde::Error::new(format!("unknown day `{day}`")));
         }
         let ok = spans.as_array().is_some_and(|a| {
@@ -169,9 +184,8 @@ fn valid_hours(v: &serde_json::Value, _: &()) -> garde::Result {
                 span.as_array().is_some_and(|s| {
                     s.len() == 2
                         && s.iter().all(|t| {
-                            t.as_str().is_some_and(|t| {
-                                chrono::NaiveTime::parse_from_str(t, "%H:%M").is_ok()
-                            })
+                            t.as_str()
+                                .is_some_and(|t| platform::schema::parse_hhmm(t).is_some())
                         })
                 })
             })
@@ -189,29 +203,37 @@ fn valid_hours(v: &serde_json::Value, _: &()) -> garde::Result {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct BranchInput {
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[garde(inner(length(chars, max = 200)))]
+    #[schema(max_length = 200)]
     #[serde(default)]
     pub name_ar: Option<String>,
     #[garde(inner(length(chars, max = 500)))]
+    #[schema(max_length = 500)]
     #[serde(default)]
     pub address: Option<String>,
     #[garde(inner(length(chars, max = 500)))]
+    #[schema(max_length = 500)]
     #[serde(default)]
     pub address_ar: Option<String>,
     #[garde(custom(valid_time_zone))]
+    #[schema(schema_with = platform::schema::time_zone)]
     pub time_zone: String,
     #[garde(inner(range(min = -90.0, max = 90.0)))]
+    #[schema(minimum = -90.0, maximum = 90.0)]
     #[serde(default)]
     pub lat: Option<f64>,
     #[garde(inner(range(min = -180.0, max = 180.0)))]
+    #[schema(minimum = -180.0, maximum = 180.0)]
     #[serde(default)]
     pub lng: Option<f64>,
     #[garde(custom(valid_hours))]
     #[serde(default = "empty_object")]
-    #[schema(value_type = Object)]
+    #[schema(schema_with = platform::schema::opening_hours)]
     pub opening_hours: serde_json::Value,
     #[garde(pattern(r"^(open|closed|archived)$"))]
+    #[schema(pattern = r"^(open|closed|archived)$")]
     #[serde(default = "open")]
     pub status: String,
 }
@@ -228,8 +250,10 @@ fn open() -> String {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RegisterDevice {
     #[garde(pattern(r"^(pos|kds)$"))]
+    #[schema(pattern = r"^(pos|kds)$")]
     pub kind: String,
     #[garde(length(chars, min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
 }
 
@@ -254,16 +278,42 @@ pub struct DeviceDto {
     pub locked_until: Option<DateTime<Utc>>,
 }
 
+/// The schema of a role given to staff: every staff role but the owner's (the handlers refuse
+/// the others with 422 naming `role`).
+pub fn staff_role() -> utoipa::openapi::Object {
+    use utoipa::openapi::{ObjectBuilder, Type};
+    let roles = [
+        Role::Manager,
+        Role::Cashier,
+        Role::Waiter,
+        Role::Kitchen,
+        Role::Driver,
+    ];
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(roles.map(|r| {
+            serde_json::to_value(r)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        })))
+        .build()
+}
+
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AddStaff {
-    #[garde(email, length(max = 254))]
+    #[garde(email, length(chars, max = 254))]
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     #[garde(length(chars, min = 10, max = 200))]
+    #[schema(min_length = 10, max_length = 200)]
     pub password: String,
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: String,
     #[garde(skip)]
+    #[schema(schema_with = staff_role)]
     pub role: Role,
     #[garde(skip)]
     #[serde(default)]

@@ -62,9 +62,11 @@ pub struct SplitRequest {
     pub mode: SplitMode,
     /// `items`: the lines (ids of the order's lines) that go to the new check.
     #[garde(inner(length(min = 1, max = 100)))]
+    #[schema(min_items = 1, max_items = 100)]
     pub lines: Option<Vec<Uuid>>,
     /// `equal`: how many shares (2–20).
     #[garde(inner(range(min = 2, max = MAX_SHARES)))]
+    #[schema(minimum = 2, maximum = 20)]
     pub parts: Option<u32>,
 }
 

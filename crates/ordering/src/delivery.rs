@@ -27,13 +27,17 @@ use crate::{lifecycle::OrderType, pricing::Totals};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeliveryAddress {
     #[garde(length(chars, min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub address: String,
     /// "Gate 3, second floor".
     #[garde(inner(length(chars, max = 300)))]
+    #[schema(max_length = 300)]
     pub notes: Option<String>,
     #[garde(range(min = -90.0, max = 90.0))]
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub lat: f64,
     #[garde(range(min = -180.0, max = 180.0))]
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub lng: f64,
 }
 

@@ -28,6 +28,7 @@ pub struct OpenDrawer {
     pub branch_id: Uuid,
     /// Cash in the drawer to start with (minor units).
     #[garde(range(min = 0, max = 100_000_000))]
+    #[schema(minimum = 0, maximum = 100000000)]
     pub float: i64,
 }
 
@@ -54,9 +55,11 @@ pub struct Movement {
     #[garde(skip)]
     pub kind: MovementKind,
     #[garde(range(min = 1, max = 100_000_000))]
+    #[schema(minimum = 1, maximum = 100000000)]
     pub amount: i64,
     /// "Change from the bank", "paid the delivery of ice"…
     #[garde(length(chars, min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub reason: String,
 }
 
@@ -65,6 +68,7 @@ pub struct Movement {
 pub struct CloseDrawer {
     /// The cash counted in the drawer.
     #[garde(range(min = 0, max = 1_000_000_000))]
+    #[schema(minimum = 0, maximum = 1000000000)]
     pub counted: i64,
 }
 

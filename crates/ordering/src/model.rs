@@ -26,6 +26,7 @@ pub struct PlaceOrder {
     pub order_type: OrderType,
     /// The table (dine-in).
     #[garde(inner(length(chars, min = 1, max = 40)))]
+    #[schema(min_length = 1, max_length = 40)]
     pub table: Option<String>,
     /// A client-generated id: an offline POS replays queued orders under it, and a replay
     /// returns the order already made instead of a second one.
@@ -35,6 +36,7 @@ pub struct PlaceOrder {
     #[garde(skip)]
     pub scheduled_for: Option<DateTime<Utc>>,
     #[garde(inner(length(chars, max = 500)))]
+    #[schema(max_length = 500)]
     pub notes: Option<String>,
     #[garde(length(min = 1, max = 100), dive)]
     #[schema(min_items = 1, max_items = 100)]
@@ -42,6 +44,7 @@ pub struct PlaceOrder {
     /// Minor units, not discounted, not taxed.
     #[serde(default)]
     #[garde(range(min = 0, max = MAX_TIP))]
+    #[schema(minimum = 0, maximum = 100000000)]
     pub tip: i64,
     /// Staff only: discounts on the whole order.
     #[serde(default)]
@@ -52,10 +55,12 @@ pub struct PlaceOrder {
     #[garde(dive)]
     pub payment: Option<PaymentRequest>,
     /// A promo code the guest typed.
-    #[garde(inner(length(min = 3, max = 40)))]
+    #[garde(inner(length(chars, min = 3, max = 40)))]
+    #[schema(min_length = 3, max_length = 40)]
     pub promo_code: Option<String>,
     /// A manager's PIN, when discounts above the approval threshold are given by a cashier.
-    #[garde(inner(length(min = 4, max = 12)))]
+    #[garde(inner(length(chars, min = 4, max = 12)))]
+    #[schema(min_length = 4, max_length = 12)]
     pub manager_pin: Option<String>,
     /// Delivery orders only (and required for them): where to. Must be inside a delivery zone
     /// of the branch, whose fee is added and whose minimum order applies.
@@ -80,13 +85,17 @@ pub struct LineRequest {
     #[garde(dive)]
     pub selection: Selection,
     #[garde(range(min = 1, max = 999))]
+    #[schema(minimum = 1, maximum = 999)]
     pub quantity: u32,
     /// "No onions".
     #[garde(inner(length(chars, max = 200)))]
+    #[schema(max_length = 200)]
     pub notes: Option<String>,
     #[garde(inner(range(min = 1, max = 100)))]
+    #[schema(minimum = 1, maximum = 100)]
     pub seat: Option<i32>,
     #[garde(inner(range(min = 1, max = 10)))]
+    #[schema(minimum = 1, maximum = 10)]
     pub course: Option<i32>,
     /// Staff only: discounts on this line alone, applied in this order before the order's
     /// discounts; each takes at most what is left of the line.
@@ -101,10 +110,13 @@ pub struct LineRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DiscountRequest {
     #[garde(inner(range(min = 1, max = 10_000)))]
+    #[schema(minimum = 1, maximum = 10000)]
     pub percent_bp: Option<u32>,
     #[garde(inner(range(min = 1, max = 100_000_000)))]
+    #[schema(minimum = 1, maximum = 100000000)]
     pub amount: Option<i64>,
     #[garde(length(chars, min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub label: String,
 }
 
@@ -124,12 +136,15 @@ pub struct PaymentRequest {
     pub method: Method,
     /// Applied to the order; by default what is still due.
     #[garde(inner(range(min = 1, max = 1_000_000_000_000)))]
+    #[schema(minimum = 1, maximum = 1000000000000i64)]
     pub amount: Option<i64>,
     /// Cash handed over (≥ the amount); the change is the difference. Cash only.
     #[garde(inner(range(min = 1, max = 1_000_000_000_000)))]
+    #[schema(minimum = 1, maximum = 1000000000000i64)]
     pub tendered: Option<i64>,
     /// Card: the terminal at the counter that takes the card (as the POS names it).
     #[garde(inner(length(chars, min = 1, max = 60)))]
+    #[schema(min_length = 1, max_length = 60)]
     pub terminal_id: Option<String>,
 }
 
@@ -141,9 +156,11 @@ pub struct ChangeStatus {
     pub status: Status,
     /// Required to cancel or void.
     #[garde(inner(length(chars, min = 1, max = 500)))]
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: Option<String>,
     /// A manager's PIN, to void a paid order from a cashier's till.
-    #[garde(inner(length(min = 4, max = 12)))]
+    #[garde(inner(length(chars, min = 4, max = 12)))]
+    #[schema(min_length = 4, max_length = 12)]
     pub manager_pin: Option<String>,
 }
 
@@ -154,11 +171,14 @@ pub struct RefundRequest {
     #[garde(skip)]
     pub payment_id: Uuid,
     #[garde(range(min = 1, max = 1_000_000_000_000))]
+    #[schema(minimum = 1, maximum = 1000000000000i64)]
     pub amount: i64,
     #[garde(length(chars, min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
     /// Needed above the approval threshold unless a manager is signed in.
-    #[garde(inner(length(min = 4, max = 12)))]
+    #[garde(inner(length(chars, min = 4, max = 12)))]
+    #[schema(min_length = 4, max_length = 12)]
     pub manager_pin: Option<String>,
 }
 
@@ -274,6 +294,7 @@ pub struct NewCartRequest {
 pub struct JoinTable {
     /// How the others at the table see this guest ("Sara"); by default "Guest 2" and so on.
     #[garde(inner(length(chars, min = 1, max = 40)))]
+    #[schema(min_length = 1, max_length = 40)]
     pub name: Option<String>,
 }
 
@@ -283,6 +304,7 @@ pub struct JoinTable {
 pub struct CartCheckout {
     /// Only these lines (each guest paying their own); the rest stay in the cart.
     #[garde(inner(length(min = 1, max = 100)))]
+    #[schema(min_items = 1, max_items = 100)]
     pub lines: Option<Vec<Uuid>>,
     /// Only the lines the caller added.
     #[serde(default)]
@@ -291,9 +313,11 @@ pub struct CartCheckout {
     #[garde(skip)]
     pub client_ref: Option<Uuid>,
     #[garde(inner(length(chars, max = 500)))]
+    #[schema(max_length = 500)]
     pub notes: Option<String>,
     #[serde(default)]
     #[garde(range(min = 0, max = MAX_TIP))]
+    #[schema(minimum = 0, maximum = 100000000)]
     pub tip: i64,
     #[serde(default)]
     #[garde(length(max = 5), dive)]
@@ -301,9 +325,11 @@ pub struct CartCheckout {
     pub discounts: Vec<DiscountRequest>,
     #[garde(dive)]
     pub payment: Option<PaymentRequest>,
-    #[garde(inner(length(min = 3, max = 40)))]
+    #[garde(inner(length(chars, min = 3, max = 40)))]
+    #[schema(min_length = 3, max_length = 40)]
     pub promo_code: Option<String>,
-    #[garde(inner(length(min = 4, max = 12)))]
+    #[garde(inner(length(chars, min = 4, max = 12)))]
+    #[schema(min_length = 4, max_length = 12)]
     pub manager_pin: Option<String>,
     /// A delivery cart's address (required for one, refused for others).
     #[garde(dive)]
@@ -410,11 +436,14 @@ pub struct JoinedTable {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TableInput {
     #[garde(length(chars, min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40)]
     pub label: String,
     /// "Terrace", "Family section", …
     #[garde(inner(length(chars, min = 1, max = 60)))]
+    #[schema(min_length = 1, max_length = 60)]
     pub floor_area: Option<String>,
     #[garde(range(min = 1, max = 100))]
+    #[schema(minimum = 1, maximum = 100)]
     pub seats: i32,
     #[serde(default = "yes")]
     #[garde(skip)]

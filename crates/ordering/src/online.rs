@@ -48,10 +48,16 @@ const ABANDONED_AFTER_MINUTES: i64 = 60;
 pub struct SessionBody {
     /// Minor units; by default what is still due.
     #[garde(inner(range(min = 1, max = 1_000_000_000_000)))]
+    #[schema(minimum = 1, maximum = 1000000000000i64)]
     pub amount: Option<i64>,
     /// Where the guest comes back to after the payment page: a path on this site
     /// (`/orders/…`), never another site. Default `/orders/{id}`.
     #[garde(inner(length(chars, min = 1, max = 500)))]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^/([^/\\\u0000-\u001F\u007F-\u009F][^\\\u0000-\u001F\u007F-\u009F]*)?$"
+    )]
     pub return_url: Option<String>,
 }
 
@@ -128,6 +134,8 @@ fn may_pay(who: &Principal, order: &repo::OrderRow) -> bool {
 }
 
 /// A path on this site: no scheme, no host, so the page cannot send guests elsewhere.
+/// What the `returnUrl` pattern of the document states: a single leading `/`, no backslash, no
+/// control character.
 fn local_path(url: &str) -> bool {
     url.starts_with('/')
         && !url.starts_with("//")

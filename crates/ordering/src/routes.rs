@@ -130,7 +130,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String> {
 /// priced from the branch's menu now. `Idempotency-Key` is required: the same key and body
 /// answer the same order; the same key with another body is a 422.
 #[utoipa::path(post, path = "/api/orders", tag = "orders", security(("bearer" = [])),
-    params(("Idempotency-Key" = String, Header)),
+    params(("Idempotency-Key" = String, Header, pattern = "^[!-~]{8,200}$", description = "8 to 200 visible ASCII characters (a fresh UUID per order)")),
     request_body = PlaceOrder,
     responses((status = 201, body = OrderDto), (status = 200, body = OrderDto, description = "an earlier order with this clientRef"),
               (status = 400, body = Problem), (status = 402, body = Problem, description = "a card with the order was declined: the order is placed and unpaid (Location)"),
@@ -206,6 +206,7 @@ pub struct ListQuery {
     /// Cursor: the last id of the previous page.
     before: Option<Uuid>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 
@@ -273,7 +274,7 @@ pub async fn change_status(
 /// 402 naming it, a terminal that did not answer a 504 — retry with the same key, which never
 /// charges twice.
 #[utoipa::path(post, path = "/api/orders/{id}/payments", tag = "orders", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "required for card")),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{8,200}$", description = "required for card: 8 to 200 visible ASCII characters")),
     request_body = PaymentRequest,
     responses((status = 201, body = OrderDto), (status = 402, body = Problem, description = "the card was declined"),
               (status = 409, body = Problem), (status = 422, body = Problem),
@@ -477,6 +478,7 @@ pub async fn open_tables(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MoveTable {
     #[garde(length(chars, min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40)]
     table: String,
 }
 
@@ -606,7 +608,7 @@ pub async fn list_settlements(
 /// the branch's staff) and answers the provider's page to send the payer to. `Idempotency-Key`
 /// is required: a retry answers the same session.
 #[utoipa::path(post, path = "/api/orders/{id}/payment-sessions", tag = "payments", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header)),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header, pattern = "^[!-~]{8,200}$", description = "8 to 200 visible ASCII characters (a fresh UUID per order)")),
     request_body = crate::online::SessionBody,
     responses((status = 201, body = crate::online::SessionDto), (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem),
@@ -682,10 +684,11 @@ pub async fn simulator_page(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SimulatorAnswer {
     session_id: String,
     /// `approve`, `decline` or `timeout`.
+    #[schema(pattern = "^(approve|decline|timeout)$")]
     outcome: String,
 }
 
@@ -795,10 +798,12 @@ pub async fn join_table(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Json<JoinedTable>> {
+    // No body and `null` both mean no name: the document states the body as optional
+    // (nullable).
     let req: JoinTable = if body.is_empty() {
         JoinTable::default()
     } else {
-        parse_json(&body)?
+        parse_json::<Option<JoinTable>>(&body)?.unwrap_or_default()
     };
     Ok(Json(
         tables::join(&state, &headers, &ip, &token, &req).await?,
@@ -825,7 +830,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i32>> {
 /// a customer or a guest on the website. 201 for a new cart, 200 for the table's open one.
 #[utoipa::path(post, path = "/api/carts", tag = "carts", security(("bearer" = [])),
     request_body = NewCartRequest,
-    responses((status = 201, body = CartDto), (status = 200, body = CartDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = CartDto), (status = 200, body = CartDto), (status = 403, body = Problem), (status = 404, body = Problem, description = "no such branch (or table) in the brand"), (status = 422, body = Problem)))]
 pub async fn create_cart(
     State(state): State<AppState>,
     auth: Auth<policy::Authenticated>,
@@ -856,7 +861,7 @@ pub async fn get_cart(
 /// Adds a line, checked and priced by the branch's menu now (422 naming the field if the
 /// selection cannot be ordered).
 #[utoipa::path(post, path = "/api/carts/{id}/lines", tag = "carts", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "the cart version seen")),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, pattern = "^\"?[0-9]{1,9}\"?$", description = "the cart version seen")),
     request_body = LineRequest,
     responses((status = 201, body = CartDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_cart_line(
@@ -876,7 +881,7 @@ pub async fn add_cart_line(
 /// Replaces a line (re-priced now: also how a changed price is accepted). Guests and customers
 /// change only their own lines; the branch's staff any.
 #[utoipa::path(put, path = "/api/carts/{id}/lines/{line_id}", tag = "carts", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("line_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "the cart version seen")),
+    params(("id" = Uuid, Path), ("line_id" = Uuid, Path), ("If-Match" = Option<String>, Header, pattern = "^\"?[0-9]{1,9}\"?$", description = "the cart version seen")),
     request_body = LineRequest,
     responses((status = 200, body = CartDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn replace_cart_line(
@@ -894,7 +899,7 @@ pub async fn replace_cart_line(
 
 /// Removes a line (the same rules as changing it).
 #[utoipa::path(delete, path = "/api/carts/{id}/lines/{line_id}", tag = "carts", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("line_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "the cart version seen")),
+    params(("id" = Uuid, Path), ("line_id" = Uuid, Path), ("If-Match" = Option<String>, Header, pattern = "^\"?[0-9]{1,9}\"?$", description = "the cart version seen")),
     responses((status = 200, body = CartDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn remove_cart_line(
     State(state): State<AppState>,
@@ -914,7 +919,7 @@ pub async fn remove_cart_line(
 /// price → 409 `price_changed` with the new price; nothing is written then. Otherwise as
 /// `POST /api/orders` (the same `Idempotency-Key` rules).
 #[utoipa::path(post, path = "/api/carts/{id}/checkout", tag = "carts", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header)),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header, pattern = "^[!-~]{8,200}$", description = "8 to 200 visible ASCII characters (a fresh UUID per order)")),
     request_body = CartCheckout,
     responses((status = 201, body = OrderDto), (status = 400, body = Problem), (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]

@@ -29,10 +29,12 @@ pub const MAX_RATE_BP: u32 = 3000;
 pub struct ServiceCharge {
     /// Basis points of the items after discounts (1000 = 10 %); 0 charges none.
     #[garde(range(max = MAX_RATE_BP))]
+    #[schema(maximum = 3000)]
     pub rate_bp: u32,
     /// The order types charged; by default dine-in only.
     #[serde(default = "dine_in_only")]
     #[garde(length(min = 1, max = 4))]
+    #[schema(min_items = 1, max_items = 4)]
     pub order_types: Vec<OrderType>,
 }
 

@@ -48,12 +48,15 @@ pub struct NewSettlement {
     pub method: SettledMethod,
     /// The provider's payout or batch reference.
     #[garde(length(chars, min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub reference: String,
     /// What the provider settled: taken out of the clearing account.
     #[garde(range(min = 1, max = 1_000_000_000_000))]
+    #[schema(minimum = 1, maximum = 1000000000000i64)]
     pub gross: i64,
     /// What the provider kept (≤ gross).
     #[garde(range(min = 0, max = 1_000_000_000_000))]
+    #[schema(minimum = 0, maximum = 1000000000000i64)]
     pub fees: i64,
     /// The payout date on the report.
     #[garde(skip)]

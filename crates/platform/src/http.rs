@@ -66,6 +66,34 @@ where
     }
 }
 
+/// A JSON body that may be left out: no body at all (nothing but white space, and no content
+/// type) is `None`, and so is `null` (how the OpenAPI document states an optional body);
+/// anything else is read as [`ValidJson`] reads it.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<S, T> FromRequest<S> for OptionalJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + garde::Validate<Context = ()>,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        let typed = req.headers().contains_key(axum::http::header::CONTENT_TYPE);
+        if typed && !has_content_type(req.headers(), is_json) {
+            return Err(Error::UnsupportedMediaType);
+        }
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        if !typed && bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(None));
+        }
+        if !typed {
+            return Err(Error::UnsupportedMediaType);
+        }
+        parse_json::<Option<T>>(&bytes).map(Self)
+    }
+}
+
 /// A raw request body (an image, a CSV file) under the route's body limit; over it → 413
 /// problem+json rather than axum's plain-text answer.
 pub struct RawBody(pub bytes::Bytes);
@@ -237,7 +265,19 @@ pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     {
         return Err(text::refused(&field));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
+    let parsed = serde_json::from_slice(bytes).or_else(|e| {
+        // JSON has one number type: `4.0` is the integer 4 to JSON Schema (and to the OpenAPI
+        // document's `integer`), but serde refuses it for an integer field. Only a body refused
+        // for a float pays for the second reading.
+        if e.is_data() && e.to_string().contains("floating point") {
+            let mut tree: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| e)?;
+            integral_floats_to_integers(&mut tree);
+            serde_json::from_value(tree)
+        } else {
+            Err(e)
+        }
+    });
+    parsed.map_err(|e| {
         if e.is_data() {
             Error::Validation {
                 fields: [("body".to_string(), vec![e.to_string()])].into(),
@@ -246,6 +286,23 @@ pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
             Error::bad_request("malformed_json", e.to_string())
         }
     })
+}
+
+/// Turns every number with no fractional part (`4.0`, `1e3`) into the integer it is.
+fn integral_floats_to_integers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Within ±2^63 an integral f64 converts exactly.
+            if f.fract() == 0.0 && f.abs() < 9.2e18 {
+                *v = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
+    }
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -15,6 +15,7 @@ pub mod public_cache;
 pub mod queue;
 pub mod rate_limit;
 pub mod scheduler;
+pub mod schema;
 pub mod secrets;
 pub mod sse;
 pub mod state;

@@ -463,7 +463,9 @@ pub async fn bulk_price(
 /// Content-Type). Answers its sha256, which items and categories refer to.
 #[utoipa::path(post, path = "/api/catalog/media", tag = "catalog", security(("bearer" = [])),
     request_body(content = Vec<u8>, content_type = "image/png"),
-    responses((status = 201, body = crate::routes::public::MediaRef), (status = 413, body = Problem), (status = 415, body = Problem)))]
+    responses((status = 201, body = crate::routes::public::MediaRef), (status = 413, body = Problem),
+              (status = 415, body = Problem, description = "the bytes are not a PNG, JPEG or WebP image, or not the declared one"),
+              (status = 422, body = Problem, description = "an empty body, an undecodable header or dimensions outside 1 to 10000 pixels")))]
 pub async fn upload_media(
     State(state): State<AppState>,
     auth: Auth<policy::Managers>,

@@ -115,11 +115,17 @@ pub async fn menu(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
-    /// What the guest typed, in English, Arabic or both.
+    /// What the guest typed, in English, Arabic or both: at least one letter or digit (the
+    /// pattern's `[^\W_]`), no control characters.
+    #[param(
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\W_][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     q: String,
     /// Language of the highlighted description: `en` (default) or `ar`.
+    #[param(pattern = "^(en|ar)$")]
     lang: Option<String>,
     /// At most this many results (1–50, default 20).
+    #[param(minimum = 1, maximum = 50)]
     limit: Option<i64>,
 }
 

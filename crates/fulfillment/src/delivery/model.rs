@@ -11,8 +11,10 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct LatLng {
     #[garde(range(min = -90.0, max = 90.0))]
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub lat: f64,
     #[garde(range(min = -180.0, max = 180.0))]
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub lng: f64,
 }
 
@@ -23,24 +25,30 @@ pub struct LatLng {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ZoneInput {
     #[garde(length(chars, min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     #[garde(inner(length(chars, max = 100)))]
+    #[schema(max_length = 100)]
     pub name_ar: Option<String>,
     #[schema(value_type = Option<Object>)]
     #[garde(skip)]
     pub area: Option<serde_json::Value>,
     #[garde(inner(range(min = 50, max = 100_000)))]
+    #[schema(minimum = 50, maximum = 100000)]
     pub radius_metres: Option<i32>,
     #[garde(dive)]
     pub center: Option<LatLng>,
     /// Minor units.
     #[garde(range(min = 0, max = 100_000_000))]
+    #[schema(minimum = 0, maximum = 100000000)]
     pub fee: i64,
     /// The least items total (before discounts), minor units.
     #[serde(default)]
     #[garde(range(min = 0, max = 100_000_000))]
+    #[schema(minimum = 0, maximum = 100000000)]
     pub minimum_order: i64,
     #[garde(range(min = 1, max = 600))]
+    #[schema(minimum = 1, maximum = 600)]
     pub eta_minutes: i32,
 }
 
@@ -129,6 +137,7 @@ pub struct Assign {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HandOver {
     #[garde(pattern(r"^[0-9]{4}$"))]
+    #[schema(pattern = r"^[0-9]{4}$")]
     pub code: String,
 }
 

@@ -11,11 +11,14 @@ use uuid::Uuid;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewParty {
     #[garde(length(chars, min = 1, max = 80))]
+    #[schema(min_length = 1, max_length = 80)]
     pub name: String,
     #[garde(range(min = 1, max = 50))]
+    #[schema(minimum = 1, maximum = 50)]
     pub party_size: i32,
     /// To call or text the party when their table is ready.
     #[garde(inner(pattern(r"^\+?[0-9][0-9 ]{5,19}$")))]
+    #[schema(pattern = r"^\+?[0-9][0-9 ]{5,19}$")]
     pub phone: Option<String>,
 }
 

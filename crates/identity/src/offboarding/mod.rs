@@ -30,6 +30,7 @@ use crate::{
 pub struct UpdateStaff {
     /// manager, cashier, waiter, kitchen or driver.
     #[garde(skip)]
+    #[schema(schema_with = crate::model::staff_role)]
     pub role: Role,
     /// The branch they work at; null: every branch.
     #[garde(skip)]

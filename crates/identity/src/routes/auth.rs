@@ -4,7 +4,7 @@ use platform::{
     auth::{Auth, PrincipalKind, Role, password, policy},
     db::TenantScope,
     error::{Error, Problem, Result},
-    http::{ClientIp, ValidJson},
+    http::{ClientIp, OptionalJson, ValidJson},
 };
 
 use crate::{
@@ -125,15 +125,19 @@ pub async fn login(
 /// Exchange a refresh token for a new pair. The old token dies; presenting it again revokes
 /// every token of its family — except within 10 s of its use while its successor is unused (two
 /// tabs refreshing at once), which answers the same new refresh token.
-#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth", request_body = Option<RefreshRequest>,
     responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 429, body = Problem)))]
 pub async fn refresh(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    ValidJson(req): ValidJson<RefreshRequest>,
+    OptionalJson(req): OptionalJson<RefreshRequest>,
 ) -> Result<Json<TokenPair>> {
     state.limits.refresh.check(&ip)?;
-    let hash = password::token_hash(&req.refresh_token);
+    // No token (a cookie-mode client whose cookie is gone sends none): no session to renew.
+    let token = req
+        .and_then(|r| r.refresh_token)
+        .ok_or(Error::Unauthorized("invalid_refresh_token"))?;
+    let hash = password::token_hash(&token);
     let mut tx = state.db.begin_anonymous().await?;
     let tenant_id = repo::refresh_tenant(&mut tx, &hash).await?;
     tx.commit().await?;
@@ -160,7 +164,7 @@ pub async fn refresh(
             };
             return Ok(Json(TokenPair {
                 access_token: tokens::access_token(&state, &subject)?,
-                refresh_token: tokens::child_token(&state, &req.refresh_token),
+                refresh_token: tokens::child_token(&state, &token),
                 expires_in: platform::auth::jwt::ACCESS_TTL_SECS,
                 token_type: "Bearer".into(),
             }));
@@ -217,7 +221,7 @@ pub async fn refresh(
         &mut tx,
         &state,
         &subject,
-        Some((row.family_id, row.id, &req.refresh_token)),
+        Some((row.family_id, row.id, &token)),
     )
     .await?;
     tx.commit().await?;
@@ -225,13 +229,17 @@ pub async fn refresh(
 }
 
 /// Log out: the refresh token's family is revoked. Unknown tokens are accepted silently.
-#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body = RefreshRequest,
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", request_body = Option<RefreshRequest>,
     responses((status = 204)))]
 pub async fn logout(
     State(state): State<AppState>,
-    ValidJson(req): ValidJson<RefreshRequest>,
+    OptionalJson(req): OptionalJson<RefreshRequest>,
 ) -> Result<StatusCode> {
-    let hash = password::token_hash(&req.refresh_token);
+    // Without a token there is no session to end.
+    let Some(token) = req.and_then(|r| r.refresh_token) else {
+        return Ok(StatusCode::NO_CONTENT);
+    };
+    let hash = password::token_hash(&token);
     let mut tx = state.db.begin_anonymous().await?;
     let tenant_id = repo::refresh_tenant(&mut tx, &hash).await?;
     tx.commit().await?;

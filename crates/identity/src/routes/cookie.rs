@@ -190,6 +190,14 @@ async fn with_cookie_token(req: Request, slot: &str) -> Result<Request, Response
         serde_json::from_slice(&bytes)
             .map_err(|e| Error::bad_request("malformed_json", e.to_string()).into_response())?
     };
+    // The body, when there is one, is the refresh request: an object, or `null` as no body
+    // (anything else would otherwise pass for "no token in the body").
+    if value.is_null() {
+        value = serde_json::json!({});
+    }
+    if !value.is_object() {
+        return Err(Error::invalid("body", "must be a JSON object").into_response());
+    }
     let has_token = value.get(FIELD.as_str()).is_some();
     if !has_token {
         let Some(token) = read_cookie(&parts.headers, slot) else {
