@@ -692,6 +692,15 @@ pub async fn set_category_override(
     Ok(())
 }
 
+pub async fn category_exists(tx: &mut Tx, category_id: Uuid) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "select exists(select 1 from categories where id = $1 and archived_at is null)",
+    )
+    .bind(category_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
 pub async fn item_exists(tx: &mut Tx, item_id: Uuid) -> Result<bool> {
     Ok(sqlx::query_scalar(
         "select exists(select 1 from items where id = $1 and archived_at is null)",

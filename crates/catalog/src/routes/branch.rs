@@ -175,6 +175,10 @@ pub async fn set_category(
 ) -> Result<StatusCode> {
     require_manager_of(&auth, branch_id)?;
     let mut tx = branch_tx(&state, &auth, branch_id).await?;
+    // The category is the resource the path names: unknown (or another brand's) is a 404.
+    if !repo::category_exists(&mut tx, category_id).await? {
+        return Err(Error::NotFound);
+    }
     repo::set_category_override(
         &mut tx,
         auth.tenant_id,

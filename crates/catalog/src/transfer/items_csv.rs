@@ -31,6 +31,9 @@ pub struct CsvItem {
     pub active: bool,
 }
 
+/// The columns every row needs (the others may be left out).
+const REQUIRED_COLUMNS: [&str; 5] = ["name", "price", "allergens", "dietary", "active"];
+
 impl CsvItem {
     /// The text cells with the export's formula guard taken off.
     fn uncelled(self) -> Self {
@@ -128,6 +131,21 @@ pub async fn import_csv(tx: &mut Tx, tenant_id: Uuid, text: &str) -> Result<CsvI
         .clone();
     if header.iter().any(platform::text::has_forbidden) {
         return Err(platform::text::refused("row 1"));
+    }
+    // Without its header row a file is not this CSV (its first row would be taken for one,
+    // and a one-line file would import nothing and succeed).
+    let missing: Vec<&str> = REQUIRED_COLUMNS
+        .into_iter()
+        .filter(|c| !header.iter().any(|h| h == *c))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::invalid(
+            "row 1",
+            format!(
+                "must be the header row; it lacks the column(s) {}",
+                missing.join(", ")
+            ),
+        ));
     }
     for (n, record) in reader.records().enumerate() {
         let at = format!("row {}", n + 2);
