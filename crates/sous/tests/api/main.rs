@@ -15,6 +15,7 @@ mod customer_accounts;
 mod definer_scope;
 mod delivery;
 mod device_sessions;
+mod document_conformance;
 mod drivers;
 mod guest_sessions;
 mod hardening;

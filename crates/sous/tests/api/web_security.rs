@@ -183,7 +183,8 @@ async fn cookie_mode_needs_its_header_json_and_a_known_slot() {
     let pair: Value = res.json().await.unwrap();
     let body_token = pair["refreshToken"].as_str().unwrap().to_string();
 
-    // A cookie without the header (what a cross-site form would send) is not read.
+    // A cookie without the header (what a cross-site form would send) is not read: the
+    // request has no token.
     let res = app
         .client
         .post(format!("{}/api/auth/refresh", app.base))
@@ -192,7 +193,7 @@ async fn cookie_mode_needs_its_header_json_and_a_known_slot() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 422);
+    assert_eq!(res.status(), 401);
 
     // Nor with a body that is not JSON.
     let res = app
