@@ -59,9 +59,11 @@ lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
-## Every test on a throwaway PostgreSQL cluster.
+## Every test on a throwaway PostgreSQL cluster, the API fuzz (schemathesis against a
+## `sous serve --demo` of its own, about two minutes) and the web checks.
 test: deps lint build-debug
 	$(TARGET)/debug/sous test-cluster -- $(CARGO) nextest run --workspace --no-fail-fast
+	scripts/api-fuzz.sh
 	@$(MAKE) --no-print-directory web-check
 
 ## The API fuzz: schemathesis, every check, against a `sous serve --demo` of its own

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 /// span *starts*; an `end` before the `start` runs past midnight into the next day, and an `end`
 /// equal to the `start` means the whole day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DayPart {
     #[schema(schema_with = platform::schema::weekday_numbers)]
     pub days: Vec<u8>,

@@ -88,6 +88,7 @@ pub fn api() -> (Router<AppState>, serde_json::Value) {
     // After the split: only then are the routers' operations in the document.
     crate::openapi::add_error_responses(&mut spec);
     let mut doc = serde_json::to_value(&spec).expect("the OpenAPI document serialises");
+    crate::openapi::close_flattened(&mut doc);
     crate::openapi::describe_text(&mut doc);
     (router, doc)
 }

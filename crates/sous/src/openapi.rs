@@ -35,6 +35,47 @@ pub fn add_error_responses(spec: &mut OpenApi) {
 /// Adds `platform::text::ALLOWED_PATTERN` to every string of a request (parameters, bodies and
 /// the schemas they refer to) that has no pattern, format or fixed values of its own, and to the
 /// names of free-form objects' keys: the extractors refuse a control character in any of them.
+/// Request types that take a flattened part (`#[serde(flatten)]`) and refuse unknown fields.
+/// utoipa states them as `allOf` of the parts, each open to any other key; the server takes
+/// only the fields of the parts together, which is one object with exactly those properties.
+const CLOSED_FLATTENED: [&str; 2] = ["LineRequest", "PriceRequest"];
+
+/// Makes each of [`CLOSED_FLATTENED`] one closed object: the parts' properties and required
+/// fields, and no other key.
+pub fn close_flattened(doc: &mut serde_json::Value) {
+    use serde_json::{Map, Value};
+    for name in CLOSED_FLATTENED {
+        let Some(parts) = doc["components"]["schemas"][name]["allOf"]
+            .as_array()
+            .cloned()
+        else {
+            continue;
+        };
+        let mut properties = Map::new();
+        let mut required: Vec<Value> = vec![];
+        for part in &parts {
+            let part = match part["$ref"].as_str() {
+                Some(r) => doc["components"]["schemas"]
+                    [r.trim_start_matches("#/components/schemas/")]
+                .clone(),
+                None => part.clone(),
+            };
+            if let Some(p) = part["properties"].as_object() {
+                properties.extend(p.clone());
+            }
+            if let Some(r) = part["required"].as_array() {
+                required.extend(r.iter().cloned());
+            }
+        }
+        doc["components"]["schemas"][name] = serde_json::json!({
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": false,
+        });
+    }
+}
+
 /// It works on the serialised document: utoipa's types have no place for `propertyNames`.
 pub fn describe_text(doc: &mut serde_json::Value) {
     let mut pending: Vec<String> = vec![];

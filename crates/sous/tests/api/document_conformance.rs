@@ -273,3 +273,39 @@ async fn opening_hours_are_two_digit_times() {
         .await
         .expect(201);
 }
+
+#[tokio::test]
+async fn closed_request_objects_are_closed_in_the_document_too() {
+    let spec = openapi();
+    for name in ["LineRequest", "PriceRequest", "DayPart"] {
+        let schema = &spec["components"]["schemas"][name];
+        assert_eq!(
+            schema["additionalProperties"],
+            json!(false),
+            "{name}: {schema}"
+        );
+    }
+    let line = &spec["components"]["schemas"]["LineRequest"]["properties"];
+    assert!(line["options"].is_object() && line["productId"].is_object());
+
+    let app = spawn_app().await;
+    let owner = app.token(Role::Owner).await;
+    let res = app
+        .post(
+            &format!("/api/branches/{}/menu/price", app.demo.riyadh),
+            None,
+            json!({ "productId": uuid::Uuid::now_v7(), "extra": 1 }),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    // A day-part with a key of its own is refused, not stored with the menu.
+    let res = app
+        .post(
+            "/api/catalog/menus",
+            Some(&owner),
+            json!({ "name": "Brunch", "schedule": [
+                { "days": [6], "start": "10:00", "end": "13:00", "note": "x" } ] }),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+}
