@@ -15513,7 +15513,7 @@ export interface components {
             /** Format: double */
             lng: number;
         };
-        LineRequest: components["schemas"]["Selection"] & {
+        LineRequest: {
             /** Format: int32 */
             course?: number | null;
             /**
@@ -15523,6 +15523,8 @@ export interface components {
             discounts?: components["schemas"]["DiscountRequest"][];
             /** @description "No onions". */
             notes?: string | null;
+            /** @description Modifier options of the item (or, for a combo, unused: options go with each choice). */
+            options?: string[];
             /**
              * Format: uuid
              * @description An item or combo of the branch's menu.
@@ -15532,6 +15534,8 @@ export interface components {
             quantity: number;
             /** Format: int32 */
             seat?: number | null;
+            /** @description For a combo: one choice per slot. */
+            slots?: components["schemas"]["SlotSelection"][];
         };
         /** @description Orders this one became (a split or merge of it) and orders it was made from. */
         Links: {
@@ -15927,12 +15931,16 @@ export interface components {
             /** Format: double */
             lng: number;
         };
-        PriceRequest: components["schemas"]["Selection"] & {
+        PriceRequest: {
+            /** @description Modifier options of the item (or, for a combo, unused: options go with each choice). */
+            options?: string[];
             /**
              * Format: uuid
              * @description An item or combo of the branch's menu.
              */
             productId: string;
+            /** @description For a combo: one choice per slot. */
+            slots?: components["schemas"]["SlotSelection"][];
         };
         Principal: {
             /**
