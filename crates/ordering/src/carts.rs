@@ -602,6 +602,7 @@ pub async fn checkout(
         discounts: req.discounts,
         payment: req.payment,
         promo_code: req.promo_code,
+        contact_phone: req.contact_phone,
         manager_pin: req.manager_pin,
         delivery: req.delivery,
     };

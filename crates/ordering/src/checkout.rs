@@ -107,6 +107,9 @@ pub async fn place(
     cart: Option<&crate::carts::Take>,
 ) -> Result<Answer> {
     let mut channel = channel_of(who)?;
+    if let Some(phone) = &req.contact_phone {
+        req.contact_phone = Some(crate::contact::normalise(phone)?);
+    }
     if who.kind == PrincipalKind::Staff {
         who.require_branch(req.branch_id)?;
     } else if who.branch_id.is_some_and(|b| b != req.branch_id) {
@@ -230,8 +233,14 @@ pub async fn place(
     }
     let promo = match &req.promo_code {
         Some(code) => {
-            let (promo, discount) =
-                promos::redeemable(&mut tx, who, code, pricing.totals.items_gross).await?;
+            let (promo, discount) = promos::redeemable(
+                &mut tx,
+                who,
+                code,
+                pricing.totals.items_gross,
+                req.contact_phone.as_deref(),
+            )
+            .await?;
             (lines, pricing) = price_lines(&menu, &req, charges, Some(discount))?;
             Some(promo)
         }
@@ -300,7 +309,15 @@ pub async fn place(
             .filter(|d| d.label.as_deref() == Some(promo.code.as_str()))
             .map(|d| d.amount)
             .sum();
-        promos::redeem(&mut tx, who, promo, order.id, amount).await?;
+        promos::redeem(
+            &mut tx,
+            who,
+            promo,
+            order.id,
+            amount,
+            req.contact_phone.as_deref(),
+        )
+        .await?;
     }
     if let Some(taken) = &taken {
         crate::carts::taken(&mut tx, who, taken, order.id).await?;
@@ -444,6 +461,7 @@ fn write_up<'a>(
         client_ref: req.client_ref,
         scheduled_for: req.scheduled_for,
         notes: req.notes.as_deref(),
+        contact_phone: req.contact_phone.as_deref(),
         // The currency the menu's prices are in.
         currency: &menu.currency,
         pricing,
@@ -520,6 +538,7 @@ fn placed(
         client_ref: o.client_ref,
         scheduled_for: o.scheduled_for,
         notes: o.notes.map(str::to_owned),
+        contact_phone: o.contact_phone.map(str::to_owned),
         currency: o.currency.to_owned(),
         lines: lines
             .iter()

@@ -556,6 +556,7 @@ async fn insert_check(
         client_ref: None,
         scheduled_for: from.scheduled_for,
         notes: from.notes.as_deref(),
+        contact_phone: from.contact_phone.as_deref(),
         currency: &from.currency,
         pricing,
         total: pricing.totals.total,

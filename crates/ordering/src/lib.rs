@@ -5,6 +5,7 @@ pub mod card_at_placement;
 pub mod carts;
 pub mod checkout;
 pub mod checks;
+pub mod contact;
 pub mod delivery;
 pub mod drawers;
 pub mod guest_orders;

@@ -58,6 +58,13 @@ pub struct PlaceOrder {
     #[garde(inner(length(chars, min = 3, max = 40)))]
     #[schema(min_length = 3, max_length = 40)]
     pub promo_code: Option<String>,
+    /// A phone the restaurant may call about the order, in international form
+    /// (`+966 50 123 4567`); stored, and shown, in E.164. Needed with a promo code that is
+    /// limited per customer, which counts its uses by this phone.
+    #[garde(inner(length(chars, min = 2, max = 40)))]
+    #[schema(min_length = 2, max_length = 40, example = "+966 50 123 4567")]
+    #[serde(default)]
+    pub contact_phone: Option<String>,
     /// A manager's PIN, when discounts above the approval threshold are given by a cashier.
     #[garde(inner(length(chars, min = 4, max = 12)))]
     #[schema(min_length = 4, max_length = 12)]
@@ -251,6 +258,8 @@ pub struct OrderDto {
     pub client_ref: Option<Uuid>,
     pub scheduled_for: Option<DateTime<Utc>>,
     pub notes: Option<String>,
+    /// The phone to call about the order, E.164.
+    pub contact_phone: Option<String>,
     pub currency: String,
     pub lines: Vec<OrderLine>,
     #[schema(value_type = Object)]
@@ -328,6 +337,11 @@ pub struct CartCheckout {
     #[garde(inner(length(chars, min = 3, max = 40)))]
     #[schema(min_length = 3, max_length = 40)]
     pub promo_code: Option<String>,
+    /// As an order's `contactPhone`.
+    #[garde(inner(length(chars, min = 2, max = 40)))]
+    #[schema(min_length = 2, max_length = 40, example = "+966 50 123 4567")]
+    #[serde(default)]
+    pub contact_phone: Option<String>,
     #[garde(inner(length(chars, min = 4, max = 12)))]
     #[schema(min_length = 4, max_length = 12)]
     pub manager_pin: Option<String>,

@@ -129,13 +129,15 @@ fn refused(message: impl Into<String>) -> Error {
     Error::invalid("promoCode", message)
 }
 
-/// Checks `code` for `who` and an order whose items come to `items_gross`, locking the code's
-/// row until the checkout commits. Returns the code and its discount.
+/// Checks `code` for `who` and an order whose items come to `items_gross`, with the order's
+/// contact `phone` (E.164), locking the code's row until the checkout commits. Returns the code
+/// and its discount.
 pub async fn redeemable(
     tx: &mut Tx,
     who: &Principal,
     code: &str,
     items_gross: i64,
+    phone: Option<&str>,
 ) -> Result<(Promo, Discount)> {
     let promo: Promo = sqlx::query_as(&format!(
         "select {COLS} from promo_codes where code = upper($1) and archived_at is null for update"
@@ -155,22 +157,31 @@ pub async fn redeemable(
         return Err(refused("this code has been used up"));
     }
     if let Some(per) = promo.max_uses_per_customer {
-        // A guest session is free to renew: a limit per customer counts customer accounts
-        // (and staff), so a guest signs in to use such a code.
-        if who.kind == PrincipalKind::Guest {
-            return Err(refused(
-                "sign in (or create an account) to use this code: it is limited per customer",
-            ));
-        }
+        // A guest session or a customer account is free to make again; a phone number is not.
+        // So a limit per customer counts the uses with the same phone, and, for a customer, the
+        // uses of their account too (a new phone does not make them new). The code's row is
+        // locked, so two checkouts with one phone cannot both pass.
+        let phone = phone.ok_or_else(|| {
+            Error::invalid(
+                crate::contact::FIELD,
+                "this promo code is limited per customer: give the phone number to call \
+                 about the order",
+            )
+        })?;
+        let account = (who.kind == PrincipalKind::Customer).then_some(who.id);
         let mine: i64 = sqlx::query_scalar(
-            "select count(*) from promo_redemptions where promo_id = $1 and redeemed_by = $2",
+            "select count(*) from promo_redemptions \
+             where promo_id = $1 and (phone = $2 or redeemed_by = $3)",
         )
         .bind(promo.id)
-        .bind(who.id)
+        .bind(phone)
+        .bind(account)
         .fetch_one(&mut **tx)
         .await?;
         if mine >= i64::from(per) {
-            return Err(refused("you have already used this code"));
+            return Err(refused(
+                "you have already used this code (with this phone number or this account)",
+            ));
         }
     }
     if items_gross < promo.min_order {
@@ -188,23 +199,25 @@ pub async fn redeemable(
     Ok((promo, discount))
 }
 
-/// Counts a use of the code by `who` for `order_id`.
+/// Counts a use of the code by `who`, with the order's contact `phone`, for `order_id`.
 pub async fn redeem(
     tx: &mut Tx,
     who: &Principal,
     promo: &Promo,
     order_id: Uuid,
     amount: i64,
+    phone: Option<&str>,
 ) -> Result<()> {
     sqlx::query(
-        "insert into promo_redemptions (tenant_id, promo_id, order_id, redeemed_by, amount) \
-         values ($1, $2, $3, $4, $5)",
+        "insert into promo_redemptions (tenant_id, promo_id, order_id, redeemed_by, amount, phone) \
+         values ($1, $2, $3, $4, $5, $6)",
     )
     .bind(who.tenant_id)
     .bind(promo.id)
     .bind(order_id)
     .bind(who.id)
     .bind(amount)
+    .bind(phone)
     .execute(&mut **tx)
     .await?;
     sqlx::query("update promo_codes set uses = uses + 1 where id = $1")

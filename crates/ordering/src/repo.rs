@@ -296,6 +296,8 @@ pub struct NewOrder<'a> {
     pub client_ref: Option<Uuid>,
     pub scheduled_for: Option<DateTime<Utc>>,
     pub notes: Option<&'a str>,
+    /// E.164 ([`crate::contact::normalise`]).
+    pub contact_phone: Option<&'a str>,
     pub currency: &'a str,
     pub pricing: &'a Pricing,
     pub total: i64,
@@ -429,6 +431,7 @@ pub struct OrderRow {
     pub client_ref: Option<Uuid>,
     pub scheduled_for: Option<DateTime<Utc>>,
     pub notes: Option<String>,
+    pub contact_phone: Option<String>,
     pub currency: String,
     pub pricing: Json<Pricing>,
     pub total: i64,
@@ -440,7 +443,8 @@ pub struct OrderRow {
 }
 
 const ORDER_COLS: &str = "id, tenant_id, branch_id, number, business_date, channel, type, status, \
-    table_ref, placed_by, placed_by_kind, client_ref, scheduled_for, notes, currency::text as currency, \
+    table_ref, placed_by, placed_by_kind, client_ref, scheduled_for, notes, contact_phone, \
+    currency::text as currency, \
     pricing, total, vat, tip, paid, refunded, created_at";
 
 /// The order, locked for update when `lock` (status changes and payments serialise on it).
@@ -519,6 +523,7 @@ pub async fn order_dto(tx: &mut Tx, row: OrderRow) -> Result<OrderDto> {
         client_ref: row.client_ref,
         scheduled_for: row.scheduled_for,
         notes: row.notes,
+        contact_phone: row.contact_phone,
         currency: row.currency,
         lines: lines
             .into_iter()

@@ -14813,6 +14813,11 @@ export interface components {
         CartCheckout: {
             /** Format: uuid */
             clientRef?: string | null;
+            /**
+             * @description As an order's `contactPhone`.
+             * @example +966 50 123 4567
+             */
+            contactPhone?: string | null;
             delivery?: null | components["schemas"]["DeliveryAddress"];
             discounts?: components["schemas"]["DiscountRequest"][];
             /** @description Only these lines (each guest paying their own); the rest stay in the cart. */
@@ -15774,6 +15779,8 @@ export interface components {
             channel: components["schemas"]["Channel"];
             /** Format: uuid */
             clientRef?: string | null;
+            /** @description The phone to call about the order, E.164. */
+            contactPhone?: string | null;
             /** Format: date-time */
             createdAt: string;
             currency: string;
@@ -15898,6 +15905,13 @@ export interface components {
              *     returns the order already made instead of a second one.
              */
             clientRef?: string | null;
+            /**
+             * @description A phone the restaurant may call about the order, in international form
+             *     (`+966 50 123 4567`); stored, and shown, in E.164. Needed with a promo code that is
+             *     limited per customer, which counts its uses by this phone.
+             * @example +966 50 123 4567
+             */
+            contactPhone?: string | null;
             delivery?: null | components["schemas"]["DeliveryAddress"];
             /** @description Staff only: discounts on the whole order. */
             discounts?: components["schemas"]["DiscountRequest"][];

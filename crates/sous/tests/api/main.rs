@@ -10,6 +10,7 @@ mod card_payments;
 mod carts;
 mod catalog;
 mod checks;
+mod contact_phone;
 mod contract;
 mod customer_accounts;
 mod definer_scope;

@@ -1260,24 +1260,23 @@ async fn promo_codes_apply_within_their_window_and_limits() {
         json!({ "branchId": riyadh, "type": "dine_in",
         "lines": [line(&m, "Classic Beef Burger", qty)], "promoCode": code })
     };
-    // A limit per customer counts customer accounts: a guest session, free to renew, is asked
-    // to sign in.
+    // A limit per customer counts phones (and accounts): without a phone the code is refused.
     let guest = app.guest_token(riyadh).await;
     let res = place(&app, &guest, &key(), &order("WELCOME10", 1)).await;
     assert_eq!(res.status, 422, "{}", res.body);
     assert!(
-        res.body["errors"]["promoCode"]
+        res.body["errors"]["contactPhone"]
             .to_string()
-            .contains("sign in"),
+            .contains("limited per customer"),
         "{}",
         res.body
     );
-    let order = |code: &str, qty: u32| {
-        json!({ "branchId": riyadh, "type": "pickup",
-        "lines": [line(&m, "Classic Beef Burger", qty)], "promoCode": code })
+    let order = |code: &str, phone: &str| {
+        json!({ "branchId": riyadh, "type": "pickup", "contactPhone": phone,
+        "lines": [line(&m, "Classic Beef Burger", 1)], "promoCode": code })
     };
     let first = app.token(Role::Customer).await;
-    let placed = place(&app, &first, &key(), &order("welcome10", 1))
+    let placed = place(&app, &first, &key(), &order("welcome10", "+966501111111"))
         .await
         .expect(201);
     let gross = placed["totals"]["itemsGross"].as_i64().unwrap();
@@ -1285,14 +1284,14 @@ async fn promo_codes_apply_within_their_window_and_limits() {
         placed["totals"]["discountTotal"],
         (gross * 1000 + 5000) / 10000
     );
-    let res = place(&app, &first, &key(), &order("WELCOME10", 1)).await;
+    let res = place(&app, &first, &key(), &order("WELCOME10", "+966501111111")).await;
     assert_eq!(res.status, 422, "once per customer: {}", res.body);
     let second = app.new_customer("second@customer.test").await;
-    place(&app, &second, &key(), &order("WELCOME10", 1))
+    place(&app, &second, &key(), &order("WELCOME10", "+966502222222"))
         .await
         .expect(201);
     let third = app.new_customer("third@customer.test").await;
-    let res = place(&app, &third, &key(), &order("WELCOME10", 1)).await;
+    let res = place(&app, &third, &key(), &order("WELCOME10", "+966503333333")).await;
     assert_eq!(res.status, 422, "used up");
     assert!(
         res.body["errors"]["promoCode"]
@@ -1306,7 +1305,7 @@ async fn promo_codes_apply_within_their_window_and_limits() {
         ("SOON", "not valid yet"),
         ("NOPE", "no such"),
     ] {
-        let res = place(&app, &third, &key(), &order(code, 1)).await;
+        let res = place(&app, &third, &key(), &order(code, "+966503333333")).await;
         assert_eq!(res.status, 422, "{code}");
         assert!(
             res.body["errors"]["promoCode"].to_string().contains(why),
