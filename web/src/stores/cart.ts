@@ -84,11 +84,12 @@ export async function removeLine(tokens: TokenStore, lineId: string): Promise<Ca
   return fresh;
 }
 
-export async function checkout(tokens: TokenStore, body: { tip?: number; notes?: string; delivery?: DeliveryAddress }): Promise<Order> {
+export async function checkout(tokens: TokenStore, body: { tip?: number; notes?: string; contactPhone?: string; delivery?: DeliveryAddress }): Promise<Order> {
   const c = cart.get()!;
   const clean: Record<string, unknown> = {};
   if (body.tip) clean.tip = body.tip;
   if (body.notes) clean.notes = body.notes;
+  if (body.contactPhone) clean.contactPhone = body.contactPhone;
   if (body.delivery) clean.delivery = body.delivery;
   return api<Order>(`/api/carts/${c.id}/checkout`, {
     body: clean,

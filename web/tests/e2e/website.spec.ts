@@ -58,10 +58,13 @@ test('scenario 3: a signed-in customer orders for pickup in English', async ({ p
   await expect(page.getByTestId('cart-lines').locator('[data-line]')).toHaveCount(1);
   await expect(page.getByTestId('cart-lines')).toContainText('added by you');
   await page.getByRole('button', { name: '10%' }).click();
+  // A phone for the restaurant to call, as people write it: the order keeps it in E.164.
+  await page.getByLabel('Phone number (optional)').fill('+966 50 123 4567');
   await shoot(page, 'order-online-en');
   await page.getByRole('button', { name: 'Order and pay at the counter' }).click();
   await page.waitForURL(/\/en\/order\/[0-9a-f-]{36}\?as=customer/);
   await expect(page.getByTestId('order-status')).toHaveText('Placed');
+  await expect(page.getByTestId('contact-phone')).toHaveText('Phone for this order: +966501234567');
   await expect(page.locator('[data-step]')).toHaveText(['Placed', 'Accepted', 'Preparing', 'Ready', 'Picked up']);
   await expect(page.locator('[data-link="live"]')).toBeVisible();
   await expect(page.getByTestId('queue-position')).toHaveCount(0);
@@ -110,6 +113,7 @@ test('delivery ordering asks for the address first (Arabic)', async ({ page }) =
   await page.getByRole('button', { name: 'أضف: شاورما الدجاج', exact: true }).click();
   await page.getByRole('dialog').getByRole('button', { name: /أضف إلى الطلب/ }).click();
   await expect(page.getByTestId('cart-lines').locator('[data-line]')).toHaveCount(1);
+  await expect(page.getByLabel('رقم الجوال (اختياري)')).toHaveAttribute('dir', 'ltr');
   // No order goes out before the address is accepted by a delivery zone.
   await expect(page.getByRole('button', { name: 'اطلب وادفع عند الكاشير' })).toBeDisabled();
   await shoot(page, 'order-online-ar');

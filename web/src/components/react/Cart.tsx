@@ -45,6 +45,7 @@ export default function Cart(props: Props) {
   const [busy, setBusy] = useState(false);
   const [tipPct, setTipPct] = useState(0);
   const [notes, setNotes] = useState('');
+  const [phone, setPhone] = useState('');
   const [me, setMe] = useState<string | null>(null);
   const sessionRef = useRef<Session>(guest);
   const signedIn = useStore(customer.store);
@@ -123,7 +124,12 @@ export default function Cart(props: Props) {
     setError([]);
     try {
       const to = props.type === 'delivery' ? quote?.to : undefined;
-      const order = await checkout(sessionRef.current, { tip, notes: notes.trim() || undefined, delivery: to });
+      const order = await checkout(sessionRef.current, {
+        tip,
+        notes: notes.trim() || undefined,
+        contactPhone: props.tableToken ? undefined : phone.trim() || undefined,
+        delivery: to,
+      });
       const who = sessionRef.current === customer ? '?as=customer' : '';
       const back = `/${props.lang}/order/${order.id}${who}`;
       if (online) {
@@ -198,6 +204,17 @@ export default function Cart(props: Props) {
           </fieldset>
           <label htmlFor="order-notes">{tr.orderNotes}</label>
           <textarea id="order-notes" maxLength={500} rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} />
+          {/* Pickup and delivery orders from the website: the restaurant may need to call. A
+              number is always written left to right, in Arabic pages too. */}
+          {!props.tableToken && (
+            <>
+              <label htmlFor="order-phone">{tr.contactPhone}</label>
+              <input id="order-phone" type="tel" inputMode="tel" autoComplete="tel" dir="ltr" maxLength={40}
+                aria-describedby="order-phone-hint" style={{ minBlockSize: '2.75rem' }}
+                value={phone} onChange={(e) => setPhone(e.target.value)} />
+              <small id="order-phone-hint" className="muted">{tr.contactPhoneHint}</small>
+            </>
+          )}
           <dl style={{ display: 'grid', gridTemplateColumns: '1fr auto', gap: '.25rem', margin: '.75rem 0' }}>
             <dt>{tr.subtotal}</dt><dd style={{ margin: 0 }}>{money(itemsTotal)}</dd>
             {totals?.vat != null && (<><dt className="muted">{tr.vat}</dt><dd className="muted" style={{ margin: 0 }}>{money(totals.vat)}</dd></>)}

@@ -160,6 +160,9 @@ export default function OrderTracker(props: Props) {
         {tr.status[order.status] ?? order.status}
       </p>
       {order.table && <p className="muted">{tr.table(order.table)}</p>}
+      {order.contactPhone && (
+        <p className="muted" data-testid="contact-phone">{tr.phoneToCall}: <bdi dir="ltr">{order.contactPhone}</bdi></p>
+      )}
       {estimate?.readyBy && estimate.minutes != null && !ended && (
         <p role="status" aria-live="polite" data-testid="ready-by" data-basis={estimate.basis}>
           {tr.readyBy(formatClock(props.lang, estimate.readyBy), formatNumber(props.lang, estimate.minutes))}
