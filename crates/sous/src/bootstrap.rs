@@ -215,7 +215,7 @@ pub fn print_banner(
          \n  kitchen@demo.sous.test  PIN 5555\
          \n  driver@demo.sous.test   PIN 6666  (Riyadh)\
          \n  driver.dubai@demo.sous.test  PIN 7777  (Dubai)\
-         \n  guest@demo.sous.test    (customer)",
+         \n  guest@demo.sous.test    (customer: sign in with tenant \"demo\")",
         pw = identity::seed::DEMO_PASSWORD
     );
     if let Some((label, token)) = &demo.table {
