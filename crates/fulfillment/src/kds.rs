@@ -34,6 +34,28 @@ pub fn require_kitchen(who: &Principal, branch_id: Uuid) -> Result<()> {
     who.require_branch(branch_id)
 }
 
+/// A transaction for reading `branch_id`'s kitchen: the branch must exist (404, as for another
+/// brand's), the caller be its kitchen staff (403) and `station`, when named, one of its
+/// stations (422).
+pub(crate) async fn kitchen_view(
+    state: &AppState,
+    who: &Principal,
+    branch_id: Uuid,
+    station: Option<&str>,
+) -> Result<Tx> {
+    let mut tx = state.db.begin(who.scope()).await?;
+    if !repo::branch_exists(&mut tx, branch_id).await? {
+        return Err(Error::NotFound);
+    }
+    require_kitchen(who, branch_id)?;
+    if let Some(code) = station
+        && !repo::station_exists(&mut tx, branch_id, code).await?
+    {
+        return Err(Error::invalid("station", "no such station at this branch"));
+    }
+    Ok(tx)
+}
+
 /// The modifiers of an order line's selection, by name (options, then each combo slot's item
 /// and its options).
 pub fn modifiers(selection: &serde_json::Value) -> Vec<String> {
@@ -265,16 +287,7 @@ pub async fn list(
     branch_id: Uuid,
     station: Option<&str>,
 ) -> Result<Vec<TicketDto>> {
-    let mut tx = state.db.begin(who.scope()).await?;
-    if !repo::branch_exists(&mut tx, branch_id).await? {
-        return Err(Error::NotFound);
-    }
-    require_kitchen(who, branch_id)?;
-    if let Some(code) = station
-        && !repo::station_exists(&mut tx, branch_id, code).await?
-    {
-        return Err(Error::invalid("station", "no such station at this branch"));
-    }
+    let mut tx = kitchen_view(state, who, branch_id, station).await?;
     let tickets = repo::open_tickets(&mut tx, branch_id, station).await?;
     let out = dtos(&mut tx, &tickets).await?;
     tx.commit().await?;
@@ -296,11 +309,7 @@ pub async fn all_day(
     branch_id: Uuid,
     station: Option<&str>,
 ) -> Result<Vec<AllDayDto>> {
-    let mut tx = state.db.begin(who.scope()).await?;
-    if !repo::branch_exists(&mut tx, branch_id).await? {
-        return Err(Error::NotFound);
-    }
-    require_kitchen(who, branch_id)?;
+    let mut tx = kitchen_view(state, who, branch_id, None).await?;
     let rows = repo::all_day(&mut tx, branch_id, station).await?;
     tx.commit().await?;
     Ok(rows

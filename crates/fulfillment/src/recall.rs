@@ -15,7 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    kds::{dtos, kitchen_event_at, lock, one, require_kitchen},
+    kds::{dtos, kitchen_event_at, kitchen_view, lock, one},
     model::TicketDto,
     repo,
 };
@@ -27,16 +27,7 @@ pub async fn bumped(
     branch_id: Uuid,
     station: Option<&str>,
 ) -> Result<Vec<TicketDto>> {
-    let mut tx = state.db.begin(who.scope()).await?;
-    if !repo::branch_exists(&mut tx, branch_id).await? {
-        return Err(Error::NotFound);
-    }
-    require_kitchen(who, branch_id)?;
-    if let Some(code) = station
-        && !repo::station_exists(&mut tx, branch_id, code).await?
-    {
-        return Err(Error::invalid("station", "no such station at this branch"));
-    }
+    let mut tx = kitchen_view(state, who, branch_id, station).await?;
     let tickets = repo::bumped_tickets(&mut tx, who.tenant_id, branch_id, station).await?;
     let out = dtos(&mut tx, &tickets).await?;
     tx.commit().await?;
