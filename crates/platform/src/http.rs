@@ -371,25 +371,6 @@ pub async fn shutdown_signal() {
 /// served without connect info.
 pub struct ClientIp(pub String);
 
-impl FromRequestParts<crate::AppState> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &crate::AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| {
-                    client_ip(c.0.ip(), &parts.headers, &state.settings.trusted_proxies).to_string()
-                })
-                .unwrap_or_else(|| "unknown".into()),
-        ))
-    }
-}
-
 /// See [`ClientIp`]. `X-Forwarded-For` is read when present (what nginx appends to), else
 /// `Forwarded` (RFC 7239); a proxy should set the one it uses and drop the other. An entry that
 /// is not an address (`unknown`, an obfuscated name) ends the walk at the hop that wrote it.

@@ -8,6 +8,7 @@ pub mod db;
 pub mod embedded_pg;
 pub mod error;
 pub mod events;
+mod extract;
 pub mod group_commit;
 pub mod health;
 pub mod http;

@@ -4,7 +4,7 @@
 //! Password hashing on request is capped too ([`crate::auth::password::Hashing`]): a rate limit
 //! per key cannot stop many keys at once.
 
-use std::num::NonZeroU32;
+use std::{collections::HashMap, num::NonZeroU32, sync::Mutex};
 
 use governor::{
     Quota, RateLimiter,
@@ -12,6 +12,7 @@ use governor::{
     state::keyed::DefaultKeyedStateStore,
 };
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::{auth::password::Hashing, error::Error};
 
@@ -111,5 +112,33 @@ mod tests {
             other => panic!("expected 429, got {other:?}"),
         }
         assert!(l.check("b").is_ok(), "other keys are not affected");
+    }
+}
+
+/// Event streams open per principal, held against `sse_streams_per_principal`.
+#[derive(Default)]
+pub struct OpenStreams(Mutex<HashMap<Uuid, usize>>);
+
+impl OpenStreams {
+    /// Counts one more stream of `principal`; false, counting nothing, when it holds `limit`.
+    pub fn open(&self, principal: Uuid, limit: usize) -> bool {
+        let mut open = self.0.lock().expect("lock");
+        let count = open.entry(principal).or_default();
+        if *count >= limit {
+            return false;
+        }
+        *count += 1;
+        true
+    }
+
+    /// Counts one stream of `principal` less.
+    pub fn close(&self, principal: Uuid) {
+        let mut open = self.0.lock().expect("lock");
+        if let Some(count) = open.get_mut(&principal) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&principal);
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@
 //! streams. Streams end on shutdown, when their token expires, and when its member is
 //! disabled or its device revoked.
 
-use std::{collections::HashMap, convert::Infallible, sync::Mutex, time::Duration};
+use std::{convert::Infallible, time::Duration};
 
 use axum::{
     Json,
@@ -292,10 +292,6 @@ fn reset(reason: &str) -> SseEvent {
         .data(serde_json::json!({ "reason": reason }).to_string())
 }
 
-/// Event streams open per principal.
-#[derive(Default)]
-pub struct OpenStreams(Mutex<HashMap<Uuid, usize>>);
-
 /// One counted stream of a principal, until the stream is dropped.
 struct StreamPermit {
     state: AppState,
@@ -304,14 +300,14 @@ struct StreamPermit {
 
 impl StreamPermit {
     fn acquire(state: &AppState, principal: Uuid) -> Result<Self> {
-        let mut open = state.sse_streams.0.lock().expect("lock");
-        let count = open.entry(principal).or_default();
-        if *count >= state.settings.sse_streams_per_principal {
+        if !state
+            .sse_streams
+            .open(principal, state.settings.sse_streams_per_principal)
+        {
             return Err(Error::TooManyRequests {
                 retry_after_secs: RETRY.as_secs(),
             });
         }
-        *count += 1;
         Ok(Self {
             state: state.clone(),
             principal,
@@ -321,13 +317,7 @@ impl StreamPermit {
 
 impl Drop for StreamPermit {
     fn drop(&mut self) {
-        let mut open = self.state.sse_streams.0.lock().expect("lock");
-        if let Some(count) = open.get_mut(&self.principal) {
-            *count -= 1;
-            if *count == 0 {
-                open.remove(&self.principal);
-            }
-        }
+        self.state.sse_streams.close(self.principal);
     }
 }
 
@@ -356,7 +346,7 @@ pub async fn stream(
     if let Some(branch_id) = q.branch_id {
         state
             .branches
-            .require(&state, &principal, branch_id)
+            .require(&state.db, &principal, branch_id)
             .await?;
     }
     let mut scope = Scope::for_principal(&principal, channel, q.branch_id)?;

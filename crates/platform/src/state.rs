@@ -42,7 +42,7 @@ pub struct Shared {
     /// Cancelled at shutdown: long-lived responses (event streams) end with it.
     pub shutdown: CancellationToken,
     /// Event streams open per principal (`sse_streams_per_principal`).
-    pub sse_streams: crate::sse::OpenStreams,
+    pub sse_streams: crate::rate_limit::OpenStreams,
     /// Which brand each branch belongs to (the branch check of every branch route).
     pub branches: crate::auth::BranchDirectory,
     /// Concurrent writes of one kind and caller, made in one transaction (checkout).

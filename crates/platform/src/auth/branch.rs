@@ -11,7 +11,10 @@ use axum::{
 use uuid::Uuid;
 
 use super::{Auth, Policy, Principal, PrincipalKind};
-use crate::{db::TenantScope, error::Error, state::AppState};
+use crate::{
+    db::{Db, TenantScope},
+    error::Error,
+};
 
 /// Which brand each branch belongs to, as far as requests have needed to know. A branch never
 /// moves to another brand and is never deleted (only archived), so an entry never goes stale;
@@ -28,7 +31,7 @@ impl BranchDirectory {
     /// Ok when `branch_id` is a branch (archived ones included) of `tenant_id`; 404 otherwise.
     pub async fn require_in_tenant(
         &self,
-        state: &AppState,
+        db: &Db,
         tenant_id: Uuid,
         branch_id: Uuid,
     ) -> Result<(), Error> {
@@ -37,7 +40,7 @@ impl BranchDirectory {
             Some(owner) => Some(owner),
             // Read in the caller's own tenant scope, so RLS hides every other brand's rows.
             None => {
-                let mut tx = state.db.begin(TenantScope::tenant(tenant_id)).await?;
+                let mut tx = db.begin(TenantScope::tenant(tenant_id)).await?;
                 let found: Option<Uuid> =
                     sqlx::query_scalar("select tenant_id from branches where id = $1")
                         .bind(branch_id)
@@ -64,14 +67,8 @@ impl BranchDirectory {
     /// The whole check for `p` acting on `branch_id`: the brand's (404), then the staff
     /// member's branch scope (403). Customers and guests are checked against the brand only;
     /// what they may do at a branch is the route's policy.
-    pub async fn require(
-        &self,
-        state: &AppState,
-        p: &Principal,
-        branch_id: Uuid,
-    ) -> Result<(), Error> {
-        self.require_in_tenant(state, p.tenant_id, branch_id)
-            .await?;
+    pub async fn require(&self, db: &Db, p: &Principal, branch_id: Uuid) -> Result<(), Error> {
+        self.require_in_tenant(db, p.tenant_id, branch_id).await?;
         if p.kind == PrincipalKind::Staff {
             p.require_branch(branch_id)?;
         }
@@ -118,17 +115,4 @@ pub async fn requested_branch(parts: &mut Parts) -> Result<Option<Uuid>, Error> 
         }
     }
     Ok(None)
-}
-
-impl<P: Policy> FromRequestParts<AppState> for BranchAuth<P> {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let auth = Auth::<P>::from_request_parts(parts, state).await?;
-        let branch_id = requested_branch(parts).await?;
-        if let Some(branch_id) = branch_id {
-            state.branches.require(state, &auth, branch_id).await?;
-        }
-        Ok(Self { auth, branch_id })
-    }
 }

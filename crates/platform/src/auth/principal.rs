@@ -4,13 +4,13 @@
 
 use std::marker::PhantomData;
 
-use axum::{extract::FromRequestParts, http::request::Parts};
+use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::jwt::Claims;
-use crate::{db::TenantScope, error::Error, state::AppState};
+use crate::{db::TenantScope, error::Error};
 
 #[derive(
     Clone,
@@ -213,14 +213,10 @@ pub fn bearer_str(headers: &axum::http::HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-impl<P: Policy> FromRequestParts<AppState> for Auth<P> {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let token = bearer(parts).ok_or(Error::Unauthorized("missing_token"))?;
-        let claims = state.jwt.verify(token)?;
-        state.sessions.check(&state.db, &claims).await?;
-        let principal = Principal::from(claims);
+impl<P: Policy> Auth<P> {
+    /// `principal` under policy `P`: 403 when the policy does not admit it. The extractor
+    /// (`crate::extract`) verifies the token and the session first.
+    pub fn admit(principal: Principal) -> Result<Self, Error> {
         if !P::admits(&principal) {
             return Err(Error::Forbidden);
         }
