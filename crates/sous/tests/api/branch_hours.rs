@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::{TestApp, spawn_app},
+    helpers::{TestApp, key, spawn_app},
     orders::{count, line, place},
 };
 
@@ -37,7 +37,6 @@ async fn orders_at_a_closed_branch_are_refused_unless_scheduled_for_an_open_time
         json!({ "branchId": riyadh, "type": "pickup", "scheduledFor": scheduled,
                 "lines": [line(&m, "Karak Tea", 1)] })
     };
-    let key = || Uuid::now_v7().to_string();
 
     let now = place(&app, &customer, &key(), &order(None)).await;
     assert_eq!(

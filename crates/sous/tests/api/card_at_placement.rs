@@ -4,17 +4,12 @@
 
 use platform::auth::Role;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::{Res, TestApp, spawn_app},
+    helpers::{Res, TestApp, key, spawn_app},
     orders::{assert_books, count, line, place},
 };
-
-fn key() -> String {
-    Uuid::now_v7().to_string()
-}
 
 async fn charged_at_terminal(app: &TestApp) -> i64 {
     count(

@@ -9,11 +9,10 @@ use std::{
 use payments::provider::card_data::contains_card_number;
 use platform::auth::Role;
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::spawn_app,
+    helpers::{key, spawn_app},
     orders::{line, place},
 };
 
@@ -46,7 +45,6 @@ async fn card_numbers_are_refused_and_never_stored_or_logged() {
     let riyadh = app.demo.riyadh;
     let cashier = app.token(Role::Cashier).await;
     let m = menu(&app, riyadh).await;
-    let key = || Uuid::now_v7().to_string();
 
     for pan in [
         "4111 1111 1111 1111",

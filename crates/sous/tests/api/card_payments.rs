@@ -16,13 +16,9 @@ use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::{JWT_KEYS, Res, TestApp, spawn_app},
+    helpers::{JWT_KEYS, Res, TestApp, key, spawn_app},
     orders::{assert_books, count, line, place},
 };
-
-fn key() -> String {
-    Uuid::now_v7().to_string()
-}
 
 async fn pay_at(base: &str, token: &str, order: &str, key: &str, body: &Value) -> Res {
     let res = reqwest::Client::new()

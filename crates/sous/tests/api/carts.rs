@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     catalog::{find_item, menu, menu_until},
-    helpers::{Res, TestApp, spawn_app},
+    helpers::{Res, TestApp, key, spawn_app},
     orders::line,
     sse::SseClient,
 };
@@ -100,10 +100,6 @@ async fn checkout(app: &TestApp, token: &str, cart: &str, key: &str, body: Value
         Some(body),
     )
     .await
-}
-
-fn key() -> String {
-    Uuid::now_v7().to_string()
 }
 
 fn line_id(cart: &Value, i: usize) -> String {

@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Res, TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app};
 
 /// The item called `name` anywhere on a branch menu.
 pub fn find_item<'a>(menu: &'a Value, name: &str) -> Option<&'a Value> {
@@ -53,10 +53,6 @@ pub async fn menu_until(app: &TestApp, branch: Uuid, ok: impl Fn(&Value) -> bool
 
 pub fn id_of(v: &Value) -> Uuid {
     v["id"].as_str().unwrap().parse().unwrap()
-}
-
-async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> Res {
-    app.call(Method::PUT, path, Some(token), Some(body)).await
 }
 
 /// The demo brand's id for a category key of the seed.
@@ -238,14 +234,9 @@ async fn the_owner_builds_a_menu_that_guests_see() {
     // Update and archive.
     let mut changed = item_body(cat, "Night wings", 2700);
     changed["modifierGroupIds"] = json!([group_id]);
-    put(
-        &app,
-        &format!("/api/catalog/items/{wings_id}"),
-        &owner,
-        changed,
-    )
-    .await
-    .expect(204);
+    app.put(&format!("/api/catalog/items/{wings_id}"), &owner, changed)
+        .await
+        .expect(204);
     assert_eq!(
         find_item(&menu(&app, app.demo.riyadh).await, "Night wings").unwrap()["price"],
         2700
@@ -391,9 +382,7 @@ async fn bad_catalog_input_is_refused_and_changes_nothing() {
         )
         .await
         .expect(201);
-    let res = put(
-        &app,
-        &format!("/api/catalog/modifier-groups/{}", group["id"].as_str().unwrap()),
+    let res = app.put(&format!("/api/catalog/modifier-groups/{}", group["id"].as_str().unwrap()),
         &other_owner,
         json!({ "name": "G", "minSelect": 0, "maxSelect": 1, "options": [{ "id": demo_option, "name": "stolen" }] }),
     )
@@ -438,13 +427,13 @@ async fn who_may_change_what() {
 
     // Branch overrides: the branch's manager, not another branch's.
     let path = |b: Uuid| format!("/api/branches/{b}/catalog/items/{burger}");
-    put(&app, &path(riyadh), &manager, json!({ "price": 3000 }))
+    app.put(&path(riyadh), &manager, json!({ "price": 3000 }))
         .await
         .expect(200);
-    put(&app, &path(dubai), &manager, json!({ "price": 3000 }))
+    app.put(&path(dubai), &manager, json!({ "price": 3000 }))
         .await
         .expect(403);
-    put(&app, &path(riyadh), &cashier, json!({ "price": 1 }))
+    app.put(&path(riyadh), &cashier, json!({ "price": 1 }))
         .await
         .expect(403);
 
@@ -478,7 +467,7 @@ async fn eighty_six_and_back_keeps_the_branch_price_and_records_who() {
     let burger = id_of(find_item(&menu(&app, riyadh).await, "Chicken Burger").unwrap());
     let base = format!("/api/branches/{riyadh}/catalog/items/{burger}");
 
-    put(&app, &base, &manager, json!({ "price": 2999 }))
+    app.put(&base, &manager, json!({ "price": 2999 }))
         .await
         .expect(200);
     let row = app
@@ -550,8 +539,7 @@ async fn a_branch_can_hide_a_category() {
     let app = spawn_app().await;
     let owner = app.token(Role::Owner).await;
     let desserts = category(&app, &owner, "Desserts").await;
-    put(
-        &app,
+    app.put(
         &format!(
             "/api/branches/{}/catalog/categories/{desserts}",
             app.demo.dubai

@@ -8,44 +8,36 @@ use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::{Res, TestApp, spawn_app},
+    helpers::{Res, TestApp, int, key, spawn_app},
     orders::{assert_books, count, line, place},
 };
-
-fn key() -> String {
-    Uuid::now_v7().to_string()
-}
 
 fn seat(mut l: Value, seat: i64) -> Value {
     l["seat"] = json!(seat);
     l
 }
 
-fn i(v: &Value) -> i64 {
-    v.as_i64().unwrap_or_else(|| panic!("not a number: {v}"))
-}
-
 fn sum(checks: &[Value], f: impl Fn(&Value) -> &Value) -> i64 {
-    checks.iter().map(|c| i(f(c))).sum()
+    checks.iter().map(|c| int(f(c))).sum()
 }
 
 /// Every check is a proper invoice: VAT 15 % inside the taxable amount, once per invoice, and
 /// the lines' VAT and the service charge's share add up to it.
 fn assert_invoice(c: &Value) {
     let t = &c["totals"];
-    let taxable = i(&t["taxable"]);
+    let taxable = int(&t["taxable"]);
     assert_eq!(
-        i(&t["vat"]),
+        int(&t["vat"]),
         (taxable * 1500 * 2 + 11500) / (2 * 11500),
         "{t}"
     );
     let lines = c["lines"].as_array().unwrap();
-    let line_vat: i64 = lines.iter().map(|l| i(&l["vat"])).sum();
+    let line_vat: i64 = lines.iter().map(|l| int(&l["vat"])).sum();
     assert_eq!(
-        line_vat + i(&t["serviceChargeVat"]) + i(&t["deliveryFeeVat"]),
-        i(&t["vat"])
+        line_vat + int(&t["serviceChargeVat"]) + int(&t["deliveryFeeVat"]),
+        int(&t["vat"])
     );
-    assert_eq!(i(&t["total"]), i(&t["invoiceTotal"]) + i(&t["tip"]));
+    assert_eq!(int(&t["total"]), int(&t["invoiceTotal"]) + int(&t["tip"]));
     assert_eq!(c["total"], t["total"]);
 }
 
@@ -123,12 +115,12 @@ async fn a_table_check_splits_by_item_and_by_seat_to_the_halala() {
     assert_eq!(checks[0]["number"], 2);
     assert_eq!(checks[1]["number"], 3);
     // Money: the totals, items, discounts and tip of the new checks are the old check's.
-    assert_eq!(sum(&checks, |c| &c["total"]), i(&order["total"]));
+    assert_eq!(sum(&checks, |c| &c["total"]), int(&order["total"]));
     assert_eq!(sum(&checks, |c| &c["tip"]), 1001);
     for k in ["itemsGross", "discountTotal", "itemsNet", "taxable"] {
         assert_eq!(
             sum(&checks, |c| &c["totals"][k]),
-            i(&order["totals"][k]),
+            int(&order["totals"][k]),
             "{k}"
         );
     }
@@ -138,10 +130,10 @@ async fn a_table_check_splits_by_item_and_by_seat_to_the_halala() {
             .iter()
             .map(|l| {
                 (
-                    i(&l["unitPrice"]),
-                    i(&l["quantity"]),
-                    i(&l["gross"]),
-                    i(&l["net"]),
+                    int(&l["unitPrice"]),
+                    int(&l["quantity"]),
+                    int(&l["gross"]),
+                    int(&l["net"]),
                 )
             })
             .collect();
@@ -230,8 +222,8 @@ async fn a_table_check_splits_by_item_and_by_seat_to_the_halala() {
         assert_eq!(c["status"], "served", "the kitchen is not asked again");
         assert_invoice(c);
     }
-    assert_eq!(sum(&by_seat, |c| &c["total"]), i(&checks[0]["total"]));
-    assert_eq!(sum(&by_seat, |c| &c["tip"]), i(&checks[0]["tip"]));
+    assert_eq!(sum(&by_seat, |c| &c["total"]), int(&checks[0]["total"]));
+    assert_eq!(sum(&by_seat, |c| &c["tip"]), int(&checks[0]["tip"]));
     let tickets_of_new = count(
         &app,
         &format!(
@@ -312,7 +304,7 @@ async fn two_checks_merge_into_one() {
             &b["lines"][0]["name"]
         ]
     );
-    assert_eq!(i(&merged["total"]), i(&a["total"]) + i(&b["total"]));
+    assert_eq!(int(&merged["total"]), int(&a["total"]) + int(&b["total"]));
     assert_eq!(merged["tip"], 300);
     assert_eq!(merged["totals"]["discountTotal"], 250);
     // Placed by two people: the merged check is the staff member's.
@@ -368,7 +360,7 @@ async fn an_equal_split_makes_shares_paid_one_by_one() {
     .await
     .expect(201);
     let id = order["id"].as_str().unwrap();
-    let total = i(&order["total"]);
+    let total = int(&order["total"]);
     let res = split(&app, &cashier, id, json!({ "mode": "equal", "parts": 3 }))
         .await
         .expect(200);
@@ -376,7 +368,7 @@ async fn an_equal_split_makes_shares_paid_one_by_one() {
     assert_eq!(res["checks"][0]["id"], order["id"]);
     let shares = res["shares"].as_array().unwrap();
     assert_eq!(shares.len(), 3);
-    let amounts: Vec<i64> = shares.iter().map(|s| i(&s["amount"])).collect();
+    let amounts: Vec<i64> = shares.iter().map(|s| int(&s["amount"])).collect();
     assert_eq!(amounts.iter().sum::<i64>(), total);
     let base = total / 3;
     let extra = (total % 3) as usize;
@@ -405,7 +397,7 @@ async fn an_equal_split_makes_shares_paid_one_by_one() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| i(&s["amount"]))
+        .map(|s| int(&s["amount"]))
         .collect();
     assert_eq!(two.iter().sum::<i64>(), total);
     assert_eq!(
@@ -742,7 +734,7 @@ async fn a_random_evening_of_splits_and_merges_keeps_the_books_exact() {
                         json!([{ "percentBp": rng.gen_range(1..1500), "label": "x" }]);
                 }
                 let order = place(&app, &owner, &key(), &body).await.expect(201);
-                expected += i(&order["total"]);
+                expected += int(&order["total"]);
                 open.push(order["id"].as_str().unwrap().to_string());
             }
             4 | 5 if !open.is_empty() => {
@@ -831,8 +823,8 @@ async fn a_random_evening_of_splits_and_merges_keeps_the_books_exact() {
                     200 => {
                         let order = &res.body["checks"][0];
                         let shares = res.body["shares"].as_array().unwrap();
-                        assert_eq!(sum(shares, |s| &s["amount"]), i(&order["total"]));
-                        assert_eq!(sum(shares, |s| &s["paid"]), i(&order["paid"]));
+                        assert_eq!(sum(shares, |s| &s["amount"]), int(&order["total"]));
+                        assert_eq!(sum(shares, |s| &s["paid"]), int(&order["paid"]));
                         done[3] += 1;
                     }
                     409 => assert_eq!(res.code(), "nothing_due", "{}", res.body),
@@ -862,7 +854,7 @@ async fn a_random_evening_of_splits_and_merges_keeps_the_books_exact() {
                 )
                 .await
                 .expect(200);
-                expected -= i(&o["total"]);
+                expected -= int(&o["total"]);
             }
             _ => {}
         }

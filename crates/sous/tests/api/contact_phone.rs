@@ -7,13 +7,9 @@ use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::{TestApp, spawn_app},
+    helpers::{TestApp, key, spawn_app},
     orders::{count, line, place},
 };
-
-fn key() -> String {
-    Uuid::now_v7().to_string()
-}
 
 /// A code worth 10 %, once per customer, live for a day.
 async fn once_per_customer(app: &TestApp, code: &str) {

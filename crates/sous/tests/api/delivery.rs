@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::{Res, TestApp, spawn_app},
+    helpers::{Res, TestApp, key, spawn_app},
     orders::{count, line, place},
 };
 
@@ -351,11 +351,11 @@ async fn a_delivery_outside_every_zone_is_refused_and_writes_nothing() {
     )
     .await;
     let m = menu(&app, riyadh).await;
-    let key = Uuid::now_v7().to_string();
+    let outside = key();
     let res = place(
         &app,
         &customer,
-        &key,
+        &outside,
         &delivery_order(&m, riyadh, 24.68, 46.68, 1),
     )
     .await;
@@ -370,29 +370,24 @@ async fn a_delivery_outside_every_zone_is_refused_and_writes_nothing() {
     // A delivery without an address, and a takeaway with one: refused too.
     let mut no_address = delivery_order(&m, riyadh, 24.62, 46.62, 1);
     no_address.as_object_mut().unwrap().remove("delivery");
-    let res = place(&app, &customer, &Uuid::now_v7().to_string(), &no_address).await;
+    let res = place(&app, &customer, &key(), &no_address).await;
     assert_eq!(res.status, 422);
     assert!(res.body["errors"]["delivery"].is_array(), "{}", res.body);
     let mut takeaway = delivery_order(&m, riyadh, 24.62, 46.62, 1);
     takeaway["type"] = json!("takeaway");
-    let res = place(&app, &customer, &Uuid::now_v7().to_string(), &takeaway).await;
+    let res = place(&app, &customer, &key(), &takeaway).await;
     assert_eq!(res.status, 422);
     assert!(res.body["errors"]["delivery"].is_array(), "{}", res.body);
     let mut wild = delivery_order(&m, riyadh, 24.62, 46.62, 1);
     wild["delivery"]["lng"] = json!(181);
-    assert_eq!(
-        place(&app, &customer, &Uuid::now_v7().to_string(), &wild)
-            .await
-            .status,
-        422
-    );
+    assert_eq!(place(&app, &customer, &key(), &wild).await.status, 422);
     nothing_written(&app).await;
 
     // The same key once inside: the earlier refusal is not stored against it.
     place(
         &app,
         &customer,
-        &key,
+        &outside,
         &delivery_order(&m, riyadh, 24.62, 46.62, 1),
     )
     .await
@@ -440,7 +435,7 @@ async fn the_zone_fee_is_in_the_total_and_the_books_and_its_minimum_applies() {
     let res = place(
         &app,
         &customer,
-        &Uuid::now_v7().to_string(),
+        &key(),
         &delivery_order(&m, riyadh, 24.62, 46.62, 1),
     )
     .await;
@@ -461,7 +456,7 @@ async fn the_zone_fee_is_in_the_total_and_the_books_and_its_minimum_applies() {
     let order = place(
         &app,
         &customer,
-        &Uuid::now_v7().to_string(),
+        &key(),
         &delivery_order(&m, riyadh, 24.62, 46.62, 2),
     )
     .await
@@ -505,7 +500,7 @@ async fn the_zone_fee_is_in_the_total_and_the_books_and_its_minimum_applies() {
         .client
         .post(format!("{}/api/carts/{cart}/checkout", app.base))
         .bearer_auth(&customer)
-        .header("idempotency-key", Uuid::now_v7().to_string())
+        .header("idempotency-key", key())
         .json(&json!({ "delivery": { "address": "Tahlia St 4", "lat": 24.61, "lng": 46.61 } }))
         .send()
         .await

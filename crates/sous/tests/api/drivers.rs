@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::{
     catalog::menu,
     delivery::{add_zone, always_open, l_shape},
-    helpers::{PASSWORD, Res, TestApp, claims, spawn_app},
+    helpers::{PASSWORD, Res, TestApp, claims, key, spawn_app},
     orders::{count, line, place},
     sse::SseClient,
 };
@@ -47,7 +47,7 @@ async fn delivery_order(app: &TestApp, s: &Setup, lat: f64, lng: f64) -> String 
     place(
         app,
         &s.customer,
-        &Uuid::now_v7().to_string(),
+        &key(),
         &json!({ "branchId": s.riyadh, "type": "delivery",
                  "lines": [line(&s.menu, "Classic Beef Burger", 2)],
                  "delivery": { "address": "Tahlia St 4", "lat": lat, "lng": lng } }),

@@ -5,17 +5,12 @@
 
 use platform::auth::Role;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::spawn_app,
+    helpers::{key, spawn_app},
     orders::{count, line, place},
 };
-
-fn key() -> String {
-    Uuid::now_v7().to_string()
-}
 
 #[tokio::test]
 async fn only_a_tables_qr_code_makes_a_dine_in_guest() {

@@ -46,6 +46,16 @@ impl Res {
     }
 }
 
+/// A fresh idempotency key, so that no call is taken for a retry of another.
+pub fn key() -> String {
+    Uuid::now_v7().to_string()
+}
+
+/// A JSON number that must be whole, such as an amount in halalas.
+pub fn int(v: &Value) -> i64 {
+    v.as_i64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
 pub fn settings() -> Settings {
     let mut s = Settings {
         jwt_keys: Some(JWT_KEYS.into()),
@@ -253,6 +263,10 @@ impl TestApp {
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Res {
         self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Res {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
     }
 
     pub async fn login_as(&self, email: &str) -> Value {

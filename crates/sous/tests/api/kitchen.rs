@@ -10,15 +10,13 @@ use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::{TestApp, claims, spawn_app},
+    helpers::{TestApp, claims, key, spawn_app},
     orders::{line, place},
     sse::SseClient,
 };
 
 pub(crate) async fn order(app: &TestApp, token: &str, body: Value) -> String {
-    place(app, token, &Uuid::now_v7().to_string(), &body)
-        .await
-        .expect(201)["id"]
+    place(app, token, &key(), &body).await.expect(201)["id"]
         .as_str()
         .unwrap()
         .to_string()

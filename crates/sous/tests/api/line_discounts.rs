@@ -4,21 +4,12 @@
 use payments::ledger::{self, Account};
 use platform::{auth::Role, db::TenantScope};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::spawn_app,
+    helpers::{int, key, spawn_app},
     orders::{assert_books, count, line, place},
 };
-
-fn key() -> String {
-    Uuid::now_v7().to_string()
-}
-
-fn i(v: &Value) -> i64 {
-    v.as_i64().unwrap_or_else(|| panic!("not a number: {v}"))
-}
 
 fn discounted(mut l: Value, discounts: Value) -> Value {
     l["discounts"] = discounts;
@@ -53,25 +44,25 @@ async fn staff_discount_single_lines_within_what_they_cost() {
     .expect(201);
     let lines = order["lines"].as_array().unwrap();
     let (burgers, tea, fries) = (&lines[0], &lines[1], &lines[2]);
-    let burger_gross = i(&burgers["gross"]);
+    let burger_gross = int(&burgers["gross"]);
     let after_line = burger_gross - (burger_gross * 5000 * 2 + 10000) / 20000 - 100;
     // The tea is free and no more: a line never goes below zero.
     assert_eq!(tea["net"], 0);
     assert_eq!(tea["discount"], tea["gross"]);
     // The order discount is taken from what the line discounts left, and spread over it.
     let t = &order["totals"];
-    let subtotal = after_line + i(&fries["gross"]);
+    let subtotal = after_line + int(&fries["gross"]);
     let order_discount = (subtotal * 1000 * 2 + 10000) / 20000;
     assert_eq!(
-        i(&t["lineDiscounts"]),
-        (burger_gross - after_line) + i(&tea["gross"])
+        int(&t["lineDiscounts"]),
+        (burger_gross - after_line) + int(&tea["gross"])
     );
-    assert_eq!(i(&t["orderDiscounts"]), order_discount);
-    assert_eq!(i(&t["itemsNet"]), subtotal - order_discount);
-    assert!(i(&t["discountTotal"]) <= i(&t["itemsGross"]));
+    assert_eq!(int(&t["orderDiscounts"]), order_discount);
+    assert_eq!(int(&t["itemsNet"]), subtotal - order_discount);
+    assert!(int(&t["discountTotal"]) <= int(&t["itemsGross"]));
     assert_eq!(
-        lines.iter().map(|l| i(&l["net"])).sum::<i64>(),
-        i(&t["itemsNet"])
+        lines.iter().map(|l| int(&l["net"])).sum::<i64>(),
+        int(&t["itemsNet"])
     );
     // In the books: the discounts account carries every halala of it.
     let mut tx = app
@@ -84,7 +75,7 @@ async fn staff_discount_single_lines_within_what_they_cost() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(booked, i(&t["discountTotal"]));
+    assert_eq!(booked, int(&t["discountTotal"]));
     assert_books(&app).await;
 
     // Line discounts count towards the approval threshold: a cashier needs a manager's PIN.

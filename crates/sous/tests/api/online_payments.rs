@@ -7,11 +7,10 @@ use chrono::Utc;
 use payments::provider::{PageOutcome, online_store::StoredSimulatedOnlineProvider, webhook};
 use platform::auth::Role;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::{Res, TestApp, settings, spawn_app_with},
+    helpers::{Res, TestApp, key, settings, spawn_app_with},
     orders::{assert_books, count, line, place},
 };
 
@@ -21,10 +20,6 @@ async fn app() -> TestApp {
     let mut s = settings();
     s.payments.webhook_secret = Some(SECRET.into());
     spawn_app_with(s).await
-}
-
-fn key() -> String {
-    Uuid::now_v7().to_string()
 }
 
 async fn guest_order(app: &TestApp, guest: &str) -> Value {

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     catalog::{find_item, menu, menu_until},
-    helpers::{Res, TestApp, spawn_app},
+    helpers::{Res, TestApp, key, spawn_app},
 };
 
 /// The options a guest who takes the defaults would send for `item`: each required group's
@@ -83,10 +83,6 @@ pub async fn assert_books(app: &TestApp) {
     ] {
         assert_eq!(r["books"][k], r["orders"][k], "{k}: {r}");
     }
-}
-
-fn key() -> String {
-    Uuid::now_v7().to_string()
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::{TestApp, claims, settings, spawn_app, spawn_app_with},
+    helpers::{TestApp, claims, key, settings, spawn_app, spawn_app_with},
     orders::{line, place},
 };
 
@@ -293,12 +293,12 @@ async fn wrong_manager_pins_lock_approvals_and_are_audited() {
     l["discounts"] = json!([{ "percentBp": 5000, "label": "VIP" }]);
     let body = |pin: &str| json!({ "branchId": riyadh, "type": "takeaway", "lines": [l.clone()], "managerPin": pin });
     for n in 1..=5 {
-        let res = place(&app, &cashier, &Uuid::now_v7().to_string(), &body("9090")).await;
+        let res = place(&app, &cashier, &key(), &body("9090")).await;
         assert_eq!(res.status, 403, "{}", res.body);
         assert_eq!(audited_refusals(&app).await, n, "every refusal is audited");
     }
     // Locked now, even with the manager's right PIN.
-    let locked = place(&app, &cashier, &Uuid::now_v7().to_string(), &body("2222")).await;
+    let locked = place(&app, &cashier, &key(), &body("2222")).await;
     assert_eq!(locked.status, 429, "{}", locked.body);
     assert!(retry_after(&locked) >= 1);
     assert_eq!(audited_refusals(&app).await, 6);
@@ -323,7 +323,7 @@ async fn wrong_manager_pins_lock_approvals_and_are_audited() {
         .as_str()
         .unwrap()
         .to_string();
-    place(&app, &second, &Uuid::now_v7().to_string(), &body("2222"))
+    place(&app, &second, &key(), &body("2222"))
         .await
         .expect(201);
 }

@@ -5,11 +5,10 @@ use std::time::Duration;
 
 use platform::auth::Role;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::{TestApp, spawn_app},
+    helpers::{TestApp, key, spawn_app},
     orders::{line, place},
     sse::SseClient,
 };
@@ -242,7 +241,7 @@ async fn guests_join_themselves_and_pickup_orders_wait_in_their_own_line() {
     let order = place(
         &app,
         &customer,
-        &Uuid::now_v7().to_string(),
+        &key(),
         &json!({
         "branchId": riyadh, "type": "pickup", "lines": [line(&m, "Classic Beef Burger", 3)] }),
     )
@@ -269,7 +268,7 @@ async fn guests_join_themselves_and_pickup_orders_wait_in_their_own_line() {
         (twice.status.as_u16(), twice.code()),
         (409, "already_in_line")
     );
-    let dine_in = place(&app, &host, &Uuid::now_v7().to_string(), &json!({
+    let dine_in = place(&app, &host, &key(), &json!({
         "branchId": riyadh, "type": "dine_in", "table": "T1", "lines": [line(&m, "Karak Tea", 1)] }))
         .await
         .expect(201);

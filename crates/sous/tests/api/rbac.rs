@@ -4,9 +4,8 @@
 use platform::auth::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
-use crate::helpers::{TestApp, branch_body, spawn_app};
+use crate::helpers::{TestApp, branch_body, key, spawn_app};
 
 const ALL: &[Role] = &Role::ALL;
 const MANAGERS: &[Role] = &[Role::Owner, Role::Manager];
@@ -57,7 +56,7 @@ async fn each_route_admits_exactly_its_roles() {
     let order = crate::orders::place(
         &app,
         &owner,
-        &Uuid::now_v7().to_string(),
+        &key(),
         &json!({ "branchId": riyadh, "type": "takeaway",
                  "lines": [crate::orders::line(&menu, "Karak Tea", 1)] }),
     )

@@ -4,17 +4,12 @@
 
 use platform::auth::Role;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::{Res, TestApp, spawn_app},
+    helpers::{Res, TestApp, key, spawn_app},
     orders::{APPROVAL, assert_books, count, line, place},
 };
-
-fn key() -> String {
-    Uuid::now_v7().to_string()
-}
 
 /// An unpaid takeaway order worth well over 400.00.
 async fn big_order(app: &TestApp, token: &str) -> Value {

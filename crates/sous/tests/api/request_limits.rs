@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::{Res, TestApp, spawn_app},
+    helpers::{Res, TestApp, key, spawn_app},
     orders::{line, place},
 };
 
@@ -63,7 +63,7 @@ async fn long_lists_are_refused_naming_the_list() {
     let res = place(
         &app,
         &cashier,
-        &Uuid::now_v7().to_string(),
+        &key(),
         &json!({ "branchId": app.demo.riyadh, "type": "takeaway", "lines": [long] }),
     )
     .await;
@@ -71,7 +71,7 @@ async fn long_lists_are_refused_naming_the_list() {
     let res = place(
         &app,
         &cashier,
-        &Uuid::now_v7().to_string(),
+        &key(),
         &json!({ "branchId": app.demo.riyadh, "type": "takeaway",
                  "lines": vec![tea.clone(); 101] }),
     )

@@ -4,31 +4,17 @@
 
 use payments::ledger::{self, Account};
 use platform::{auth::Role, db::TenantScope};
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::{Res, TestApp, spawn_app},
+    helpers::{TestApp, int, key, spawn_app},
     orders::{assert_books, count, line, place},
 };
 
-fn key() -> String {
-    Uuid::now_v7().to_string()
-}
-
-fn i(v: &Value) -> i64 {
-    v.as_i64().unwrap_or_else(|| panic!("not a number: {v}"))
-}
-
-async fn put(app: &TestApp, token: &str, branch: Uuid, body: Value) -> Res {
-    app.call(
-        reqwest::Method::PUT,
-        &format!("/api/branches/{branch}/service-charge"),
-        Some(token),
-        Some(body),
-    )
-    .await
+fn charge_path(branch: Uuid) -> String {
+    format!("/api/branches/{branch}/service-charge")
 }
 
 async fn balance(app: &TestApp, account: Account) -> i64 {
@@ -68,12 +54,12 @@ async fn a_branch_service_charge_is_charged_on_dine_in_and_booked() {
         ),
         (&owner, json!({ "rateBp": -1 }), 422),
     ] {
-        let res = put(&app, token, riyadh, body.clone()).await;
+        let res = app.put(&charge_path(riyadh), token, body.clone()).await;
         assert_eq!(res.status, status, "{body}: {}", res.body);
     }
     let (other, _, _) = app.other_tenant("other-service").await;
     assert_eq!(
-        put(&app, &other, riyadh, json!({ "rateBp": 1000 }))
+        app.put(&charge_path(riyadh), &other, json!({ "rateBp": 1000 }))
             .await
             .status,
         404
@@ -83,14 +69,12 @@ async fn a_branch_service_charge_is_charged_on_dine_in_and_booked() {
         0,
         "refusals write nothing"
     );
-    let set = put(&app, &owner, riyadh, json!({ "rateBp": 1000 }))
+    let set = app
+        .put(&charge_path(riyadh), &owner, json!({ "rateBp": 1000 }))
         .await
         .expect(200);
     assert_eq!(set, json!({ "rateBp": 1000, "orderTypes": ["dine_in"] }));
-    let got = app
-        .get(&format!("/api/branches/{riyadh}/service-charge"), &waiter)
-        .await
-        .expect(200);
+    let got = app.get(&charge_path(riyadh), &waiter).await.expect(200);
     assert_eq!(got, set);
     let none = app
         .get(&format!("/api/branches/{dubai}/service-charge"), &owner)
@@ -120,26 +104,26 @@ async fn a_branch_service_charge_is_charged_on_dine_in_and_booked() {
     .await
     .expect(201);
     let t = &order["totals"];
-    let items_net = i(&t["itemsNet"]);
+    let items_net = int(&t["itemsNet"]);
     let charge = (items_net * 1000 * 2 + 10000) / 20000;
     assert!(charge > 0);
-    assert_eq!(i(&t["serviceCharge"]), charge);
+    assert_eq!(int(&t["serviceCharge"]), charge);
     let taxable = items_net + charge;
-    assert_eq!(i(&t["taxable"]), taxable);
-    assert_eq!(i(&t["vat"]), (taxable * 1500 * 2 + 11500) / 23000);
-    assert_eq!(i(&order["total"]), taxable + 500);
+    assert_eq!(int(&t["taxable"]), taxable);
+    assert_eq!(int(&t["vat"]), (taxable * 1500 * 2 + 11500) / 23000);
+    assert_eq!(int(&order["total"]), taxable + 500);
     let line_vat: i64 = order["lines"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| i(&l["vat"]))
+        .map(|l| int(&l["vat"]))
         .sum();
-    assert!(i(&t["serviceChargeVat"]) > 0);
-    assert_eq!(line_vat + i(&t["serviceChargeVat"]), i(&t["vat"]));
+    assert!(int(&t["serviceChargeVat"]) > 0);
+    assert_eq!(line_vat + int(&t["serviceChargeVat"]), int(&t["vat"]));
     // In the books: the service charge without its VAT.
     assert_eq!(
         balance(&app, Account::ServiceChargeRevenue).await,
-        -(charge - i(&t["serviceChargeVat"]))
+        -(charge - int(&t["serviceChargeVat"]))
     );
     let id = order["id"].as_str().unwrap();
     let receipt = app
@@ -171,10 +155,9 @@ async fn a_branch_service_charge_is_charged_on_dine_in_and_booked() {
     assert_eq!(at_dubai["totals"]["serviceCharge"], 0);
 
     // The branch charges takeaway too from now on; orders already placed keep theirs.
-    put(
-        &app,
+    app.put(
+        &charge_path(riyadh),
         &owner,
-        riyadh,
         json!({ "rateBp": 1250, "orderTypes": ["takeaway", "dine_in"] }),
     )
     .await
@@ -187,16 +170,16 @@ async fn a_branch_service_charge_is_charged_on_dine_in_and_booked() {
     )
     .await
     .expect(201);
-    let net = i(&takeaway["totals"]["itemsNet"]);
+    let net = int(&takeaway["totals"]["itemsNet"]);
     assert_eq!(
-        i(&takeaway["totals"]["serviceCharge"]),
+        int(&takeaway["totals"]["serviceCharge"]),
         (net * 1250 * 2 + 10000) / 20000
     );
     let again = app
         .get(&format!("/api/orders/{id}"), &waiter)
         .await
         .expect(200);
-    assert_eq!(i(&again["totals"]["serviceCharge"]), charge);
+    assert_eq!(int(&again["totals"]["serviceCharge"]), charge);
 
     // Split by item: the new checks' service charges add up to the old one exactly.
     let lines = order["lines"].as_array().unwrap();
@@ -209,9 +192,9 @@ async fn a_branch_service_charge_is_charged_on_dine_in_and_booked() {
         .await
         .expect(200);
     let checks = res["checks"].as_array().unwrap();
-    let sum = |k: &str| -> i64 { checks.iter().map(|c| i(&c["totals"][k])).sum() };
+    let sum = |k: &str| -> i64 { checks.iter().map(|c| int(&c["totals"][k])).sum() };
     assert_eq!(sum("serviceCharge"), charge);
-    assert_eq!(sum("total"), i(&order["total"]));
+    assert_eq!(sum("total"), int(&order["total"]));
     assert_eq!(sum("tip"), 500);
     assert_books(&app).await;
 }

@@ -8,13 +8,9 @@ use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::{Res, TestApp, spawn_app},
+    helpers::{Res, TestApp, key, spawn_app},
     orders::{assert_books, count, line, place},
 };
-
-fn key() -> String {
-    Uuid::now_v7().to_string()
-}
 
 async fn card(app: &TestApp, token: &str, order: &str, amount: i64) {
     let res = app

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::{Res, TestApp, spawn_app},
+    helpers::{Res, TestApp, key, spawn_app},
     orders::{count, line, place},
 };
 
@@ -17,9 +17,7 @@ async fn takeaway(app: &TestApp, token: &str) -> String {
     let m = menu(app, app.demo.riyadh).await;
     let body = json!({ "branchId": app.demo.riyadh, "type": "takeaway",
                        "lines": [line(&m, "Karak Tea", 1)] });
-    place(app, token, &Uuid::now_v7().to_string(), &body)
-        .await
-        .expect(201)["id"]
+    place(app, token, &key(), &body).await.expect(201)["id"]
         .as_str()
         .unwrap()
         .to_string()

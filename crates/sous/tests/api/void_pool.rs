@@ -5,11 +5,10 @@
 use platform::auth::Role;
 use reqwest::Method;
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::{
     catalog::menu,
-    helpers::spawn_app,
+    helpers::{key, spawn_app},
     orders::{assert_books, count, line, place},
 };
 
@@ -22,7 +21,7 @@ async fn a_paid_order_is_voided_with_a_single_connection() {
     let order = place(
         &app,
         &cashier,
-        &Uuid::now_v7().to_string(),
+        &key(),
         &json!({ "branchId": app.demo.riyadh, "type": "takeaway",
                  "lines": [line(&m, "Classic Beef Burger", 6)] }),
     )
@@ -33,7 +32,7 @@ async fn a_paid_order_is_voided_with_a_single_connection() {
         .client
         .post(format!("{}/api/orders/{id}/payments", app.base))
         .bearer_auth(&cashier)
-        .header("idempotency-key", Uuid::now_v7().to_string())
+        .header("idempotency-key", key())
         .json(&json!({ "method": "card", "terminalId": "counter-1", "amount": 2_000 }))
         .send()
         .await
