@@ -130,6 +130,18 @@ pub(crate) async fn one(tx: &mut Tx, id: Uuid) -> Result<TicketDto> {
     Ok(dtos(tx, &[t]).await?.remove(0))
 }
 
+/// Ticket `id` as it is now, announced to its branch's kitchen screens as `kind`.
+pub(crate) async fn announced(
+    tx: &mut Tx,
+    order: &OrderRow,
+    id: Uuid,
+    kind: &str,
+) -> Result<TicketDto> {
+    let out = one(tx, id).await?;
+    kitchen_event_at(tx, order.tenant_id, order.branch_id, kind, &out).await?;
+    Ok(out)
+}
+
 /// A `kitchen` event about a ticket: its id, station, priority and items as they are now. It
 /// carries the branch so that branch's kitchen screens (and only they) receive it.
 pub(crate) async fn kitchen_event_at(
@@ -341,15 +353,7 @@ pub async fn start(state: &AppState, who: &Principal, id: Uuid) -> Result<Ticket
     }
     repo::set_status(&mut tx, id, "started", true, None).await?;
     order_preparing(&mut tx, who, &order).await?;
-    let out = one(&mut tx, id).await?;
-    kitchen_event_at(
-        &mut tx,
-        order.tenant_id,
-        order.branch_id,
-        "ticket.started",
-        &out,
-    )
-    .await?;
+    let out = announced(&mut tx, &order, id, "ticket.started").await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -382,15 +386,7 @@ pub async fn bump(state: &AppState, who: &Principal, id: Uuid) -> Result<TicketD
     } else {
         repo::set_status(&mut tx, id, "bumped", true, Some(now)).await?;
     }
-    let out = one(&mut tx, id).await?;
-    kitchen_event_at(
-        &mut tx,
-        order.tenant_id,
-        order.branch_id,
-        "ticket.bumped",
-        &out,
-    )
-    .await?;
+    let out = announced(&mut tx, &order, id, "ticket.bumped").await?;
     if still_held == 0 && repo::all_bumped(&mut tx, order.id).await? {
         order_ready(&mut tx, who, &order).await?;
     } else {
@@ -409,15 +405,7 @@ pub async fn rush(state: &AppState, who: &Principal, id: Uuid, on: bool) -> Resu
         ));
     }
     repo::set_rush(&mut tx, id, on).await?;
-    let out = one(&mut tx, id).await?;
-    kitchen_event_at(
-        &mut tx,
-        order.tenant_id,
-        order.branch_id,
-        "ticket.priority",
-        &out,
-    )
-    .await?;
+    let out = announced(&mut tx, &order, id, "ticket.priority").await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -445,15 +433,7 @@ pub async fn item_done(
         }
         Some(true) => {}
     }
-    let out = one(&mut tx, id).await?;
-    kitchen_event_at(
-        &mut tx,
-        order.tenant_id,
-        order.branch_id,
-        "ticket.item_done",
-        &out,
-    )
-    .await?;
+    let out = announced(&mut tx, &order, id, "ticket.item_done").await?;
     tx.commit().await?;
     Ok(out)
 }

@@ -15,7 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    kds::{dtos, kitchen_event_at, kitchen_view, lock, one},
+    kds::{announced, dtos, kitchen_view, lock},
     model::TicketDto,
     repo,
 };
@@ -101,15 +101,7 @@ pub async fn recall(
         )
         .await?;
     }
-    let out = one(&mut tx, id).await?;
-    kitchen_event_at(
-        &mut tx,
-        order.tenant_id,
-        order.branch_id,
-        "ticket.recalled",
-        &out,
-    )
-    .await?;
+    let out = announced(&mut tx, &order, id, "ticket.recalled").await?;
     tx.commit().await?;
     Ok(out)
 }
