@@ -216,7 +216,7 @@ pub fn bearer_str(headers: &axum::http::HeaderMap) -> Option<&str> {
 impl<P: Policy> Auth<P> {
     /// `principal` under policy `P`: 403 when the policy does not admit it. The extractor
     /// (`crate::extract`) verifies the token and the session first.
-    pub fn admit(principal: Principal) -> Result<Self, Error> {
+    pub(crate) fn admit(principal: Principal) -> Result<Self, Error> {
         if !P::admits(&principal) {
             return Err(Error::Forbidden);
         }
