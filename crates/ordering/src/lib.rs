@@ -1,5 +1,6 @@
 //! Ordering: pricing and VAT, checkout, the order lifecycle and receipts.
 
+pub mod api;
 pub mod card;
 pub mod card_at_placement;
 pub mod carts;
