@@ -390,21 +390,13 @@ pub struct CartLineDto {
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct CartTable {
-    pub id: Uuid,
-    pub label: String,
-    pub floor_area: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
 pub struct CartDto {
     pub id: Uuid,
     pub branch_id: Uuid,
     pub channel: Channel,
     #[serde(rename = "type")]
     pub order_type: OrderType,
-    pub table: Option<CartTable>,
+    pub table: Option<crate::tables::model::CartTable>,
     /// `open`, `checked_out` or `abandoned`.
     pub status: String,
     /// Bumped by every change; send it as `If-Match` to change only the cart you saw.
@@ -419,51 +411,15 @@ pub struct CartDto {
     pub created_at: DateTime<Utc>,
 }
 
-/// What a table's QR code opens.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TableView {
-    pub table: CartTable,
-    pub seats: i32,
-    pub branch_id: Uuid,
-    pub branch_name: String,
-    pub branch_name_ar: Option<String>,
-    /// The branch's menu: `GET` it to order.
-    pub menu_url: String,
-}
-
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JoinedTable {
     #[serde(flatten)]
-    pub view: TableView,
+    pub view: crate::tables::model::TableView,
     /// The caller as the table sees them.
     pub you: Who,
     pub cart: CartDto,
     /// A new guest session, when the caller came without a token: use it for the cart.
     #[schema(value_type = Option<Object>)]
     pub session: Option<identity::model::TokenPair>,
-}
-
-/// `POST /api/branches/{branch_id}/dining-tables` and `PUT /api/dining-tables/{id}`.
-#[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct TableInput {
-    #[garde(length(chars, min = 1, max = 40))]
-    #[schema(min_length = 1, max_length = 40)]
-    pub label: String,
-    /// "Terrace", "Family section", …
-    #[garde(inner(length(chars, min = 1, max = 60)))]
-    #[schema(min_length = 1, max_length = 60)]
-    pub floor_area: Option<String>,
-    #[garde(range(min = 1, max = 100))]
-    #[schema(minimum = 1, maximum = 100)]
-    pub seats: i32,
-    #[serde(default = "yes")]
-    #[garde(skip)]
-    pub active: bool,
-}
-
-fn yes() -> bool {
-    true
 }

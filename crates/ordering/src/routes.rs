@@ -12,7 +12,7 @@ use platform::{
     AppState,
     auth::{Auth, BranchAuth, policy},
     error::{Error, Problem, Result},
-    http::{ApiPath, ApiQuery, ClientIp, RawBody, ValidJson, parse_json},
+    http::{ApiPath, ApiQuery, RawBody, ValidJson, parse_json},
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -24,13 +24,11 @@ use crate::{
     drawers::{self, CloseDrawer, DrawerReport, Movement, OpenDrawer, ZReport},
     lifecycle::{OrderType, Status},
     model::{
-        CartCheckout, CartDto, ChangeStatus, JoinTable, JoinedTable, LineRequest, NewCartRequest,
-        OrderDto, PaymentRequest, PlaceOrder, RefundRequest, StatusChange, TableInput, TableView,
+        CartCheckout, CartDto, ChangeStatus, LineRequest, NewCartRequest, OrderDto, PaymentRequest,
+        PlaceOrder, RefundRequest, StatusChange,
     },
     receipt::{self, Receipt},
-    repo::{self, DiningTable},
-    service_charge::{self, ServiceCharge},
-    settlement, tables,
+    repo, settlement,
 };
 
 /// Card data never touches sous: a request to the ordering API whose body or query carries
@@ -76,13 +74,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(drawer_movement))
         .routes(routes!(close_drawer))
         .routes(routes!(z_report))
-        .routes(routes!(create_promo, list_promos))
         .routes(routes!(open_tables))
         .routes(routes!(move_table))
         .routes(routes!(split_check))
         .routes(routes!(merge_checks))
         .routes(routes!(check_view))
-        .routes(routes!(get_service_charge, set_service_charge))
         .routes(routes!(record_settlement, list_settlements))
         .routes(routes!(receipt))
         .routes(routes!(receipt_html))
@@ -91,16 +87,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(payment_webhook))
         .routes(routes!(simulator_page))
         .routes(routes!(simulator_answer))
-        .routes(routes!(create_table, list_tables))
-        .routes(routes!(update_table, archive_table))
-        .routes(routes!(regenerate_table_token))
-        .routes(routes!(table_view))
-        .routes(routes!(join_table))
         .routes(routes!(create_cart))
         .routes(routes!(get_cart))
         .routes(routes!(add_cart_line))
         .routes(routes!(replace_cart_line, remove_cart_line))
         .routes(routes!(checkout_cart))
+        .merge(crate::tables::routes::routes())
+        .merge(crate::promos::routes::routes())
+        .merge(crate::service_charge::routes::routes())
+        .merge(crate::carts::routes::routes())
         .layer(axum::middleware::from_fn(refuse_card_data))
 }
 
@@ -433,31 +428,6 @@ pub async fn z_report(
     ))
 }
 
-/// Creates a promo code (the owner or a manager of every branch).
-#[utoipa::path(post, path = "/api/promo-codes", tag = "orders", security(("bearer" = [])),
-    request_body = crate::promos::PromoInput,
-    responses((status = 201, body = crate::promos::Promo), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_promo(
-    State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
-    ValidJson(req): ValidJson<crate::promos::PromoInput>,
-) -> Result<(StatusCode, Json<crate::promos::Promo>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(crate::promos::create(&state, &auth, &req).await?),
-    ))
-}
-
-/// The brand's live promo codes with their use counts.
-#[utoipa::path(get, path = "/api/promo-codes", tag = "orders", security(("bearer" = [])),
-    responses((status = 200, body = Vec<crate::promos::Promo>), (status = 403, body = Problem)))]
-pub async fn list_promos(
-    State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
-) -> Result<Json<Vec<crate::promos::Promo>>> {
-    Ok(Json(crate::promos::list(&state, &auth).await?))
-}
-
 /// The branch's tables with open dine-in orders: what is on each and what is still due.
 #[utoipa::path(get, path = "/api/branches/{branch_id}/tables", tag = "orders", security(("bearer" = [])),
     params(("branch_id" = Uuid, Path)),
@@ -538,35 +508,6 @@ pub async fn check_view(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<checks::CheckView>> {
     Ok(Json(checks::view(&state, &auth, id).await?))
-}
-
-/// The branch's service charge (rate 0 when it charges none).
-#[utoipa::path(get, path = "/api/branches/{branch_id}/service-charge", tag = "orders", security(("bearer" = [])),
-    params(("branch_id" = Uuid, Path)),
-    responses((status = 200, body = ServiceCharge), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_service_charge(
-    State(state): State<AppState>,
-    auth: BranchAuth<policy::Staff>,
-    ApiPath(branch_id): ApiPath<Uuid>,
-) -> Result<Json<ServiceCharge>> {
-    Ok(Json(service_charge::get(&state, &auth, branch_id).await?))
-}
-
-/// Sets the branch's service charge: a rate of the items after discounts, for the order types
-/// named (dine-in by default). Owner or the branch's manager; applies to orders placed after.
-#[utoipa::path(put, path = "/api/branches/{branch_id}/service-charge", tag = "orders", security(("bearer" = [])),
-    params(("branch_id" = Uuid, Path)), request_body = ServiceCharge,
-    responses((status = 200, body = ServiceCharge), (status = 403, body = Problem), (status = 404, body = Problem),
-              (status = 422, body = Problem)))]
-pub async fn set_service_charge(
-    State(state): State<AppState>,
-    auth: BranchAuth<policy::Managers>,
-    ApiPath(branch_id): ApiPath<Uuid>,
-    ValidJson(req): ValidJson<ServiceCharge>,
-) -> Result<Json<ServiceCharge>> {
-    Ok(Json(
-        service_charge::set(&state, &auth, branch_id, &req).await?,
-    ))
 }
 
 /// Books a payout of the card acquirer or online provider: the gross leaves the branch's
@@ -704,110 +645,6 @@ pub async fn simulator_answer(
 ) -> Result<axum::response::Redirect> {
     let back = crate::online::simulator_answer(&state, &form.session_id, &form.outcome).await?;
     Ok(axum::response::Redirect::to(&back))
-}
-
-// ---- dining tables ------------------------------------------------------------------------
-
-/// Adds a table to the branch (its owner or managers); it gets a fresh QR token.
-#[utoipa::path(post, path = "/api/branches/{branch_id}/dining-tables", tag = "tables", security(("bearer" = [])),
-    params(("branch_id" = Uuid, Path)), request_body = TableInput,
-    responses((status = 201, body = DiningTable), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_table(
-    State(state): State<AppState>,
-    auth: BranchAuth<policy::Managers>,
-    ApiPath(branch_id): ApiPath<Uuid>,
-    ValidJson(req): ValidJson<TableInput>,
-) -> Result<(StatusCode, Json<DiningTable>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(tables::create(&state, &auth, branch_id, &req).await?),
-    ))
-}
-
-/// The branch's tables (archived ones left out), by floor area and label, with their QR tokens.
-#[utoipa::path(get, path = "/api/branches/{branch_id}/dining-tables", tag = "tables", security(("bearer" = [])),
-    params(("branch_id" = Uuid, Path)),
-    responses((status = 200, body = Vec<DiningTable>), (status = 403, body = Problem)))]
-pub async fn list_tables(
-    State(state): State<AppState>,
-    auth: BranchAuth<policy::Staff>,
-    ApiPath(branch_id): ApiPath<Uuid>,
-) -> Result<Json<Vec<DiningTable>>> {
-    Ok(Json(tables::list(&state, &auth, branch_id).await?))
-}
-
-/// Changes a table's label, floor area, seats or whether it is in service.
-#[utoipa::path(put, path = "/api/dining-tables/{id}", tag = "tables", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = TableInput,
-    responses((status = 200, body = DiningTable), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn update_table(
-    State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
-    ApiPath(id): ApiPath<Uuid>,
-    ValidJson(req): ValidJson<TableInput>,
-) -> Result<Json<DiningTable>> {
-    Ok(Json(tables::update(&state, &auth, id, &req).await?))
-}
-
-/// Archives a table: its QR code stops working and its open cart is abandoned.
-#[utoipa::path(delete, path = "/api/dining-tables/{id}", tag = "tables", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn archive_table(
-    State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
-    ApiPath(id): ApiPath<Uuid>,
-) -> Result<StatusCode> {
-    tables::archive(&state, &auth, id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// A new QR token for the table; the old QR code stops working.
-#[utoipa::path(post, path = "/api/dining-tables/{id}/token", tag = "tables", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = DiningTable), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn regenerate_table_token(
-    State(state): State<AppState>,
-    auth: Auth<policy::Managers>,
-    ApiPath(id): ApiPath<Uuid>,
-) -> Result<Json<DiningTable>> {
-    Ok(Json(tables::regenerate_token(&state, &auth, id).await?))
-}
-
-/// What a table's QR code opens: the table, its branch and the branch's menu. Public.
-#[utoipa::path(get, path = "/api/tables/{token}", tag = "tables",
-    params(("token" = String, Path)),
-    responses((status = 200, body = TableView), (status = 404, body = Problem)))]
-pub async fn table_view(
-    State(state): State<AppState>,
-    ApiPath(token): ApiPath<String>,
-) -> Result<Json<TableView>> {
-    Ok(Json(tables::view(&state, &token).await?))
-}
-
-/// Joins the table's shared cart (opening it on the first join). Without a token, a guest
-/// session of the table's branch is started and returned in `session` (rate-limited per
-/// address like `POST /api/auth/guest`).
-#[utoipa::path(post, path = "/api/tables/{token}/join", tag = "tables",
-    params(("token" = String, Path)), request_body = Option<JoinTable>,
-    responses((status = 200, body = JoinedTable), (status = 404, body = Problem), (status = 429, body = Problem)))]
-pub async fn join_table(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    ApiPath(token): ApiPath<String>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
-) -> Result<Json<JoinedTable>> {
-    // No body and `null` both mean no name: the document states the body as optional
-    // (nullable).
-    let req: JoinTable = if body.is_empty() {
-        JoinTable::default()
-    } else {
-        parse_json::<Option<JoinTable>>(&body)?.unwrap_or_default()
-    };
-    Ok(Json(
-        tables::join(&state, &headers, &ip, &token, &req).await?,
-    ))
 }
 
 // ---- carts --------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 use platform::{AppState, db::TenantScope, error::Result, secrets::random_token};
 use uuid::Uuid;
 
-use crate::repo::{self, TableFields};
+use crate::tables::repo::{self, TableFields};
 
 /// (label, floor area, seats) per branch.
 pub const RIYADH_TABLES: [(&str, &str, i32); 8] = [

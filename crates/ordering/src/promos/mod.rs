@@ -2,68 +2,22 @@
 //! checkout transaction with its row locked, so its usage limits hold however many guests use
 //! it at once.
 
-use chrono::{DateTime, Utc};
-use garde::Validate;
+pub mod model;
+pub mod repo;
+pub mod routes;
+
+use chrono::Utc;
 use platform::{
     AppState,
     auth::{Principal, PrincipalKind},
     db::Tx,
     error::{Error, Result, ResultExt},
 };
-use serde::{Deserialize, Serialize};
-use sqlx::FromRow;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub use model::{Promo, PromoInput};
+
 use crate::pricing::Discount;
-
-#[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PromoInput {
-    /// Letters, digits, `-` and `_`; matched without regard to case.
-    #[garde(pattern(r"^[A-Za-z0-9_-]{3,40}$"))]
-    #[schema(pattern = r"^[A-Za-z0-9_-]{3,40}$")]
-    pub code: String,
-    #[garde(inner(range(min = 1, max = 10_000)))]
-    #[schema(minimum = 1, maximum = 10000)]
-    pub percent_bp: Option<i32>,
-    #[garde(inner(range(min = 1, max = 100_000_000)))]
-    #[schema(minimum = 1, maximum = 100000000)]
-    pub amount: Option<i64>,
-    #[garde(skip)]
-    pub valid_from: DateTime<Utc>,
-    #[garde(skip)]
-    pub valid_until: DateTime<Utc>,
-    #[garde(inner(range(min = 1)))]
-    #[schema(minimum = 1)]
-    pub max_uses: Option<i32>,
-    #[garde(inner(range(min = 1)))]
-    #[schema(minimum = 1)]
-    pub max_uses_per_customer: Option<i32>,
-    /// Minimum items subtotal before the code applies.
-    #[serde(default)]
-    #[garde(range(min = 0, max = 100_000_000))]
-    #[schema(minimum = 0, maximum = 100000000)]
-    pub min_order: i64,
-}
-
-#[derive(Clone, Debug, Serialize, ToSchema, FromRow)]
-#[serde(rename_all = "camelCase")]
-pub struct Promo {
-    pub id: Uuid,
-    pub code: String,
-    pub percent_bp: Option<i32>,
-    pub amount: Option<i64>,
-    pub valid_from: DateTime<Utc>,
-    pub valid_until: DateTime<Utc>,
-    pub max_uses: Option<i32>,
-    pub max_uses_per_customer: Option<i32>,
-    pub min_order: i64,
-    pub uses: i32,
-}
-
-const COLS: &str = "id, code, percent_bp, amount, valid_from, valid_until, max_uses, \
-                    max_uses_per_customer, min_order, uses";
 
 pub async fn create(state: &AppState, who: &Principal, req: &PromoInput) -> Result<Promo> {
     who.require_whole_brand()?;
@@ -77,26 +31,11 @@ pub async fn create(state: &AppState, who: &Principal, req: &PromoInput) -> Resu
         return Err(Error::invalid("validUntil", "must be after validFrom"));
     }
     let mut tx = state.db.begin(who.scope()).await?;
-    let promo = sqlx::query_as(&format!(
-        "insert into promo_codes (id, tenant_id, code, percent_bp, amount, valid_from, valid_until, \
-                                  max_uses, max_uses_per_customer, min_order) \
-         values ($1, $2, upper($3), $4, $5, $6, $7, $8, $9, $10) returning {COLS}"
-    ))
-    .bind(Uuid::now_v7())
-    .bind(who.tenant_id)
-    .bind(&req.code)
-    .bind(req.percent_bp)
-    .bind(req.amount)
-    .bind(req.valid_from)
-    .bind(req.valid_until)
-    .bind(req.max_uses)
-    .bind(req.max_uses_per_customer)
-    .bind(req.min_order)
-    .fetch_one(&mut *tx)
-    .await
-    .on_constraint("promo_codes_code_key", || {
-        Error::conflict("code_taken", "a live promo code with this code exists")
-    })?;
+    let promo = repo::insert(&mut tx, who.tenant_id, req)
+        .await
+        .on_constraint("promo_codes_code_key", || {
+            Error::conflict("code_taken", "a live promo code with this code exists")
+        })?;
     platform::audit::record(
         &mut tx,
         who.tenant_id,
@@ -116,11 +55,7 @@ pub async fn create(state: &AppState, who: &Principal, req: &PromoInput) -> Resu
 
 pub async fn list(state: &AppState, who: &Principal) -> Result<Vec<Promo>> {
     let mut tx = state.db.begin(who.scope()).await?;
-    let promos = sqlx::query_as(&format!(
-        "select {COLS} from promo_codes where archived_at is null order by created_at desc"
-    ))
-    .fetch_all(&mut *tx)
-    .await?;
+    let promos = repo::live(&mut tx).await?;
     tx.commit().await?;
     Ok(promos)
 }
@@ -139,13 +74,9 @@ pub async fn redeemable(
     items_gross: i64,
     phone: Option<&str>,
 ) -> Result<(Promo, Discount)> {
-    let promo: Promo = sqlx::query_as(&format!(
-        "select {COLS} from promo_codes where code = upper($1) and archived_at is null for update"
-    ))
-    .bind(code)
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or_else(|| refused("no such promo code"))?;
+    let promo = repo::lock_by_code(tx, code)
+        .await?
+        .ok_or_else(|| refused("no such promo code"))?;
     let now = Utc::now();
     if now < promo.valid_from {
         return Err(refused("this code is not valid yet"));
@@ -169,15 +100,7 @@ pub async fn redeemable(
             )
         })?;
         let account = (who.kind == PrincipalKind::Customer).then_some(who.id);
-        let mine: i64 = sqlx::query_scalar(
-            "select count(*) from promo_redemptions \
-             where promo_id = $1 and (phone = $2 or redeemed_by = $3)",
-        )
-        .bind(promo.id)
-        .bind(phone)
-        .bind(account)
-        .fetch_one(&mut **tx)
-        .await?;
+        let mine = repo::uses_by(tx, promo.id, phone, account).await?;
         if mine >= i64::from(per) {
             return Err(refused(
                 "you have already used this code (with this phone number or this account)",
@@ -208,21 +131,6 @@ pub async fn redeem(
     amount: i64,
     phone: Option<&str>,
 ) -> Result<()> {
-    sqlx::query(
-        "insert into promo_redemptions (tenant_id, promo_id, order_id, redeemed_by, amount, phone) \
-         values ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(who.tenant_id)
-    .bind(promo.id)
-    .bind(order_id)
-    .bind(who.id)
-    .bind(amount)
-    .bind(phone)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("update promo_codes set uses = uses + 1 where id = $1")
-        .bind(promo.id)
-        .execute(&mut **tx)
-        .await?;
+    repo::insert_redemption(tx, who.tenant_id, promo.id, order_id, who.id, amount, phone).await?;
     Ok(())
 }

@@ -23,12 +23,16 @@ use uuid::Uuid;
 use crate::{
     checkout::{self, Answer},
     lifecycle::{Channel, OrderType},
-    model::{
-        CartCheckout, CartDto, CartLineDto, CartTable, LineRequest, NewCartRequest, PlaceOrder, Who,
-    },
+    model::{CartCheckout, CartDto, CartLineDto, LineRequest, NewCartRequest, PlaceOrder, Who},
     pricing::{self, LineInput, PricingInput},
-    repo::{self, CartLineRow, CartMember, CartRow},
+    repo::{self, CartLineRow, CartRow},
+    tables::{self, model::CartTable},
 };
+
+pub mod join;
+pub mod routes;
+
+pub(crate) use join::{join, open};
 
 /// Open lines a cart may hold (an order takes at most 100 lines).
 pub const MAX_OPEN_LINES: usize = 100;
@@ -71,7 +75,7 @@ async fn menu(state: &AppState, who: &Principal, branch_id: Uuid) -> Result<Bran
 
 /// The name the table sees for the caller: a guest's chosen name (or "Guest n"), else the
 /// account's display name.
-async fn display_name(
+pub(crate) async fn display_name(
     tx: &mut Tx,
     who: &Principal,
     cart_id: Uuid,
@@ -90,33 +94,7 @@ async fn display_name(
         .unwrap_or_else(|| who.role.as_str().to_string()))
 }
 
-/// Makes the caller a member of the cart (announcing it), unless they are one.
-pub(crate) async fn join(
-    tx: &mut Tx,
-    who: &Principal,
-    cart: &CartRow,
-    name: Option<&str>,
-) -> Result<CartMember> {
-    if let Some(m) = repo::member(tx, cart.id, who.id).await? {
-        return Ok(m);
-    }
-    let name = display_name(tx, who, cart.id, name).await?;
-    repo::add_member(tx, who.tenant_id, cart.id, who.id, kind_of(who), &name).await?;
-    let version = repo::bump_cart(tx, cart.id, None).await?;
-    emit(
-        tx,
-        who,
-        cart,
-        "cart.member_joined",
-        json!({ "version": version, "member": { "id": who.id, "kind": kind_of(who), "name": name } }),
-    )
-    .await?;
-    repo::member(tx, cart.id, who.id)
-        .await?
-        .ok_or(Error::NotFound)
-}
-
-async fn emit(
+pub(crate) async fn emit(
     tx: &mut Tx,
     who: &Principal,
     cart: &CartRow,
@@ -143,55 +121,6 @@ async fn emit(
     )
     .await?;
     Ok(())
-}
-
-/// Opens a cart and makes its opener a member. At a table, the cart already open there is
-/// joined instead (one open cart per table).
-pub(crate) async fn open(
-    tx: &mut Tx,
-    who: &Principal,
-    branch_id: Uuid,
-    channel: Channel,
-    order_type: OrderType,
-    table_id: Option<Uuid>,
-    name: Option<&str>,
-) -> Result<(CartRow, bool)> {
-    let id = Uuid::now_v7();
-    let created = repo::insert_cart(
-        tx,
-        &repo::NewCart {
-            id,
-            tenant_id: who.tenant_id,
-            branch_id,
-            channel,
-            order_type,
-            table_id,
-            owner_id: who.id,
-            owner_kind: kind_of(who),
-        },
-    )
-    .await?;
-    let cart_id = match (created, table_id) {
-        (true, _) => id,
-        // Someone opened the table's cart first (perhaps a moment ago, concurrently): join it.
-        (false, Some(table)) => repo::open_cart_of_table(tx, table)
-            .await?
-            .ok_or_else(|| Error::conflict("cart_busy", "the table's cart just closed; retry"))?,
-        (false, None) => return Err(anyhow::anyhow!("a cart without a table conflicted").into()),
-    };
-    let cart = repo::cart(tx, cart_id, true).await?;
-    if created {
-        emit(
-            tx,
-            who,
-            &cart,
-            "cart.opened",
-            json!({ "version": cart.version }),
-        )
-        .await?;
-    }
-    join(tx, who, &cart, name).await?;
-    Ok((repo::cart(tx, cart_id, false).await?, created))
 }
 
 /// `POST /api/carts`.
@@ -224,7 +153,7 @@ pub async fn create(
     // The branch must exist and not be archived (the same look-up the menu uses).
     catalog::repo::branch_time_zone(&mut tx, req.branch_id).await?;
     if let Some(table) = req.table_id {
-        let t = repo::table(&mut tx, table, false).await?;
+        let t = tables::repo::table(&mut tx, table, false).await?;
         if t.branch_id != req.branch_id {
             return Err(Error::invalid("tableId", "not a table of this branch"));
         }
@@ -472,11 +401,14 @@ pub async fn remove_line(
 /// the menu now, and the totals of what can be ordered.
 async fn dto(tx: &mut Tx, menu: &BranchMenu, cart: CartRow) -> Result<CartDto> {
     let table = match cart.table_id {
-        Some(id) => repo::table(tx, id, false).await.ok().map(|t| CartTable {
-            id: t.id,
-            label: t.label,
-            floor_area: t.floor_area,
-        }),
+        Some(id) => tables::repo::table(tx, id, false)
+            .await
+            .ok()
+            .map(|t| CartTable {
+                id: t.id,
+                label: t.label,
+                floor_area: t.floor_area,
+            }),
         None => None,
     };
     let members = repo::members(tx, cart.id).await?;
@@ -699,7 +631,7 @@ pub(crate) async fn take(
         ));
     }
     let table = match cart.table_id {
-        Some(id) => Some(repo::table(tx, id, false).await?.label),
+        Some(id) => Some(tables::repo::table(tx, id, false).await?.label),
         None => None,
     };
     Ok(Taken {

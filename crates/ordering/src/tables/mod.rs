@@ -1,24 +1,24 @@
 //! Dining tables: a branch's tables with their floor area and seats, managed by its owner and
 //! managers, each with an unguessable QR token. Scanning the QR code opens the table's branch
-//! menu and its shared cart: `GET /api/tables/{token}` says where the guest is,
-//! `POST /api/tables/{token}/join` puts them in the table's open cart (opening it on the first
-//! join), starting a guest session when they come without one.
+//! menu and its shared cart: `GET /api/tables/{token}` says where the guest is, and
+//! `POST /api/tables/{token}/join` (in `carts::join`: it joins the table's *cart*) puts them in
+//! the table's open cart, starting a guest session when they come without one.
+
+pub mod model;
+pub mod repo;
+pub mod routes;
 
 use platform::{
     AppState,
-    auth::{Principal, PrincipalKind, principal::bearer_str},
+    auth::Principal,
     db::TenantScope,
     error::{Error, Result, ResultExt},
     secrets::random_token,
 };
 use uuid::Uuid;
 
-use crate::{
-    carts,
-    lifecycle::{Channel, OrderType},
-    model::{CartTable, JoinTable, JoinedTable, TableInput, TableView, Who},
-    repo::{self, DiningTable, TableFields},
-};
+use model::{CartTable, TableInput, TableView};
+use repo::{DiningTable, TableFields};
 
 /// 24 random bytes, URL-safe base64 (32 characters): not to be guessed or enumerated.
 fn new_token() -> String {
@@ -164,7 +164,10 @@ pub async fn archive(state: &AppState, who: &Principal, id: Uuid) -> Result<()> 
 }
 
 /// The table behind a QR token, read in its brand's scope. Unknown, inactive or archived → 404.
-async fn by_token(state: &AppState, token: &str) -> Result<(Uuid, DiningTable, TableView)> {
+pub(crate) async fn by_token(
+    state: &AppState,
+    token: &str,
+) -> Result<(Uuid, DiningTable, TableView)> {
     if !(token.len() == 32
         && token
             .bytes()
@@ -202,86 +205,4 @@ async fn by_token(state: &AppState, token: &str) -> Result<(Uuid, DiningTable, T
 /// `GET /api/tables/{token}`.
 pub async fn view(state: &AppState, token: &str) -> Result<TableView> {
     Ok(by_token(state, token).await?.2)
-}
-
-/// `POST /api/tables/{token}/join`: the caller — a guest session of this branch, a customer or
-/// staff member of the brand, or anyone without a token, who gets a new guest session — joins
-/// the table's open cart, which the first join opens.
-pub async fn join(
-    state: &AppState,
-    headers: &axum::http::HeaderMap,
-    ip: &str,
-    token: &str,
-    req: &JoinTable,
-) -> Result<JoinedTable> {
-    let (tenant_id, table, view) = by_token(state, token).await?;
-    let caller: Option<Principal> = match bearer_str(headers) {
-        Some(bearer) => Some(state.jwt.verify(bearer)?.into()),
-        None => None,
-    };
-    let (who, session) = match caller {
-        // A guest session of another branch (or brand) does not carry over: start a new one.
-        Some(p)
-            if p.tenant_id == tenant_id
-                && (p.kind != PrincipalKind::Guest || p.branch_id == Some(table.branch_id)) =>
-        {
-            (p, None)
-        }
-        _ => {
-            state.limits.signup.check(&format!("guest|{ip}"))?;
-            let (subject, pair) = identity::guests::start(
-                state,
-                tenant_id,
-                table.branch_id,
-                Some(identity::guests::AtTable {
-                    id: table.id,
-                    label: &table.label,
-                }),
-            )
-            .await?;
-            let p = Principal {
-                id: subject.id,
-                tenant_id: subject.tenant_id,
-                kind: subject.kind,
-                role: subject.role,
-                branch_id: subject.branch_id,
-                device_id: subject.device_id,
-            };
-            (p, Some(pair))
-        }
-    };
-    if who.kind == PrincipalKind::Staff {
-        // Kitchen and driver accounts do not take orders.
-        crate::checkout::channel_of(&who)?;
-        who.require_branch(table.branch_id)?;
-    }
-    let channel = match who.kind {
-        PrincipalKind::Staff => Channel::Pos,
-        _ => Channel::Qr,
-    };
-    let mut tx = state.db.begin(who.scope()).await?;
-    let (cart, _) = carts::open(
-        &mut tx,
-        &who,
-        table.branch_id,
-        channel,
-        OrderType::DineIn,
-        Some(table.id),
-        req.name.as_deref(),
-    )
-    .await?;
-    let me = repo::member(&mut tx, cart.id, who.id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    tx.commit().await?;
-    let cart = carts::get(state, &who, cart.id).await?;
-    Ok(JoinedTable {
-        view,
-        you: Who {
-            id: me.id,
-            name: me.name,
-        },
-        cart,
-        session,
-    })
 }

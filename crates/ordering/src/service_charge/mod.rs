@@ -3,44 +3,26 @@
 //! service). Pricing computes it (rule 5, docs/ordering.md §4), VAT is charged on it, and the
 //! sale entry credits it to `service_charge_revenue`.
 
+pub mod model;
+pub mod repo;
+pub mod routes;
+
 use std::sync::Arc;
 
 use catalog::{cache::ServedMenu, menu::BranchMenu};
-use garde::Validate;
 use platform::{
     AppState,
     auth::Principal,
     db::TenantScope,
     error::{Error, Result},
 };
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{lifecycle::OrderType, repo};
+pub use model::ServiceCharge;
 
-/// The highest rate a branch may set: 30 %.
-pub const MAX_RATE_BP: u32 = 3000;
-
-/// `PUT /api/branches/{branch_id}/service-charge`, and what `GET` answers.
-#[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ServiceCharge {
-    /// Basis points of the items after discounts (1000 = 10 %); 0 charges none.
-    #[garde(range(max = MAX_RATE_BP))]
-    #[schema(maximum = 3000)]
-    pub rate_bp: u32,
-    /// The order types charged; by default dine-in only.
-    #[serde(default = "dine_in_only")]
-    #[garde(length(min = 1, max = 4))]
-    #[schema(min_items = 1, max_items = 4)]
-    pub order_types: Vec<OrderType>,
-}
-
-fn dine_in_only() -> Vec<OrderType> {
-    vec![OrderType::DineIn]
-}
+use crate::lifecycle::OrderType;
+use model::dine_in_only;
 
 /// A branch's service charge as checkout prices with it: `None` when it never set one.
 pub struct Charged(Option<ServiceCharge>);
