@@ -15,7 +15,7 @@ pub mod model;
 pub mod online;
 pub mod pricing;
 pub mod promos;
-pub mod receipt;
+pub mod receipts;
 pub mod refunds;
 pub mod repo;
 pub mod routes;
@@ -23,7 +23,6 @@ pub mod seed;
 pub mod service_charge;
 pub mod settlement;
 pub mod tables;
-pub mod zatca;
 
 pub use card::register;
 pub use routes::router;

@@ -20,14 +20,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    carts, checkout, checks,
+    carts, checkout,
     drawers::{self, CloseDrawer, DrawerReport, Movement, OpenDrawer, ZReport},
     lifecycle::{OrderType, Status},
     model::{
         CartCheckout, CartDto, ChangeStatus, LineRequest, NewCartRequest, OrderDto, PaymentRequest,
         PlaceOrder, RefundRequest, StatusChange,
     },
-    receipt::{self, Receipt},
     repo, settlement,
 };
 
@@ -76,12 +75,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(z_report))
         .routes(routes!(open_tables))
         .routes(routes!(move_table))
-        .routes(routes!(split_check))
-        .routes(routes!(merge_checks))
-        .routes(routes!(check_view))
         .routes(routes!(record_settlement, list_settlements))
-        .routes(routes!(receipt))
-        .routes(routes!(receipt_html))
         .routes(routes!(create_payment_session))
         .routes(routes!(payment_session))
         .routes(routes!(payment_webhook))
@@ -96,6 +90,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::promos::routes::routes())
         .merge(crate::service_charge::routes::routes())
         .merge(crate::carts::routes::routes())
+        .merge(crate::receipts::routes::routes())
+        .merge(crate::checks::routes::routes())
         .layer(axum::middleware::from_fn(refuse_card_data))
 }
 
@@ -315,43 +311,6 @@ pub async fn refund(
     ))
 }
 
-async fn load_receipt(
-    state: &AppState,
-    who: &platform::auth::Principal,
-    id: Uuid,
-) -> Result<Receipt> {
-    let order = checkout::get(state, who, id).await?;
-    let mut tx = state.db.begin(who.scope()).await?;
-    let r = receipt::build(&mut tx, &order).await?;
-    tx.commit().await?;
-    Ok(r)
-}
-
-/// The order's simplified tax invoice as data, with its ZATCA QR payload.
-#[utoipa::path(get, path = "/api/orders/{id}/receipt", tag = "orders", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = Receipt), (status = 404, body = Problem)))]
-pub async fn receipt(
-    State(state): State<AppState>,
-    auth: Auth<policy::Authenticated>,
-    ApiPath(id): ApiPath<Uuid>,
-) -> Result<Json<Receipt>> {
-    Ok(Json(load_receipt(&state, &auth, id).await?))
-}
-
-/// The receipt as a printable page (80 mm, English and Arabic, QR code).
-#[utoipa::path(get, path = "/api/orders/{id}/receipt.html", tag = "orders", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, content_type = "text/html"), (status = 404, body = Problem)))]
-pub async fn receipt_html(
-    State(state): State<AppState>,
-    auth: Auth<policy::Authenticated>,
-    ApiPath(id): ApiPath<Uuid>,
-) -> Result<axum::response::Html<String>> {
-    let r = load_receipt(&state, &auth, id).await?;
-    Ok(axum::response::Html(receipt::html(&r)?))
-}
-
 /// Opens the drawer of the POS device the caller signed in on (by PIN), with a float.
 #[utoipa::path(post, path = "/api/drawers", tag = "drawers", security(("bearer" = [])),
     request_body = OpenDrawer,
@@ -465,49 +424,6 @@ pub async fn move_table(
     Ok(Json(
         checkout::move_table(&state, &auth, id, &req.table).await?,
     ))
-}
-
-/// Splits an unpaid dine-in check: by items (the named lines to a new check, the rest to
-/// another), by seat (a check per seat), or equally (`parts` payment shares of this check).
-#[utoipa::path(post, path = "/api/orders/{id}/split", tag = "orders", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = checks::SplitRequest,
-    responses((status = 200, body = checks::ChecksAnswer), (status = 403, body = Problem),
-              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn split_check(
-    State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
-    ApiPath(id): ApiPath<Uuid>,
-    ValidJson(req): ValidJson<checks::SplitRequest>,
-) -> Result<Json<checks::ChecksAnswer>> {
-    Ok(Json(checks::split(&state, &auth, id, &req).await?))
-}
-
-/// Merges another unpaid dine-in check of the branch into this one: both end as `merged` and
-/// one new check carries their lines.
-#[utoipa::path(post, path = "/api/orders/{id}/merge", tag = "orders", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = checks::MergeRequest,
-    responses((status = 200, body = checks::ChecksAnswer), (status = 403, body = Problem),
-              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn merge_checks(
-    State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
-    ApiPath(id): ApiPath<Uuid>,
-    ValidJson(req): ValidJson<checks::MergeRequest>,
-) -> Result<Json<checks::ChecksAnswer>> {
-    Ok(Json(checks::merge(&state, &auth, id, &req).await?))
-}
-
-/// What a check was split or merged from and into, and its equal-split shares with what is
-/// paid and due on each.
-#[utoipa::path(get, path = "/api/orders/{id}/check", tag = "orders", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = checks::CheckView), (status = 404, body = Problem)))]
-pub async fn check_view(
-    State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
-    ApiPath(id): ApiPath<Uuid>,
-) -> Result<Json<checks::CheckView>> {
-    Ok(Json(checks::view(&state, &auth, id).await?))
 }
 
 /// Books a payout of the card acquirer or online provider: the gross leaves the branch's

@@ -800,7 +800,7 @@ async fn the_receipt_is_a_bilingual_tax_invoice_with_the_zatca_qr() {
     );
     assert_eq!(r["vatNumber"], identity::seed::DEMO_VAT_NUMBER);
 
-    let fields = ordering::zatca::decode(r["qrPayload"].as_str().unwrap()).unwrap();
+    let fields = ordering::receipts::zatca::decode(r["qrPayload"].as_str().unwrap()).unwrap();
     let issued: chrono::DateTime<chrono::Utc> =
         order["createdAt"].as_str().unwrap().parse().unwrap();
     let money = |v: i64| format!("{}.{:02}", v / 100, v % 100);

@@ -5,30 +5,19 @@
 //! invoice-level VAT (see `pricing`), so the QR code, the VAT line and the per-line figures
 //! agree to the halala. The tip is shown after the invoice total, as money for the staff.
 
+pub mod repo;
+pub mod routes;
+pub mod zatca;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use platform::{db::Tx, error::Result};
 use serde::Serialize;
-use sqlx::FromRow;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{
-    model::OrderDto,
-    zatca::{self, SAR_DECIMALS, format_minor_units},
-};
-
-#[derive(Debug, FromRow)]
-struct Seller {
-    name: String,
-    name_ar: Option<String>,
-    vat_number: Option<String>,
-    branch_name: String,
-    branch_name_ar: Option<String>,
-    address: Option<String>,
-    address_ar: Option<String>,
-    time_zone: String,
-}
+use crate::model::OrderDto;
+use zatca::{SAR_DECIMALS, format_minor_units};
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -79,14 +68,7 @@ pub struct ReceiptLine {
 
 /// Builds the receipt of `order` (already authorised by the caller).
 pub async fn build(tx: &mut Tx, order: &OrderDto) -> Result<Receipt> {
-    let s: Seller = sqlx::query_as(
-        "select t.name, t.name_ar, t.vat_number, b.name as branch_name, b.name_ar as branch_name_ar, \
-                b.address, b.address_ar, b.time_zone \
-         from branches b join tenants t on t.id = b.tenant_id where b.id = $1",
-    )
-    .bind(order.branch_id)
-    .fetch_one(&mut **tx)
-    .await?;
+    let s = repo::seller(tx, order.branch_id).await?;
     let tz: Tz = s.time_zone.parse().unwrap_or(chrono_tz::UTC);
     let t = &order.totals;
     let invoice_total = order.total - order.tip;

@@ -18,8 +18,11 @@
 //! payment shares (the halalas that do not divide go one each to the first shares), each paid
 //! like any payment; the invoice, the kitchen and the books stay as they are.
 
+pub mod model;
+pub mod repo;
+pub mod routes;
+
 use chrono::{SubsecRound, Utc};
-use garde::Validate;
 use payments::ledger::{self, NewEntry};
 use platform::{
     AppState,
@@ -27,80 +30,17 @@ use platform::{
     db::Tx,
     error::{Error, Result},
 };
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
     checkout::{self, sale_postings, sale_reversal},
     lifecycle::{OrderType, Status},
-    model::OrderDto,
     pricing::{self, Discount, LineInput, Pricing, PricingInput},
-    repo::{self, OrderRow, SoldLine},
+    repo::{self as orders, OrderRow},
 };
-
-/// Most shares an equal split makes.
-pub const MAX_SHARES: u32 = 20;
-
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum SplitMode {
-    /// The lines named in `lines` go to one new check, the others to another.
-    Items,
-    /// One new check per seat; lines without a seat on a check of their own (the first).
-    Seats,
-    /// `parts` equal payment shares of this check (no new orders).
-    Equal,
-}
-
-/// `POST /api/orders/{id}/split`.
-#[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SplitRequest {
-    #[garde(skip)]
-    pub mode: SplitMode,
-    /// `items`: the lines (ids of the order's lines) that go to the new check.
-    #[garde(inner(length(min = 1, max = 100)))]
-    #[schema(min_items = 1, max_items = 100)]
-    pub lines: Option<Vec<Uuid>>,
-    /// `equal`: how many shares (2–20).
-    #[garde(inner(range(min = 2, max = MAX_SHARES)))]
-    #[schema(minimum = 2, maximum = 20)]
-    pub parts: Option<u32>,
-}
-
-/// `POST /api/orders/{id}/merge`: the other check joins this one.
-#[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct MergeRequest {
-    /// The other open check of the branch.
-    #[garde(skip)]
-    pub order_id: Uuid,
-}
-
-/// One equal share of a check: payments fill the shares in order.
-#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct Share {
-    /// 1, 2, …
-    pub position: i32,
-    pub amount: i64,
-    pub paid: i64,
-    pub due: i64,
-}
-
-/// What a split or merge did.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ChecksAnswer {
-    /// The orders that ended (`split` or `merged`); empty for an equal split.
-    pub ended: Vec<Uuid>,
-    /// The new checks; for an equal split, the one check that was shared.
-    pub checks: Vec<OrderDto>,
-    /// An equal split's shares; empty otherwise.
-    pub shares: Vec<Share>,
-}
+use model::{CheckView, ChecksAnswer, MergeRequest, Share, SplitMode, SplitRequest};
+use repo::SoldLine;
 
 /// The shares of a check: `amounts` filled in order by what was paid.
 pub fn fill_shares(amounts: &[i64], paid: i64) -> Vec<Share> {
@@ -166,7 +106,7 @@ fn require_till(who: &Principal, branch_id: Uuid) -> Result<()> {
 
 /// The order locked, checked to be a check that may be split or merged.
 async fn open_check(tx: &mut Tx, who: &Principal, id: Uuid) -> Result<OrderRow> {
-    let order = repo::order(tx, id, true).await?;
+    let order = orders::order(tx, id, true).await?;
     require_till(who, order.branch_id)?;
     if order.order_type != OrderType::DineIn {
         return Err(Error::conflict(
@@ -194,7 +134,7 @@ async fn open_check(tx: &mut Tx, who: &Principal, id: Uuid) -> Result<OrderRow> 
              first",
         ));
     }
-    if repo::open_attempts(tx, order.id).await? > 0 {
+    if orders::open_attempts(tx, order.id).await? > 0 {
         return Err(Error::conflict(
             "payment_in_progress",
             "a card or online payment of this check is still open",
@@ -413,7 +353,7 @@ async fn replace(
         let id = Uuid::now_v7();
         // The day's next number, and the branch's business day with it.
         let (business_date, number) =
-            repo::claim_number(&state.db, who.tenant_id, first.branch_id).await?;
+            orders::claim_number(&state.db, who.tenant_id, first.branch_id).await?;
         let memo = format!("{} of order {numbers}", how.link());
         let sale = ledger::entry(&NewEntry {
             tenant_id: who.tenant_id,
@@ -464,8 +404,8 @@ async fn replace(
             },
         )
         .await?;
-        repo::set_status(tx, o.id, ended_status, Some(&reason)).await?;
-        repo::history(
+        orders::set_status(tx, o.id, ended_status, Some(&reason)).await?;
+        orders::history(
             tx,
             who.tenant_id,
             o.id,
@@ -498,8 +438,8 @@ async fn replace(
     .await?;
     let mut checks = Vec::with_capacity(new_ids.len());
     for id in &new_ids {
-        let row = repo::order(tx, *id, false).await?;
-        checks.push(repo::order_dto(tx, row).await?);
+        let row = orders::order(tx, *id, false).await?;
+        checks.push(orders::order_dto(tx, row).await?);
     }
     Ok(ChecksAnswer {
         ended: old.iter().map(|o| o.id).collect(),
@@ -520,10 +460,10 @@ async fn insert_check(
     pricing: &Pricing,
     sale: Option<serde_json::Value>,
 ) -> Result<()> {
-    let lines: Vec<repo::NewLine> = group
+    let lines: Vec<orders::NewLine> = group
         .iter()
         .enumerate()
-        .map(|(position, l)| repo::NewLine {
+        .map(|(position, l)| orders::NewLine {
             id: Uuid::now_v7(),
             position: position as i32,
             product_id: l.product_id,
@@ -542,7 +482,7 @@ async fn insert_check(
             course: l.course,
         })
         .collect();
-    let check = repo::NewOrder {
+    let check = orders::NewOrder {
         id,
         tenant_id: who.tenant_id,
         branch_id: from.branch_id,
@@ -566,14 +506,14 @@ async fn insert_check(
         created_at: Utc::now().trunc_subsecs(6),
     };
     // A split or merge takes no idempotency key: no answer is stored.
-    let row = repo::batch_row(&check, &lines, None, Vec::from_iter(sale), None)?;
-    repo::place_orders(tx, &[row]).await?;
+    let row = orders::batch_row(&check, &lines, None, Vec::from_iter(sale), None)?;
+    orders::place_orders(tx, &[row]).await?;
     // A served check stays served: the kitchen is done with its lines (placing it as `placed`
     // and stepping it on would send them to the kitchen again).
     if from.status != Status::Placed {
         let reason = format!("carried over from order {}", from.number);
-        repo::set_status(tx, id, from.status, Some(&reason)).await?;
-        repo::history(
+        orders::set_status(tx, id, from.status, Some(&reason)).await?;
+        orders::history(
             tx,
             who.tenant_id,
             id,
@@ -601,7 +541,7 @@ async fn split_equally(
         .parts
         .ok_or_else(|| Error::invalid("parts", "say how many shares (2–20)"))?;
     let mut tx = state.db.begin(who.scope()).await?;
-    let order = repo::order(&mut tx, order_id, true).await?;
+    let order = orders::order(&mut tx, order_id, true).await?;
     require_till(who, order.branch_id)?;
     if !order.status.is_live() {
         return Err(Error::conflict(
@@ -615,8 +555,8 @@ async fn split_equally(
     let amounts = equal_shares(order.total, parts);
     repo::replace_shares(&mut tx, who.tenant_id, order.id, &amounts, who.id).await?;
     let shares = fill_shares(&amounts, order.paid);
-    let row = repo::order(&mut tx, order.id, false).await?;
-    let dto = repo::order_dto(&mut tx, row).await?;
+    let row = orders::order(&mut tx, order.id, false).await?;
+    let dto = orders::order_dto(&mut tx, row).await?;
     tx.commit().await?;
     Ok(ChecksAnswer {
         ended: vec![],
@@ -625,19 +565,10 @@ async fn split_equally(
     })
 }
 
-/// What a check was made from and became, and its equal-split shares.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CheckView {
-    #[serde(flatten)]
-    pub links: repo::Links,
-    pub shares: Vec<Share>,
-}
-
 /// `GET /api/orders/{id}/check`: the branch's staff.
 pub async fn view(state: &AppState, who: &Principal, order_id: Uuid) -> Result<CheckView> {
     let mut tx = state.db.begin(who.scope()).await?;
-    let order = repo::order(&mut tx, order_id, false).await?;
+    let order = orders::order(&mut tx, order_id, false).await?;
     if who.kind != PrincipalKind::Staff || !who.can_access_branch(order.branch_id) {
         return Err(Error::NotFound);
     }
@@ -652,6 +583,7 @@ pub async fn view(state: &AppState, who: &Principal, order_id: Uuid) -> Result<C
 
 #[cfg(test)]
 mod tests {
+    use super::model::MAX_SHARES;
     use super::*;
 
     #[test]
