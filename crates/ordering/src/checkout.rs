@@ -12,7 +12,7 @@
 use axum::http::StatusCode;
 use catalog::menu::{BranchMenu, SelectionError};
 use chrono::{NaiveDate, SubsecRound, Utc};
-use payments::ledger::{self, Account, NewEntry, Posting, credit, debit};
+use payments::ledger::{self, Account, NewEntry};
 use platform::{
     AppState,
     auth::{Principal, PrincipalKind, Role},
@@ -30,9 +30,17 @@ use crate::{
         ChangeStatus, DiscountRequest, OrderDto, OrderLine, PaymentDto, PaymentRequest, PlaceOrder,
         StatusChange,
     },
-    pricing::{self, Discount, LineInput, Pricing, PricingInput, Totals},
+    policy::{self, channel_of, kind_of},
+    postings,
+    pricing::{self, Discount, LineInput, Pricing, PricingInput},
     promos, repo,
 };
+
+// The old paths of what moved to `policy` and `postings`, for the tender code still here and
+// in the tender modules.
+pub(crate) use crate::policy::require_staff_of;
+use crate::postings::cash_payment as cash_entry;
+pub(crate) use crate::postings::sale_reversal;
 
 /// An answer to replay: status and JSON body (an order), sent as it is stored.
 pub struct Answer {
@@ -52,30 +60,6 @@ impl Answer {
         }
         let order: Order = serde_json::from_str(&self.body).map_err(anyhow::Error::from)?;
         Ok(order.id)
-    }
-}
-
-pub(crate) fn channel_of(p: &Principal) -> Result<Channel> {
-    match p.kind {
-        PrincipalKind::Staff
-            if matches!(
-                p.role,
-                Role::Owner | Role::Manager | Role::Cashier | Role::Waiter
-            ) =>
-        {
-            Ok(Channel::Pos)
-        }
-        PrincipalKind::Staff => Err(Error::Forbidden),
-        PrincipalKind::Guest => Ok(Channel::Qr),
-        PrincipalKind::Customer => Ok(Channel::Web),
-    }
-}
-
-fn kind_of(p: &Principal) -> &'static str {
-    match p.kind {
-        PrincipalKind::Staff => "staff",
-        PrincipalKind::Guest => "guest",
-        PrincipalKind::Customer => "customer",
     }
 }
 
@@ -221,8 +205,8 @@ pub async fn place(
     };
     let (mut lines, mut pricing) = price_lines(&menu, &req, charges, None)?;
     // Staff discounts above the threshold need a manager; a promo code is approved already.
-    if pricing.totals.discount_total > crate::refunds::APPROVAL_ABOVE {
-        crate::refunds::approver(
+    if pricing.totals.discount_total > policy::APPROVAL_ABOVE {
+        policy::approver(
             state,
             &mut tx,
             who,
@@ -355,7 +339,7 @@ async fn place_grouped(
         delivery_fee: 0,
     };
     let priced = price_lines(menu, req, charges, None).and_then(|(lines, pricing)| {
-        if pricing.totals.discount_total > crate::refunds::APPROVAL_ABOVE {
+        if pricing.totals.discount_total > policy::APPROVAL_ABOVE {
             return Ok(None);
         }
         let tender = req
@@ -481,7 +465,7 @@ fn write_up<'a>(
             reference_id: order.id,
             memo: None,
             created_by: Some(who.id),
-            postings: sale_postings(&pricing.totals),
+            postings: postings::sale(&pricing.totals),
         })?
         .map(|(_, entry)| entry),
     );
@@ -498,8 +482,13 @@ fn write_up<'a>(
                 device_id: who.device_id,
             };
             entries.extend(
-                ledger::entry(&cash_entry(who, req.branch_id, cash.id, cash.amount))?
-                    .map(|(_, entry)| entry),
+                ledger::entry(&postings::cash_payment(
+                    who,
+                    req.branch_id,
+                    cash.id,
+                    cash.amount,
+                ))?
+                .map(|(_, entry)| entry),
             );
             Some(cash)
         }
@@ -668,41 +657,6 @@ fn both_or_neither(field: &str) -> Error {
     Error::invalid(field, "give percentBp or amount, not both")
 }
 
-/// The sale's journal entry: the guest owes the total; revenue, service charge, delivery,
-/// tips and VAT are credited; discounts are a debit against revenue. When prices include VAT,
-/// the VAT inside each revenue figure is moved out of it.
-pub fn sale_postings(t: &Totals) -> Vec<Posting> {
-    let mut p = vec![
-        debit(Account::Receivable, t.total),
-        debit(Account::Discounts, t.discount_total),
-        credit(Account::SalesRevenue, t.items_gross),
-        credit(Account::ServiceChargeRevenue, t.service_charge),
-        credit(Account::DeliveryRevenue, t.delivery_fee),
-        credit(Account::TipsPayable, t.tip),
-        credit(Account::VatPayable, t.vat),
-    ];
-    if t.vat_inclusive {
-        p.push(debit(
-            Account::SalesRevenue,
-            t.vat - t.service_charge_vat - t.delivery_fee_vat,
-        ));
-        p.push(debit(Account::ServiceChargeRevenue, t.service_charge_vat));
-        p.push(debit(Account::DeliveryRevenue, t.delivery_fee_vat));
-    }
-    p
-}
-
-/// The sale undone in the books: the same entry, every sign reversed.
-pub fn sale_reversal(t: &Totals) -> Vec<Posting> {
-    sale_postings(t)
-        .into_iter()
-        .map(|p| Posting {
-            account: p.account,
-            amount: -p.amount,
-        })
-        .collect()
-}
-
 /// What a cash tender takes: the amount (all that is due unless less is given) and what the
 /// guest handed over.
 struct CashTender {
@@ -734,28 +688,6 @@ fn cash_tender(payment: &PaymentRequest, due: i64) -> Result<CashTender> {
     Ok(CashTender { amount, tendered })
 }
 
-/// Cash into the drawer, settling what the guest owes.
-fn cash_entry(
-    who: &Principal,
-    branch_id: Uuid,
-    payment_id: Uuid,
-    amount: i64,
-) -> NewEntry<'static> {
-    NewEntry {
-        tenant_id: who.tenant_id,
-        branch_id,
-        kind: "payment",
-        reference_type: "payment",
-        reference_id: payment_id,
-        memo: Some("cash"),
-        created_by: Some(who.id),
-        postings: vec![
-            debit(Account::CashDrawer, amount),
-            credit(Account::Receivable, amount),
-        ],
-    }
-}
-
 async fn take_cash(
     tx: &mut Tx,
     who: &Principal,
@@ -784,14 +716,6 @@ async fn take_cash(
     .await?;
     ledger::post(tx, cash_entry(who, branch_id, id, amount)).await?;
     Ok(id)
-}
-
-/// Staff who may see and act on the order: its branch's staff (not drivers for payments).
-pub(crate) fn require_staff_of(who: &Principal, branch_id: Uuid) -> Result<()> {
-    if who.kind != PrincipalKind::Staff {
-        return Err(Error::Forbidden);
-    }
-    who.require_branch(branch_id)
 }
 
 /// `POST /api/orders/{id}/status`.

@@ -13,6 +13,8 @@ pub mod guest_orders;
 pub mod lifecycle;
 pub mod model;
 pub mod online;
+pub mod policy;
+pub mod postings;
 pub mod pricing;
 pub mod promos;
 pub mod receipts;

@@ -10,42 +10,18 @@
 use payments::ledger::{self, Account, NewEntry, credit, debit};
 use platform::{
     AppState,
-    auth::{Principal, PrincipalKind, Role},
+    auth::Principal,
     db::Tx,
     error::{Error, Result},
 };
 use uuid::Uuid;
 
+pub use crate::policy::{APPROVAL_ABOVE, approver, require_till};
 use crate::{
     checkout::sale_reversal,
     model::{OrderDto, RefundRequest},
     repo::{self, OrderRow},
 };
-
-/// Refunds and discounts above this many minor units (50.00) need a manager.
-pub const APPROVAL_ABOVE: i64 = 5_000;
-
-/// Who approves: the caller when a manager or the owner, else the manager whose PIN is given.
-pub async fn approver(
-    state: &AppState,
-    tx: &mut Tx,
-    who: &Principal,
-    branch_id: Uuid,
-    pin: Option<&str>,
-) -> Result<Uuid> {
-    if matches!(who.role, Role::Owner | Role::Manager) {
-        return Ok(who.id);
-    }
-    let pin = pin.ok_or_else(|| {
-        Error::invalid(
-            "managerPin",
-            "a manager must approve this: enter a manager's PIN",
-        )
-    })?;
-    // Guessing PINs on a till is throttled like PIN sign-in.
-    state.limits.pin.check(&format!("approval:{}", who.id))?;
-    identity::approval::manager_pin(state, tx, who, branch_id, pin).await
-}
 
 /// Whether giving back `amount` more on `order` needs a manager: it does when the order's
 /// refunds so far — those still under way at a card terminal included — and this one together
@@ -55,16 +31,6 @@ pub async fn approver(
 pub(crate) async fn needs_approval(tx: &mut Tx, order: &OrderRow, amount: i64) -> Result<bool> {
     let under_way = repo::open_refunds_of_order(tx, order.id).await?;
     Ok(order.refunded + under_way + amount > APPROVAL_ABOVE)
-}
-
-/// Money at the till: the owner, a manager or a cashier of the branch.
-pub(crate) fn require_till(who: &Principal, branch_id: Uuid) -> Result<()> {
-    if who.kind != PrincipalKind::Staff
-        || !matches!(who.role, Role::Owner | Role::Manager | Role::Cashier)
-    {
-        return Err(Error::Forbidden);
-    }
-    who.require_branch(branch_id)
 }
 
 /// The VAT inside `amount` of a refund, proportional to the invoice and never more than the

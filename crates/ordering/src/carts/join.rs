@@ -10,10 +10,11 @@ use platform::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{display_name, emit, kind_of};
+use super::{display_name, emit};
 use crate::{
     lifecycle::{Channel, OrderType},
     model::{JoinTable, JoinedTable, Who},
+    policy::{self, kind_of},
     repo::{self, CartMember, CartRow},
 };
 
@@ -140,7 +141,7 @@ pub async fn join_table(
     };
     if who.kind == PrincipalKind::Staff {
         // Kitchen and driver accounts do not take orders.
-        crate::checkout::channel_of(&who)?;
+        policy::channel_of(&who)?;
         who.require_branch(table.branch_id)?;
     }
     let channel = match who.kind {

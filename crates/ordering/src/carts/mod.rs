@@ -24,6 +24,7 @@ use crate::{
     checkout::{self, Answer},
     lifecycle::{Channel, OrderType},
     model::{CartCheckout, CartDto, CartLineDto, LineRequest, NewCartRequest, PlaceOrder, Who},
+    policy,
     pricing::{self, LineInput, PricingInput},
     repo::{self, CartLineRow, CartRow},
     tables::{self, model::CartTable},
@@ -37,14 +38,6 @@ pub(crate) use join::{join, open};
 /// Open lines a cart may hold (an order takes at most 100 lines).
 pub const MAX_OPEN_LINES: usize = 100;
 
-pub(crate) fn kind_of(p: &Principal) -> &'static str {
-    match p.kind {
-        PrincipalKind::Staff => "staff",
-        PrincipalKind::Guest => "guest",
-        PrincipalKind::Customer => "customer",
-    }
-}
-
 /// How the caller stands to a cart: the branch's staff may see and change everything; a member
 /// sees the cart and changes their own lines; anyone else does not find it.
 enum Access {
@@ -54,7 +47,7 @@ enum Access {
 
 async fn access(tx: &mut Tx, who: &Principal, cart: &CartRow) -> Result<Access> {
     // Front-of-house staff: the roles that may place orders (not the kitchen or drivers).
-    if checkout::channel_of(who).is_ok_and(|c| c == Channel::Pos)
+    if policy::channel_of(who).is_ok_and(|c| c == Channel::Pos)
         && who.can_access_branch(cart.branch_id)
     {
         return Ok(Access::Staff);
@@ -129,7 +122,7 @@ pub async fn create(
     who: &Principal,
     req: &NewCartRequest,
 ) -> Result<(CartDto, bool)> {
-    let channel = checkout::channel_of(who)?;
+    let channel = policy::channel_of(who)?;
     let channel = match channel {
         // A guest opening a cart without a table is on the website; at a table, scan its QR.
         Channel::Qr => Channel::Web,

@@ -34,8 +34,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    checkout::{self, sale_postings, sale_reversal},
     lifecycle::{OrderType, Status},
+    policy,
+    postings::{self, sale_reversal},
     pricing::{self, Discount, LineInput, Pricing, PricingInput},
     repo::{self as orders, OrderRow},
 };
@@ -100,8 +101,8 @@ impl Replacement {
 
 /// Staff at the till (owner, manager, cashier, waiter) with scope on the branch.
 fn require_till(who: &Principal, branch_id: Uuid) -> Result<()> {
-    checkout::require_staff_of(who, branch_id)?;
-    checkout::channel_of(who).map(|_| ())
+    policy::require_staff_of(who, branch_id)?;
+    policy::channel_of(who).map(|_| ())
 }
 
 /// The order locked, checked to be a check that may be split or merged.
@@ -363,7 +364,7 @@ async fn replace(
             reference_id: id,
             memo: Some(&memo),
             created_by: Some(who.id),
-            postings: sale_postings(&pricing.totals),
+            postings: postings::sale(&pricing.totals),
         })?
         .map(|(_, entry)| entry);
         insert_check(
