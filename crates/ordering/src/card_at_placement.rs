@@ -70,7 +70,7 @@ pub async fn place(
              POST /api/orders/{id}/payments",
         ));
     }
-    let placed = checkout::place(state, who, key, hash, req, None).await?;
+    let placed = checkout::place::<checkout::NoBasket>(state, who, key, hash, req, None).await?;
     let order_id = placed.order_id()?;
     let charged = crate::card::pay(state, who, order_id, key, &card).await;
     let mut res = match charged {

@@ -27,8 +27,8 @@ use uuid::Uuid;
 use crate::{
     lifecycle::{self, Channel, OrderType, Status},
     model::{
-        ChangeStatus, DiscountRequest, OrderDto, OrderLine, PaymentDto, PaymentRequest, PlaceOrder,
-        StatusChange,
+        ChangeStatus, DiscountRequest, LineRequest, OrderDto, OrderLine, PaymentDto,
+        PaymentRequest, PlaceOrder, StatusChange,
     },
     policy::{self, channel_of, kind_of},
     postings,
@@ -79,16 +79,63 @@ pub fn request_hash_at(p: &Principal, route: &str, body: &[u8]) -> Vec<u8> {
     h.finalize().to_vec()
 }
 
+/// Where an order's lines come from instead of the request: a cart, which checkout takes them
+/// from inside its transaction and marks ordered once the order is written. Checkout names no
+/// cart: the carts implement this, so they depend on checkout and not the other way round.
+pub trait Basket: Sync {
+    /// What was taken, for marking it afterwards.
+    type Taken: Send + Sync;
+
+    /// Locks the basket and takes its lines, checked against `menu`; writes nothing.
+    fn take(
+        &self,
+        tx: &mut Tx,
+        who: &Principal,
+        menu: &BranchMenu,
+    ) -> impl Future<Output = Result<(Self::Taken, Basketed)>> + Send;
+
+    /// After the order `order_id` is written, in the same transaction.
+    fn taken(
+        &self,
+        tx: &mut Tx,
+        who: &Principal,
+        taken: &Self::Taken,
+        order_id: Uuid,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The lines a basket gives the order, with the channel and table it came through.
+pub struct Basketed {
+    pub channel: Channel,
+    pub lines: Vec<LineRequest>,
+    pub table: Option<String>,
+}
+
+/// No basket: the lines are the request's (`place::<NoBasket>(…, None)`).
+pub enum NoBasket {}
+
+impl Basket for NoBasket {
+    type Taken = ();
+
+    async fn take(&self, _: &mut Tx, _: &Principal, _: &BranchMenu) -> Result<((), Basketed)> {
+        match *self {}
+    }
+
+    async fn taken(&self, _: &mut Tx, _: &Principal, _: &(), _: Uuid) -> Result<()> {
+        match *self {}
+    }
+}
+
 /// `POST /api/orders`, and `POST /api/carts/{id}/checkout` with `cart`: then the lines come
 /// from the cart (checked against the menu inside the transaction) and are marked ordered in
 /// it, so pricing, the ledger, idempotency and client refs are the same for both.
-pub async fn place(
+pub async fn place<B: Basket>(
     state: &AppState,
     who: &Principal,
     key: &str,
     hash: &[u8],
     mut req: PlaceOrder,
-    cart: Option<&crate::carts::Take>,
+    cart: Option<&B>,
 ) -> Result<Answer> {
     let mut channel = channel_of(who)?;
     if let Some(phone) = &req.contact_phone {
@@ -181,10 +228,10 @@ pub async fn place(
     }
     let taken = match cart {
         Some(take) => {
-            let taken = crate::carts::take(&mut tx, who, &menu, take).await?;
-            channel = taken.cart.channel;
-            req.lines = taken.lines.clone();
-            req.table = taken.table.clone();
+            let (taken, basketed) = take.take(&mut tx, who, &menu).await?;
+            channel = basketed.channel;
+            req.lines = basketed.lines;
+            req.table = basketed.table;
             Some(taken)
         }
         None => None,
@@ -303,8 +350,8 @@ pub async fn place(
         )
         .await?;
     }
-    if let Some(taken) = &taken {
-        crate::carts::taken(&mut tx, who, taken, order.id).await?;
+    if let (Some(basket), Some(taken)) = (cart, &taken) {
+        basket.taken(&mut tx, who, taken, order.id).await?;
     }
     tx.commit().await?;
     state.db.announce_events().await;

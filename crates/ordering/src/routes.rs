@@ -20,20 +20,17 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    carts, checkout,
+    checkout,
     drawers::{self, CloseDrawer, DrawerReport, Movement, OpenDrawer, ZReport},
     lifecycle::{OrderType, Status},
-    model::{
-        CartCheckout, CartDto, ChangeStatus, LineRequest, NewCartRequest, OrderDto, PaymentRequest,
-        PlaceOrder, RefundRequest, StatusChange,
-    },
+    model::{ChangeStatus, OrderDto, PaymentRequest, PlaceOrder, RefundRequest, StatusChange},
     repo, settlement,
 };
 
 /// Card data never touches sous: a request to the ordering API whose body or query carries
 /// something that looks like a card number (13–19 digits passing the Luhn check) is refused
 /// before any handler sees it, and its body is not logged.
-async fn refuse_card_data(
+pub(crate) async fn refuse_card_data(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Result<Response> {
@@ -60,7 +57,8 @@ async fn refuse_card_data(
         .await)
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
+/// The routes still served from here; `crate::routes()` merges them with the sub-domains'.
+pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(place, list))
         .routes(routes!(get))
@@ -81,23 +79,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(payment_webhook))
         .routes(routes!(simulator_page))
         .routes(routes!(simulator_answer))
-        .routes(routes!(create_cart))
-        .routes(routes!(get_cart))
-        .routes(routes!(add_cart_line))
-        .routes(routes!(replace_cart_line, remove_cart_line))
-        .routes(routes!(checkout_cart))
-        .merge(crate::tables::routes::routes())
-        .merge(crate::promos::routes::routes())
-        .merge(crate::service_charge::routes::routes())
-        .merge(crate::carts::routes::routes())
-        .merge(crate::receipts::routes::routes())
-        .merge(crate::checks::routes::routes())
-        .layer(axum::middleware::from_fn(refuse_card_data))
 }
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-fn idempotency_key(headers: &HeaderMap) -> Result<String> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<String> {
     let key = headers
         .get(IDEMPOTENCY_KEY)
         .ok_or_else(|| {
@@ -142,10 +128,10 @@ pub async fn place(
     if crate::card_at_placement::wants_card(&req) {
         return crate::card_at_placement::place(&state, &auth, &key, &hash, req).await;
     }
-    answered(checkout::place(&state, &auth, &key, &hash, req, None).await?)
+    answered(checkout::place::<checkout::NoBasket>(&state, &auth, &key, &hash, req, None).await?)
 }
 
-fn answered(answer: checkout::Answer) -> Result<Response> {
+pub(crate) fn answered(answer: checkout::Answer) -> Result<Response> {
     // The body is JSON text already (serialised once, or stored): sent as it is.
     let mut res = (
         answer.status,
@@ -561,134 +547,4 @@ pub async fn simulator_answer(
 ) -> Result<axum::response::Redirect> {
     let back = crate::online::simulator_answer(&state, &form.session_id, &form.outcome).await?;
     Ok(axum::response::Redirect::to(&back))
-}
-
-// ---- carts --------------------------------------------------------------------------------
-
-/// The cart version the client saw, from `If-Match` (optional).
-fn if_match(headers: &HeaderMap) -> Result<Option<i32>> {
-    headers
-        .get("if-match")
-        .map(|v| {
-            v.to_str()
-                .ok()
-                .map(|s| s.trim().trim_matches('"'))
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(|| Error::invalid("If-Match", "must be the cart's version"))
-        })
-        .transpose()
-}
-
-/// Opens a cart: staff at the POS (with `tableId`: the table's shared cart, joined if open),
-/// a customer or a guest on the website. 201 for a new cart, 200 for the table's open one.
-#[utoipa::path(post, path = "/api/carts", tag = "carts", security(("bearer" = [])),
-    request_body = NewCartRequest,
-    responses((status = 201, body = CartDto), (status = 200, body = CartDto), (status = 403, body = Problem), (status = 404, body = Problem, description = "no such branch (or table) in the brand"), (status = 422, body = Problem)))]
-pub async fn create_cart(
-    State(state): State<AppState>,
-    auth: Auth<policy::Authenticated>,
-    ValidJson(req): ValidJson<NewCartRequest>,
-) -> Result<(StatusCode, Json<CartDto>)> {
-    let (cart, created) = carts::create(&state, &auth, &req).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(cart)))
-}
-
-/// The cart: members, every line with who added it, checked and priced by the menu now.
-/// Members and the branch's staff only (anyone else: 404).
-#[utoipa::path(get, path = "/api/carts/{id}", tag = "carts", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = CartDto), (status = 404, body = Problem)))]
-pub async fn get_cart(
-    State(state): State<AppState>,
-    auth: Auth<policy::Authenticated>,
-    ApiPath(id): ApiPath<Uuid>,
-) -> Result<Json<CartDto>> {
-    Ok(Json(carts::get(&state, &auth, id).await?))
-}
-
-/// Adds a line, checked and priced by the branch's menu now (422 naming the field if the
-/// selection cannot be ordered).
-#[utoipa::path(post, path = "/api/carts/{id}/lines", tag = "carts", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, pattern = "^\"?[0-9]{1,9}\"?$", description = "the cart version seen")),
-    request_body = LineRequest,
-    responses((status = 201, body = CartDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn add_cart_line(
-    State(state): State<AppState>,
-    auth: Auth<policy::Authenticated>,
-    ApiPath(id): ApiPath<Uuid>,
-    headers: HeaderMap,
-    ValidJson(req): ValidJson<LineRequest>,
-) -> Result<(StatusCode, Json<CartDto>)> {
-    let expected = if_match(&headers)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(carts::add_line(&state, &auth, id, expected, &req).await?),
-    ))
-}
-
-/// Replaces a line (re-priced now: also how a changed price is accepted). Guests and customers
-/// change only their own lines; the branch's staff any.
-#[utoipa::path(put, path = "/api/carts/{id}/lines/{line_id}", tag = "carts", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("line_id" = Uuid, Path), ("If-Match" = Option<String>, Header, pattern = "^\"?[0-9]{1,9}\"?$", description = "the cart version seen")),
-    request_body = LineRequest,
-    responses((status = 200, body = CartDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn replace_cart_line(
-    State(state): State<AppState>,
-    auth: Auth<policy::Authenticated>,
-    ApiPath((id, line_id)): ApiPath<(Uuid, Uuid)>,
-    headers: HeaderMap,
-    ValidJson(req): ValidJson<LineRequest>,
-) -> Result<Json<CartDto>> {
-    let expected = if_match(&headers)?;
-    Ok(Json(
-        carts::replace_line(&state, &auth, id, line_id, expected, &req).await?,
-    ))
-}
-
-/// Removes a line (the same rules as changing it).
-#[utoipa::path(delete, path = "/api/carts/{id}/lines/{line_id}", tag = "carts", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("line_id" = Uuid, Path), ("If-Match" = Option<String>, Header, pattern = "^\"?[0-9]{1,9}\"?$", description = "the cart version seen")),
-    responses((status = 200, body = CartDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn remove_cart_line(
-    State(state): State<AppState>,
-    auth: Auth<policy::Authenticated>,
-    ApiPath((id, line_id)): ApiPath<(Uuid, Uuid)>,
-    headers: HeaderMap,
-) -> Result<Json<CartDto>> {
-    let expected = if_match(&headers)?;
-    Ok(Json(
-        carts::remove_line(&state, &auth, id, line_id, expected).await?,
-    ))
-}
-
-/// Places an order from the cart: all of it, the `lines` named, or the caller's own
-/// (`mine`). Every line is checked against the menu now: sold out, hidden or not served now →
-/// 409 `line_unavailable`; a selection no longer valid → 422 on `lines[<line id>]`; a changed
-/// price → 409 `price_changed` with the new price; nothing is written then. Otherwise as
-/// `POST /api/orders` (the same `Idempotency-Key` rules).
-#[utoipa::path(post, path = "/api/carts/{id}/checkout", tag = "carts", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header, pattern = "^[!-~]{8,200}$", description = "8 to 200 visible ASCII characters (a fresh UUID per order)")),
-    request_body = CartCheckout,
-    responses((status = 201, body = OrderDto), (status = 400, body = Problem), (status = 404, body = Problem),
-              (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn checkout_cart(
-    State(state): State<AppState>,
-    auth: Auth<policy::Authenticated>,
-    ApiPath(id): ApiPath<Uuid>,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
-) -> Result<Response> {
-    let key = idempotency_key(&headers)?;
-    let req: CartCheckout = if body.is_empty() {
-        CartCheckout::default()
-    } else {
-        parse_json(&body)?
-    };
-    let hash = checkout::request_hash_at(&auth, &format!("POST /api/carts/{id}/checkout"), &body);
-    answered(carts::checkout(&state, &auth, id, &key, &hash, req).await?)
 }

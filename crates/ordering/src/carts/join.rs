@@ -10,12 +10,14 @@ use platform::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{display_name, emit};
+use super::{
+    display_name, emit,
+    model::{CartMember, JoinTable, JoinedTable, Who},
+    repo::{self, CartRow},
+};
 use crate::{
     lifecycle::{Channel, OrderType},
-    model::{JoinTable, JoinedTable, Who},
     policy::{self, kind_of},
-    repo::{self, CartMember, CartRow},
 };
 
 /// Makes the caller a member of the cart (announcing it), unless they are one.
