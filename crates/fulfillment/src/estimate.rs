@@ -8,7 +8,7 @@
 //! delivery's own ETA (`GET /api/orders/{id}/delivery`).
 
 use chrono::{DateTime, Duration, Utc};
-use ordering::{lifecycle::Status, repo as orders};
+use ordering::api::{self, Status};
 use platform::{
     AppState,
     auth::{Principal, PrincipalKind},
@@ -50,7 +50,7 @@ pub struct Estimate {
 /// staff; for anyone else the order is not found.
 pub async fn of_order(state: &AppState, who: &Principal, order_id: Uuid) -> Result<Estimate> {
     let mut tx = state.db.begin(who.scope()).await?;
-    let order = orders::order(&mut tx, order_id, false).await?;
+    let order = api::order(&mut tx, order_id).await?;
     let allowed = match who.kind {
         PrincipalKind::Staff => who.can_access_branch(order.branch_id),
         _ => order.placed_by == who.id,
@@ -66,7 +66,7 @@ pub async fn of_order(state: &AppState, who: &Principal, order_id: Uuid) -> Resu
         (Basis::Done, None)
     } else if let Some(due) = kitchen_due(&mut tx, order.id).await? {
         (Basis::Kitchen, Some(due))
-    } else if let Some(seconds) = orders::recent_ready_seconds(&mut tx, order.branch_id).await? {
+    } else if let Some(seconds) = api::recent_ready_seconds(&mut tx, order.branch_id).await? {
         (
             Basis::Recent,
             Some(order.created_at + Duration::seconds(seconds)),

@@ -3,10 +3,7 @@
 //! Every change is one transaction with its `kitchen` event.
 
 use chrono::Utc;
-use ordering::{
-    lifecycle::{self, Status},
-    repo::{self as orders, OrderRow},
-};
+use ordering::api::{self, Order, Status};
 use platform::{
     AppState,
     auth::{Principal, PrincipalKind, Role},
@@ -133,7 +130,7 @@ pub(crate) async fn one(tx: &mut Tx, id: Uuid) -> Result<TicketDto> {
 /// Ticket `id` as it is now, announced to its branch's kitchen screens as `kind`.
 pub(crate) async fn announced(
     tx: &mut Tx,
-    order: &OrderRow,
+    order: &Order,
     id: Uuid,
     kind: &str,
 ) -> Result<TicketDto> {
@@ -179,13 +176,7 @@ pub(crate) async fn kitchen_event_at(
 
 /// Moves the order one lifecycle step, with its history (the orders trigger writes the
 /// `orders` event).
-async fn step(
-    tx: &mut Tx,
-    who: &Principal,
-    order: &OrderRow,
-    from: Status,
-    to: Status,
-) -> Result<()> {
+async fn step(tx: &mut Tx, who: &Principal, order: &Order, from: Status, to: Status) -> Result<()> {
     step_because(tx, who, order, from, to, "kitchen").await
 }
 
@@ -193,12 +184,12 @@ async fn step(
 pub(crate) async fn step_because(
     tx: &mut Tx,
     who: &Principal,
-    order: &OrderRow,
+    order: &Order,
     from: Status,
     to: Status,
     reason: &str,
 ) -> Result<()> {
-    if !lifecycle::allowed(order.order_type, from, to) {
+    if !api::allowed(order.order_type, from, to) {
         return Err(Error::conflict(
             "illegal_transition",
             format!(
@@ -208,21 +199,11 @@ pub(crate) async fn step_because(
             ),
         ));
     }
-    orders::set_status(tx, order.id, to, None).await?;
-    orders::history(
-        tx,
-        who.tenant_id,
-        order.id,
-        Some(from),
-        to,
-        Some(reason),
-        Some(who.id),
-    )
-    .await
+    api::step(tx, who.tenant_id, who.id, order.id, from, to, reason).await
 }
 
 /// The kitchen started on an order: `accepted` becomes `preparing`.
-async fn order_preparing(tx: &mut Tx, who: &Principal, order: &OrderRow) -> Result<Status> {
+async fn order_preparing(tx: &mut Tx, who: &Principal, order: &Order) -> Result<Status> {
     if order.status == Status::Accepted {
         step(tx, who, order, Status::Accepted, Status::Preparing).await?;
         return Ok(Status::Preparing);
@@ -232,7 +213,7 @@ async fn order_preparing(tx: &mut Tx, who: &Principal, order: &OrderRow) -> Resu
 
 /// Expo: every station ticket of the order is bumped, so the order is ready and the guest (or
 /// customer, or the staff member who placed it) is told.
-async fn order_ready(tx: &mut Tx, who: &Principal, order: &OrderRow) -> Result<()> {
+async fn order_ready(tx: &mut Tx, who: &Principal, order: &Order) -> Result<()> {
     if order_preparing(tx, who, order).await? != Status::Preparing {
         return Ok(());
     }
@@ -278,11 +259,11 @@ pub(crate) async fn lock(
     state: &AppState,
     who: &Principal,
     id: Uuid,
-) -> Result<(Tx, OrderRow, TicketRow)> {
+) -> Result<(Tx, Order, TicketRow)> {
     let mut tx = state.db.begin(who.scope()).await?;
     let t = repo::ticket(&mut tx, id, false).await?;
     require_kitchen(who, t.branch_id)?;
-    let order = orders::order(&mut tx, t.order_id, true).await?;
+    let order = api::lock(&mut tx, t.order_id).await?;
     if matches!(order.status, Status::Cancelled | Status::Voided) {
         return Err(Error::conflict(
             "order_ended",
@@ -441,7 +422,7 @@ pub async fn item_done(
 /// The waiter fires the next held course of a dine-in order.
 pub async fn fire(state: &AppState, who: &Principal, order_id: Uuid) -> Result<Fired> {
     let mut tx = state.db.begin(who.scope()).await?;
-    let order = orders::order(&mut tx, order_id, true).await?;
+    let order = api::lock(&mut tx, order_id).await?;
     if who.kind != PrincipalKind::Staff {
         return Err(Error::Forbidden);
     }
@@ -481,7 +462,7 @@ pub async fn order_tickets(
     order_id: Uuid,
 ) -> Result<Vec<TicketDto>> {
     let mut tx = state.db.begin(who.scope()).await?;
-    let order = orders::order(&mut tx, order_id, false).await?;
+    let order = api::order(&mut tx, order_id).await?;
     if who.kind != PrincipalKind::Staff {
         return Err(Error::Forbidden);
     }

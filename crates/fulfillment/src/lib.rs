@@ -3,6 +3,10 @@
 //! hold & fire, expo readiness and the printable ticket. Tickets are created by a database
 //! trigger on the order's acceptance (see `migrations/*_kitchen.sql`), so ordering does not
 //! depend on this crate; this crate moves orders to `ready` through ordering's lifecycle.
+//!
+//! Everything this crate reads or changes of an order goes through `ordering::api` (the order,
+//! its lock, a lifecycle step with its history), and its SQL joins ordering's read-only view
+//! `order_facts`, never ordering's tables (see docs/architecture.md).
 
 pub mod delivery;
 pub mod estimate;

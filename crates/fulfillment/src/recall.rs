@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use identity::approval::{self, ManagerPin};
-use ordering::{lifecycle::Status, repo as orders};
+use ordering::api::{self, Status};
 use platform::{
     AppState,
     audit::Entry,
@@ -65,15 +65,14 @@ pub async fn recall(
     match order.status {
         Status::Accepted | Status::Preparing => {}
         Status::Ready => {
-            orders::set_status(&mut tx, order.id, Status::Preparing, None).await?;
-            orders::history(
+            api::step(
                 &mut tx,
                 who.tenant_id,
+                who.id,
                 order.id,
-                Some(Status::Ready),
+                Status::Ready,
                 Status::Preparing,
-                Some("kitchen recall"),
-                Some(who.id),
+                "kitchen recall",
             )
             .await?;
         }

@@ -32,7 +32,7 @@ const TICKET_COLS: &str = "k.id, k.branch_id, k.order_id, s.code as station, s.n
     s.name_ar as station_name_ar, k.status, k.rush, k.created_at, k.fired_at, k.started_at, \
     k.bumped_at, o.number, o.type as order_type, o.table_ref, o.notes as order_notes";
 const TICKET_FROM: &str = "kitchen_tickets k join kitchen_stations s on s.id = k.station_id \
-    join orders o on o.id = k.order_id";
+    join order_facts o on o.id = k.order_id";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ItemRow {
@@ -319,7 +319,7 @@ pub async fn all_day(
          from kitchen_ticket_items ti \
          join kitchen_tickets k on k.id = ti.ticket_id \
          join kitchen_stations s on s.id = k.station_id \
-         join orders o on o.id = k.order_id \
+         join order_facts o on o.id = k.order_id \
          where k.branch_id = $1 and k.status <> 'bumped' and not ti.held and ti.done_at is null \
            and o.status not in ('cancelled', 'voided') \
            and ($2::text is null or s.code = $2) \

@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use ordering::{lifecycle::Status, repo as orders};
+use ordering::api::{self, Status};
 use platform::{
     AppState,
     auth::{Principal, PrincipalKind, Role},
@@ -193,6 +193,7 @@ pub async fn assign(
     driver_id: Option<Uuid>,
 ) -> Result<DeliveryDto> {
     let mut tx = state.db.begin(who.scope()).await?;
+    api::lock(&mut tx, order_id).await?;
     let d = repo::delivery(&mut tx, order_id, true).await?;
     require_manager(who, d.branch_id)?;
     if !matches!(d.status.as_str(), "waiting" | "assigned" | "accepted") {
@@ -254,6 +255,7 @@ pub async fn mine(state: &AppState, who: &Principal) -> Result<Vec<DeliveryDto>>
 /// The driver's own delivery, locked; another driver's is not found (ids are not probed).
 async fn own(tx: &mut Tx, who: &Principal, order_id: Uuid) -> Result<DeliveryRow> {
     require_driver(who)?;
+    api::lock(tx, order_id).await?;
     let d = repo::delivery(tx, order_id, true).await?;
     if d.driver_id != Some(who.id) {
         return Err(Error::NotFound);
@@ -288,7 +290,7 @@ pub async fn picked_up(state: &AppState, who: &Principal, order_id: Uuid) -> Res
     let mut tx = state.db.begin(who.scope()).await?;
     let d = own(&mut tx, who, order_id).await?;
     expect_status(&d, &["accepted"], "picked up")?;
-    let order = orders::order(&mut tx, order_id, false).await?;
+    let order = api::order(&mut tx, order_id).await?;
     if order.status != Status::Ready {
         return Err(Error::conflict(
             "order_not_ready",
@@ -339,7 +341,7 @@ pub async fn delivered(
             ),
         ));
     }
-    let order = orders::order(&mut tx, order_id, false).await?;
+    let order = api::order(&mut tx, order_id).await?;
     step_because(
         &mut tx,
         who,

@@ -78,7 +78,7 @@ pub struct ZoneDto {
 pub struct Quote {
     pub branch_id: Uuid,
     #[serde(flatten)]
-    pub zone: ordering::delivery::Zone,
+    pub zone: ordering::api::Zone,
     pub currency: String,
 }
 

@@ -319,24 +319,19 @@ pub struct DeliveryRow {
 }
 
 const DELIVERY_SELECT: &str = "select d.order_id, d.tenant_id, d.branch_id, o.number, d.status, \
-    o.status as order_status, d.address, d.address_notes, d.lat, d.lng, d.fee, o.total - o.paid as due, \
+    o.status as order_status, d.address, d.address_notes, d.lat, d.lng, d.fee, o.due, \
     o.currency::text as currency, d.driver_id, u.display_name as driver_name, d.assigned_at, \
     d.picked_up_at, d.delivered_at, d.created_at, d.handover_code, d.handover_attempts, o.placed_by, \
     o.placed_by_kind, delivery_eta_minutes(d, p.lat::float8, p.lng::float8) as eta_minutes, \
     p.lat::float8 as driver_lat, p.lng::float8 as driver_lng, p.at as pinged_at \
-    from order_deliveries d join orders o on o.id = d.order_id \
+    from order_deliveries d join order_facts o on o.id = d.order_id \
     left join users u on u.id = d.driver_id \
     left join lateral (select lat, lng, at from driver_pings p where p.driver_id = d.driver_id \
                        order by at desc limit 1) p on true";
 
-/// One delivery; `lock` takes its row (and the order's: every writer locks the order first).
+/// One delivery; `lock` takes its row. Every writer locks the order first
+/// (`ordering::api::lock`), so the caller does that before.
 pub async fn delivery(tx: &mut Tx, order_id: Uuid, lock: bool) -> Result<DeliveryRow> {
-    if lock {
-        sqlx::query("select 1 from orders where id = $1 for update")
-            .bind(order_id)
-            .execute(&mut **tx)
-            .await?;
-    }
     sqlx::query_as(&format!(
         "{DELIVERY_SELECT} where d.order_id = $1 {}",
         if lock { "for update of d" } else { "" }

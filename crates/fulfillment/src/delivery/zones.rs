@@ -154,7 +154,7 @@ pub async fn quote(state: &AppState, branch_id: Uuid, at: LatLng) -> Result<Quot
         .await?
         .ok_or(Error::NotFound)?;
     db::set_scope(&mut tx, TenantScope::tenant(tenant_id)).await?;
-    let zone = ordering::delivery::zone_at(&mut tx, branch_id, at.lat, at.lng).await?;
+    let zone = ordering::api::zone_at(&mut tx, branch_id, at.lat, at.lng).await?;
     let currency = repo::currency(&mut tx, tenant_id).await?;
     tx.commit().await?;
     Ok(Quote {

@@ -7,10 +7,7 @@ pub mod model;
 pub mod repo;
 pub mod routes;
 
-use ordering::{
-    lifecycle::{OrderType, Status},
-    repo as orders,
-};
+use ordering::api::{self, OrderType, Status};
 use platform::{
     AppState,
     auth::{Principal, PrincipalKind, Role},
@@ -171,7 +168,7 @@ pub async fn add_pickup(
 ) -> Result<EntryDto> {
     let mut tx = begin_at(state, who, branch_id).await?;
     require_host(who, branch_id)?;
-    let order = orders::order(&mut tx, req.order_id, false).await?;
+    let order = api::order(&mut tx, req.order_id).await?;
     if order.branch_id != branch_id {
         return Err(Error::invalid("orderId", "not an order of this branch"));
     }
@@ -185,7 +182,7 @@ pub async fn add_pickup(
         ));
     }
     repo::lock(&mut tx, branch_id).await?;
-    let size = repo::order_items(&mut tx, order.id).await?.max(1);
+    let size = api::item_count(&mut tx, order.id).await?.max(1);
     let id = repo::insert(
         &mut tx,
         &NewEntry {

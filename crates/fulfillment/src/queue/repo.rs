@@ -126,13 +126,3 @@ pub async fn end(tx: &mut Tx, id: Uuid, status: &str) -> Result<bool> {
     .rows_affected()
         == 1)
 }
-
-/// Items in an order (a pickup entry's size).
-pub async fn order_items(tx: &mut Tx, order_id: Uuid) -> Result<i32> {
-    Ok(sqlx::query_scalar(
-        "select coalesce(sum(quantity), 0)::integer from order_lines where order_id = $1",
-    )
-    .bind(order_id)
-    .fetch_one(&mut **tx)
-    .await?)
-}
