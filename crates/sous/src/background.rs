@@ -7,6 +7,7 @@ use anyhow::Context;
 use platform::{
     config::Settings,
     db::Db,
+    events::domain::Subscribers,
     queue::{Registry, Worker, WorkerConfig},
     scheduler::{self, Started},
 };
@@ -17,12 +18,21 @@ use tokio_util::sync::CancellationToken;
 use crate::shutdown::Deadline;
 
 /// Every context's task handlers, by kind. Contexts add theirs here as they arrive, the way
-/// `app::api` merges their routers.
+/// `app::api` merges their routers. It also installs the process's domain-event subscribers
+/// ([`subscribers`]), whose handlers are tasks too.
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     catalog::register(&mut registry);
     ordering::register(&mut registry);
+    subscribers().install(&mut registry);
     registry
+}
+
+/// Every context's subscribers to another context's domain events
+/// (`platform::events::domain`). Both the process that publishes an event and the one whose
+/// worker runs the handlers need this list: publishing enqueues a task per subscriber.
+pub fn subscribers() -> Subscribers {
+    Subscribers::new()
 }
 
 /// What runs in the background, and the token that stops it.
@@ -45,6 +55,8 @@ impl Background {
         shutdown: CancellationToken,
     ) -> anyhow::Result<Self> {
         let owner = PgConnectOptions::from_str(owner_url)?;
+        // Built even without workers: it installs the subscribers this process publishes to.
+        let registry = Arc::new(registry());
         let mut workers = JoinSet::new();
         if concurrency > 0 {
             // The LISTEN connection, plus one for claims and results, plus one spare for the
@@ -72,7 +84,7 @@ impl Background {
                 batch_size: (4 * concurrency).max(16),
                 ..WorkerConfig::default()
             };
-            let worker = Worker::new(pool, app.clone(), Arc::new(registry()), config)?;
+            let worker = Worker::new(pool, app.clone(), registry, config)?;
             let token = shutdown.clone();
             workers.spawn(async move {
                 if let Err(e) = worker.run(token).await {
