@@ -98,7 +98,7 @@ pub async fn publish<E: DomainEvent>(tx: &mut Tx, event: &E) -> Result<i64> {
         let task = NewTask::new(kind.as_str(), body.clone())
             .tenant(event.tenant_id())
             .dedup_key(id.to_string());
-        queue::enqueue(&mut **tx, &task).await?;
+        queue::enqueue(tx, &task).await?;
     }
     Ok(id)
 }
@@ -114,6 +114,9 @@ impl Table {
         self.by_event.get(kind).map_or(&[], Vec::as_slice)
     }
 }
+
+/// Registers one subscriber's handler under its task kind.
+type Register = Box<dyn FnOnce(&mut Registry, &str) + Send>;
 
 static INSTALLED: OnceLock<Table> = OnceLock::new();
 
@@ -131,7 +134,7 @@ fn installed() -> Result<&'static Table> {
 #[derive(Default)]
 pub struct Subscribers {
     table: Table,
-    handlers: Vec<(String, Box<dyn FnOnce(&mut Registry, &str) + Send>)>,
+    handlers: Vec<(String, Register)>,
 }
 
 impl Subscribers {
