@@ -7,6 +7,11 @@
 //! Everything this crate reads or changes of an order goes through `ordering::api` (the order,
 //! its lock, a lifecycle step with its history), and its SQL joins ordering's read-only view
 //! `order_facts`, never ordering's tables (see docs/architecture.md).
+//!
+//! The tickets stay a trigger rather than an `order.accepted` domain-event subscriber: made in
+//! the acceptance's transaction, they are on the kitchen stream as soon as it commits, while a
+//! subscriber adds a worker's wake-up, claim and second transaction before the screen sees them
+//! (and needs a worker running wherever tickets are expected).
 
 pub mod delivery;
 pub mod estimate;
