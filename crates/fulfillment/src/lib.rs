@@ -11,7 +11,8 @@
 //! The tickets stay a trigger rather than an `order.accepted` domain-event subscriber: made in
 //! the acceptance's transaction, they are on the kitchen stream as soon as it commits, while a
 //! subscriber adds a worker's wake-up, claim and second transaction before the screen sees them
-//! (and needs a worker running wherever tickets are expected).
+//! (and needs a worker running wherever tickets are expected). `bench kds` measured it: p50
+//! about 3.2 ms with the trigger against 5 ms with a subscriber, p99 6–10 ms against 12–35 ms.
 
 pub mod delivery;
 pub mod estimate;
