@@ -9,10 +9,10 @@ pub mod checks;
 pub mod contact;
 pub mod delivery;
 pub mod drawers;
-pub mod guest_orders;
 pub mod lifecycle;
 pub mod model;
 pub mod online;
+pub mod orders;
 pub mod policy;
 pub mod postings;
 pub mod pricing;
@@ -35,6 +35,7 @@ use utoipa_axum::router::OpenApiRouter;
 /// check covers every route, the payment ones included.
 pub fn routes() -> OpenApiRouter<AppState> {
     routes::router()
+        .merge(orders::routes::routes())
         .merge(tables::routes::routes())
         .merge(promos::routes::routes())
         .merge(service_charge::routes::routes())

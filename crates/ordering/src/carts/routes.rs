@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use super::model::{CartCheckout, CartDto, JoinTable, JoinedTable, NewCartRequest};
 use crate::{
-    checkout,
     model::{LineRequest, OrderDto},
+    orders,
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -174,12 +174,12 @@ pub async fn checkout_cart(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response> {
-    let key = crate::routes::idempotency_key(&headers)?;
+    let key = orders::routes::idempotency_key(&headers)?;
     let req: CartCheckout = if body.is_empty() {
         CartCheckout::default()
     } else {
         parse_json(&body)?
     };
-    let hash = checkout::request_hash_at(&auth, &format!("POST /api/carts/{id}/checkout"), &body);
-    crate::routes::answered(super::checkout(&state, &auth, id, &key, &hash, req).await?)
+    let hash = orders::request_hash_at(&auth, &format!("POST /api/carts/{id}/checkout"), &body);
+    orders::routes::answered(super::checkout(&state, &auth, id, &key, &hash, req).await?)
 }

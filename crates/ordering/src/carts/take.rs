@@ -18,8 +18,8 @@ use super::{
     repo::{self, CartLineRow, CartRow},
 };
 use crate::{
-    checkout::{self, Answer, Basket, Basketed},
     model::{LineRequest, PlaceOrder},
+    orders::{self, Answer, Basket, Basketed},
     tables,
 };
 
@@ -73,7 +73,7 @@ pub async fn checkout(
         lines: req.lines,
         mine: req.mine,
     };
-    checkout::place(state, who, key, hash, order, Some(&take)).await
+    orders::place(state, who, key, hash, order, Some(&take)).await
 }
 
 /// Inside checkout's transaction: locks the cart, picks the lines and checks each against the

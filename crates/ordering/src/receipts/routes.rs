@@ -11,7 +11,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::Receipt;
-use crate::checkout;
+use crate::orders;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -24,7 +24,7 @@ async fn load_receipt(
     who: &platform::auth::Principal,
     id: Uuid,
 ) -> Result<Receipt> {
-    let order = checkout::get(state, who, id).await?;
+    let order = orders::get(state, who, id).await?;
     let mut tx = state.db.begin(who.scope()).await?;
     let r = super::build(&mut tx, &order).await?;
     tx.commit().await?;

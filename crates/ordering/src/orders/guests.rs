@@ -8,7 +8,8 @@ use platform::{
     error::{Error, Result},
 };
 
-use crate::{lifecycle::OrderType, model::PlaceOrder, repo};
+use super::{model::PlaceOrder, repo};
+use crate::lifecycle::OrderType;
 
 /// How many orders one guest session may place. A table's guests order a few rounds in an
 /// evening; a session that needs more is not a guest at a table. Each guest at a table has a
