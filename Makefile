@@ -57,6 +57,7 @@ fmt:
 
 lint:
 	$(CARGO) fmt --all --check
+	python3 scripts/module-cycles.py
 	$(CARGO) clippy --all-targets -- -D warnings
 
 ## Every test on a throwaway PostgreSQL cluster, the API fuzz (schemathesis against a

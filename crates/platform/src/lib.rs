@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod domain_events;
 pub mod embedded_pg;
 pub mod error;
 pub mod events;

@@ -10,10 +10,8 @@ use std::{
 
 use platform::{
     db::{Db, TenantScope},
-    events::{
-        Channel,
-        domain::{DomainEvent, Published, Subscribers, publish},
-    },
+    domain_events::{DomainEvent, Published, Subscribers, publish},
+    events::Channel,
     queue::{Registry, TaskCtx, Worker, WorkerConfig},
     testing::TestDb,
 };

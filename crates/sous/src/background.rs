@@ -7,7 +7,7 @@ use anyhow::Context;
 use platform::{
     config::Settings,
     db::Db,
-    events::domain::Subscribers,
+    domain_events::Subscribers,
     queue::{Registry, Worker, WorkerConfig},
     scheduler::{self, Started},
 };
@@ -29,7 +29,7 @@ pub fn registry() -> Registry {
 }
 
 /// Every context's subscribers to another context's domain events
-/// (`platform::events::domain`). Both the process that publishes an event and the one whose
+/// (`platform::domain_events`). Both the process that publishes an event and the one whose
 /// worker runs the handlers need this list: publishing enqueues a task per subscriber.
 pub fn subscribers() -> Subscribers {
     Subscribers::new()

@@ -1,7 +1,6 @@
 //! Domain events: appended to the `events` outbox in the caller's transaction, announced by
 //! NOTIFY, and fanned out to in-memory subscribers by one listener per process.
 
-pub mod domain;
 pub mod listener;
 pub mod repo;
 

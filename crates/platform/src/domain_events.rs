@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Channel, NewEvent, append};
+use crate::events::{Channel, NewEvent, append};
 use crate::{
     db::Tx,
     error::{Error, Result},
