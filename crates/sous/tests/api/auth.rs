@@ -55,7 +55,7 @@ async fn login_me_and_wrong_credentials() {
 #[tokio::test]
 async fn expired_tampered_foreign_and_unsigned_tokens_are_rejected() {
     let app = spawn_app().await;
-    let good = app.token(Role::Owner).await;
+    let good = app.owner().await;
     let c: Claims = serde_json::from_value(claims(&good)).unwrap();
     let keys = JwtKeys::from_spec(JWT_KEYS, "sous", "sous-api").unwrap();
 
@@ -287,7 +287,7 @@ async fn device_signatures_must_be_fresh_unique_and_correct() {
 
     // A session started on the device ends with the device.
     let session = app.pin(device, &secret, "5555").await.expect(200);
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     app.post(
         &format!("/api/devices/{device}/revoke"),
         Some(&owner),

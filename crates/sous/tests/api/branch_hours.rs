@@ -7,11 +7,7 @@ use platform::auth::Role;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{
-    catalog::menu,
-    helpers::{TestApp, key, spawn_app},
-    orders::{count, line, place},
-};
+use crate::helpers::{TestApp, key, line, menu, place, spawn_app};
 
 /// The branch opens tomorrow (its local day after today), all day, and at no other time.
 async fn open_only_tomorrow(app: &TestApp, branch: Uuid) {
@@ -53,7 +49,7 @@ async fn orders_at_a_closed_branch_are_refused_unless_scheduled_for_an_open_time
     )
     .await;
     assert_eq!(later.status, 422, "closed then too: {}", later.body);
-    assert_eq!(count(&app, "select count(*) from orders").await, 0);
+    assert_eq!(app.scalar("select count(*) from orders").await, 0);
 
     // Scheduled for tomorrow, when it is open: taken.
     let tomorrow = place(
@@ -67,7 +63,7 @@ async fn orders_at_a_closed_branch_are_refused_unless_scheduled_for_an_open_time
     assert!(tomorrow["scheduledFor"].is_string(), "{tomorrow}");
 
     // The till rings up an order now all the same.
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     place(
         &app,
         &cashier,

@@ -5,18 +5,11 @@
 use platform::auth::Role;
 use serde_json::{Value, json};
 
-use crate::{
-    catalog::menu,
-    helpers::{Res, TestApp, key, spawn_app},
-    orders::{assert_books, count, line, place},
-};
+use crate::helpers::{Res, TestApp, assert_books, key, line, menu, place, spawn_app};
 
 async fn charged_at_terminal(app: &TestApp) -> i64 {
-    count(
-        app,
-        "select coalesce(sum(captured), 0)::bigint from simulator_terminal_charges",
-    )
-    .await
+    app.scalar("select coalesce(sum(captured), 0)::bigint from simulator_terminal_charges")
+        .await
 }
 
 fn with_card(body: &Value, tender: Value) -> Value {
@@ -29,7 +22,7 @@ fn with_card(body: &Value, tender: Value) -> Value {
 async fn a_card_with_the_order_is_charged_once_and_a_decline_leaves_it_unpaid() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let m = menu(&app, riyadh).await;
     let order = json!({ "branchId": riyadh, "type": "takeaway",
                         "lines": [line(&m, "Classic Beef Burger", 2), line(&m, "Karak Tea", 1)] });
@@ -64,7 +57,7 @@ async fn a_card_with_the_order_is_charged_once_and_a_decline_leaves_it_unpaid() 
     assert_eq!(again["id"], paid["id"]);
     assert_eq!(again["payments"].as_array().unwrap().len(), 1);
     assert_eq!(charged_at_terminal(&app).await, total);
-    assert_eq!(count(&app, "select count(*) from orders").await, 1);
+    assert_eq!(app.scalar("select count(*) from orders").await, 1);
 
     // Declined (a total ending in 51): the order stays placed and unpaid, and says where it is.
     let mut declined_order = order.clone();
@@ -81,7 +74,7 @@ async fn a_card_with_the_order_is_charged_once_and_a_decline_leaves_it_unpaid() 
     let res = place(&app, &cashier, &k, &body).await;
     assert_eq!(res.status, 402);
     assert_eq!(res.headers["location"].to_str().unwrap(), location);
-    assert_eq!(count(&app, "select count(*) from orders").await, 2);
+    assert_eq!(app.scalar("select count(*) from orders").await, 2);
     // The guest pays cash instead.
     app.post(
         &format!("{location}/payments"),
@@ -118,7 +111,7 @@ async fn a_card_with_the_order_is_charged_once_and_a_decline_leaves_it_unpaid() 
 
     // Bad card tenders and callers place nothing.
     let guest = app.guest_token(riyadh).await;
-    let entries = count(&app, "select count(*) from journal_entries").await;
+    let entries = app.scalar("select count(*) from journal_entries").await;
     for (token, tender, status) in [
         (&cashier, json!({ "method": "card" }), 422),
         (
@@ -143,9 +136,9 @@ async fn a_card_with_the_order_is_charged_once_and_a_decline_leaves_it_unpaid() 
             .status,
         403
     );
-    assert_eq!(count(&app, "select count(*) from orders").await, 3);
+    assert_eq!(app.scalar("select count(*) from orders").await, 3);
     assert_eq!(
-        count(&app, "select count(*) from journal_entries").await,
+        app.scalar("select count(*) from journal_entries").await,
         entries
     );
 }

@@ -7,14 +7,9 @@ use std::{
 };
 
 use payments::provider::card_data::contains_card_number;
-use platform::auth::Role;
 use serde_json::json;
 
-use crate::{
-    catalog::menu,
-    helpers::{key, spawn_app},
-    orders::{line, place},
-};
+use crate::helpers::{key, line, menu, place, spawn_app};
 
 /// Log output kept in memory, to be searched afterwards.
 #[derive(Clone, Default)]
@@ -43,7 +38,7 @@ async fn card_numbers_are_refused_and_never_stored_or_logged() {
 
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let m = menu(&app, riyadh).await;
 
     for pan in [

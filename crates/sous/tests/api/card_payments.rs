@@ -6,77 +6,33 @@
 
 use std::{sync::Arc, time::Duration};
 
-use platform::{
-    auth::Role,
-    queue::{Worker, WorkerConfig},
-};
+use platform::queue::{Worker, WorkerConfig};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::{
-    catalog::menu,
-    helpers::{JWT_KEYS, Res, TestApp, key, spawn_app},
-    orders::{assert_books, count, line, place},
-};
-
-async fn pay_at(base: &str, token: &str, order: &str, key: &str, body: &Value) -> Res {
-    let res = reqwest::Client::new()
-        .post(format!("{base}/api/orders/{order}/payments"))
-        .bearer_auth(token)
-        .header("idempotency-key", key)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let text = res.text().await.unwrap();
-    Res {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    }
-}
-
-async fn card(app: &TestApp, token: &str, order: &str, key: &str, amount: i64) -> Res {
-    pay_at(
-        &app.base,
-        token,
-        order,
-        key,
-        &json!({ "method": "card", "terminalId": "counter-1", "amount": amount }),
-    )
-    .await
-}
-
-/// An unpaid takeaway order worth well over 100.00.
-async fn big_order(app: &TestApp, token: &str) -> Value {
-    let m = menu(app, app.demo.riyadh).await;
-    let body = json!({ "branchId": app.demo.riyadh, "type": "takeaway",
-                       "lines": [line(&m, "Classic Beef Burger", 6)] });
-    place(app, token, &key(), &body).await.expect(201)
-}
+use crate::helpers::{JWT_KEYS, TestApp, assert_books, card, key, pay_at, spawn_app};
 
 async fn captured_at_terminal(app: &TestApp) -> i64 {
-    count(
-        app,
-        "select coalesce(sum(captured), 0)::bigint from simulator_terminal_charges",
-    )
-    .await
+    app.scalar("select coalesce(sum(captured), 0)::bigint from simulator_terminal_charges")
+        .await
 }
 
 #[tokio::test]
 async fn a_card_is_approved_declined_and_recovered_after_a_lost_answer() {
     let app = spawn_app().await;
-    let cashier = app.token(Role::Cashier).await;
-    let order = big_order(&app, &cashier).await;
+    let cashier = app.cashier().await;
+    let order = app
+        .order()
+        .line("Classic Beef Burger", 6)
+        .placed(&cashier)
+        .await;
     let id = order["id"].as_str().unwrap();
     let total = order["total"].as_i64().unwrap();
     assert!(total > 4000, "{total}");
 
     // Approved.
-    let paid = card(&app, &cashier, id, &key(), 1000).await.expect(201);
+    let paid = app.pay(&cashier, id, &key(), &card(1000)).await.expect(201);
     let p = &paid["payments"][0];
     assert_eq!(p["method"], "card");
     assert_eq!(p["status"], "captured");
@@ -88,8 +44,8 @@ async fn a_card_is_approved_declined_and_recovered_after_a_lost_answer() {
     assert_books(&app).await;
 
     // Declined: a 402 naming the decline; no payment, no journal entry.
-    let entries = count(&app, "select count(*) from journal_entries").await;
-    let res = card(&app, &cashier, id, &key(), 1051).await;
+    let entries = app.scalar("select count(*) from journal_entries").await;
+    let res = app.pay(&cashier, id, &key(), &card(1051)).await;
     assert_eq!(res.status, 402, "{}", res.body);
     assert_eq!(res.code(), "payment_declined");
     assert!(
@@ -98,49 +54,49 @@ async fn a_card_is_approved_declined_and_recovered_after_a_lost_answer() {
             .unwrap()
             .contains("insufficient_funds")
     );
-    assert_eq!(count(&app, "select count(*) from payments").await, 1);
+    assert_eq!(app.scalar("select count(*) from payments").await, 1);
     assert_eq!(
-        count(&app, "select count(*) from journal_entries").await,
+        app.scalar("select count(*) from journal_entries").await,
         entries
     );
     assert_eq!(captured_at_terminal(&app).await, 1000);
 
     // The terminal charged but the answer was lost: 504, nothing in our books yet…
     let lost = key();
-    let res = card(&app, &cashier, id, &lost, 1052).await;
+    let res = app.pay(&cashier, id, &lost, &card(1052)).await;
     assert_eq!(res.status, 504, "{}", res.body);
     assert_eq!(res.code(), "payment_outcome_unknown");
-    assert_eq!(count(&app, "select count(*) from payments").await, 1);
+    assert_eq!(app.scalar("select count(*) from payments").await, 1);
     assert_eq!(
-        count(
-            &app,
-            "select count(*) from payment_attempts where status = 'unknown'"
-        )
-        .await,
+        app.scalar("select count(*) from payment_attempts where status = 'unknown'")
+            .await,
         1
     );
     // …while it is open it counts against what is due.
-    let res = card(&app, &cashier, id, &key(), total - 1000).await;
+    let res = app.pay(&cashier, id, &key(), &card(total - 1000)).await;
     assert_eq!(res.status, 422, "{}", res.body);
     // The retry with the same key asks the terminal, finds the charge and records it once.
     for _ in 0..2 {
-        let again = card(&app, &cashier, id, &lost, 1052).await.expect(201);
+        let again = app.pay(&cashier, id, &lost, &card(1052)).await.expect(201);
         assert_eq!(again["paid"], 2052);
     }
-    assert_eq!(count(&app, "select count(*) from payments").await, 2);
+    assert_eq!(app.scalar("select count(*) from payments").await, 2);
     assert_eq!(
-        count(
-            &app,
-            "select count(*) from simulator_terminal_charges where amount = 1052"
-        )
-        .await,
+        app.scalar("select count(*) from simulator_terminal_charges where amount = 1052")
+            .await,
         1,
         "one charge at the terminal"
     );
     assert_eq!(captured_at_terminal(&app).await, 2052);
     // The same key for another order is refused.
-    let other = big_order(&app, &cashier).await;
-    let res = card(&app, &cashier, other["id"].as_str().unwrap(), &lost, 1052).await;
+    let other = app
+        .order()
+        .line("Classic Beef Burger", 6)
+        .placed(&cashier)
+        .await;
+    let res = app
+        .pay(&cashier, other["id"].as_str().unwrap(), &lost, &card(1052))
+        .await;
     assert_eq!(res.status, 422, "{}", res.body);
 
     // Split tender: the rest in cash.
@@ -155,7 +111,7 @@ async fn a_card_is_approved_declined_and_recovered_after_a_lost_answer() {
     assert_eq!(rest["due"], 0);
     assert_eq!(rest["payments"].as_array().unwrap().len(), 3);
     // Nothing due: a card is refused before the terminal hears of it.
-    let res = card(&app, &cashier, id, &key(), 100).await;
+    let res = app.pay(&cashier, id, &key(), &card(100)).await;
     assert_eq!(res.status, 409, "{}", res.body);
     // A card needs a terminal and a key.
     let res = app
@@ -181,10 +137,14 @@ async fn a_card_is_approved_declined_and_recovered_after_a_lost_answer() {
 #[tokio::test]
 async fn the_background_task_settles_attempts_left_open() {
     let app = spawn_app().await;
-    let cashier = app.token(Role::Cashier).await;
-    let order = big_order(&app, &cashier).await;
+    let cashier = app.cashier().await;
+    let order = app
+        .order()
+        .line("Classic Beef Burger", 6)
+        .placed(&cashier)
+        .await;
     let id = order["id"].as_str().unwrap();
-    let res = card(&app, &cashier, id, &key(), 2052).await;
+    let res = app.pay(&cashier, id, &key(), &card(2052)).await;
     assert_eq!(res.status, 504, "{}", res.body);
     // An attempt the terminal never heard of (its process died before the call).
     let mut owner = app.db.owner_conn().await;
@@ -238,7 +198,8 @@ async fn the_background_task_settles_attempts_left_open() {
         .unwrap();
     assert_eq!(s, "failed", "no one is at the counter: never charged");
     assert_eq!(
-        count(&app, "select count(*) from simulator_terminal_charges").await,
+        app.scalar("select count(*) from simulator_terminal_charges")
+            .await,
         1
     );
     let paid: i64 = sqlx::query_scalar("select paid from orders where id = $1")
@@ -275,11 +236,13 @@ async fn the_background_task_settles_attempts_left_open() {
     .unwrap();
     run_tasks_until_settled(&app).await;
     assert_eq!(
-        count(&app, "select coalesce(sum(amount), 0)::bigint from refunds").await,
+        app.scalar("select coalesce(sum(amount), 0)::bigint from refunds")
+            .await,
         300
     );
     assert_eq!(
-        count(&app, "select refunded from simulator_terminal_charges").await,
+        app.scalar("select refunded from simulator_terminal_charges")
+            .await,
         300
     );
     assert_books(&app).await;
@@ -306,11 +269,9 @@ async fn run_tasks_until_settled(app: &TestApp) {
     let running = tokio::spawn(worker.run(stop.clone()));
     let started = tokio::time::Instant::now();
     loop {
-        let open = count(
-            app,
-            "select count(*) from payment_attempts where status in ('pending', 'unknown')",
-        )
-        .await;
+        let open = app
+            .scalar("select count(*) from payment_attempts where status in ('pending', 'unknown')")
+            .await;
         if open == 0 {
             break;
         }
@@ -333,8 +294,12 @@ async fn a_process_killed_between_the_terminal_and_the_books_is_completed_by_a_r
         unistd::Pid,
     };
     let app = spawn_app().await;
-    let cashier = app.token(Role::Cashier).await;
-    let order = big_order(&app, &cashier).await;
+    let cashier = app.cashier().await;
+    let order = app
+        .order()
+        .line("Classic Beef Burger", 6)
+        .placed(&cashier)
+        .await;
     let id = order["id"].as_str().unwrap().to_string();
 
     let admin = std::env::var(platform::testing::ADMIN_URL_ENV).unwrap();
@@ -397,33 +362,28 @@ async fn a_process_killed_between_the_terminal_and_the_books_is_completed_by_a_r
     kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).unwrap();
     child.wait().unwrap();
     hanging.abort();
-    assert_eq!(count(&app, "select count(*) from payments").await, 0);
+    assert_eq!(app.scalar("select count(*) from payments").await, 0);
     assert_eq!(
-        count(
-            &app,
-            "select count(*) from payment_attempts where status = 'pending'"
-        )
-        .await,
+        app.scalar("select count(*) from payment_attempts where status = 'pending'")
+            .await,
         1,
         "the recovery point survived"
     );
 
     // The retry on a live instance finds the charge at the terminal and books it.
-    let done = card(&app, &cashier, &id, &k, 1500).await.expect(201);
+    let done = app.pay(&cashier, &id, &k, &card(1500)).await.expect(201);
     assert_eq!(done["paid"], 1500);
-    card(&app, &cashier, &id, &k, 1500).await.expect(201);
-    assert_eq!(count(&app, "select count(*) from payments").await, 1);
+    app.pay(&cashier, &id, &k, &card(1500)).await.expect(201);
+    assert_eq!(app.scalar("select count(*) from payments").await, 1);
     assert_eq!(
-        count(&app, "select count(*) from simulator_terminal_charges").await,
+        app.scalar("select count(*) from simulator_terminal_charges")
+            .await,
         1
     );
     assert_eq!(captured_at_terminal(&app).await, 1500);
     assert_eq!(
-        count(
-            &app,
-            "select count(*) from journal_entries where kind = 'payment'"
-        )
-        .await,
+        app.scalar("select count(*) from journal_entries where kind = 'payment'")
+            .await,
         1
     );
     assert_books(&app).await;
@@ -432,11 +392,15 @@ async fn a_process_killed_between_the_terminal_and_the_books_is_completed_by_a_r
 #[tokio::test]
 async fn card_refunds_and_voids_go_back_to_the_card() {
     let app = spawn_app().await;
-    let cashier = app.token(Role::Cashier).await;
-    let manager = app.token(Role::Manager).await;
-    let order = big_order(&app, &cashier).await;
+    let cashier = app.cashier().await;
+    let manager = app.manager().await;
+    let order = app
+        .order()
+        .line("Classic Beef Burger", 6)
+        .placed(&cashier)
+        .await;
     let id = order["id"].as_str().unwrap();
-    let paid = card(&app, &cashier, id, &key(), 3000).await.expect(201);
+    let paid = app.pay(&cashier, id, &key(), &card(3000)).await.expect(201);
     let payment = paid["payments"][0]["id"].clone();
     let refund = |token: String, amount: i64| {
         let (base, payment, id) = (app.base.clone(), payment.clone(), id.to_string());
@@ -467,10 +431,13 @@ async fn card_refunds_and_voids_go_back_to_the_card() {
     let results = futures::future::join_all((0..6).map(|_| refund(manager.clone(), 1000))).await;
     let ok = results.iter().filter(|(s, _)| *s == 201).count();
     assert_eq!(ok, 2, "{results:?}");
-    let refunded: i64 = count(&app, "select coalesce(sum(amount), 0)::bigint from refunds").await;
+    let refunded: i64 = app
+        .scalar("select coalesce(sum(amount), 0)::bigint from refunds")
+        .await;
     assert_eq!(refunded, 2500);
     assert_eq!(
-        count(&app, "select refunded from simulator_terminal_charges").await,
+        app.scalar("select refunded from simulator_terminal_charges")
+            .await,
         2500,
         "the terminal gave back exactly what our books say"
     );
@@ -479,15 +446,22 @@ async fn card_refunds_and_voids_go_back_to_the_card() {
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["payments"][0]["status"], "refunded");
     assert_eq!(
-        count(&app, "select refunded from simulator_terminal_charges").await,
+        app.scalar("select refunded from simulator_terminal_charges")
+            .await,
         3000
     );
     assert_books(&app).await;
 
     // Voiding a paid order gives card payments back at the terminal and cash from the drawer.
-    let other = big_order(&app, &cashier).await;
+    let other = app
+        .order()
+        .line("Classic Beef Burger", 6)
+        .placed(&cashier)
+        .await;
     let oid = other["id"].as_str().unwrap();
-    card(&app, &cashier, oid, &key(), 2000).await.expect(201);
+    app.pay(&cashier, oid, &key(), &card(2000))
+        .await
+        .expect(201);
     app.post(
         &format!("/api/orders/{oid}/payments"),
         Some(&cashier),
@@ -505,11 +479,8 @@ async fn card_refunds_and_voids_go_back_to_the_card() {
         .expect(200);
     assert_eq!(voided["refunded"], 2700);
     assert_eq!(
-        count(
-            &app,
-            "select refunded from simulator_terminal_charges where amount = 2000"
-        )
-        .await,
+        app.scalar("select refunded from simulator_terminal_charges where amount = 2000")
+            .await,
         2000
     );
     assert_books(&app).await;

@@ -9,21 +9,10 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{
-    catalog::{find_item, menu, menu_until},
-    helpers::{Res, TestApp, key, spawn_app},
-    orders::line,
-    sse::SseClient,
-};
+use crate::helpers::{Res, SseClient, TestApp, find_item, key, line, menu, menu_until, spawn_app};
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let mut conn = app.db.owner_conn().await;
-    sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
-}
-
-/// A seeded table of the branch: (id, QR token).
 async fn table(app: &TestApp, branch: Uuid, label: &str) -> (String, String) {
-    let waiter = app.token(Role::Owner).await;
+    let waiter = app.owner().await;
     let tables = app
         .get(&format!("/api/branches/{branch}/dining-tables"), &waiter)
         .await
@@ -111,9 +100,9 @@ fn line_id(cart: &Value, i: usize) -> String {
 async fn owners_and_managers_manage_tables_and_their_qr_codes() {
     let app = spawn_app().await;
     let (riyadh, dubai) = (app.demo.riyadh, app.demo.dubai);
-    let owner = app.token(Role::Owner).await;
-    let manager = app.token(Role::Manager).await;
-    let cashier = app.token(Role::Cashier).await;
+    let owner = app.owner().await;
+    let manager = app.manager().await;
+    let cashier = app.cashier().await;
     let waiter = app.token(Role::Waiter).await;
 
     // The demo has tables with floor areas in both branches.
@@ -258,11 +247,8 @@ async fn owners_and_managers_manage_tables_and_their_qr_codes() {
             .any(|t| t["id"] == id.as_str())
     );
     assert_eq!(
-        count(
-            &app,
-            "select count(*) from audit_log where entity = 'dining_table'"
-        )
-        .await,
+        app.scalar("select count(*) from audit_log where entity = 'dining_table'")
+            .await,
         5,
         "created, taken out of service, back, new token, archived"
     );
@@ -513,16 +499,16 @@ async fn concurrent_first_scans_of_a_table_open_one_cart() {
     let answers = futures::future::join_all(joins).await;
     let first = &answers[0]["cart"]["id"];
     assert!(answers.iter().all(|a| &a["cart"]["id"] == first));
-    assert_eq!(count(&app, "select count(*) from carts").await, 1);
-    assert_eq!(count(&app, "select count(*) from cart_members").await, 4);
+    assert_eq!(app.scalar("select count(*) from carts").await, 1);
+    assert_eq!(app.scalar("select count(*) from cart_members").await, 4);
 }
 
 #[tokio::test]
 async fn checkout_checks_every_line_against_the_menu_now() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let manager = app.token(Role::Manager).await;
-    let owner = app.token(Role::Owner).await;
+    let manager = app.manager().await;
+    let owner = app.owner().await;
     let m = menu(&app, riyadh).await;
     let (_, token) = table(&app, riyadh, "T4").await;
     let (guest, joined) = join_new(&app, &token, "Sara").await;
@@ -592,7 +578,7 @@ async fn checkout_checks_every_line_against_the_menu_now() {
         detail.contains(&burger_line) && detail.contains(&format!("to {}", new_price + 500)),
         "{detail}"
     );
-    assert_eq!(count(&app, orders).await, 0);
+    assert_eq!(app.scalar(orders).await, 0);
     let seen = app
         .get(&format!("/api/carts/{cart}"), &guest)
         .await
@@ -670,8 +656,8 @@ async fn checkout_checks_every_line_against_the_menu_now() {
         "{}",
         res.body
     );
-    assert_eq!(count(&app, orders).await, 0);
-    assert_eq!(count(&app, "select count(*) from journal_entries").await, 0);
+    assert_eq!(app.scalar(orders).await, 0);
+    assert_eq!(app.scalar("select count(*) from journal_entries").await, 0);
 
     // The tea alone can be ordered; Idempotency-Key is required and replays the same order.
     let res = send(
@@ -845,10 +831,11 @@ async fn two_guests_checking_out_the_same_lines_at_once_make_one_order() {
             assert_eq!(codes, [409, 409]);
         }
     }
-    assert_eq!(count(&app, "select count(*) from orders").await, 1);
-    assert_eq!(count(&app, "select count(*) from order_lines").await, 2);
+    assert_eq!(app.scalar("select count(*) from orders").await, 1);
+    assert_eq!(app.scalar("select count(*) from order_lines").await, 2);
     assert_eq!(
-        count(&app, "select count(distinct order_id) from cart_lines").await,
+        app.scalar("select count(distinct order_id) from cart_lines")
+            .await,
         1
     );
 }
@@ -880,7 +867,7 @@ async fn cart_changes_reach_its_members_and_the_branch_staff_live() {
     let wait = Duration::from_secs(5);
     // The joins above may reach the streams a moment after they open (the listener catches up
     // within its poll interval): only what happens from here on counts.
-    let before = count(&app, "select coalesce(max(id), 0) from events").await;
+    let before = app.scalar("select coalesce(max(id), 0) from events").await;
 
     let mut at_table = SseClient::open(
         &app,
@@ -953,7 +940,7 @@ async fn cart_changes_reach_its_members_and_the_branch_staff_live() {
     app.post(
         &format!("/api/carts/{cart}/lines"),
         Some(&sara),
-        crate::orders::line(&m, "Karak Tea", 2),
+        crate::helpers::line(&m, "Karak Tea", 2),
     )
     .await
     .expect(201);

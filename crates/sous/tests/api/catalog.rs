@@ -6,73 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, spawn_app};
-
-/// The item called `name` anywhere on a branch menu.
-pub fn find_item<'a>(menu: &'a Value, name: &str) -> Option<&'a Value> {
-    menu["menus"]
-        .as_array()?
-        .iter()
-        .flat_map(|m| m["categories"].as_array().into_iter().flatten())
-        .flat_map(|c| c["items"].as_array().into_iter().flatten())
-        .find(|i| i["name"] == name)
-}
-
-pub fn all_items(menu: &Value) -> Vec<&Value> {
-    menu["menus"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|m| m["categories"].as_array().into_iter().flatten())
-        .flat_map(|c| c["items"].as_array().into_iter().flatten())
-        .collect()
-}
-
-pub async fn menu(app: &TestApp, branch: Uuid) -> Value {
-    app.call(
-        Method::GET,
-        &format!("/api/branches/{branch}/menu"),
-        None,
-        None,
-    )
-    .await
-    .expect(200)
-}
-
-/// The branch's menu once `ok` holds for it (a change reaches the cached menu within moments).
-pub async fn menu_until(app: &TestApp, branch: Uuid, ok: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..100 {
-        let m = menu(app, branch).await;
-        if ok(&m) {
-            return m;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the menu did not change");
-}
-
-pub fn id_of(v: &Value) -> Uuid {
-    v["id"].as_str().unwrap().parse().unwrap()
-}
-
-/// The demo brand's id for a category key of the seed.
-pub async fn category(app: &TestApp, owner: &str, name: &str) -> Uuid {
-    let catalog = app.get("/api/catalog", owner).await.expect(200);
-    catalog["categories"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .map(|c| c["key"].as_str().unwrap().parse().unwrap())
-        .unwrap_or_else(|| panic!("no category {name}"))
-}
-
-pub fn item_body(category: Uuid, name: &str, price: i64) -> Value {
-    json!({
-        "categoryId": category, "name": name, "nameAr": "صنف", "price": price,
-        "calories": 420, "allergens": ["gluten"], "station": "grill", "prepSeconds": 300
-    })
-}
+use crate::helpers::{TestApp, all_items, category, find_item, id_of, item_body, menu, spawn_app};
 
 #[tokio::test]
 async fn the_demo_brand_has_a_bilingual_menu_with_branch_differences() {
@@ -130,7 +64,7 @@ async fn the_demo_brand_has_a_bilingual_menu_with_branch_differences() {
 #[tokio::test]
 async fn the_owner_builds_a_menu_that_guests_see() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let menu_id = id_of(
         &app.post(
             "/api/catalog/menus",
@@ -266,7 +200,7 @@ async fn the_owner_builds_a_menu_that_guests_see() {
 #[tokio::test]
 async fn bad_catalog_input_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let (other_owner, _, _) = app.other_tenant("brand-x").await;
     let burgers = category(&app, &owner, "Burgers").await;
     let before = app.get("/api/catalog", &owner).await.expect(200);
@@ -395,11 +329,11 @@ async fn bad_catalog_input_is_refused_and_changes_nothing() {
 async fn who_may_change_what() {
     let app = spawn_app().await;
     let (riyadh, dubai) = (app.demo.riyadh, app.demo.dubai);
-    let owner = app.token(Role::Owner).await;
-    let manager = app.token(Role::Manager).await; // scoped to Riyadh
+    let owner = app.owner().await;
+    let manager = app.manager().await; // scoped to Riyadh
     let kitchen = app.token(Role::Kitchen).await;
     let driver = app.token(Role::Driver).await;
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let customer = app.token(Role::Customer).await;
     let burgers = category(&app, &owner, "Burgers").await;
     let burger = id_of(find_item(&menu(&app, riyadh).await, "Classic Beef Burger").unwrap());
@@ -461,7 +395,7 @@ async fn who_may_change_what() {
 async fn eighty_six_and_back_keeps_the_branch_price_and_records_who() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let manager = app.token(Role::Manager).await;
+    let manager = app.manager().await;
     let kitchen = app.token(Role::Kitchen).await;
     let kitchen_id = crate::helpers::claims(&kitchen)["sub"].clone();
     let burger = id_of(find_item(&menu(&app, riyadh).await, "Chicken Burger").unwrap());
@@ -537,7 +471,7 @@ async fn eighty_six_and_back_keeps_the_branch_price_and_records_who() {
 #[tokio::test]
 async fn a_branch_can_hide_a_category() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let desserts = category(&app, &owner, "Desserts").await;
     app.put(
         &format!(
@@ -662,7 +596,7 @@ async fn upload(
 #[tokio::test]
 async fn images_are_checked_stored_by_hash_and_cached_forever() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let res = upload(&app, &owner, "image/png", PNG_1X1.to_vec()).await;
     assert_eq!(res.status(), 201);
     let stored: Value = res.json().await.unwrap();
@@ -720,7 +654,7 @@ async fn images_are_checked_stored_by_hash_and_cached_forever() {
         .await
         .unwrap();
     assert_eq!(stored, 1);
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     assert_eq!(
         upload(&app, &cashier, "image/png", PNG_1X1.to_vec())
             .await
@@ -761,7 +695,7 @@ fn canonical(v: &Value) -> Value {
 #[tokio::test]
 async fn an_exported_menu_imports_into_an_empty_brand_identically() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     // An image travels with the menu.
     let sha: Value = upload(&app, &owner, "image/png", PNG_1X1.to_vec())
         .await
@@ -818,7 +752,7 @@ fn all_items_in(doc: &Value) -> u64 {
 #[tokio::test]
 async fn items_round_trip_through_csv() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let csv = app
         .client
         .get(format!("{}/api/catalog/items.csv", app.base))
@@ -879,7 +813,7 @@ async fn items_round_trip_through_csv() {
 #[tokio::test]
 async fn bulk_price_changes_round_and_are_audited() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let burgers = category(&app, &owner, "Burgers").await;
     let before = menu(&app, app.demo.riyadh).await;
     let old = find_item(&before, "Classic Beef Burger").unwrap()["price"]

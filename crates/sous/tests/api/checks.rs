@@ -6,11 +6,7 @@ use platform::auth::Role;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{
-    catalog::menu,
-    helpers::{Res, TestApp, int, key, spawn_app},
-    orders::{assert_books, count, line, place},
-};
+use crate::helpers::{Res, TestApp, assert_books, int, key, line, menu, place, spawn_app};
 
 fn seat(mut l: Value, seat: i64) -> Value {
     l["seat"] = json!(seat);
@@ -86,7 +82,7 @@ async fn a_table_check_splits_by_item_and_by_seat_to_the_halala() {
     .expect(201);
     let id = order["id"].as_str().unwrap();
     let lines = order["lines"].as_array().unwrap();
-    let entries_before = count(&app, "select count(*) from journal_entries").await;
+    let entries_before = app.scalar("select count(*) from journal_entries").await;
 
     // By item, while the kitchen has not got it: the tea and the fries to a new check.
     let chosen = [lines[1]["id"].clone(), lines[2]["id"].clone()];
@@ -157,33 +153,28 @@ async fn a_table_check_splits_by_item_and_by_seat_to_the_halala() {
         .expect(200);
     assert_eq!(ended["status"], "split");
     assert_eq!(
-        count(&app, "select count(*) from journal_entries").await,
+        app.scalar("select count(*) from journal_entries").await,
         entries_before + 3
     );
     assert_eq!(
-        count(
-            &app,
-            &format!("select count(*) from journal_entries where kind = 'split' and reference_id = '{id}'")
-        )
+        app.scalar(&format!(
+            "select count(*) from journal_entries where kind = 'split' and reference_id = '{id}'"
+        ))
         .await,
         1
     );
-    let history = count(
-        &app,
-        &format!(
+    let history = app
+        .scalar(&format!(
             "select count(*) from order_status_history where order_id = '{id}' \
              and from_status = 'placed' and to_status = 'split'"
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(history, 1);
-    let events = count(
-        &app,
-        &format!(
+    let events = app
+        .scalar(&format!(
             "select count(*) from events where stream = 'order:{id}' and type = 'order.split'"
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(events, 1);
     let view = app
         .get(&format!("/api/orders/{id}/check"), &waiter)
@@ -224,16 +215,14 @@ async fn a_table_check_splits_by_item_and_by_seat_to_the_halala() {
     }
     assert_eq!(sum(&by_seat, |c| &c["total"]), int(&checks[0]["total"]));
     assert_eq!(sum(&by_seat, |c| &c["tip"]), int(&checks[0]["tip"]));
-    let tickets_of_new = count(
-        &app,
-        &format!(
+    let tickets_of_new = app
+        .scalar(&format!(
             "select count(*) from kitchen_tickets where order_id in ('{}', '{}', '{}')",
             by_seat[0]["id"].as_str().unwrap(),
             by_seat[1]["id"].as_str().unwrap(),
             by_seat[2]["id"].as_str().unwrap()
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(tickets_of_new, 0);
     // Each new check is paid on its own; the whole table still adds up.
     for c in &by_seat {
@@ -252,7 +241,7 @@ async fn a_table_check_splits_by_item_and_by_seat_to_the_halala() {
 async fn two_checks_merge_into_one() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let waiter = app.token(Role::Waiter).await;
     let m = menu(&app, riyadh).await;
     let a = place(
@@ -318,19 +307,13 @@ async fn two_checks_merge_into_one() {
         assert_eq!(o["status"], "merged");
     }
     assert_eq!(
-        count(
-            &app,
-            "select count(*) from order_links where kind = 'merge'"
-        )
-        .await,
+        app.scalar("select count(*) from order_links where kind = 'merge'")
+            .await,
         2
     );
     assert_eq!(
-        count(
-            &app,
-            "select count(*) from audit_log where action = 'order.merged'"
-        )
-        .await,
+        app.scalar("select count(*) from audit_log where action = 'order.merged'")
+            .await,
         1
     );
     assert_books(&app).await;
@@ -348,7 +331,7 @@ async fn two_checks_merge_into_one() {
 async fn an_equal_split_makes_shares_paid_one_by_one() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let m = menu(&app, riyadh).await;
     let order = place(
         &app,
@@ -416,7 +399,7 @@ async fn an_equal_split_makes_shares_paid_one_by_one() {
     assert_eq!(res.code(), "nothing_due");
     // An equal split is not a new order: the books hold one sale and two payments.
     assert_eq!(
-        count(&app, "select count(*) from orders").await,
+        app.scalar("select count(*) from orders").await,
         1,
         "no new orders"
     );
@@ -428,8 +411,8 @@ async fn checks_that_cannot_be_split_or_merged_are_refused_and_nothing_is_writte
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
     let dubai = app.demo.dubai;
-    let owner = app.token(Role::Owner).await;
-    let cashier = app.token(Role::Cashier).await;
+    let owner = app.owner().await;
+    let cashier = app.cashier().await;
     let kitchen = app.token(Role::Kitchen).await;
     let m = menu(&app, riyadh).await;
     let md = menu(&app, dubai).await;
@@ -472,7 +455,7 @@ async fn checks_that_cannot_be_split_or_merged_are_refused_and_nothing_is_writte
     let tables = "select (select count(*) from orders) + (select count(*) from journal_entries) \
                   + (select count(*) from order_links) + (select count(*) from order_shares) \
                   + (select count(*) from order_status_history)";
-    let before = count(&app, tables).await;
+    let before = app.scalar(tables).await;
     let line0 = open["lines"][0]["id"].clone();
     let refusals: Vec<(String, Option<&str>, Value, u16, &str)> = vec![
         (
@@ -643,7 +626,7 @@ async fn checks_that_cannot_be_split_or_merged_are_refused_and_nothing_is_writte
     .await;
     assert_eq!(res.status, 403);
     // The refusals wrote nothing; a cashier of the brand may split the same check.
-    assert_eq!(count(&app, tables).await, before);
+    assert_eq!(app.scalar(tables).await, before);
     split(
         &app,
         &cashier,
@@ -687,7 +670,7 @@ async fn a_random_evening_of_splits_and_merges_keeps_the_books_exact() {
     use rand::{Rng, SeedableRng, rngs::StdRng};
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     app.call(
         reqwest::Method::PUT,
         &format!("/api/branches/{riyadh}/service-charge"),
@@ -858,7 +841,7 @@ async fn a_random_evening_of_splits_and_merges_keeps_the_books_exact() {
             }
             _ => {}
         }
-        assert_eq!(count(&app, live_total).await, expected);
+        assert_eq!(app.scalar(live_total).await, expected);
         assert_books(&app).await;
     }
     assert!(

@@ -5,15 +5,11 @@ use platform::auth::Role;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{
-    catalog::menu,
-    helpers::{TestApp, key, spawn_app},
-    orders::{count, line, place},
-};
+use crate::helpers::{TestApp, key, line, menu, place, spawn_app};
 
 /// A code worth 10 %, once per customer, live for a day.
 async fn once_per_customer(app: &TestApp, code: &str) {
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let now = chrono::Utc::now();
     app.post(
         "/api/promo-codes",
@@ -85,7 +81,7 @@ async fn two_guests_with_one_phone_get_a_once_per_customer_code_once() {
     .expect(201);
 
     // No phone: 422 naming the phone, and nothing is written.
-    let orders = count(&app, "select count(*) from orders").await;
+    let orders = app.scalar("select count(*) from orders").await;
     let third = app.website_guest_token(riyadh).await;
     let res = place(
         &app,
@@ -97,9 +93,9 @@ async fn two_guests_with_one_phone_get_a_once_per_customer_code_once() {
     assert_eq!(res.status, 422, "{}", res.body);
     let message = res.body["errors"]["contactPhone"].to_string();
     assert!(message.contains("limited per customer"), "{}", res.body);
-    assert_eq!(count(&app, "select count(*) from orders").await, orders);
+    assert_eq!(app.scalar("select count(*) from orders").await, orders);
     assert_eq!(
-        count(&app, "select count(*) from promo_redemptions").await,
+        app.scalar("select count(*) from promo_redemptions").await,
         2
     );
 }
@@ -151,7 +147,7 @@ async fn a_contact_phone_is_checked_stored_and_shown_and_needed_only_by_such_cod
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
     let m = menu(&app, riyadh).await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let customer = app.token(Role::Customer).await;
 
     // Without a promo code no phone is needed.
@@ -191,7 +187,7 @@ async fn a_contact_phone_is_checked_stored_and_shown_and_needed_only_by_such_cod
     assert!(phones.contains(&&json!("+966501234567")), "{listed}");
 
     // Not a number in international form: 422 naming the phone, nothing written.
-    let orders = count(&app, "select count(*) from orders").await;
+    let orders = app.scalar("select count(*) from orders").await;
     for bad in ["0501234567", "+966 12", "call me at home", "+999 1234 5678"] {
         let res = place(
             &app,
@@ -207,5 +203,5 @@ async fn a_contact_phone_is_checked_stored_and_shown_and_needed_only_by_such_cod
             res.body
         );
     }
-    assert_eq!(count(&app, "select count(*) from orders").await, orders);
+    assert_eq!(app.scalar("select count(*) from orders").await, orders);
 }

@@ -6,39 +6,9 @@ use platform::auth::Role;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{
-    catalog::menu,
-    helpers::{Res, TestApp, key, spawn_app},
-    orders::{count, line, place},
+use crate::helpers::{
+    Res, TestApp, add_zone, always_open, key, l_shape, line, menu, place, spawn_app,
 };
-
-/// The demo branches keep real opening hours; the tests must not depend on the time of day
-/// they run at, so they open the branch around the clock (no hours set).
-pub async fn always_open(app: &TestApp) {
-    sqlx::query("update branches set opening_hours = '{}'")
-        .execute(&mut app.db.owner_conn().await)
-        .await
-        .unwrap();
-}
-
-/// An L-shaped (concave) zone: the square 46.60…46.70 × 24.60…24.70 without its north-east
-/// quarter.
-pub fn l_shape() -> Value {
-    json!({ "type": "Polygon", "coordinates": [[
-        [46.60, 24.60], [46.70, 24.60], [46.70, 24.65], [46.65, 24.65],
-        [46.65, 24.70], [46.60, 24.70], [46.60, 24.60]
-    ]] })
-}
-
-pub async fn add_zone(app: &TestApp, token: &str, branch: Uuid, body: Value) -> Value {
-    app.post(
-        &format!("/api/branches/{branch}/delivery-zones"),
-        Some(token),
-        body,
-    )
-    .await
-    .expect(201)
-}
 
 async fn quote(app: &TestApp, branch: Uuid, lat: f64, lng: f64) -> Res {
     app.post(
@@ -59,7 +29,7 @@ async fn zones_cover_their_polygon_edges_and_radius_and_nothing_else() {
     let app = spawn_app().await;
     always_open(&app).await;
     let (riyadh, dubai) = (app.demo.riyadh, app.demo.dubai);
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let l = add_zone(
         &app,
         &owner,
@@ -159,7 +129,7 @@ async fn a_closed_branch_quotes_no_delivery() {
     let app = spawn_app().await;
     always_open(&app).await;
     let riyadh = app.demo.riyadh;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     add_zone(
         &app,
         &owner,
@@ -212,10 +182,7 @@ async fn a_closed_branch_quotes_no_delivery() {
 async fn managers_keep_the_zones_and_others_cannot() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let (manager, waiter) = (
-        app.token(Role::Manager).await,
-        app.token(Role::Waiter).await,
-    );
+    let (manager, waiter) = (app.manager().await, app.token(Role::Waiter).await);
     let body = json!({ "name": "Olaya", "nameAr": "العليا", "area": l_shape(), "fee": 900,
                        "minimumOrder": 3000, "etaMinutes": 35 });
     let path = format!("/api/branches/{riyadh}/delivery-zones");
@@ -250,7 +217,7 @@ async fn managers_keep_the_zones_and_others_cannot() {
         assert_eq!(res.status, 422, "{bad}: {}", res.body);
         assert!(res.body["errors"][field].is_array(), "{bad}: {}", res.body);
     }
-    assert_eq!(count(&app, "select count(*) from delivery_zones").await, 1);
+    assert_eq!(app.scalar("select count(*) from delivery_zones").await, 1);
 
     // Change it into a circle with its own centre.
     let changed = app
@@ -327,7 +294,7 @@ fn delivery_order(m: &Value, branch: Uuid, lat: f64, lng: f64, quantity: u32) ->
 async fn nothing_written(app: &TestApp) {
     for table in ["orders", "order_deliveries", "journal_entries"] {
         assert_eq!(
-            count(app, &format!("select count(*) from {table}")).await,
+            app.scalar(&format!("select count(*) from {table}")).await,
             0,
             "{table} is untouched"
         );
@@ -339,10 +306,7 @@ async fn a_delivery_outside_every_zone_is_refused_and_writes_nothing() {
     let app = spawn_app().await;
     always_open(&app).await;
     let riyadh = app.demo.riyadh;
-    let (owner, customer) = (
-        app.token(Role::Owner).await,
-        app.token(Role::Customer).await,
-    );
+    let (owner, customer) = (app.owner().await, app.token(Role::Customer).await);
     add_zone(
         &app,
         &owner,
@@ -399,10 +363,7 @@ async fn the_zone_fee_is_in_the_total_and_the_books_and_its_minimum_applies() {
     let app = spawn_app().await;
     always_open(&app).await;
     let riyadh = app.demo.riyadh;
-    let (owner, customer) = (
-        app.token(Role::Owner).await,
-        app.token(Role::Customer).await,
-    );
+    let (owner, customer) = (app.owner().await, app.token(Role::Customer).await);
     let m = menu(&app, riyadh).await;
     // One burger is under the minimum, two are over it: the price from a website cart for
     // delivery, which the test checks out at the end.
@@ -508,8 +469,5 @@ async fn the_zone_fee_is_in_the_total_and_the_books_and_its_minimum_applies() {
     assert_eq!(res.status(), 201);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["totals"]["deliveryFee"], 1150);
-    assert_eq!(
-        count(&app, "select count(*) from order_deliveries").await,
-        2
-    );
+    assert_eq!(app.scalar("select count(*) from order_deliveries").await, 2);
 }

@@ -2,7 +2,6 @@
 //! signs in, its sessions lapse sooner and end with the device, and two tabs refreshing the
 //! same token at once both stay signed in.
 
-use platform::auth::Role;
 use serde_json::json;
 
 use crate::helpers::{claims, spawn_app};
@@ -53,7 +52,7 @@ async fn a_kitchen_screen_session_is_kitchen_only_short_lived_and_ends_with_the_
     assert!(days > 29.0);
 
     // Revoking the device ends its sessions on the next request, not only at refresh.
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     app.post(
         &format!("/api/devices/{device}/revoke"),
         Some(&owner),

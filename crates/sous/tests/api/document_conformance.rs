@@ -2,14 +2,10 @@
 //! (`scripts/api-fuzz.sh`) found them apart: a request valid by the document is taken, one that
 //! is not is refused with a 4xx the document lists.
 
-use platform::auth::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::{
-    catalog::category,
-    helpers::{TestApp, branch_body, openapi, operations, spawn_app},
-};
+use crate::helpers::{TestApp, branch_body, category, openapi, operations, spawn_app};
 
 /// The schema a `$ref` names, or the value itself.
 fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
@@ -87,7 +83,7 @@ fn limits_the_server_checks_are_in_the_document() {
 #[tokio::test]
 async fn a_whole_number_written_as_a_float_is_an_integer() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let table = app
         .post(
             &format!("/api/branches/{}/dining-tables", app.demo.riyadh),
@@ -111,7 +107,7 @@ async fn a_whole_number_written_as_a_float_is_an_integer() {
 #[tokio::test]
 async fn an_unknown_category_in_the_path_is_not_found() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let path = format!(
         "/api/branches/{}/catalog/categories/{}",
         app.demo.riyadh,
@@ -154,7 +150,7 @@ async fn items(app: &TestApp, owner: &str) -> usize {
 #[tokio::test]
 async fn a_csv_without_its_header_row_is_refused() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let before = items(&app, &owner).await;
     for body in ["{}", "", "Latte,900,,,true\n"] {
         let res = app
@@ -244,7 +240,7 @@ async fn joining_a_table_with_a_null_body_is_joining_without_a_name() {
 #[tokio::test]
 async fn a_station_filter_is_a_station_code() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     for view in ["all-day", "tickets"] {
         let base = format!("/api/branches/{}/kitchen/{view}", app.demo.riyadh);
         let res = app.get(&format!("{base}?station=0.5"), &owner).await;
@@ -263,7 +259,7 @@ async fn a_station_filter_is_a_station_code() {
 #[tokio::test]
 async fn opening_hours_are_two_digit_times() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let mut body = branch_body("Hours");
     body["openingHours"] = json!({ "mon": [["9:00", "17:00"]] });
     let res = app.post("/api/branches", Some(&owner), body.clone()).await;
@@ -289,7 +285,7 @@ async fn closed_request_objects_are_closed_in_the_document_too() {
     assert!(line["options"].is_object() && line["productId"].is_object());
 
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let res = app
         .post(
             &format!("/api/branches/{}/menu/price", app.demo.riyadh),

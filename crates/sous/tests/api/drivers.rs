@@ -8,25 +8,20 @@ use platform::auth::Role;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{
-    catalog::menu,
-    delivery::{add_zone, always_open, l_shape},
-    helpers::{PASSWORD, Res, TestApp, claims, key, spawn_app},
-    orders::{count, line, place},
-    sse::SseClient,
+use crate::helpers::{
+    PASSWORD, Res, SseClient, TestApp, add_zone, always_open, claims, l_shape, spawn_app,
 };
 
 struct Setup {
     riyadh: Uuid,
     manager: String,
     customer: String,
-    menu: Value,
 }
 
 async fn setup(app: &TestApp) -> Setup {
     always_open(app).await;
     let riyadh = app.demo.riyadh;
-    let manager = app.token(Role::Manager).await;
+    let manager = app.manager().await;
     add_zone(
         app,
         &manager,
@@ -38,43 +33,31 @@ async fn setup(app: &TestApp) -> Setup {
         riyadh,
         manager,
         customer: app.token(Role::Customer).await,
-        menu: menu(app, riyadh).await,
     }
 }
 
 /// A delivery order by the demo customer to (lat, lng) inside the Olaya zone.
 async fn delivery_order(app: &TestApp, s: &Setup, lat: f64, lng: f64) -> String {
-    place(
-        app,
-        &s.customer,
-        &key(),
-        &json!({ "branchId": s.riyadh, "type": "delivery",
-                 "lines": [line(&s.menu, "Classic Beef Burger", 2)],
-                 "delivery": { "address": "Tahlia St 4", "lat": lat, "lng": lng } }),
-    )
-    .await
-    .expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    app.order()
+        .branch(s.riyadh)
+        .line("Classic Beef Burger", 2)
+        .delivery("Tahlia St 4", lat, lng)
+        .placed_id(&s.customer)
+        .await
 }
 
 /// The kitchen's part, done by the manager: accepted → preparing → ready.
 async fn make_ready(app: &TestApp, s: &Setup, order: &str) {
     for status in ["accepted", "preparing", "ready"] {
-        app.post(
-            &format!("/api/orders/{order}/status"),
-            Some(&s.manager),
-            json!({ "status": status }),
-        )
-        .await
-        .expect(200);
+        app.set_status(&s.manager, order, status, None)
+            .await
+            .expect(200);
     }
 }
 
 /// A second driver at the Riyadh branch, signed in.
 async fn second_driver(app: &TestApp) -> String {
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     app.post(
         "/api/staff",
         Some(&owner),
@@ -119,15 +102,6 @@ async fn act(app: &TestApp, token: &str, order: &str, what: &str, body: Value) -
 
 fn user_id(token: &str) -> String {
     claims(token)["sub"].as_str().unwrap().to_string()
-}
-
-async fn order_status(app: &TestApp, s: &Setup, order: &str) -> String {
-    app.get(&format!("/api/orders/{order}"), &s.manager)
-        .await
-        .expect(200)["status"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 #[tokio::test]
@@ -241,7 +215,7 @@ async fn a_driver_sees_and_changes_only_their_own_deliveries() {
     act(&app, &d1, &o1, "picked-up", json!({}))
         .await
         .expect(200);
-    assert_eq!(order_status(&app, &s, &o1).await, "out_for_delivery");
+    assert_eq!(app.order_status(&s.manager, &o1).await, "out_for_delivery");
     // Another driver cannot hand it over, even with the right code.
     assert_eq!(
         act(&app, &d2, &o1, "delivered", json!({ "code": code }))
@@ -259,14 +233,11 @@ async fn a_driver_sees_and_changes_only_their_own_deliveries() {
         "{}",
         res.body
     );
-    assert_eq!(order_status(&app, &s, &o1).await, "out_for_delivery");
+    assert_eq!(app.order_status(&s.manager, &o1).await, "out_for_delivery");
     assert_eq!(
-        count(
-            &app,
-            &format!(
-                "select handover_attempts::bigint from order_deliveries where order_id = '{o1}'"
-            )
-        )
+        app.scalar(&format!(
+            "select handover_attempts::bigint from order_deliveries where order_id = '{o1}'"
+        ))
         .await,
         1
     );
@@ -274,7 +245,7 @@ async fn a_driver_sees_and_changes_only_their_own_deliveries() {
         .await
         .expect(200);
     assert_eq!(done["status"], "delivered");
-    assert_eq!(order_status(&app, &s, &o1).await, "delivered");
+    assert_eq!(app.order_status(&s.manager, &o1).await, "delivered");
     // d1 is free again: the third order goes to them.
     let a3 = act(&app, &s.manager, &o3, "assign", json!({}))
         .await
@@ -359,7 +330,7 @@ async fn pings_are_rounded_rate_limited_and_purged() {
     let limited = ping(&app, &driver, 24.69, 46.68).await;
     assert_eq!(limited.status, 429);
     assert!(limited.headers.contains_key("retry-after"));
-    assert_eq!(count(&app, "select count(*) from driver_pings").await, 11);
+    assert_eq!(app.scalar("select count(*) from driver_pings").await, 11);
 
     // Two hours on, the purge job removes pings and position events.
     let mut conn = app.db.owner_conn().await;
@@ -378,29 +349,12 @@ async fn pings_are_rounded_rate_limited_and_purged() {
         .await
         .unwrap();
     assert_eq!(purged, 4);
-    assert_eq!(count(&app, "select count(*) from driver_pings").await, 7);
+    assert_eq!(app.scalar("select count(*) from driver_pings").await, 7);
     assert_eq!(
-        count(
-            &app,
-            "select count(*) from events where type = 'delivery.position'"
-        )
-        .await,
+        app.scalar("select count(*) from events where type = 'delivery.position'")
+            .await,
         0
     );
-}
-
-/// The next event of `kind` on the stream, skipping others.
-async fn next_of(client: &mut SseClient, kind: &str) -> Value {
-    for _ in 0..20 {
-        let (_, e) = client
-            .next(Duration::from_secs(5))
-            .await
-            .unwrap_or_else(|| panic!("no {kind} event"));
-        if e["type"] == kind {
-            return e;
-        }
-    }
-    panic!("no {kind} event among the next 20");
 }
 
 #[tokio::test]
@@ -440,29 +394,29 @@ async fn the_customer_follows_the_delivery_live() {
     )
     .await
     .expect(200);
-    let assigned = next_of(&mut follows, "delivery.assigned").await;
+    let assigned = follows.next_of("delivery.assigned").await;
     assert_eq!(assigned["payload"]["orderId"], o.as_str());
     assert_eq!(assigned["payload"]["driver"]["name"], "Demo Driver");
     assert_eq!(assigned["payload"]["etaMinutes"], 35);
     // The driver learns of it live too.
     assert_eq!(
-        next_of(&mut own, "delivery.assigned").await["payload"]["orderId"],
+        own.next_of("delivery.assigned").await["payload"]["orderId"],
         o.as_str()
     );
 
     act(&app, &d1, &o, "accept", json!({})).await.expect(200);
-    next_of(&mut follows, "delivery.accepted").await;
+    follows.next_of("delivery.accepted").await;
     make_ready(&app, &s, &o).await;
     act(&app, &d1, &o, "picked-up", json!({})).await.expect(200);
     assert_eq!(
-        next_of(&mut follows, "order.out_for_delivery").await["payload"]["status"],
+        follows.next_of("order.out_for_delivery").await["payload"]["status"],
         "out_for_delivery"
     );
-    next_of(&mut follows, "delivery.picked_up").await;
+    follows.next_of("delivery.picked_up").await;
 
     // 2.2 km north of the door: about 6 minutes at city speed.
     ping(&app, &d1, 24.64, 46.62).await.expect(200);
-    let pos = next_of(&mut follows, "delivery.position").await;
+    let pos = follows.next_of("delivery.position").await;
     assert_eq!(pos["payload"]["lat"], 24.64);
     assert_eq!(pos["payload"]["lng"], 46.62);
     assert_eq!(pos["payload"]["etaMinutes"], 6);
@@ -478,7 +432,7 @@ async fn the_customer_follows_the_delivery_live() {
         .await
         .expect(200);
     assert_eq!(
-        next_of(&mut follows, "delivery.delivered").await["payload"]["etaMinutes"],
+        follows.next_of("delivery.delivered").await["payload"]["etaMinutes"],
         0
     );
 

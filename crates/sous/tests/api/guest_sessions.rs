@@ -6,11 +6,7 @@
 use platform::auth::Role;
 use serde_json::{Value, json};
 
-use crate::{
-    catalog::menu,
-    helpers::{key, spawn_app},
-    orders::{count, line, place},
-};
+use crate::helpers::{key, line, menu, place, spawn_app};
 
 #[tokio::test]
 async fn only_a_tables_qr_code_makes_a_dine_in_guest() {
@@ -58,7 +54,8 @@ async fn only_a_tables_qr_code_makes_a_dine_in_guest() {
         .await
         .expect(201);
     assert_eq!(
-        count(&app, "select count(*) from orders where table_ref = 'T4'").await,
+        app.scalar("select count(*) from orders where table_ref = 'T4'")
+            .await,
         0
     );
 }
@@ -91,7 +88,7 @@ async fn a_guest_session_places_at_most_ten_orders_even_at_once() {
             refused.body
         );
     }
-    assert_eq!(count(&app, "select count(*) from orders").await, 10);
+    assert_eq!(app.scalar("select count(*) from orders").await, 10);
     // Another guest at the table orders on their own session.
     let other = app.guest_token(riyadh).await;
     place(&app, &other, &key(), &body).await.expect(201);

@@ -2,7 +2,6 @@
 //! creates no temporary objects, a cached menu belongs to a branch, expired rows are purged on
 //! a schedule, and failed tasks stay within a manager's branch.
 
-use platform::auth::Role;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -203,9 +202,9 @@ async fn branch_managers_see_only_their_branches_failed_tasks() {
     };
     let (riyadh_task, dubai_task) = (ids[0], ids[1]);
     // The demo manager is scoped to Riyadh; the owner sees the whole brand.
-    let manager = app.token(Role::Manager).await;
+    let manager = app.manager().await;
     assert_eq!(failed(manager.clone()).await, vec![riyadh_task]);
-    assert_eq!(failed(app.token(Role::Owner).await).await, *ids);
+    assert_eq!(failed(app.owner().await).await, *ids);
     let stats = app
         .get("/api/admin/tasks/stats", &manager)
         .await

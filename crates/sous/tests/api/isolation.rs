@@ -1,10 +1,7 @@
 //! Tenants never see each other's data: through the API, and through the application role at
 //! the SQL level, for every tenant table.
 
-use platform::{
-    auth::Role,
-    db::{Db, TenantScope},
-};
+use platform::db::{Db, TenantScope};
 use serde_json::json;
 use sqlx::{Connection, PgConnection, Row};
 use uuid::Uuid;
@@ -245,7 +242,7 @@ async fn tenant_b_ids_in_tenant_a_requests_are_not_found_and_lists_hold_only_a()
     .await
     .expect(201);
 
-    let owner_a = app.token(Role::Owner).await;
+    let owner_a = app.owner().await;
     app.get(&format!("/api/branches/{branch_b}"), &owner_a)
         .await
         .expect(404);

@@ -1,14 +1,10 @@
 //! The items CSV is safe to open in a spreadsheet: a text cell that a spreadsheet would run as
 //! a formula is exported with a leading `'`, and imports back as it was.
 
-use platform::auth::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::{
-    catalog::{category, find_item, menu_until},
-    helpers::{TestApp, spawn_app},
-};
+use crate::helpers::{TestApp, category, find_item, menu_until, spawn_app};
 
 async fn export(app: &TestApp, owner: &str) -> String {
     app.client
@@ -39,7 +35,7 @@ async fn import(app: &TestApp, owner: &str, csv: String) -> Value {
 #[tokio::test]
 async fn formula_like_cells_are_exported_as_text() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let header = export(&app, &owner)
         .await
         .lines()

@@ -8,12 +8,7 @@ use platform::auth::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::{
-    catalog::menu,
-    helpers::{Res, TestApp, spawn_app},
-    kitchen::{accept, act, at, order, order_status, tickets_of},
-    orders::line,
-};
+use crate::helpers::{Res, TestApp, at, spawn_app};
 
 async fn recall(app: &TestApp, token: &str, ticket: &Value, pin: Option<&str>) -> Res {
     let path = format!(
@@ -25,31 +20,17 @@ async fn recall(app: &TestApp, token: &str, ticket: &Value, pin: Option<&str>) -
         .await
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&mut app.db.owner_conn().await)
-        .await
-        .unwrap()
-}
-
 /// A Riyadh pickup order of fries, accepted, its fryer ticket bumped on the kitchen screen,
 /// with a recall window of zero seconds, so any recall is a late one.
 async fn bumped_ticket(app: &TestApp, kds: &str) -> (String, Value) {
     let riyadh = app.demo.riyadh;
-    let (waiter, manager) = (
-        app.token(Role::Waiter).await,
-        app.token(Role::Manager).await,
-    );
-    let m = menu(app, riyadh).await;
-    let id = order(
-        app,
-        &waiter,
-        json!({ "branchId": riyadh, "type": "takeaway", "lines": [line(&m, "French Fries", 1)] }),
-    )
-    .await;
-    accept(app, &waiter, &id).await;
-    let fryer = at(&tickets_of(app, kds, &id).await, "fryer").clone();
-    act(app, kds, &fryer, "bump").await.expect(200);
+    let (waiter, manager) = (app.token(Role::Waiter).await, app.manager().await);
+    let id = app.order().line("French Fries", 1).placed_id(&waiter).await;
+    app.set_status(&waiter, &id, "accepted", None)
+        .await
+        .expect(200);
+    let fryer = at(&app.tickets_of(kds, &id).await, "fryer").clone();
+    app.ticket_action(kds, &fryer, "bump").await.expect(200);
     app.call(
         Method::PUT,
         &format!("/api/branches/{riyadh}/kitchen/settings"),
@@ -65,13 +46,10 @@ async fn bumped_ticket(app: &TestApp, kds: &str) -> (String, Value) {
 #[tokio::test]
 async fn a_managers_pin_approves_one_late_recall_on_the_kitchen_screen() {
     let app = spawn_app().await;
-    let (device, secret) = app.device(app.demo.riyadh, "kds").await;
+    let screen = app.kitchen_screen(app.demo.riyadh, "5555").await;
+    let kds = screen.token.clone();
     let cook = app.demo_pin_user("5555").await;
     let manager = app.demo_pin_user("2222").await;
-    let kds = app.pin(device, &secret, "5555").await.expect(200)["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let (id, fryer) = bumped_ticket(&app, &kds).await;
     let waiter = app.token(Role::Waiter).await;
     let bumped = format!("/api/branches/{}/kitchen/bumped", app.demo.riyadh);
@@ -111,11 +89,8 @@ async fn a_managers_pin_approves_one_late_recall_on_the_kitchen_screen() {
         assert_eq!(res.status, 403, "{pin}: {}", res.body);
     }
     assert_eq!(
-        count(
-            &app,
-            "select count(*) from audit_log where action = 'approval.refused'"
-        )
-        .await,
+        app.scalar("select count(*) from audit_log where action = 'approval.refused'")
+            .await,
         2
     );
     // A PIN that is no PIN is bad input, named, and not counted.
@@ -127,15 +102,14 @@ async fn a_managers_pin_approves_one_late_recall_on_the_kitchen_screen() {
         bad.body
     );
     assert_eq!(
-        count(
-            &app,
+        app.scalar(
             "select coalesce(sum(failures), 0)::int8 from pin_attempts where scope = 'approval'"
         )
         .await,
         2
     );
     assert_eq!(
-        order_status(&app, &waiter, &id).await,
+        app.order_status(&waiter, &id).await,
         "ready",
         "nothing changed"
     );
@@ -143,7 +117,7 @@ async fn a_managers_pin_approves_one_late_recall_on_the_kitchen_screen() {
     // The manager's PIN: the ticket is back, the order is preparing again.
     let back = recall(&app, &kds, &fryer, Some("2222")).await.expect(200);
     assert_eq!(back["status"], "started");
-    assert_eq!(order_status(&app, &waiter, &id).await, "preparing");
+    assert_eq!(app.order_status(&waiter, &id).await, "preparing");
     let listed = app.get(&bumped, &kds).await.expect(200);
     assert!(
         listed
@@ -167,10 +141,10 @@ async fn a_managers_pin_approves_one_late_recall_on_the_kitchen_screen() {
         "done by the cook"
     );
     assert_eq!(approver, manager.to_string(), "approved by the manager");
-    assert_eq!(on_device, device.to_string());
+    assert_eq!(on_device, screen.device.to_string());
 
     // The approval was for that recall only: the session is still the kitchen's.
-    act(&app, &kds, &fryer, "bump").await.expect(200);
+    app.ticket_action(&kds, &fryer, "bump").await.expect(200);
     tokio::time::sleep(Duration::from_millis(20)).await;
     let again = recall(&app, &kds, &fryer, None).await;
     assert_eq!(
@@ -183,12 +157,8 @@ async fn a_managers_pin_approves_one_late_recall_on_the_kitchen_screen() {
 #[tokio::test]
 async fn a_manager_signed_in_on_the_kitchen_screen_still_needs_their_pin() {
     let app = spawn_app().await;
-    let (device, secret) = app.device(app.demo.riyadh, "kds").await;
+    let kds = app.kitchen_screen(app.demo.riyadh, "2222").await.token;
     // The manager signs in on the screen: kitchen rights, like anyone there.
-    let kds = app.pin(device, &secret, "2222").await.expect(200)["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let (_, fryer) = bumped_ticket(&app, &kds).await;
     let alone = recall(&app, &kds, &fryer, None).await;
     assert_eq!(
@@ -196,11 +166,10 @@ async fn a_manager_signed_in_on_the_kitchen_screen_still_needs_their_pin() {
         (403, "manager_pin_required")
     );
     // Signed in as themselves, off the screen, a manager approves their own late recall.
-    let manager = app.token(Role::Manager).await;
+    let manager = app.manager().await;
     recall(&app, &manager, &fryer, None).await.expect(200);
     assert_eq!(
-        count(
-            &app,
+        app.scalar(
             "select count(*) from audit_log where action = 'ticket.recalled' \
                      and actor_id::text = after->>'approvedBy'"
         )
@@ -212,11 +181,7 @@ async fn a_manager_signed_in_on_the_kitchen_screen_still_needs_their_pin() {
 #[tokio::test]
 async fn wrong_manager_pins_on_the_kitchen_screen_lock_its_approvals() {
     let app = spawn_app().await;
-    let (device, secret) = app.device(app.demo.riyadh, "kds").await;
-    let kds = app.pin(device, &secret, "5555").await.expect(200)["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let kds = app.kitchen_screen(app.demo.riyadh, "5555").await.token;
     let (_, fryer) = bumped_ticket(&app, &kds).await;
     for n in 1..=5 {
         let res = recall(&app, &kds, &fryer, Some("9090")).await;
@@ -227,11 +192,8 @@ async fn wrong_manager_pins_on_the_kitchen_screen_lock_its_approvals() {
     assert_eq!(locked.status, 429, "{}", locked.body);
     assert!(locked.headers.contains_key("retry-after"));
     assert_eq!(
-        count(
-            &app,
-            "select count(*) from audit_log where action = 'approval.refused'"
-        )
-        .await,
+        app.scalar("select count(*) from audit_log where action = 'approval.refused'")
+            .await,
         6
     );
 }

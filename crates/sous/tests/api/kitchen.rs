@@ -8,45 +8,7 @@ use platform::auth::Role;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{
-    catalog::menu,
-    helpers::{TestApp, claims, key, spawn_app},
-    orders::{line, place},
-    sse::SseClient,
-};
-
-pub(crate) async fn order(app: &TestApp, token: &str, body: Value) -> String {
-    place(app, token, &key(), &body).await.expect(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-pub(crate) async fn accept(app: &TestApp, token: &str, id: &str) {
-    app.post(
-        &format!("/api/orders/{id}/status"),
-        Some(token),
-        json!({ "status": "accepted" }),
-    )
-    .await
-    .expect(200);
-}
-
-pub(crate) async fn tickets_of(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
-    app.get(&format!("/api/orders/{id}/kitchen-tickets"), token)
-        .await
-        .expect(200)
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
-pub(crate) fn at<'a>(tickets: &'a [Value], station: &str) -> &'a Value {
-    tickets
-        .iter()
-        .find(|t| t["station"] == station)
-        .unwrap_or_else(|| panic!("no {station} ticket in {tickets:?}"))
-}
+use crate::helpers::{SseClient, at, claims, line, menu, spawn_app};
 
 fn names(t: &Value) -> Vec<String> {
     let mut n: Vec<String> = t["items"]
@@ -59,37 +21,6 @@ fn names(t: &Value) -> Vec<String> {
     n
 }
 
-pub(crate) async fn order_status(app: &TestApp, token: &str, id: &str) -> String {
-    app.get(&format!("/api/orders/{id}"), token)
-        .await
-        .expect(200)["status"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-pub(crate) async fn act(
-    app: &TestApp,
-    token: &str,
-    ticket: &Value,
-    what: &str,
-) -> crate::helpers::Res {
-    app.post(
-        &format!(
-            "/api/kitchen/tickets/{}/{what}",
-            ticket["id"].as_str().unwrap()
-        ),
-        Some(token),
-        json!({}),
-    )
-    .await
-}
-
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let mut conn = app.db.owner_conn().await;
-    sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
-}
-
 #[tokio::test]
 async fn a_mixed_order_is_routed_to_its_stations_once() {
     let app = spawn_app().await;
@@ -97,7 +28,7 @@ async fn a_mixed_order_is_routed_to_its_stations_once() {
     let (waiter, kitchen, manager) = (
         app.token(Role::Waiter).await,
         app.token(Role::Kitchen).await,
-        app.token(Role::Manager).await,
+        app.manager().await,
     );
     let m = menu(&app, riyadh).await;
 
@@ -139,21 +70,25 @@ async fn a_mixed_order_is_routed_to_its_stations_once() {
 
     let mut fries = line(&m, "French Fries", 2);
     fries["notes"] = json!("extra crispy");
-    let id = order(
-        &app,
-        &waiter,
-        json!({ "branchId": riyadh, "type": "dine_in", "table": "T7", "lines": [
-            line(&m, "Classic Beef Burger", 1), fries, line(&m, "Fattoush", 1), line(&m, "Pepsi", 2),
-        ]}),
-    )
-    .await;
+    let id = app
+        .order()
+        .kind("dine_in")
+        .table("T7")
+        .line("Classic Beef Burger", 1)
+        .with_line(fries)
+        .line("Fattoush", 1)
+        .line("Pepsi", 2)
+        .placed_id(&waiter)
+        .await;
     assert!(
-        tickets_of(&app, &kitchen, &id).await.is_empty(),
+        app.tickets_of(&kitchen, &id).await.is_empty(),
         "a placed order is not in the kitchen yet"
     );
-    accept(&app, &waiter, &id).await;
+    app.set_status(&waiter, &id, "accepted", None)
+        .await
+        .expect(200);
 
-    let tickets = tickets_of(&app, &kitchen, &id).await;
+    let tickets = app.tickets_of(&kitchen, &id).await;
     assert_eq!(tickets.len(), 3, "{tickets:?}");
     assert_eq!(names(at(&tickets, "grill")), ["Classic Beef Burger"]);
     assert_eq!(names(at(&tickets, "fryer")), ["French Fries"]);
@@ -200,21 +135,17 @@ async fn a_mixed_order_is_routed_to_its_stations_once() {
         .await;
     assert_eq!(again.status, 409);
     assert_eq!(
-        scalar(
-            &app,
-            &format!("select count(*) from kitchen_tickets where order_id = '{id}'")
-        )
+        app.scalar(&format!(
+            "select count(*) from kitchen_tickets where order_id = '{id}'"
+        ))
         .await,
         3
     );
     assert_eq!(
-        scalar(
-            &app,
-            &format!(
-                "select count(*) from events where channel = 'kitchen' and type = 'ticket.created' \
+        app.scalar(&format!(
+            "select count(*) from events where channel = 'kitchen' and type = 'ticket.created' \
              and payload->>'orderId' = '{id}'"
-            )
-        )
+        ))
         .await,
         3,
         "one kitchen event per ticket"
@@ -256,7 +187,7 @@ async fn a_mixed_order_is_routed_to_its_stations_once() {
             .is_empty()
     );
     assert_eq!(
-        act(&app, &kitchen, fryer, "bump").await.code(),
+        app.ticket_action(&kitchen, fryer, "bump").await.code(),
         "order_ended"
     );
 }
@@ -268,20 +199,22 @@ async fn bumps_make_the_order_ready_and_recall_respects_the_window() {
     let (waiter, kitchen, manager) = (
         app.token(Role::Waiter).await,
         app.token(Role::Kitchen).await,
-        app.token(Role::Manager).await,
+        app.manager().await,
     );
     let guest = app.guest_token(riyadh).await;
     let guest_id = claims(&guest)["sub"].as_str().unwrap().to_string();
-    let m = menu(&app, riyadh).await;
-    let id = order(
-        &app,
-        &guest,
-        json!({ "branchId": riyadh, "type": "dine_in", "table": "T1",
-                "lines": [line(&m, "Classic Beef Burger", 1), line(&m, "French Fries", 1)] }),
-    )
-    .await;
-    accept(&app, &waiter, &id).await;
-    let tickets = tickets_of(&app, &kitchen, &id).await;
+    let id = app
+        .order()
+        .kind("dine_in")
+        .table("T1")
+        .line("Classic Beef Burger", 1)
+        .line("French Fries", 1)
+        .placed_id(&guest)
+        .await;
+    app.set_status(&waiter, &id, "accepted", None)
+        .await
+        .expect(200);
+    let tickets = app.tickets_of(&kitchen, &id).await;
     let (grill, fryer) = (at(&tickets, "grill").clone(), at(&tickets, "fryer").clone());
 
     // Rush moves the fryer ticket to the front; item-level done marks one line.
@@ -327,30 +260,42 @@ async fn bumps_make_the_order_ready_and_recall_respects_the_window() {
         .expect(200);
     assert_eq!(done["items"][0]["done"], true);
 
-    act(&app, &kitchen, &grill, "start").await.expect(200);
-    assert_eq!(order_status(&app, &waiter, &id).await, "preparing");
-    assert_eq!(act(&app, &kitchen, &grill, "start").await.status, 409);
-    act(&app, &kitchen, &grill, "bump").await.expect(200);
+    app.ticket_action(&kitchen, &grill, "start")
+        .await
+        .expect(200);
+    assert_eq!(app.order_status(&waiter, &id).await, "preparing");
     assert_eq!(
-        order_status(&app, &waiter, &id).await,
+        app.ticket_action(&kitchen, &grill, "start").await.status,
+        409
+    );
+    app.ticket_action(&kitchen, &grill, "bump")
+        .await
+        .expect(200);
+    assert_eq!(
+        app.order_status(&waiter, &id).await,
         "preparing",
         "the fryer is not done yet"
     );
-    let bumped = act(&app, &kitchen, &fryer, "bump").await.expect(200);
+    let bumped = app
+        .ticket_action(&kitchen, &fryer, "bump")
+        .await
+        .expect(200);
     assert_eq!(bumped["status"], "bumped");
     assert_eq!(
-        order_status(&app, &waiter, &id).await,
+        app.order_status(&waiter, &id).await,
         "ready",
         "expo: all bumped"
     );
     assert_eq!(
-        act(&app, &kitchen, &fryer, "bump").await.code(),
+        app.ticket_action(&kitchen, &fryer, "bump").await.code(),
         "already_bumped"
     );
     assert_eq!(
-        scalar(&app, &format!(
+        app.scalar(&format!(
             "select count(*) from events where channel = 'notifications' and type = 'order.ready' \
-             and audience = '{guest_id}' and payload->>'orderId' = '{id}'")).await,
+             and audience = '{guest_id}' and payload->>'orderId' = '{id}'"
+        ))
+        .await,
         1,
         "the guest is told their order is ready"
     );
@@ -365,19 +310,22 @@ async fn bumps_make_the_order_ready_and_recall_respects_the_window() {
     );
 
     // Recall within the window: the ticket is back and the order is preparing again.
-    let recalled = act(&app, &kitchen, &fryer, "recall").await.expect(200);
+    let recalled = app
+        .ticket_action(&kitchen, &fryer, "recall")
+        .await
+        .expect(200);
     assert_eq!(recalled["status"], "started");
     assert_eq!(recalled["items"][0]["done"], false);
-    assert_eq!(order_status(&app, &waiter, &id).await, "preparing");
+    assert_eq!(app.order_status(&waiter, &id).await, "preparing");
     assert_eq!(
-        act(&app, &kitchen, &fryer, "recall").await.code(),
+        app.ticket_action(&kitchen, &fryer, "recall").await.code(),
         "not_bumped"
     );
-    act(&app, &kitchen, &fryer, "bump").await.expect(200);
-    assert_eq!(order_status(&app, &waiter, &id).await, "ready");
-    let history = scalar(
-        &app,
-        &format!("select count(*) from order_status_history where order_id = '{id}' and to_status = 'ready'"),
+    app.ticket_action(&kitchen, &fryer, "bump")
+        .await
+        .expect(200);
+    assert_eq!(app.order_status(&waiter, &id).await, "ready");
+    let history = app.scalar(&format!("select count(*) from order_status_history where order_id = '{id}' and to_status = 'ready'"),
     )
     .await;
     assert_eq!(history, 2, "each ready is in the status history");
@@ -413,10 +361,10 @@ async fn bumps_make_the_order_ready_and_recall_respects_the_window() {
     .await
     .expect(200);
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let late = act(&app, &kitchen, &fryer, "recall").await;
+    let late = app.ticket_action(&kitchen, &fryer, "recall").await;
     assert_eq!(late.status, 403);
     assert_eq!(late.code(), "manager_pin_required");
-    assert_eq!(order_status(&app, &waiter, &id).await, "ready");
+    assert_eq!(app.order_status(&waiter, &id).await, "ready");
 }
 
 #[tokio::test]
@@ -434,17 +382,20 @@ async fn courses_are_held_until_the_waiter_fires_them() {
         l["course"] = json!(course);
         l
     };
-    let id = order(
-        &app,
-        &waiter,
-        json!({ "branchId": riyadh, "type": "dine_in", "table": "T3", "lines": [
-            with("Fattoush", 1, 1), with("Shish Tawook", 2, 1),
-            with("Classic Beef Burger", 1, 2), with("Kunafa with Cheese", 1, 3),
-        ]}),
-    )
-    .await;
-    accept(&app, &waiter, &id).await;
-    let tickets = tickets_of(&app, &kitchen, &id).await;
+    let id = app
+        .order()
+        .kind("dine_in")
+        .table("T3")
+        .with_line(with("Fattoush", 1, 1))
+        .with_line(with("Shish Tawook", 2, 1))
+        .with_line(with("Classic Beef Burger", 1, 2))
+        .with_line(with("Kunafa with Cheese", 1, 3))
+        .placed_id(&waiter)
+        .await;
+    app.set_status(&waiter, &id, "accepted", None)
+        .await
+        .expect(200);
+    let tickets = app.tickets_of(&kitchen, &id).await;
     assert_eq!(at(&tickets, "cold")["status"], "new");
     let grill = at(&tickets, "grill").clone();
     assert_eq!(grill["status"], "new", "its first-course item is fired");
@@ -466,15 +417,21 @@ async fn courses_are_held_until_the_waiter_fires_them() {
         (bakery["status"].clone(), bakery["timing"].clone()),
         (json!("held"), json!("held"))
     );
-    assert_eq!(act(&app, &kitchen, &bakery, "bump").await.code(), "held");
+    assert_eq!(
+        app.ticket_action(&kitchen, &bakery, "bump").await.code(),
+        "held"
+    );
 
     // The grill bumps its first course; the ticket waits for the next fire.
-    let waiting = act(&app, &kitchen, &grill, "bump").await.expect(200);
-    assert_eq!(waiting["status"], "held");
-    act(&app, &kitchen, at(&tickets, "cold"), "bump")
+    let waiting = app
+        .ticket_action(&kitchen, &grill, "bump")
         .await
         .expect(200);
-    assert_eq!(order_status(&app, &waiter, &id).await, "preparing");
+    assert_eq!(waiting["status"], "held");
+    app.ticket_action(&kitchen, at(&tickets, "cold"), "bump")
+        .await
+        .expect(200);
+    assert_eq!(app.order_status(&waiter, &id).await, "preparing");
 
     let fired = app
         .post(&format!("/api/orders/{id}/fire"), Some(&waiter), json!({}))
@@ -484,9 +441,11 @@ async fn courses_are_held_until_the_waiter_fires_them() {
     assert_eq!(fired["tickets"].as_array().unwrap().len(), 1);
     assert_eq!(fired["tickets"][0]["station"], "grill");
     assert_eq!(fired["tickets"][0]["status"], "new");
-    act(&app, &kitchen, &grill, "bump").await.expect(200);
+    app.ticket_action(&kitchen, &grill, "bump")
+        .await
+        .expect(200);
     assert_eq!(
-        order_status(&app, &waiter, &id).await,
+        app.order_status(&waiter, &id).await,
         "preparing",
         "dessert is still held"
     );
@@ -494,8 +453,10 @@ async fn courses_are_held_until_the_waiter_fires_them() {
     app.post(&format!("/api/orders/{id}/fire"), Some(&waiter), json!({}))
         .await
         .expect(200);
-    act(&app, &kitchen, &bakery, "bump").await.expect(200);
-    assert_eq!(order_status(&app, &waiter, &id).await, "ready");
+    app.ticket_action(&kitchen, &bakery, "bump")
+        .await
+        .expect(200);
+    assert_eq!(app.order_status(&waiter, &id).await, "ready");
     let none = app
         .post(&format!("/api/orders/{id}/fire"), Some(&waiter), json!({}))
         .await;
@@ -506,24 +467,21 @@ async fn courses_are_held_until_the_waiter_fires_them() {
 async fn a_kitchen_device_of_one_branch_sees_nothing_of_another() {
     let app = spawn_app().await;
     let (riyadh, dubai) = (app.demo.riyadh, app.demo.dubai);
-    let owner = app.token(Role::Owner).await;
-    let m = menu(&app, dubai).await;
-    let id = order(
-        &app,
-        &owner,
-        json!({ "branchId": dubai, "type": "takeaway", "lines": [line(&m, "Classic Beef Burger", 1)] }),
-    )
-    .await;
-    accept(&app, &owner, &id).await;
-    let ticket = tickets_of(&app, &owner, &id).await[0].clone();
+    let owner = app.owner().await;
+    let id = app
+        .order()
+        .branch(dubai)
+        .line("Classic Beef Burger", 1)
+        .placed_id(&owner)
+        .await;
+    app.set_status(&owner, &id, "accepted", None)
+        .await
+        .expect(200);
+    let ticket = app.tickets_of(&owner, &id).await[0].clone();
     let tid = ticket["id"].as_str().unwrap();
 
     // The Riyadh kitchen screen, signed in with the kitchen PIN on a registered device.
-    let (device, secret) = app.device(riyadh, "kds").await;
-    let kds = app.pin(device, &secret, "5555").await.expect(200)["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let kds = app.kitchen_screen(riyadh, "5555").await.token;
     app.get(&format!("/api/branches/{riyadh}/kitchen/tickets"), &kds)
         .await
         .expect(200);
@@ -538,9 +496,13 @@ async fn a_kitchen_device_of_one_branch_sees_nothing_of_another() {
         assert_eq!(app.get(&path, &kds).await.status, 403, "{path}");
     }
     for what in ["start", "bump", "recall"] {
-        assert_eq!(act(&app, &kds, &ticket, what).await.status, 403, "{what}");
+        assert_eq!(
+            app.ticket_action(&kds, &ticket, what).await.status,
+            403,
+            "{what}"
+        );
     }
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     assert_eq!(
         app.get(&format!("/api/branches/{riyadh}/kitchen/tickets"), &cashier)
             .await
@@ -563,7 +525,7 @@ async fn a_kitchen_device_of_one_branch_sees_nothing_of_another() {
             .status,
         404
     );
-    assert_eq!(act(&app, &other, &ticket, "bump").await.status, 404);
+    assert_eq!(app.ticket_action(&other, &ticket, "bump").await.status, 404);
     assert_eq!(
         app.get(&format!("/api/kitchen/tickets/{}", Uuid::now_v7()), &owner)
             .await
@@ -571,10 +533,9 @@ async fn a_kitchen_device_of_one_branch_sees_nothing_of_another() {
         404
     );
     assert_eq!(
-        scalar(
-            &app,
-            &format!("select count(*) from kitchen_tickets where id = '{tid}' and status = 'new'")
-        )
+        app.scalar(&format!(
+            "select count(*) from kitchen_tickets where id = '{tid}' and status = 'new'"
+        ))
         .await,
         1,
         "nothing was changed"
@@ -589,7 +550,6 @@ async fn accepting_an_order_announces_its_tickets_on_the_kitchen_stream() {
         app.token(Role::Waiter).await,
         app.token(Role::Kitchen).await,
     );
-    let m = menu(&app, riyadh).await;
     let mut client = SseClient::open(
         &app,
         &format!("/api/sse/kitchen?branchId={riyadh}"),
@@ -599,13 +559,10 @@ async fn accepting_an_order_announces_its_tickets_on_the_kitchen_stream() {
     .await
     .ok()
     .unwrap();
-    let id = order(
-        &app,
-        &waiter,
-        json!({ "branchId": riyadh, "type": "takeaway", "lines": [line(&m, "Latte", 2)] }),
-    )
-    .await;
-    accept(&app, &waiter, &id).await;
+    let id = app.order().line("Latte", 2).placed_id(&waiter).await;
+    app.set_status(&waiter, &id, "accepted", None)
+        .await
+        .expect(200);
     let (_, event) = client
         .next(Duration::from_secs(5))
         .await
@@ -617,8 +574,10 @@ async fn accepting_an_order_announces_its_tickets_on_the_kitchen_stream() {
     assert_eq!(p["priority"], "normal");
     assert_eq!(p["items"][0]["name"], "Latte");
     assert_eq!(p["items"][0]["quantity"], 2);
-    let ticket = tickets_of(&app, &kitchen, &id).await[0].clone();
-    act(&app, &kitchen, &ticket, "bump").await.expect(200);
+    let ticket = app.tickets_of(&kitchen, &id).await[0].clone();
+    app.ticket_action(&kitchen, &ticket, "bump")
+        .await
+        .expect(200);
     let (_, bumped) = client.next(Duration::from_secs(5)).await.expect("the bump");
     assert_eq!(bumped["type"], "ticket.bumped");
     assert_eq!(bumped["payload"]["ticketId"], ticket["id"]);
@@ -636,14 +595,17 @@ async fn the_printed_ticket_is_bilingual_and_escaped() {
     let mut l = line(&m, "Classic Beef Burger", 1);
     l["notes"] = json!("<script>alert(1)</script> no onions");
     l["seat"] = json!(2);
-    let id = order(
-        &app,
-        &waiter,
-        json!({ "branchId": riyadh, "type": "dine_in", "table": "T9", "lines": [l] }),
-    )
-    .await;
-    accept(&app, &waiter, &id).await;
-    let ticket = tickets_of(&app, &kitchen, &id).await[0].clone();
+    let id = app
+        .order()
+        .kind("dine_in")
+        .table("T9")
+        .with_line(l)
+        .placed_id(&waiter)
+        .await;
+    app.set_status(&waiter, &id, "accepted", None)
+        .await
+        .expect(200);
+    let ticket = app.tickets_of(&kitchen, &id).await[0].clone();
     let res = app
         .client
         .get(format!(
@@ -686,10 +648,13 @@ async fn the_guest_sees_when_their_order_should_be_ready() {
         app.token(Role::Kitchen).await,
     );
     let guest = app.guest_token(riyadh).await;
-    let m = menu(&app, riyadh).await;
-    let body = json!({ "branchId": riyadh, "type": "dine_in", "table": "T1",
-                       "lines": [line(&m, "Classic Beef Burger", 1), line(&m, "French Fries", 1)] });
-    let id = order(&app, &guest, body.clone()).await;
+    let order = app
+        .order()
+        .kind("dine_in")
+        .table("T1")
+        .line("Classic Beef Burger", 1)
+        .line("French Fries", 1);
+    let id = order.placed_id(&guest).await;
     let estimate = |token: String, id: String| {
         let app = &app;
         async move { app.get(&format!("/api/orders/{id}/estimate"), &token).await }
@@ -701,8 +666,10 @@ async fn the_guest_sees_when_their_order_should_be_ready() {
     assert!(e["readyBy"].is_null());
 
     // In the kitchen: the last ticket's fire time plus its prep-time target.
-    accept(&app, &waiter, &id).await;
-    let tickets = tickets_of(&app, &kitchen, &id).await;
+    app.set_status(&waiter, &id, "accepted", None)
+        .await
+        .expect(200);
+    let tickets = app.tickets_of(&kitchen, &id).await;
     let due = tickets
         .iter()
         .map(|t| {
@@ -721,7 +688,7 @@ async fn the_guest_sees_when_their_order_should_be_ready() {
 
     // Every ticket bumped: the order is ready, nothing to wait for.
     for t in &tickets {
-        act(&app, &kitchen, t, "bump").await.expect(200);
+        app.ticket_action(&kitchen, t, "bump").await.expect(200);
     }
     let e = estimate(guest.clone(), id.clone()).await.expect(200);
     assert_eq!(
@@ -730,15 +697,13 @@ async fn the_guest_sees_when_their_order_should_be_ready() {
     );
 
     // The next order, not yet accepted, goes by what the first one took to be ready.
-    let took = scalar(
-        &app,
-        &format!(
+    let took = app
+        .scalar(&format!(
             "select extract(epoch from h.at - o.created_at)::bigint from order_status_history h \
              join orders o on o.id = h.order_id where o.id = '{id}' and h.to_status = 'ready'"
-        ),
-    )
-    .await;
-    let next = order(&app, &guest, body).await;
+        ))
+        .await;
+    let next = order.placed_id(&guest).await;
     let placed = time(
         &app.get(&format!("/api/orders/{next}"), &guest)
             .await

@@ -2,14 +2,10 @@
 //! approval threshold, staff only, and the discount in the books.
 
 use payments::ledger::{self, Account};
-use platform::{auth::Role, db::TenantScope};
+use platform::db::TenantScope;
 use serde_json::{Value, json};
 
-use crate::{
-    catalog::menu,
-    helpers::{int, key, spawn_app},
-    orders::{assert_books, count, line, place},
-};
+use crate::helpers::{assert_books, int, key, line, menu, place, spawn_app};
 
 fn discounted(mut l: Value, discounts: Value) -> Value {
     l["discounts"] = discounts;
@@ -20,7 +16,7 @@ fn discounted(mut l: Value, discounts: Value) -> Value {
 async fn staff_discount_single_lines_within_what_they_cost() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let m = menu(&app, riyadh).await;
 
     // Half off the burgers, then 1.00 off what is left of them; more than the tea costs off the
@@ -83,7 +79,7 @@ async fn staff_discount_single_lines_within_what_they_cost() {
         "branchId": riyadh, "type": "takeaway",
         "lines": [discounted(line(&m, "Classic Beef Burger", 4), json!([{ "percentBp": 5000, "label": "VIP" }]))]
     });
-    let orders_before = count(&app, "select count(*) from orders").await;
+    let orders_before = app.scalar("select count(*) from orders").await;
     let res = place(&app, &cashier, &key(), &big).await;
     assert_eq!(res.status, 422, "{}", res.body);
     assert!(
@@ -116,7 +112,7 @@ async fn staff_discount_single_lines_within_what_they_cost() {
                        "lines": [discounted(line(&m, "Karak Tea", 1), json!([{ "amount": 100, "label": "Me" }]))] });
     assert_eq!(place(&app, &guest, &key(), &body).await.status, 403);
     assert_eq!(
-        count(&app, "select count(*) from orders").await,
+        app.scalar("select count(*) from orders").await,
         orders_before,
         "nothing written"
     );
@@ -140,7 +136,7 @@ async fn staff_discount_single_lines_within_what_they_cost() {
         )
         .await;
     assert_eq!(res.status, 422, "{}", res.body);
-    assert_eq!(count(&app, "select count(*) from cart_lines").await, 0);
+    assert_eq!(app.scalar("select count(*) from cart_lines").await, 0);
     let mut approved = big.clone();
     approved["managerPin"] = json!("2222");
     let order = place(&app, &cashier, &key(), &approved).await.expect(201);

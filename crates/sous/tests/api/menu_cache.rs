@@ -6,7 +6,6 @@ use std::{sync::Arc, time::Duration};
 
 use platform::{
     AppState,
-    auth::Role,
     db::Db,
     queue::{Worker, WorkerConfig},
 };
@@ -16,10 +15,7 @@ use sqlx::Connection;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    catalog::{find_item, id_of, menu},
-    helpers::{TestApp, settings, spawn_app},
-};
+use crate::helpers::{TestApp, find_item, id_of, menu, settings, spawn_app};
 
 /// A second `sous` instance on the same database, with its own memory cache and event
 /// listener; returns its base URL.
@@ -46,7 +42,7 @@ async fn a_price_change_on_one_instance_shows_on_another_within_a_second() {
     let app = spawn_app().await;
     let other = second_instance(&app).await;
     let riyadh = app.demo.riyadh;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     // Both instances have the menu in memory.
     let (_, before) = etag_of(&app, &other, riyadh).await;
     menu(&app, riyadh).await;
@@ -105,7 +101,7 @@ async fn the_queue_rebuilds_changed_menus_without_a_reader() {
     let stop = CancellationToken::new();
     let running = tokio::spawn(worker.run(stop.clone()));
 
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let m = menu(&app, app.demo.dubai).await;
     let karak = find_item(&m, "Karak Tea").unwrap();
     let mut body = json!({
@@ -163,7 +159,7 @@ async fn the_queue_rebuilds_changed_menus_without_a_reader() {
 async fn the_etag_changes_exactly_when_the_menu_does() {
     let app = spawn_app().await;
     let (riyadh, base) = (app.demo.riyadh, app.base.clone());
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let (first, m) = etag_of(&app, &base, riyadh).await;
     let (again, _) = etag_of(&app, &base, riyadh).await;
     assert_eq!(first, again);

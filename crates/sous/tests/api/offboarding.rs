@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use platform::auth::Role;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -13,7 +12,7 @@ use crate::helpers::{PASSWORD, TestApp, spawn_app};
 
 /// The membership id of a demo account.
 async fn membership(app: &TestApp, email: &str) -> Uuid {
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let staff = app.get("/api/staff", &owner).await.expect(200);
     let m = staff
         .as_array()
@@ -66,7 +65,7 @@ async fn a_disabled_member_is_signed_out_everywhere_at_once() {
     assert_eq!(stream.status(), 200);
     let mut body = stream.bytes_stream();
 
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let owner_id = app.user_id("owner@demo.sous.test").await;
     let id = membership(&app, email).await;
     let disabled = app
@@ -119,7 +118,7 @@ async fn a_disabled_member_is_signed_out_everywhere_at_once() {
 #[tokio::test]
 async fn who_may_change_whom() {
     let app = spawn_app().await;
-    let manager = app.token(Role::Manager).await; // scoped to Riyadh
+    let manager = app.manager().await; // scoped to Riyadh
     let manager_id = app.user_id("manager@demo.sous.test").await;
     let cashier = membership(&app, "cashier@demo.sous.test").await;
     let owner_m = membership(&app, "owner@demo.sous.test").await;
@@ -196,7 +195,7 @@ async fn who_may_change_whom() {
     assert_eq!(res.status, 404);
 
     // Within their branch: a role change, audited as the manager's, ends the member's sessions.
-    let before = app.token(Role::Cashier).await;
+    let before = app.cashier().await;
     let changed = put(cashier, json!({ "role": "waiter", "branchId": riyadh }))
         .await
         .expect(200);

@@ -5,13 +5,10 @@
 
 use chrono::Utc;
 use payments::provider::{PageOutcome, online_store::StoredSimulatedOnlineProvider, webhook};
-use platform::auth::Role;
 use serde_json::{Value, json};
 
-use crate::{
-    catalog::menu,
-    helpers::{Res, TestApp, key, settings, spawn_app_with},
-    orders::{assert_books, count, line, place},
+use crate::helpers::{
+    Res, TestApp, assert_books, key, line, menu, place, settings, spawn_app_with,
 };
 
 const SECRET: &str = "whsec_test_secret";
@@ -153,7 +150,7 @@ async fn an_online_payment_goes_from_the_test_page_to_the_books_once() {
     assert_eq!(polled["status"], "succeeded");
     let online_entries =
         "select count(*) from journal_entries where kind = 'payment' and memo = 'online'";
-    assert_eq!(count(&app, online_entries).await, 1);
+    assert_eq!(app.scalar(online_entries).await, 1);
     assert_books(&app).await;
 
     // The provider re-sends the event a little later, signed afresh: answered, nothing booked
@@ -201,7 +198,7 @@ async fn an_online_payment_goes_from_the_test_page_to_the_books_once() {
         .await
         .unwrap();
     assert_eq!(res.status(), 401);
-    assert_eq!(count(&app, online_entries).await, 1, "booked once");
+    assert_eq!(app.scalar(online_entries).await, 1, "booked once");
     assert_eq!(
         app.get(&format!("/api/orders/{id}"), &guest)
             .await
@@ -214,7 +211,7 @@ async fn an_online_payment_goes_from_the_test_page_to_the_books_once() {
     assert_eq!(res.status, 409, "{}", res.body);
 
     // A refund goes back through the provider.
-    let manager = app.token(Role::Manager).await;
+    let manager = app.manager().await;
     let refunded = app
         .post(
             &format!("/api/orders/{id}/refunds"),
@@ -225,7 +222,8 @@ async fn an_online_payment_goes_from_the_test_page_to_the_books_once() {
         .expect(201);
     assert_eq!(refunded["refunded"], 700);
     assert_eq!(
-        count(&app, "select refunded from simulator_online_sessions").await,
+        app.scalar("select refunded from simulator_online_sessions")
+            .await,
         700
     );
     assert_books(&app).await;
@@ -282,7 +280,7 @@ async fn a_lost_webhook_is_found_by_asking_and_a_decline_books_nothing() {
     // Declined on the page: nothing booked.
     let other = guest_order(&app, &guest).await;
     let oid = other["id"].as_str().unwrap();
-    let entries = count(&app, "select count(*) from journal_entries").await;
+    let entries = app.scalar("select count(*) from journal_entries").await;
     let session = open_session(&app, &guest, oid, json!({})).await.expect(201);
     let (status, _) = answer_page(&app, session["sessionId"].as_str().unwrap(), "decline").await;
     assert_eq!(status, 303);
@@ -296,7 +294,7 @@ async fn a_lost_webhook_is_found_by_asking_and_a_decline_books_nothing() {
     assert_eq!(polled["status"], "declined");
     assert_eq!(polled["declineCode"], "card_declined");
     assert_eq!(
-        count(&app, "select count(*) from journal_entries").await,
+        app.scalar("select count(*) from journal_entries").await,
         entries
     );
     assert_eq!(

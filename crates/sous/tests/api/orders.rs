@@ -6,90 +6,15 @@ use platform::auth::Role;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{
-    catalog::{find_item, menu, menu_until},
-    helpers::{Res, TestApp, key, spawn_app},
+use crate::helpers::{
+    APPROVAL, assert_books, find_item, key, line, menu, menu_until, place, spawn_app,
 };
-
-/// The options a guest who takes the defaults would send for `item`: each required group's
-/// defaults (or first options) up to its minimum.
-pub fn default_options(m: &Value, item: &Value) -> Vec<Value> {
-    let mut chosen = vec![];
-    for gid in item["modifierGroupIds"].as_array().unwrap() {
-        let group = m["modifierGroups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| &g["id"] == gid)
-            .unwrap();
-        let min = group["minSelect"].as_u64().unwrap() as usize;
-        let mut options: Vec<&Value> = group["options"].as_array().unwrap().iter().collect();
-        options.sort_by_key(|o| o["default"] != true);
-        chosen.extend(options.iter().take(min).map(|o| o["id"].clone()));
-    }
-    chosen
-}
-
-pub fn line(m: &Value, name: &str, quantity: u32) -> Value {
-    let item = find_item(m, name).unwrap_or_else(|| panic!("no {name}"));
-    json!({ "productId": item["id"], "options": default_options(m, item), "quantity": quantity })
-}
-
-pub async fn place(app: &TestApp, token: &str, key: &str, body: &Value) -> Res {
-    let res = app
-        .client
-        .post(format!("{}/api/orders", app.base))
-        .bearer_auth(token)
-        .header("idempotency-key", key)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let text = res.text().await.unwrap();
-    Res {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    }
-}
-
-pub async fn count(app: &TestApp, sql: &str) -> i64 {
-    let mut conn = app.db.owner_conn().await;
-    sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
-}
-
-/// The books balance, and the ledger agrees with the orders and payments.
-pub async fn assert_books(app: &TestApp) {
-    let mut tx = app
-        .state
-        .db
-        .begin(platform::db::TenantScope::tenant(app.demo.tenant_id))
-        .await
-        .unwrap();
-    let r = ordering::checkout::reconcile(&mut tx).await.unwrap();
-    tx.commit().await.unwrap();
-    assert_eq!(r["books"]["trialBalance"], 0, "{r}");
-    for k in [
-        "receivable",
-        "cash",
-        "card",
-        "online",
-        "bank",
-        "fees",
-        "vat",
-        "tips",
-    ] {
-        assert_eq!(r["books"][k], r["orders"][k], "{k}: {r}");
-    }
-}
 
 #[tokio::test]
 async fn a_cashier_rings_up_an_order_and_takes_cash() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let m = menu(&app, riyadh).await;
     let body = json!({
         "branchId": riyadh, "type": "takeaway",
@@ -131,7 +56,7 @@ async fn a_cashier_rings_up_an_order_and_takes_cash() {
     // The next order of the day is number 2; the Dubai branch counts on its own.
     let again = place(&app, &cashier, &key(), &body).await.expect(201);
     assert_eq!(again["number"], 2);
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let dubai_menu = menu(&app, app.demo.dubai).await;
     let dubai = json!({ "branchId": app.demo.dubai, "type": "takeaway",
                         "lines": [line(&dubai_menu, "Karak Tea", 1)] });
@@ -141,8 +66,7 @@ async fn a_cashier_rings_up_an_order_and_takes_cash() {
     );
     // Every order announced itself on the orders channel.
     assert_eq!(
-        count(
-            &app,
+        app.scalar(
             "select count(*) from events where channel = 'orders' and type = 'order.placed'"
         )
         .await,
@@ -154,7 +78,7 @@ async fn a_cashier_rings_up_an_order_and_takes_cash() {
 async fn fifty_concurrent_retries_make_one_order() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let m = menu(&app, riyadh).await;
     let body = json!({
         "branchId": riyadh, "type": "dine_in", "table": "T4",
@@ -179,10 +103,10 @@ async fn fifty_concurrent_retries_make_one_order() {
             .count(),
         49
     );
-    assert_eq!(count(&app, "select count(*) from orders").await, 1);
-    assert_eq!(count(&app, "select count(*) from payments").await, 1);
+    assert_eq!(app.scalar("select count(*) from orders").await, 1);
+    assert_eq!(app.scalar("select count(*) from payments").await, 1);
     assert_eq!(
-        count(&app, "select count(*) from journal_entries").await,
+        app.scalar("select count(*) from journal_entries").await,
         2,
         "one sale, one payment"
     );
@@ -196,7 +120,7 @@ async fn fifty_concurrent_retries_make_one_order() {
     let res = app.post("/api/orders", Some(&cashier), body.clone()).await;
     assert_eq!(res.status, 400);
     assert_eq!(res.code(), "idempotency_key_required");
-    assert_eq!(count(&app, "select count(*) from orders").await, 1);
+    assert_eq!(app.scalar("select count(*) from orders").await, 1);
 
     // Once the burger is 86'd a new order for it is refused, but a retry of the one placed
     // still gets its stored answer.
@@ -232,7 +156,7 @@ async fn fifty_concurrent_retries_make_one_order() {
     for headers in [&res.headers, &answers[0].headers] {
         assert_eq!(headers["content-type"], "application/json");
     }
-    assert_eq!(count(&app, "select count(*) from orders").await, 1);
+    assert_eq!(app.scalar("select count(*) from orders").await, 1);
     assert_books(&app).await;
 }
 
@@ -243,7 +167,7 @@ async fn fifty_concurrent_retries_make_one_order() {
 async fn concurrent_orders_get_one_number_each() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let m = menu(&app, riyadh).await;
     let body = json!({
         "branchId": riyadh, "type": "takeaway",
@@ -263,11 +187,8 @@ async fn concurrent_orders_get_one_number_each() {
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=40).collect::<Vec<_>>());
     assert_eq!(
-        count(
-            &app,
-            "select count(distinct (branch_id, business_date, number)) from orders"
-        )
-        .await,
+        app.scalar("select count(distinct (branch_id, business_date, number)) from orders")
+            .await,
         40
     );
     assert_books(&app).await;
@@ -282,7 +203,7 @@ async fn concurrent_orders_get_one_number_each() {
 async fn an_offline_pos_replaying_its_queue_twice_makes_each_order_once() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let m = menu(&app, riyadh).await;
     let queued: Vec<Value> = (0..100)
         .map(|i| {
@@ -302,9 +223,10 @@ async fn an_offline_pos_replaying_its_queue_twice_makes_each_order_once() {
             );
         }
     }
-    assert_eq!(count(&app, "select count(*) from orders").await, 100);
+    assert_eq!(app.scalar("select count(*) from orders").await, 100);
     assert_eq!(
-        count(&app, "select count(distinct number) from orders").await,
+        app.scalar("select count(distinct number) from orders")
+            .await,
         100
     );
     // Another guest cannot claim someone else's client ref.
@@ -320,8 +242,8 @@ async fn an_offline_pos_replaying_its_queue_twice_makes_each_order_once() {
 async fn bad_orders_are_refused_and_write_nothing() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
-    let owner = app.token(Role::Owner).await;
+    let cashier = app.cashier().await;
+    let owner = app.owner().await;
     let guest = app.guest_token(riyadh).await;
     let (other_owner, _, other_branch) = app.other_tenant("brand-o").await;
     let m = menu(&app, riyadh).await;
@@ -509,29 +431,17 @@ async fn bad_orders_are_refused_and_write_nothing() {
         res.body
     );
 
-    assert_eq!(count(&app, "select count(*) from orders").await, 0);
-    assert_eq!(count(&app, "select count(*) from journal_entries").await, 0);
-    assert_eq!(
-        count(&app, "select count(*) from idempotency_keys").await,
-        0
-    );
-}
-
-async fn status(app: &TestApp, token: &str, id: &str, to: &str, reason: Option<&str>) -> Res {
-    app.post(
-        &format!("/api/orders/{id}/status"),
-        Some(token),
-        json!({ "status": to, "reason": reason }),
-    )
-    .await
+    assert_eq!(app.scalar("select count(*) from orders").await, 0);
+    assert_eq!(app.scalar("select count(*) from journal_entries").await, 0);
+    assert_eq!(app.scalar("select count(*) from idempotency_keys").await, 0);
 }
 
 #[tokio::test]
 async fn orders_move_only_along_their_lifecycle() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
-    let manager = app.token(Role::Manager).await;
+    let cashier = app.cashier().await;
+    let manager = app.manager().await;
     let m = menu(&app, riyadh).await;
     let takeaway =
         json!({ "branchId": riyadh, "type": "takeaway", "lines": [line(&m, "French Fries", 1)] });
@@ -539,39 +449,42 @@ async fn orders_move_only_along_their_lifecycle() {
     let id = order["id"].as_str().unwrap();
 
     assert_eq!(
-        status(&app, &cashier, id, "ready", None).await.status,
+        app.set_status(&cashier, id, "ready", None).await.status,
         409,
         "no skipping"
     );
     for step in ["accepted", "preparing", "ready"] {
-        status(&app, &cashier, id, step, None).await.expect(200);
+        app.set_status(&cashier, id, step, None).await.expect(200);
     }
-    let res = status(&app, &cashier, id, "served", None).await;
+    let res = app.set_status(&cashier, id, "served", None).await;
     assert_eq!(res.status, 409, "a takeaway is picked up, not served");
     assert_eq!(res.code(), "illegal_transition");
-    status(&app, &cashier, id, "picked_up", None)
+    app.set_status(&cashier, id, "picked_up", None)
         .await
         .expect(200);
-    let closed = status(&app, &cashier, id, "closed", None).await.expect(200);
+    let closed = app
+        .set_status(&cashier, id, "closed", None)
+        .await
+        .expect(200);
     assert_eq!(closed["status"], "closed");
     assert_eq!(
-        status(&app, &manager, id, "voided", Some("x")).await.status,
+        app.set_status(&manager, id, "voided", Some("x"))
+            .await
+            .status,
         409,
         "closed is final"
     );
     assert_eq!(
-        count(
-            &app,
-            &format!("select count(*) from order_status_history where order_id = '{id}'")
-        )
+        app.scalar(&format!(
+            "select count(*) from order_status_history where order_id = '{id}'"
+        ))
         .await,
         6
     );
     assert_eq!(
-        count(
-            &app,
-            &format!("select count(*) from events where stream = 'order:{id}'")
-        )
+        app.scalar(&format!(
+            "select count(*) from events where stream = 'order:{id}'"
+        ))
         .await,
         6,
         "every step is an orders event"
@@ -581,10 +494,10 @@ async fn orders_move_only_along_their_lifecycle() {
     let order = place(&app, &cashier, &key(), &takeaway).await.expect(201);
     let id = order["id"].as_str().unwrap();
     assert_eq!(
-        status(&app, &cashier, id, "cancelled", None).await.status,
+        app.set_status(&cashier, id, "cancelled", None).await.status,
         422
     );
-    status(&app, &cashier, id, "cancelled", Some("guest left"))
+    app.set_status(&cashier, id, "cancelled", Some("guest left"))
         .await
         .expect(200);
     // The history says what happened, oldest first, with the reason and who did it; a guest
@@ -611,19 +524,21 @@ async fn orders_move_only_along_their_lifecycle() {
     );
 
     // A paid order: voiding needs a manager (by PIN from a cashier's till).
-    let paid = json!({ "branchId": riyadh, "type": "takeaway", "lines": [line(&m, "French Fries", 1)],
-                       "payment": { "method": "cash" } });
-    let order = place(&app, &cashier, &key(), &paid).await.expect(201);
+    let order = app
+        .order()
+        .line("French Fries", 1)
+        .paid_cash(&cashier)
+        .await;
     let id = order["id"].as_str().unwrap();
     assert_eq!(
-        status(&app, &cashier, id, "voided", Some("mistake"))
+        app.set_status(&cashier, id, "voided", Some("mistake"))
             .await
             .status,
         422,
         "a cashier voids a paid order only with a manager's PIN"
     );
     assert_eq!(
-        status(&app, &cashier, id, "cancelled", Some("mistake"))
+        app.set_status(&cashier, id, "cancelled", Some("mistake"))
             .await
             .status,
         409,
@@ -632,12 +547,12 @@ async fn orders_move_only_along_their_lifecycle() {
     let unpaid = place(&app, &cashier, &key(), &takeaway).await.expect(201);
     let uid = unpaid["id"].as_str().unwrap();
     assert_eq!(
-        status(&app, &cashier, uid, "voided", Some("mistake"))
+        app.set_status(&cashier, uid, "voided", Some("mistake"))
             .await
             .status,
         403
     );
-    status(&app, &manager, uid, "voided", Some("mistake"))
+    app.set_status(&manager, uid, "voided", Some("mistake"))
         .await
         .expect(200);
     assert_books(&app).await;
@@ -721,8 +636,8 @@ async fn after_a_random_day_of_trading_the_books_balance_and_reconcile() {
     use rand::{Rng, SeedableRng, rngs::StdRng};
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
-    let manager = app.token(Role::Manager).await;
+    let cashier = app.cashier().await;
+    let manager = app.manager().await;
     let m = menu(&app, riyadh).await;
     let names = [
         "Classic Beef Burger",
@@ -768,7 +683,9 @@ async fn after_a_random_day_of_trading_the_books_balance_and_reconcile() {
             }
             _ if !open.is_empty() => {
                 let id = open.swap_remove(rng.gen_range(0..open.len()));
-                let _ = status(&app, &manager, &id, "voided", Some("random")).await;
+                let _ = app
+                    .set_status(&manager, &id, "voided", Some("random"))
+                    .await;
             }
             _ => {}
         }
@@ -780,7 +697,7 @@ async fn after_a_random_day_of_trading_the_books_balance_and_reconcile() {
 async fn the_receipt_is_a_bilingual_tax_invoice_with_the_zatca_qr() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let m = menu(&app, riyadh).await;
     let body = json!({ "branchId": riyadh, "type": "takeaway", "tip": 300,
                        "lines": [line(&m, "Classic Beef Burger", 1), line(&m, "Karak Tea", 2)],
@@ -852,8 +769,8 @@ async fn the_receipt_is_a_bilingual_tax_invoice_with_the_zatca_qr() {
 #[tokio::test]
 async fn the_owner_sets_the_vat_number() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
-    let manager = app.token(Role::Manager).await;
+    let owner = app.owner().await;
+    let manager = app.manager().await;
     let put = |token: String, body: Value| {
         let app = &app;
         async move {
@@ -881,58 +798,49 @@ async fn the_owner_sets_the_vat_number() {
         403
     );
     assert_eq!(
-        count(
-            &app,
-            "select count(*) from tenants where vat_number = '311111111111113'"
-        )
-        .await,
+        app.scalar("select count(*) from tenants where vat_number = '311111111111113'")
+            .await,
         1
     );
-}
-
-async fn refund(app: &TestApp, token: &str, order: &Value, amount: i64, pin: Option<&str>) -> Res {
-    app.post(
-        &format!("/api/orders/{}/refunds", order["id"].as_str().unwrap()),
-        Some(token),
-        json!({ "paymentId": order["payments"][0]["id"], "amount": amount, "reason": "cold food",
-                "managerPin": pin }),
-    )
-    .await
 }
 
 #[tokio::test]
 async fn refunds_never_return_more_than_was_taken() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
-    let m = menu(&app, riyadh).await;
-    let body = json!({ "branchId": riyadh, "type": "takeaway",
-                       "lines": [line(&m, "Karak Tea", 3)], "payment": { "method": "cash" } });
-    let order = place(&app, &cashier, &key(), &body).await.expect(201);
+    let cashier = app.cashier().await;
+    let order = app.order().line("Karak Tea", 3).paid_cash(&cashier).await;
     let total = order["total"].as_i64().unwrap();
-    assert!(
-        total <= crate::orders::APPROVAL,
-        "small enough for a cashier alone"
-    );
+    assert!(total <= APPROVAL, "small enough for a cashier alone");
 
-    let after = refund(&app, &cashier, &order, 100, None).await.expect(201);
+    let after = app
+        .refund(&cashier, &order, &order["payments"][0], 100, None)
+        .await
+        .expect(201);
     assert_eq!(after["refunded"], 100);
     assert_eq!(after["payments"][0]["status"], "partially_refunded");
-    let res = refund(&app, &cashier, &order, total, None).await;
+    let res = app
+        .refund(&cashier, &order, &order["payments"][0], total, None)
+        .await;
     assert_eq!(res.status, 422, "more than is left: {}", res.body);
 
     // Twenty concurrent refunds of 100 against what is left: only as many as fit go through.
     let left = total - 100;
-    let answers =
-        futures::future::join_all((0..20).map(|_| refund(&app, &cashier, &order, 100, None))).await;
+    let answers = futures::future::join_all(
+        (0..20).map(|_| app.refund(&cashier, &order, &order["payments"][0], 100, None)),
+    )
+    .await;
     let ok = answers.iter().filter(|a| a.status == 201).count() as i64;
     assert_eq!(ok, (left / 100).min(20));
-    let refunded = count(&app, "select coalesce(sum(amount), 0)::bigint from refunds").await;
+    let refunded = app
+        .scalar("select coalesce(sum(amount), 0)::bigint from refunds")
+        .await;
     assert_eq!(refunded, 100 + ok * 100);
     assert!(refunded <= total);
     assert_books(&app).await;
 
     // Nothing to refund on an order that ended.
+    let m = menu(&app, riyadh).await;
     let unpaid = place(
         &app,
         &cashier,
@@ -942,9 +850,8 @@ async fn refunds_never_return_more_than_was_taken() {
     )
     .await
     .expect(201);
-    let manager = app.token(Role::Manager).await;
-    status(
-        &app,
+    let manager = app.manager().await;
+    app.set_status(
         &manager,
         unpaid["id"].as_str().unwrap(),
         "voided",
@@ -962,17 +869,19 @@ async fn refunds_never_return_more_than_was_taken() {
     assert_eq!(res.status, 409);
     // Kitchen and drivers do not refund.
     let kitchen = app.token(Role::Kitchen).await;
-    assert_eq!(refund(&app, &kitchen, &order, 1, None).await.status, 403);
+    assert_eq!(
+        app.refund(&kitchen, &order, &order["payments"][0], 1, None)
+            .await
+            .status,
+        403
+    );
 }
-
-/// Refunds and discounts above 50.00 need a manager.
-pub const APPROVAL: i64 = 5_000;
 
 #[tokio::test]
 async fn large_refunds_discounts_and_voids_need_a_managers_pin() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let m = menu(&app, riyadh).await;
     let big = json!({ "branchId": riyadh, "type": "takeaway",
                       "lines": [line(&m, "Classic Beef Burger", 4)], "payment": { "method": "cash" } });
@@ -981,51 +890,54 @@ async fn large_refunds_discounts_and_voids_need_a_managers_pin() {
     assert!(total > APPROVAL);
 
     assert_eq!(
-        refund(&app, &cashier, &order, total, None).await.status,
+        app.refund(&cashier, &order, &order["payments"][0], total, None)
+            .await
+            .status,
         422,
         "PIN asked for"
     );
     assert_eq!(
-        refund(&app, &cashier, &order, total, Some("3333"))
+        app.refund(&cashier, &order, &order["payments"][0], total, Some("3333"))
             .await
             .status,
         403,
         "a cashier's own PIN"
     );
     assert_eq!(
-        refund(&app, &cashier, &order, total, Some("9999"))
+        app.refund(&cashier, &order, &order["payments"][0], total, Some("9999"))
             .await
             .status,
         403,
         "no one's PIN"
     );
-    let done = refund(&app, &cashier, &order, total, Some("2222"))
+    let done = app
+        .refund(&cashier, &order, &order["payments"][0], total, Some("2222"))
         .await
         .expect(201);
     assert_eq!(done["payments"][0]["status"], "refunded");
     assert_eq!(done["due"], 0, "a refund does not reopen the debt");
     // Settled by its refund: no void or cancel on top (its VAT is already given back).
-    let manager = app.token(Role::Manager).await;
+    let manager = app.manager().await;
     let oid = order["id"].as_str().unwrap();
     assert_eq!(
-        status(&app, &manager, oid, "voided", Some("again"))
+        app.set_status(&manager, oid, "voided", Some("again"))
             .await
             .status,
         409
     );
     assert_eq!(
-        status(&app, &manager, oid, "cancelled", Some("again"))
+        app.set_status(&manager, oid, "cancelled", Some("again"))
             .await
             .status,
         409
     );
     assert_books(&app).await;
-    let approved: i64 = count(
-        &app,
-        "select count(*) from refunds r join memberships m \
+    let approved: i64 = app
+        .scalar(
+            "select count(*) from refunds r join memberships m \
         on m.user_id = r.approved_by where m.role = 'manager'",
-    )
-    .await;
+        )
+        .await;
     assert_eq!(approved, 1, "the approving manager is recorded");
 
     // A big discount from a cashier.
@@ -1058,13 +970,9 @@ async fn large_refunds_discounts_and_voids_need_a_managers_pin() {
 async fn a_cash_drawer_from_float_to_count_and_the_days_z_report() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let (device, secret) = app.device(riyadh, "pos").await;
-    let till = app.pin(device, &secret, "3333").await.expect(200)["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let till = app.till(riyadh, "3333").await.token;
     // A drawer belongs to a device: not from a password sign-in.
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let res = app
         .post(
             "/api/drawers",
@@ -1103,7 +1011,9 @@ async fn a_cash_drawer_from_float_to_count_and_the_days_z_report() {
     .await
     .expect(201);
     let total = order["total"].as_i64().unwrap();
-    refund(&app, &till, &order, 100, None).await.expect(201);
+    app.refund(&till, &order, &order["payments"][0], 100, None)
+        .await
+        .expect(201);
     let path = |p: &str| format!("/api/drawers/{id}{p}");
     app.post(
         &path("/movements"),
@@ -1158,7 +1068,7 @@ async fn a_cash_drawer_from_float_to_count_and_the_days_z_report() {
     assert_books(&app).await;
 
     let today = order["businessDate"].as_str().unwrap();
-    let manager = app.token(Role::Manager).await;
+    let manager = app.manager().await;
     let z = app
         .get(
             &format!("/api/branches/{riyadh}/reports/z?date={today}"),
@@ -1189,7 +1099,7 @@ async fn promo_codes_apply_within_their_window_and_limits() {
     settings.rate_limits.signup_per_minute = 1000;
     let app = crate::helpers::spawn_app_with(settings).await;
     let riyadh = app.demo.riyadh;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let now = chrono::Utc::now();
     let promo = |code: &str,
                  from: i64,
@@ -1239,7 +1149,7 @@ async fn promo_codes_apply_within_their_window_and_limits() {
         .status,
         409
     );
-    let manager = app.token(Role::Manager).await; // scoped to one branch: brand-wide codes are not theirs
+    let manager = app.manager().await; // scoped to one branch: brand-wide codes are not theirs
     assert_eq!(
         app.post(
             "/api/promo-codes",
@@ -1348,7 +1258,7 @@ async fn promo_codes_apply_within_their_window_and_limits() {
 async fn a_promo_below_its_minimum_order_does_not_apply() {
     let app = spawn_app().await;
     let riyadh = app.demo.riyadh;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let now = chrono::Utc::now();
     app.post("/api/promo-codes", Some(&owner), json!({ "code": "BIG", "amount": 1000,
         "validFrom": now - chrono::Duration::hours(1), "validUntil": now + chrono::Duration::hours(1),
@@ -1371,7 +1281,7 @@ async fn a_promo_below_its_minimum_order_does_not_apply() {
         "{}",
         res.body
     );
-    assert_eq!(count(&app, "select count(*) from orders").await, 0);
+    assert_eq!(app.scalar("select count(*) from orders").await, 0);
 }
 
 #[tokio::test]
@@ -1437,12 +1347,9 @@ async fn waiters_see_open_tables_and_move_a_party() {
         .collect();
     assert_eq!(names, vec!["T1", "T7", "T9"]);
     assert_eq!(
-        count(
-            &app,
-            &format!(
-                "select count(*) from events where stream = 'order:{id}' and type = 'order.moved'"
-            )
-        )
+        app.scalar(&format!(
+            "select count(*) from events where stream = 'order:{id}' and type = 'order.moved'"
+        ))
         .await,
         1
     );

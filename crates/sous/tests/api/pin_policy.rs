@@ -2,14 +2,11 @@
 //! clears nobody's count, locks back off, manager approvals lock and are audited, a branch has
 //! a bounded number of devices, and PINs are not unique (a sign-in names the person first).
 
-use platform::auth::Role;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{
-    catalog::menu,
-    helpers::{TestApp, claims, key, settings, spawn_app, spawn_app_with},
-    orders::{line, place},
+use crate::helpers::{
+    TestApp, claims, key, line, menu, place, settings, spawn_app, spawn_app_with,
 };
 
 fn retry_after(res: &crate::helpers::Res) -> u64 {
@@ -112,7 +109,7 @@ async fn a_device_locks_after_ten_failures_whoever_succeeds_in_between() {
     let (other, other_secret) = app.device(app.demo.riyadh, "pos").await;
     app.pin(other, &other_secret, "1111").await.expect(200);
     // The device list shows the lock.
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let devices = app
         .get(
             &format!("/api/branches/{}/devices", app.demo.riyadh),
@@ -132,7 +129,7 @@ async fn a_device_locks_after_ten_failures_whoever_succeeds_in_between() {
 #[tokio::test]
 async fn pins_are_not_unique_and_sign_in_names_the_person() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let riyadh = app.demo.riyadh;
     // The cashier's PIN, again: no conflict, so adding staff tells nobody which PINs exist.
     let twin = app
@@ -234,7 +231,7 @@ async fn pins_are_not_unique_and_sign_in_names_the_person() {
 #[tokio::test]
 async fn a_branch_has_at_most_twenty_devices() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let path = format!("/api/branches/{}/devices", app.demo.dubai);
     let mut first = None;
     for i in 0..20 {
@@ -287,7 +284,7 @@ async fn audited_refusals(app: &TestApp) -> i64 {
 async fn wrong_manager_pins_lock_approvals_and_are_audited() {
     let app = app().await;
     let riyadh = app.demo.riyadh;
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let m = menu(&app, riyadh).await;
     let mut l: Value = line(&m, "Classic Beef Burger", 4);
     l["discounts"] = json!([{ "percentBp": 5000, "label": "VIP" }]);
@@ -303,7 +300,7 @@ async fn wrong_manager_pins_lock_approvals_and_are_audited() {
     assert!(retry_after(&locked) >= 1);
     assert_eq!(audited_refusals(&app).await, 6);
     // Another cashier's approvals are not locked by the first one's guesses.
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     app.post(
         "/api/staff",
         Some(&owner),

@@ -1,17 +1,10 @@
 //! The queue: positions and estimated waits that move with the branch's recorded times, the
 //! `queue` stream to each waiting guest, pickup orders in line, and who may see what.
 
-use std::time::Duration;
-
 use platform::auth::Role;
 use serde_json::{Value, json};
 
-use crate::{
-    catalog::menu,
-    helpers::{TestApp, key, spawn_app},
-    orders::{line, place},
-    sse::SseClient,
-};
+use crate::helpers::{SseClient, TestApp, key, line, menu, place, spawn_app};
 
 async fn add_party(app: &TestApp, host: &str, name: &str, size: i32) -> (Value, String) {
     let joined = app
@@ -65,25 +58,6 @@ async fn act(app: &TestApp, host: &str, entry: &Value, what: &str) -> crate::hel
     .await
 }
 
-/// The next `queue.*` event of `kind` whose payload passes `pred`, skipping others (a stream
-/// opened just after a change may still receive that change's events).
-async fn next_where(client: &mut SseClient, kind: &str, pred: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..20 {
-        let (_, e) = client
-            .next(Duration::from_secs(5))
-            .await
-            .unwrap_or_else(|| panic!("no {kind} event"));
-        if e["type"] == kind && pred(&e["payload"]) {
-            return e["payload"].clone();
-        }
-    }
-    panic!("no {kind} event among the next 20");
-}
-
-async fn next_of(client: &mut SseClient, kind: &str) -> Value {
-    next_where(client, kind, |_| true).await
-}
-
 #[tokio::test]
 async fn estimates_move_with_recorded_times_and_positions_update() {
     let app = spawn_app().await;
@@ -121,11 +95,17 @@ async fn estimates_move_with_recorded_times_and_positions_update() {
         waiting(&app, &host).await,
         vec![("Badr".into(), 1, 12), ("Calla".into(), 2, 24)]
     );
-    let moved = next_where(&mut badr, "queue.position", |p| p["position"] == 1).await;
+    let moved = badr
+        .next_where("queue.position", |p| p["position"] == 1)
+        .await["payload"]
+        .clone();
     assert_eq!(moved["entryId"], b["id"]);
     assert_eq!(moved["estimatedWaitMinutes"], 12);
     // Each guest hears only of their own entry.
-    let theirs = next_where(&mut calla, "queue.position", |p| p["position"] == 2).await;
+    let theirs = calla
+        .next_where("queue.position", |p| p["position"] == 2)
+        .await["payload"]
+        .clone();
     assert_eq!(theirs["entryId"], c["id"]);
     assert_eq!(theirs["estimatedWaitMinutes"], 24);
 
@@ -133,7 +113,10 @@ async fn estimates_move_with_recorded_times_and_positions_update() {
     // parties of two; a party of six has no history of its own and takes the line's.
     joined_ago(&app, &b, 30).await;
     act(&app, &host, &b, "seat").await.expect(200);
-    assert_eq!(next_of(&mut badr, "queue.seated").await["entryId"], b["id"]);
+    assert_eq!(
+        badr.next_of("queue.seated").await["payload"]["entryId"],
+        b["id"]
+    );
     let (d, _) = add_party(&app, &host, "Dana", 1).await;
     assert_eq!(
         waiting(&app, &host).await,
@@ -163,7 +146,7 @@ async fn estimates_move_with_recorded_times_and_positions_update() {
     // A no-show leaves the line; ending it twice is refused.
     act(&app, &host, &c, "no-show").await.expect(200);
     assert_eq!(
-        next_of(&mut calla, "queue.no_show").await["entryId"],
+        calla.next_of("queue.no_show").await["payload"]["entryId"],
         c["id"]
     );
     assert_eq!(waiting(&app, &host).await[0].0, "Dana");

@@ -5,7 +5,7 @@ use platform::auth::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, branch_body, key, spawn_app};
+use crate::helpers::{TestApp, branch_body, find_item, id_of, key, line, menu, place, spawn_app};
 
 const ALL: &[Role] = &Role::ALL;
 const MANAGERS: &[Role] = &[Role::Owner, Role::Manager];
@@ -50,20 +50,20 @@ async fn each_route_admits_exactly_its_roles() {
         json!({ "email": format!("new-{}@demo.test", role.as_str()), "password": "long-enough-pw",
                 "displayName": "New", "role": "waiter", "branchId": riyadh })
     };
-    let menu = crate::catalog::menu(&app, riyadh).await;
+    let menu = menu(&app, riyadh).await;
     // An order to read and pay for (by the owner, who may take cash anywhere).
-    let owner = app.token(Role::Owner).await;
-    let order = crate::orders::place(
+    let owner = app.owner().await;
+    let order = place(
         &app,
         &owner,
         &key(),
         &json!({ "branchId": riyadh, "type": "takeaway",
-                 "lines": [crate::orders::line(&menu, "Karak Tea", 1)] }),
+                 "lines": [line(&menu, "Karak Tea", 1)] }),
     )
     .await
     .expect(201);
     let order_id = order["id"].as_str().unwrap().to_string();
-    let burger = crate::catalog::id_of(crate::catalog::find_item(&menu, "Chicken Burger").unwrap());
+    let burger = id_of(find_item(&menu, "Chicken Burger").unwrap());
     for role in ALL.iter().copied() {
         let token = token_for(&app, role).await;
         let routes = [
@@ -242,7 +242,7 @@ async fn a_branch_manager_cannot_act_on_another_branch() {
     let app = spawn_app().await;
     let dubai = app.demo.dubai;
     let (dubai_device, _) = app.device(dubai, "kds").await;
-    let manager = app.token(Role::Manager).await;
+    let manager = app.manager().await;
 
     app.get(&format!("/api/branches/{dubai}"), &manager)
         .await
@@ -298,11 +298,11 @@ async fn a_branch_manager_cannot_act_on_another_branch() {
     .expect(201);
 
     // Scoped staff list only their branch; the owner sees both.
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let seen = app.get("/api/branches", &cashier).await.expect(200);
     assert_eq!(seen.as_array().unwrap().len(), 1);
     assert_eq!(seen[0]["id"], app.demo.riyadh.to_string());
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     assert_eq!(
         app.get("/api/branches", &owner)
             .await

@@ -1,15 +1,10 @@
 //! Lists in request bodies are capped (a 422 naming the list), and the public price check is
 //! answered from the cached, already decoded menu rather than decoding the menu per call.
 
-use platform::auth::Role;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{
-    catalog::menu,
-    helpers::{Res, TestApp, key, spawn_app},
-    orders::{line, place},
-};
+use crate::helpers::{Res, TestApp, key, line, menu, place, spawn_app};
 
 async fn price(app: &TestApp, body: Value) -> Res {
     app.post(
@@ -57,7 +52,7 @@ async fn long_lists_are_refused_naming_the_list() {
     names(&res, "selection");
 
     // The same caps on an order's lines.
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     let mut long = tea.clone();
     long["options"] = json!(ids(51));
     let res = place(

@@ -1,15 +1,11 @@
 //! Menu search: English and Arabic, prefixes while typing, typos, normalised Arabic spelling,
 //! mixed queries, ranking, availability and tenant isolation.
 
-use platform::auth::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{
-    catalog::{find_item, item_body, menu},
-    helpers::{TestApp, spawn_app},
-};
+use crate::helpers::{TestApp, find_item, item_body, menu, spawn_app};
 
 async fn search(app: &TestApp, branch: Uuid, q: &str) -> Vec<Value> {
     let res = app
@@ -97,7 +93,7 @@ async fn search_finds_what_guests_type() {
 #[tokio::test]
 async fn arabic_spelling_variants_meet() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let catalog = app.get("/api/catalog", &owner).await.expect(200);
     let salads = catalog["categories"]
         .as_array()
@@ -124,7 +120,7 @@ async fn arabic_spelling_variants_meet() {
 async fn search_shows_only_what_can_be_ordered_here_now() {
     let app = spawn_app().await;
     let (riyadh, dubai) = (app.demo.riyadh, app.demo.dubai);
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
 
     // 86'd in Dubai (the demo seed), on sale in Riyadh.
     assert!(names(&search(&app, riyadh, "beef shawarma").await).contains(&"Beef Shawarma"));

@@ -7,11 +7,7 @@ use platform::{auth::Role, db::TenantScope};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::{
-    catalog::menu,
-    helpers::{TestApp, int, key, spawn_app},
-    orders::{assert_books, count, line, place},
-};
+use crate::helpers::{TestApp, assert_books, int, key, line, menu, place, spawn_app};
 
 fn charge_path(branch: Uuid) -> String {
     format!("/api/branches/{branch}/service-charge")
@@ -33,8 +29,8 @@ async fn balance(app: &TestApp, account: Account) -> i64 {
 async fn a_branch_service_charge_is_charged_on_dine_in_and_booked() {
     let app = spawn_app().await;
     let (riyadh, dubai) = (app.demo.riyadh, app.demo.dubai);
-    let owner = app.token(Role::Owner).await;
-    let cashier = app.token(Role::Cashier).await;
+    let owner = app.owner().await;
+    let cashier = app.cashier().await;
     let waiter = app.token(Role::Waiter).await;
 
     // Only managers set it, within 0–30 %, each order type once; another brand cannot see it.
@@ -65,7 +61,8 @@ async fn a_branch_service_charge_is_charged_on_dine_in_and_booked() {
         404
     );
     assert_eq!(
-        count(&app, "select count(*) from branch_service_charges").await,
+        app.scalar("select count(*) from branch_service_charges")
+            .await,
         0,
         "refusals write nothing"
     );
@@ -82,11 +79,8 @@ async fn a_branch_service_charge_is_charged_on_dine_in_and_booked() {
         .expect(200);
     assert_eq!(none["rateBp"], 0);
     assert_eq!(
-        count(
-            &app,
-            "select count(*) from audit_log where action = 'branch.service_charge_updated'"
-        )
-        .await,
+        app.scalar("select count(*) from audit_log where action = 'branch.service_charge_updated'")
+            .await,
         1
     );
 

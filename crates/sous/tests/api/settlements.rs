@@ -2,28 +2,10 @@
 //! bank less its fees, once per payout reference, never more than the clearing account holds;
 //! the clearing balance stays equal to the payments not settled yet.
 
-use platform::auth::Role;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{
-    catalog::menu,
-    helpers::{Res, TestApp, key, spawn_app},
-    orders::{assert_books, count, line, place},
-};
-
-async fn card(app: &TestApp, token: &str, order: &str, amount: i64) {
-    let res = app
-        .client
-        .post(format!("{}/api/orders/{order}/payments", app.base))
-        .bearer_auth(token)
-        .header("idempotency-key", key())
-        .json(&json!({ "method": "card", "terminalId": "counter-1", "amount": amount }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-}
+use crate::helpers::{Res, TestApp, assert_books, key, line, menu, place, spawn_app};
 
 async fn settle(app: &TestApp, token: &str, branch: Uuid, body: Value) -> Res {
     app.post(
@@ -49,8 +31,8 @@ async fn clearing(app: &TestApp, token: &str, branch: Uuid) -> Value {
 async fn a_card_payout_moves_clearing_to_the_bank_once() {
     let app = spawn_app().await;
     let (riyadh, dubai) = (app.demo.riyadh, app.demo.dubai);
-    let owner = app.token(Role::Owner).await;
-    let cashier = app.token(Role::Cashier).await;
+    let owner = app.owner().await;
+    let cashier = app.cashier().await;
     let m = menu(&app, riyadh).await;
     for amount in [2000, 3000] {
         let order = place(
@@ -62,7 +44,8 @@ async fn a_card_payout_moves_clearing_to_the_bank_once() {
         )
         .await
         .expect(201);
-        card(&app, &cashier, order["id"].as_str().unwrap(), amount).await;
+        app.pay_card(&cashier, order["id"].as_str().unwrap(), amount)
+            .await;
     }
     let view = clearing(&app, &owner, riyadh).await;
     assert_eq!(
@@ -76,7 +59,7 @@ async fn a_card_payout_moves_clearing_to_the_bank_once() {
 
     // Refusals first: none of them writes anything.
     let (other, _, _) = app.other_tenant("other-payouts").await;
-    let entries = count(&app, "select count(*) from journal_entries").await;
+    let entries = app.scalar("select count(*) from journal_entries").await;
     for (token, branch, body, status) in [
         (&cashier, riyadh, payout("B-1", 1000, 10), 403),
         (&other, riyadh, payout("B-1", 1000, 10), 404),
@@ -104,10 +87,10 @@ async fn a_card_payout_moves_clearing_to_the_bank_once() {
         assert_eq!(res.status, status, "{body}: {}", res.body);
     }
     assert_eq!(
-        count(&app, "select count(*) from journal_entries").await,
+        app.scalar("select count(*) from journal_entries").await,
         entries
     );
-    assert_eq!(count(&app, "select count(*) from settlements").await, 0);
+    assert_eq!(app.scalar("select count(*) from settlements").await, 0);
 
     // The acquirer paid out 40.00 of it and kept 0.80.
     let s = settle(&app, &owner, riyadh, payout("B-1", 4000, 80))
@@ -121,15 +104,13 @@ async fn a_card_payout_moves_clearing_to_the_bank_once() {
     );
     assert_eq!(view["settlements"][0]["reference"], "B-1");
     assert_books(&app).await;
-    let lines = count(
-        &app,
-        &format!(
+    let lines = app
+        .scalar(&format!(
             "select count(*) from journal_lines l join journal_entries e on e.id = l.entry_id \
              where e.kind = 'settlement' and e.reference_id = '{}'",
             s["id"].as_str().unwrap()
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(lines, 3, "bank, fees, card clearing");
 
     // The same report again is the same payout; other figures under its reference are refused.
@@ -167,11 +148,8 @@ async fn a_card_payout_moves_clearing_to_the_bank_once() {
     statuses.sort();
     assert_eq!(statuses, vec![200, 200, 200, 200, 201]);
     assert_eq!(
-        count(
-            &app,
-            "select count(*) from journal_entries where kind = 'settlement'"
-        )
-        .await,
+        app.scalar("select count(*) from journal_entries where kind = 'settlement'")
+            .await,
         2
     );
     let view = clearing(&app, &owner, riyadh).await;

@@ -2,138 +2,14 @@
 
 use std::{sync::Arc, time::Duration};
 
-use futures::StreamExt;
 use platform::{
     auth::Role,
-    db::TenantScope,
-    events::{Channel, Event, NewEvent, append},
+    events::{Channel, Event},
 };
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, settings, spawn_app, spawn_app_with};
-
-/// A minimal SSE reader over a streaming response.
-pub struct SseClient {
-    body: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
-    buf: String,
-}
-
-impl SseClient {
-    pub async fn open(
-        app: &TestApp,
-        path: &str,
-        token: Option<&str>,
-        last_id: Option<i64>,
-    ) -> Result<Self, reqwest::Response> {
-        let mut req = app
-            .client
-            .get(format!("{}{path}", app.base))
-            .header("accept", "text/event-stream");
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(id) = last_id {
-            req = req.header("last-event-id", id.to_string());
-        }
-        let res = req.send().await.unwrap();
-        if res.status() != 200 {
-            return Err(res);
-        }
-        assert_eq!(res.headers()["content-type"], "text/event-stream");
-        Ok(Self {
-            body: res.bytes_stream().boxed(),
-            buf: String::new(),
-        })
-    }
-
-    /// The next event with data, or `None` when the stream ends or `wait` passes.
-    pub async fn next(&mut self, wait: Duration) -> Option<(i64, Value)> {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            let block = self.next_block(deadline).await?;
-            if let (Some(id), false) = (block.id, block.data.is_empty()) {
-                return Some((id, serde_json::from_str(&block.data).unwrap()));
-            }
-        }
-    }
-
-    /// The next named event (`event: <name>`) with its data, skipping the rest.
-    pub async fn next_named(&mut self, name: &str, wait: Duration) -> Option<Value> {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            let block = self.next_block(deadline).await?;
-            if block.event.as_deref() == Some(name) {
-                return Some(serde_json::from_str(&block.data).unwrap());
-            }
-        }
-    }
-
-    async fn next_block(&mut self, deadline: tokio::time::Instant) -> Option<Block> {
-        loop {
-            if let Some(end) = self.buf.find("\n\n") {
-                let text: String = self.buf.drain(..end + 2).collect();
-                let mut block = Block::default();
-                for line in text.lines() {
-                    if let Some(v) = line.strip_prefix("id:") {
-                        block.id = v.trim().parse().ok();
-                    } else if let Some(v) = line.strip_prefix("event:") {
-                        block.event = Some(v.trim().to_string());
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        block.data.push_str(v.trim_start());
-                    }
-                }
-                return Some(block);
-            }
-            match tokio::time::timeout_at(deadline, self.body.next()).await {
-                Ok(Some(Ok(chunk))) => self.buf.push_str(&String::from_utf8_lossy(&chunk)),
-                _ => return None,
-            }
-        }
-    }
-}
-
-/// One event of the stream as sent.
-#[derive(Default)]
-struct Block {
-    event: Option<String>,
-    id: Option<i64>,
-    data: String,
-}
-
-pub async fn emit(
-    app: &TestApp,
-    branch: Option<Uuid>,
-    channel: Channel,
-    audience: Option<Uuid>,
-    n: i64,
-) -> i64 {
-    let tenant = app.demo.tenant_id;
-    let mut tx = app
-        .state
-        .db
-        .begin(TenantScope::tenant(tenant))
-        .await
-        .unwrap();
-    let id = append(
-        &mut tx,
-        NewEvent {
-            tenant_id: tenant,
-            branch_id: branch,
-            channel,
-            stream: "order:test",
-            kind: "order.status_changed",
-            audience,
-            payload: json!({ "n": n, "status": "placed" }),
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    id
-}
-
-pub const WAIT: Duration = Duration::from_secs(5);
+use crate::helpers::{SseClient, WAIT, emit, settings, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn staff_receive_their_branch_only_and_resume_exactly() {
@@ -214,7 +90,7 @@ async fn denials_and_single_use_tickets() {
     let riyadh = app.demo.riyadh;
     let status =
         |r: Result<SseClient, reqwest::Response>| r.err().map_or(200, |r| r.status().as_u16());
-    let manager = app.token(Role::Manager).await;
+    let manager = app.manager().await;
     let kitchen = app.token(Role::Kitchen).await;
     assert_eq!(
         status(
@@ -313,7 +189,7 @@ async fn a_slow_client_is_dropped_while_others_keep_receiving() {
     s.event_buffer = 32;
     let app = spawn_app_with(s).await;
     let riyadh = app.demo.riyadh;
-    let manager = app.token(Role::Manager).await;
+    let manager = app.manager().await;
     let path = format!("/api/sse/orders?branchId={riyadh}");
     let mut fast = SseClient::open(&app, &path, Some(&manager), None)
         .await

@@ -11,10 +11,7 @@ use platform::{
     events::{Channel, repo},
 };
 
-use crate::{
-    helpers::{settings, spawn_app_with},
-    sse::{SseClient, WAIT, emit},
-};
+use crate::helpers::{SseClient, WAIT, emit, settings, spawn_app_with};
 
 #[tokio::test]
 async fn a_resume_beyond_the_replay_limit_is_told_to_reset() {
@@ -174,7 +171,7 @@ async fn a_principal_holds_a_bounded_number_of_streams() {
     .await;
     let riyadh = app.demo.riyadh;
     let path = format!("/api/sse/orders?branchId={riyadh}");
-    let manager = app.token(Role::Manager).await;
+    let manager = app.manager().await;
     let first = SseClient::open(&app, &path, Some(&manager), None)
         .await
         .ok()

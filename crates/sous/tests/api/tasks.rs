@@ -1,6 +1,5 @@
 //! The queue's admin API: a brand's managers see and act on their own tasks only.
 
-use platform::auth::Role;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -35,7 +34,7 @@ async fn managers_see_and_retry_or_discard_their_own_dead_tasks() {
     let foreign = task(&app, tenant_b, "receipt.email", "failed").await;
 
     // Tasks of no branch are for the owner and unscoped managers (the demo manager has Riyadh).
-    let manager = app.token(Role::Owner).await;
+    let manager = app.owner().await;
     let stats = app
         .get("/api/admin/tasks/stats", &manager)
         .await
@@ -125,7 +124,7 @@ async fn managers_see_and_retry_or_discard_their_own_dead_tasks() {
         .unwrap();
     assert_eq!(foreign_status, "failed");
 
-    let cashier = app.token(Role::Cashier).await;
+    let cashier = app.cashier().await;
     app.post(
         &format!("/api/admin/tasks/{dead}/retry"),
         Some(&cashier),

@@ -1,6 +1,5 @@
 //! Bad input gets a clear 4xx problem+json and writes nothing.
 
-use platform::auth::Role;
 use reqwest::Method;
 use serde_json::json;
 
@@ -9,7 +8,7 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn malformed_and_invalid_bodies_are_4xx_problems() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
 
     let res = app
         .client
@@ -96,7 +95,7 @@ async fn malformed_and_invalid_bodies_are_4xx_problems() {
 #[tokio::test]
 async fn bad_paths_unknown_routes_and_methods_are_problems() {
     let app = spawn_app().await;
-    let owner = app.token(Role::Owner).await;
+    let owner = app.owner().await;
     let res = app.get("/api/branches/not-a-uuid", &owner).await;
     assert_eq!((res.status.as_u16(), res.code()), (400, "invalid_path"));
     let res = app

@@ -2,21 +2,16 @@
 //! of a single connection (every connection held by a void), the void still completes instead
 //! of waiting on a second connection that never comes.
 
-use platform::auth::Role;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::{
-    catalog::menu,
-    helpers::{key, spawn_app},
-    orders::{assert_books, count, line, place},
-};
+use crate::helpers::{assert_books, key, line, menu, place, spawn_app};
 
 #[tokio::test]
 async fn a_paid_order_is_voided_with_a_single_connection() {
     let app = spawn_app().await;
-    let cashier = app.token(Role::Cashier).await;
-    let manager = app.token(Role::Manager).await;
+    let cashier = app.cashier().await;
+    let manager = app.manager().await;
     let m = menu(&app, app.demo.riyadh).await;
     let order = place(
         &app,
@@ -59,7 +54,8 @@ async fn a_paid_order_is_voided_with_a_single_connection() {
     assert_eq!(voided["status"], "voided");
     assert_eq!(voided["refunded"], 2_000);
     assert_eq!(
-        count(&app, "select refunded from simulator_terminal_charges").await,
+        app.scalar("select refunded from simulator_terminal_charges")
+            .await,
         2_000,
         "the card got its money back"
     );
