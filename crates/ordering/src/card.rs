@@ -17,11 +17,9 @@
 //! acts on an open attempt, so neither path can charge, refund or post twice.
 
 use chrono::Utc;
-use payments::{
-    ledger::{self, Account, NewEntry, credit, debit},
-    provider::{
-        self, Authorization, AuthorizeRequest, CardTerminal, ProviderError, TerminalPaymentState,
-    },
+use ledger::{self, Account, NewEntry, credit, debit};
+use payments::provider::{
+    self, Authorization, AuthorizeRequest, CardTerminal, ProviderError, TerminalPaymentState,
 };
 use platform::{
     AppState,
@@ -133,29 +131,21 @@ pub(crate) async fn mark(
 }
 
 pub(crate) fn declined(code: &str, message: &str) -> Error {
-    Error::PaymentDeclined {
-        detail: format!("the card was declined ({code}): {message}").into(),
-    }
+    payments::errors::declined(format!("the card was declined ({code}): {message}"))
 }
 
 pub(crate) fn unknown_outcome(id: Uuid) -> Error {
-    Error::Provider {
-        code: "payment_outcome_unknown",
-        detail: format!(
-            "the terminal did not answer in time; attempt {id} is being resolved with it: retry \
+    payments::errors::outcome_unknown(format!(
+        "the terminal did not answer in time; attempt {id} is being resolved with it: retry \
              with the same Idempotency-Key, or wait — it is never charged twice"
-        )
-        .into(),
-        outcome_unknown: true,
-    }
+    ))
 }
 
 pub(crate) fn unavailable() -> Error {
-    Error::Provider {
-        code: "terminal_unavailable",
-        detail: "the card terminal could not be reached; nothing was charged".into(),
-        outcome_unknown: false,
-    }
+    payments::errors::unavailable(
+        "terminal_unavailable",
+        "the card terminal could not be reached; nothing was charged",
+    )
 }
 
 pub(crate) async fn order_now(db: &Db, scope: TenantScope, order_id: Uuid) -> Result<OrderDto> {
@@ -657,11 +647,10 @@ async fn resolve_refund(db: &Db, scope: TenantScope, a: &AttemptRow) -> Result<S
                 AttemptOutcome::failed("the provider was unavailable"),
             )
             .await?;
-            return Ok(Settled::Failed(Error::Provider {
-                code: "provider_unavailable",
-                detail: "the payment provider could not be reached; nothing was refunded".into(),
-                outcome_unknown: false,
-            }));
+            return Ok(Settled::Failed(payments::errors::unavailable(
+                "provider_unavailable",
+                "the payment provider could not be reached; nothing was refunded",
+            )));
         }
         Err(ProviderError::Declined { code, message }) => {
             mark(
@@ -764,18 +753,14 @@ pub(crate) async fn refund_for_void(tx: &mut Tx, payment: &repo::PaymentRef) -> 
     .await
     {
         Ok(_) => Ok(()),
-        Err(ProviderError::Timeout) => Err(Error::Provider {
-            code: "payment_outcome_unknown",
-            detail: "the terminal did not answer the refund in time; void again: the refund is \
-                     never made twice"
-                .into(),
-            outcome_unknown: true,
-        }),
-        Err(ProviderError::Unavailable) => Err(Error::Provider {
-            code: "terminal_unavailable",
-            detail: "the card terminal could not be reached; nothing was voided".into(),
-            outcome_unknown: false,
-        }),
+        Err(ProviderError::Timeout) => Err(payments::errors::outcome_unknown(
+            "the terminal did not answer the refund in time; void again: the refund is \
+                     never made twice",
+        )),
+        Err(ProviderError::Unavailable) => Err(payments::errors::unavailable(
+            "terminal_unavailable",
+            "the card terminal could not be reached; nothing was voided",
+        )),
         Err(e) => Err(Error::conflict("refund_refused", e.to_string())),
     }
 }
@@ -809,7 +794,7 @@ pub async fn resolve_task(ctx: TaskCtx, payload: ResolvePayload) -> anyhow::Resu
     } else {
         resolve_refund(&ctx.db, scope, &a).await?
     };
-    if let Settled::Failed(Error::Provider { .. }) = settled {
+    if matches!(&settled, Settled::Failed(e) if payments::errors::is_provider_silence(e)) {
         // Still open (or the terminal unreachable): let the queue try again later.
         let mut tx = ctx.db.begin(scope).await?;
         let still = repo::attempt(&mut tx, a.id, false).await?;

@@ -1,7 +1,7 @@
 //! Taking cash for an order, and the reconciliation of the books with the orders. Placing an
 //! order and its lifecycle are in `orders`; their old paths are named here for the tender code.
 
-use payments::ledger::{self, Account};
+use ledger::{self, Account};
 use platform::{
     AppState,
     auth::{Principal, Role},

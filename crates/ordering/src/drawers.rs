@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use garde::Validate;
-use payments::ledger::{self, Account, NewEntry, Posting, credit, debit};
+use ledger::{self, Account, NewEntry, Posting, credit, debit};
 use platform::{
     AppState,
     auth::{Principal, PrincipalKind, Role},

@@ -42,7 +42,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(carts::routes::routes())
         .merge(receipts::routes::routes())
         .merge(checks::routes::routes())
-        .layer(axum::middleware::from_fn(routes::refuse_card_data))
+        .layer(axum::middleware::from_fn(
+            platform::card_data::refuse_card_data,
+        ))
 }
 
 /// The same routes, by the name the application assembles them with.

@@ -15,13 +15,11 @@
 
 use axum::http::HeaderMap;
 use chrono::Utc;
-use payments::{
-    ledger::{self, Account, NewEntry, credit, debit},
-    provider::{
-        self, OnlinePaymentState, OnlineProvider, PageOutcome, ProviderError, SessionRequest,
-        online_store::StoredSimulatedOnlineProvider,
-        webhook::{WebhookError, WebhookEvent, WebhookEventType},
-    },
+use ledger::{self, Account, NewEntry, credit, debit};
+use payments::provider::{
+    self, OnlinePaymentState, OnlineProvider, PageOutcome, ProviderError, SessionRequest,
+    online_store::StoredSimulatedOnlineProvider,
+    webhook::{WebhookError, WebhookEvent, WebhookEventType},
 };
 use platform::{
     AppState,
@@ -258,16 +256,11 @@ async fn open_session(state: &AppState, scope: TenantScope, a: AttemptRow) -> Re
         }
         Err(ProviderError::Timeout) => {
             card::mark(&state.db, scope, a.id, AttemptOutcome::unknown()).await?;
-            Err(Error::Provider {
-                code: "payment_outcome_unknown",
-                detail: format!(
-                    "the payment provider did not answer in time; retry with the same \
+            Err(payments::errors::outcome_unknown(format!(
+                "the payment provider did not answer in time; retry with the same \
                      Idempotency-Key to get session {} — never a second one",
-                    a.id
-                )
-                .into(),
-                outcome_unknown: true,
-            })
+                a.id
+            )))
         }
         Err(ProviderError::Unavailable) => {
             card::mark(
@@ -277,12 +270,10 @@ async fn open_session(state: &AppState, scope: TenantScope, a: AttemptRow) -> Re
                 AttemptOutcome::failed("the online provider was unavailable"),
             )
             .await?;
-            Err(Error::Provider {
-                code: "provider_unavailable",
-                detail: "the online payment provider could not be reached; nothing was opened"
-                    .into(),
-                outcome_unknown: false,
-            })
+            Err(payments::errors::unavailable(
+                "provider_unavailable",
+                "the online payment provider could not be reached; nothing was opened",
+            ))
         }
         Err(e) => {
             card::mark(

@@ -2,7 +2,7 @@
 //! ends an order's sale) and the cash taken for it. A leaf: it names only pricing's totals and
 //! the ledger, so every part of ordering (and payments) books a sale the same way.
 
-use payments::ledger::{Account, NewEntry, Posting, credit, debit};
+use ledger::{Account, NewEntry, Posting, credit, debit};
 use platform::auth::Principal;
 use uuid::Uuid;
 

@@ -7,7 +7,7 @@
 //! the order's refunds together, not on one request, so a large refund cannot be cut into small
 //! ones that each stay under it.
 
-use payments::ledger::{self, Account, NewEntry, credit, debit};
+use ledger::{self, Account, NewEntry, credit, debit};
 use platform::{
     AppState,
     auth::Principal,

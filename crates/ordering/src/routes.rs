@@ -5,7 +5,6 @@ use axum::{
     Json,
     extract::State,
     http::{HeaderMap, StatusCode},
-    response::Response,
 };
 use platform::{
     AppState,
@@ -22,39 +21,8 @@ use crate::{
     checkout,
     drawers::{self, CloseDrawer, DrawerReport, Movement, OpenDrawer, ZReport},
     model::{OrderDto, PaymentRequest, RefundRequest},
-    orders::routes::idempotency_key,
     settlement,
 };
-
-/// Card data never touches sous: a request to the ordering API whose body or query carries
-/// something that looks like a card number (13–19 digits passing the Luhn check) is refused
-/// before any handler sees it, and its body is not logged.
-pub(crate) async fn refuse_card_data(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Result<Response> {
-    let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, platform::http::MAX_BODY_BYTES)
-        .await
-        .map_err(|_| Error::PayloadTooLarge)?;
-    let query = parts.uri.query().unwrap_or_default();
-    if payments::provider::card_data::contains_card_number(&String::from_utf8_lossy(&bytes))
-        || payments::provider::card_data::contains_card_number(query)
-    {
-        tracing::warn!(path = %parts.uri.path(), "refused a request carrying card data");
-        return Err(Error::invalid(
-            "body",
-            "card numbers are never accepted: card payments go through the terminal or the \
-             online provider",
-        ));
-    }
-    Ok(next
-        .run(axum::extract::Request::from_parts(
-            parts,
-            axum::body::Body::from(bytes),
-        ))
-        .await)
-}
 
 /// The routes still served from here; `crate::routes()` merges them with the sub-domains'.
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -95,7 +63,7 @@ pub async fn pay(
     let order = match req.method {
         crate::model::Method::Cash => checkout::pay(&state, &auth, id, &req).await?,
         crate::model::Method::Card => {
-            let key = idempotency_key(&headers)?;
+            let key = platform::http::idempotency_key(&headers)?;
             crate::card::pay(&state, &auth, id, &key, &req).await?
         }
     };
@@ -252,7 +220,7 @@ pub async fn create_payment_session(
     headers: HeaderMap,
     ValidJson(req): ValidJson<crate::online::SessionBody>,
 ) -> Result<(StatusCode, Json<crate::online::SessionDto>)> {
-    let key = idempotency_key(&headers)?;
+    let key = platform::http::idempotency_key(&headers)?;
     Ok((
         StatusCode::CREATED,
         Json(crate::online::create(&state, &auth, id, &key, &req).await?),

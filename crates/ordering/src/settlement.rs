@@ -10,7 +10,7 @@
 
 use chrono::NaiveDate;
 use garde::Validate;
-use payments::ledger::{self, Account, NewEntry, credit, debit};
+use ledger::{self, Account, NewEntry, credit, debit};
 use platform::{
     AppState,
     auth::Principal,

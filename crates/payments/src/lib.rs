@@ -1,5 +1,5 @@
-//! Payments: tenders taken against orders and the double-entry ledger every money movement
-//! is posted to.
+//! Payments: tenders taken against orders, and the adapters of the providers that take them.
+//! Every money movement is posted to the ledger (its own crate).
 
-pub mod ledger;
+pub mod errors;
 pub mod provider;

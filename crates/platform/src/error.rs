@@ -50,16 +50,14 @@ pub enum Error {
     Validation {
         fields: BTreeMap<String, Vec<String>>,
     },
-    /// A payment provider refused the payment (402); `detail` names the provider's decline.
-    #[error("payment declined: {detail}")]
-    PaymentDeclined { detail: Cow<'static, str> },
-    /// A payment provider did not answer (504 when it may have acted and the outcome is being
-    /// resolved, 503 when nothing happened and a retry is safe).
-    #[error("payment provider: {code}")]
-    Provider {
+    /// A context's own answer, with the status and code that context gives it (payments: a card
+    /// declined is a 402, a provider that did not answer a 503 or 504). The kernel knows no
+    /// context's reasons; it only renders them.
+    #[error("{code}: {detail}")]
+    Status {
+        status: StatusCode,
         code: &'static str,
         detail: Cow<'static, str>,
-        outcome_unknown: bool,
     },
     #[error("payload too large")]
     PayloadTooLarge,
@@ -120,6 +118,19 @@ impl Error {
         }
     }
 
+    /// An error with a status and code of the caller's (see [`Error::Status`]).
+    pub fn with_status(
+        status: StatusCode,
+        code: &'static str,
+        detail: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self::Status {
+            status,
+            code,
+            detail: detail.into(),
+        }
+    }
+
     /// A single-field validation error.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         let mut fields = BTreeMap::new();
@@ -139,12 +150,7 @@ impl Error {
             }
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            Self::PaymentDeclined { .. } => StatusCode::PAYMENT_REQUIRED,
-            Self::Provider {
-                outcome_unknown: true,
-                ..
-            } => StatusCode::GATEWAY_TIMEOUT,
-            Self::Provider { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Status { status, .. } => *status,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Sqlx(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -154,8 +160,7 @@ impl Error {
     fn code(&self) -> &'static str {
         match self {
             Self::NotFound => "not_found",
-            Self::PaymentDeclined { .. } => "payment_declined",
-            Self::Provider { code, .. } => code,
+            Self::Status { code, .. } => code,
             Self::Unauthorized(code) => code,
             Self::Forbidden => "forbidden",
             Self::Conflict { code, .. }
@@ -178,8 +183,7 @@ impl Error {
             | Self::Denied { detail, .. }
             | Self::BadRequest { detail, .. }
             | Self::Unprocessable { detail, .. }
-            | Self::PaymentDeclined { detail, .. }
-            | Self::Provider { detail, .. } => (Some(detail.to_string()), None),
+            | Self::Status { detail, .. } => (Some(detail.to_string()), None),
             Self::Validation { fields } => (
                 Some("the request has invalid fields".to_string()),
                 Some(fields.clone()),

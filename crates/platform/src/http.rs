@@ -435,6 +435,30 @@ fn parse_node(node: &str) -> Option<IpAddr> {
         })
 }
 
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// The `Idempotency-Key` header of a write that must not happen twice (an order, a card
+/// payment): required, 8 to 200 visible ASCII characters.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<String, Error> {
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .ok_or_else(|| {
+            Error::bad_request(
+                "idempotency_key_required",
+                "send an Idempotency-Key header (a fresh UUID per order) so a retry cannot order twice",
+            )
+        })?
+        .to_str()
+        .map_err(|_| Error::invalid("Idempotency-Key", "must be visible ASCII"))?;
+    if !(8..=200).contains(&key.len()) {
+        return Err(Error::invalid(
+            "Idempotency-Key",
+            "must be 8 to 200 characters",
+        ));
+    }
+    Ok(key.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod card_data;
 pub mod config;
 pub mod db;
 pub mod domain_events;

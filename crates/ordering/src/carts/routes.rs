@@ -174,7 +174,7 @@ pub async fn checkout_cart(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response> {
-    let key = orders::routes::idempotency_key(&headers)?;
+    let key = platform::http::idempotency_key(&headers)?;
     let req: CartCheckout = if body.is_empty() {
         CartCheckout::default()
     } else {

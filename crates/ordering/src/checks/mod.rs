@@ -23,7 +23,7 @@ pub mod repo;
 pub mod routes;
 
 use chrono::{SubsecRound, Utc};
-use payments::ledger::{self, NewEntry};
+use ledger::{self, NewEntry};
 use platform::{
     AppState,
     auth::{Principal, PrincipalKind},

@@ -3,7 +3,7 @@
 
 use catalog::menu::{BranchMenu, SelectionError};
 use chrono::{NaiveDate, SubsecRound, Utc};
-use payments::ledger::{self, NewEntry};
+use ledger::{self, NewEntry};
 use platform::{
     auth::Principal,
     error::{Error, Result},

@@ -35,28 +35,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(move_table))
 }
 
-const IDEMPOTENCY_KEY: &str = "idempotency-key";
-
-pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<String> {
-    let key = headers
-        .get(IDEMPOTENCY_KEY)
-        .ok_or_else(|| {
-            Error::bad_request(
-                "idempotency_key_required",
-                "send an Idempotency-Key header (a fresh UUID per order) so a retry cannot order twice",
-            )
-        })?
-        .to_str()
-        .map_err(|_| Error::invalid("Idempotency-Key", "must be visible ASCII"))?;
-    if !(8..=200).contains(&key.len()) {
-        return Err(Error::invalid(
-            "Idempotency-Key",
-            "must be 8 to 200 characters",
-        ));
-    }
-    Ok(key.to_string())
-}
-
 /// Places an order (staff at the POS, a guest at a table, a customer online). Every line is
 /// priced from the branch's menu now. `Idempotency-Key` is required: the same key and body
 /// answer the same order; the same key with another body is a 422.
@@ -75,7 +53,7 @@ pub async fn place(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response> {
-    let key = idempotency_key(&headers)?;
+    let key = platform::http::idempotency_key(&headers)?;
     let req: PlaceOrder = parse_json(&body)?;
     let hash = super::request_hash(&auth, &body);
     // A card with the order: placed, then charged in steps (see `card_at_placement`).

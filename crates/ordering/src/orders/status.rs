@@ -2,7 +2,7 @@
 //! and moving a dine-in party to another table.
 
 use chrono::Utc;
-use payments::ledger::{self, NewEntry};
+use ledger::{self, NewEntry};
 use platform::{
     AppState,
     auth::{Principal, Role},

@@ -6,14 +6,13 @@
 //!
 //! Card data never reaches sous: terminals and providers hand back opaque references, a card
 //! brand and the last four digits, nothing more. No type here has a field that could hold a card
-//! number, CVV or track data, and [`card_data::contains_card_number`] lets request handlers and
+//! number, CVV or track data, and `platform::card_data` lets request handlers and
 //! tests refuse or detect anything that looks like one.
 //!
 //! Every request carries our payment id as `reference`; providers use it as their idempotency
 //! key, so retrying after a crash or a timeout can never charge twice, and `status(reference)`
 //! answers "did it happen?" when a response was lost.
 
-pub mod card_data;
 pub mod online;
 pub mod online_store;
 mod stored_refunds;

@@ -6,7 +6,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use payments::provider::card_data::contains_card_number;
+use platform::card_data::contains_card_number;
 use serde_json::json;
 
 use crate::helpers::{key, line, menu, place, spawn_app};

@@ -1,7 +1,7 @@
 //! Discounts on single lines at the till: never more than the line, a manager's PIN above the
 //! approval threshold, staff only, and the discount in the books.
 
-use payments::ledger::{self, Account};
+use ledger::{self, Account};
 use platform::db::TenantScope;
 use serde_json::{Value, json};
 

@@ -2,7 +2,7 @@
 //! names, taxed, booked to `service_charge_revenue`, printed on the receipt and carried exactly
 //! through a split.
 
-use payments::ledger::{self, Account};
+use ledger::{self, Account};
 use platform::{auth::Role, db::TenantScope};
 use serde_json::json;
 use uuid::Uuid;

@@ -1,4 +1,5 @@
-//! The double-entry ledger. A journal entry is a set of postings that sum to zero (debits
+//! The double-entry ledger, which ordering (a sale, a void) and payments (a tender, a refund, a
+//! settlement) both post to. A journal entry is a set of postings that sum to zero (debits
 //! positive, credits negative), written in the caller's transaction; the database refuses to
 //! commit an entry that does not balance and never lets one be changed afterwards.
 //!

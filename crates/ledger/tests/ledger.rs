@@ -1,7 +1,7 @@
 //! The database keeps the books: an entry that does not balance cannot commit, and nothing
 //! posted can be changed or removed, by the application or the owner.
 
-use payments::ledger::{self, Account, NewEntry, credit, debit};
+use ledger::{self, Account, NewEntry, credit, debit};
 use platform::{
     db::{Db, TenantScope},
     testing::TestDb,
