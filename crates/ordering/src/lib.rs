@@ -2,7 +2,6 @@
 
 pub mod api;
 pub mod card;
-pub mod card_at_placement;
 pub mod carts;
 pub mod checkout;
 pub mod checks;
@@ -25,15 +24,16 @@ pub mod seed;
 pub mod service_charge;
 pub mod settlement;
 pub mod tables;
+pub mod tenders;
 
 pub use card::register;
 
 use platform::AppState;
 use utoipa_axum::router::OpenApiRouter;
 
-/// Ordering's HTTP routes: each sub-domain's, merged. Card data never reaches a handler: the
-/// check covers every route, the payment ones included.
-pub fn routes() -> OpenApiRouter<AppState> {
+/// Ordering's HTTP routes: each sub-domain's, merged, with the tenders it asks for placing an
+/// order with a card and voiding a paid one. Card data never reaches a handler.
+pub fn router(tenders: std::sync::Arc<dyn tenders::Tenders>) -> OpenApiRouter<AppState> {
     routes::router()
         .merge(orders::routes::routes())
         .merge(tables::routes::routes())
@@ -42,12 +42,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(carts::routes::routes())
         .merge(receipts::routes::routes())
         .merge(checks::routes::routes())
+        .layer(axum::Extension(tenders))
         .layer(axum::middleware::from_fn(
             platform::card_data::refuse_card_data,
         ))
-}
-
-/// The same routes, by the name the application assembles them with.
-pub fn router() -> OpenApiRouter<AppState> {
-    routes()
 }

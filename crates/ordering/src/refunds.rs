@@ -140,7 +140,7 @@ pub async fn void_paid(
     state: &AppState,
     tx: &mut Tx,
     who: &Principal,
-    order: &OrderRow,
+    order: &crate::api::Order,
     reason: &str,
     manager_pin: Option<&str>,
 ) -> Result<Uuid> {
@@ -153,7 +153,7 @@ pub async fn void_paid(
     }
     // Card and online payments go back to the card at their provider before the void is
     // recorded; cash leaves the drawer.
-    let mut postings = sale_reversal(&order.pricing.0.totals);
+    let mut postings = sale_reversal(&order.totals);
     postings.push(debit(Account::Receivable, order.paid));
     for payment in repo::payments_left(tx, order.id).await? {
         if payment.method != "cash" {
@@ -181,4 +181,32 @@ pub async fn void_paid(
     let drawer = crate::drawers::open_session_of(tx, who.device_id).await?;
     repo::refund_all_payments(tx, order.id, reason, who.id, approved_by, drawer).await?;
     Ok(approved_by)
+}
+
+/// The tenders of this crate, as the port the orders call.
+pub struct Tenders;
+
+impl crate::tenders::Tenders for Tenders {
+    fn charge_card<'a>(
+        &'a self,
+        state: &'a AppState,
+        who: &'a Principal,
+        order_id: Uuid,
+        key: &'a str,
+        card: &'a crate::model::PaymentRequest,
+    ) -> futures::future::BoxFuture<'a, Result<OrderDto>> {
+        Box::pin(crate::card::pay(state, who, order_id, key, card))
+    }
+
+    fn void_paid<'a>(
+        &'a self,
+        state: &'a AppState,
+        tx: &'a mut Tx,
+        who: &'a Principal,
+        order: &'a crate::api::Order,
+        reason: &'a str,
+        manager_pin: Option<&'a str>,
+    ) -> futures::future::BoxFuture<'a, Result<Uuid>> {
+        Box::pin(void_paid(state, tx, who, order, reason, manager_pin))
+    }
 }

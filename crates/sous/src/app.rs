@@ -82,7 +82,9 @@ pub fn api() -> (Router<AppState>, serde_json::Value) {
         .routes(routes!(platform::queue::admin::discard))
         .merge(identity::router())
         .merge(catalog::router())
-        .merge(ordering::router())
+        .merge(ordering::router(std::sync::Arc::new(
+            ordering::refunds::Tenders,
+        )))
         .merge(fulfillment::router())
         .split_for_parts();
     // After the split: only then are the routers' operations in the document.

@@ -5,6 +5,7 @@
 //! Inside, the chain runs one way: `routes → {place, status, history} → priced → group → repo
 //! → model`.
 
+pub mod card_at_placement;
 pub mod group;
 pub mod guests;
 pub mod history;

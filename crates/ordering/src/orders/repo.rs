@@ -179,7 +179,7 @@ pub async fn history(
     Ok(())
 }
 
-#[derive(Debug, FromRow)]
+#[derive(Clone, Debug, FromRow)]
 pub struct OrderRow {
     pub id: Uuid,
     pub tenant_id: Uuid,

@@ -1,8 +1,10 @@
 //! HTTP routes of orders: placing, reading, listing and moving them through their lifecycle,
 //! and the open tables of a branch. Handlers stay thin: parse, check, call the service, answer.
 
+use std::sync::Arc;
+
 use axum::{
-    Json,
+    Extension, Json,
     extract::State,
     http::{HeaderMap, HeaderValue, header},
     response::{IntoResponse, Response},
@@ -23,7 +25,10 @@ use super::{
     model::{ChangeStatus, OrderDto, PlaceOrder, StatusChange},
     repo,
 };
-use crate::lifecycle::{OrderType, Status};
+use crate::{
+    lifecycle::{OrderType, Status},
+    tenders::Tenders,
+};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -49,6 +54,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
               (status = 504, body = Problem, description = "a card with the order: outcome not known yet; retry with the same key")))]
 pub async fn place(
     State(state): State<AppState>,
+    Extension(tenders): Extension<Arc<dyn Tenders>>,
     auth: Auth<policy::Authenticated>,
     headers: HeaderMap,
     RawBody(body): RawBody,
@@ -57,8 +63,8 @@ pub async fn place(
     let req: PlaceOrder = parse_json(&body)?;
     let hash = super::request_hash(&auth, &body);
     // A card with the order: placed, then charged in steps (see `card_at_placement`).
-    if crate::card_at_placement::wants_card(&req) {
-        return crate::card_at_placement::place(&state, &auth, &key, &hash, req).await;
+    if super::card_at_placement::wants_card(&req) {
+        return super::card_at_placement::place(&state, &*tenders, &auth, &key, &hash, req).await;
     }
     answered(super::place::<super::NoBasket>(&state, &auth, &key, &hash, req, None).await?)
 }
@@ -169,11 +175,14 @@ pub async fn list(
               (status = 504, body = Problem, description = "a card terminal did not answer; void again")))]
 pub async fn change_status(
     State(state): State<AppState>,
+    Extension(tenders): Extension<Arc<dyn Tenders>>,
     auth: Auth<policy::Staff>,
     ApiPath(id): ApiPath<Uuid>,
     ValidJson(req): ValidJson<ChangeStatus>,
 ) -> Result<Json<OrderDto>> {
-    Ok(Json(super::change_status(&state, &auth, id, &req).await?))
+    Ok(Json(
+        super::change_status(&state, &*tenders, &auth, id, &req).await?,
+    ))
 }
 
 /// The branch's tables with open dine-in orders: what is on each and what is still due.

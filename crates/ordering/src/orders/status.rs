@@ -19,11 +19,13 @@ use crate::{
     lifecycle::{self, Status},
     policy::require_staff_of,
     postings::sale_reversal,
+    tenders::Tenders,
 };
 
 /// `POST /api/orders/{id}/status`.
 pub async fn change_status(
     state: &AppState,
+    tenders: &dyn Tenders,
     who: &Principal,
     order_id: Uuid,
     req: &ChangeStatus,
@@ -70,15 +72,17 @@ pub async fn change_status(
         }
         if paid {
             let reason = req.reason.as_deref().unwrap_or_default();
-            crate::refunds::void_paid(
-                state,
-                &mut tx,
-                who,
-                &order,
-                reason,
-                req.manager_pin.as_deref(),
-            )
-            .await?;
+            let order = order.clone().into();
+            tenders
+                .void_paid(
+                    state,
+                    &mut tx,
+                    who,
+                    &order,
+                    reason,
+                    req.manager_pin.as_deref(),
+                )
+                .await?;
         } else {
             if req.status == Status::Voided && !matches!(who.role, Role::Owner | Role::Manager) {
                 return Err(Error::Forbidden);

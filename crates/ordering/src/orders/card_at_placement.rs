@@ -1,11 +1,11 @@
 //! `POST /api/orders` with a card tender: the order is placed, then the card is charged on the
 //! terminal through the same steps and recovery point as `POST /api/orders/{id}/payments`
-//! (`card::pay`), the charge's attempt recorded under the request's own `Idempotency-Key`.
+//! (payments' card tender, through the [`Tenders`] port), the charge's attempt recorded under the request's own `Idempotency-Key`.
 //!
 //! Placing and charging cannot share a transaction (the terminal is called in between), so they
 //! are two steps, each idempotent under the one key:
 //!
-//! 1. the order is placed exactly as without a tender (`checkout::place`); its answer is stored
+//! 1. the order is placed exactly as without a tender (`orders::place`); its answer is stored
 //!    with the key, so a retry finds the same order instead of placing a second;
 //! 2. the card is charged for the whole total. A retry with the same key and body carries on
 //!    with the attempt the first request started (captured → booked once; never seen by the
@@ -27,10 +27,11 @@ use platform::{
     error::{Error, Result},
 };
 
-use crate::{
-    checkout,
+use super::{
+    NoBasket,
     model::{Method, PlaceOrder},
 };
+use crate::tenders::Tenders;
 
 /// Whether the request asks for a card with the order.
 pub fn wants_card(req: &PlaceOrder) -> bool {
@@ -42,6 +43,7 @@ pub fn wants_card(req: &PlaceOrder) -> bool {
 /// Places the order, then charges its total on the terminal.
 pub async fn place(
     state: &AppState,
+    tenders: &dyn Tenders,
     who: &Principal,
     key: &str,
     hash: &[u8],
@@ -70,9 +72,9 @@ pub async fn place(
              POST /api/orders/{id}/payments",
         ));
     }
-    let placed = checkout::place::<checkout::NoBasket>(state, who, key, hash, req, None).await?;
+    let placed = super::place::<NoBasket>(state, who, key, hash, req, None).await?;
     let order_id = placed.order_id()?;
-    let charged = crate::card::pay(state, who, order_id, key, &card).await;
+    let charged = tenders.charge_card(state, who, order_id, key, &card).await;
     let mut res = match charged {
         Ok(order) => (StatusCode::CREATED, Json(order)).into_response(),
         // An offline replay (`clientRef`) of an order paid meanwhile: the order as it is.
@@ -80,7 +82,7 @@ pub async fn place(
             code: "nothing_due",
             ..
         }) if placed.replayed => {
-            let order = checkout::get(state, who, order_id).await?;
+            let order = super::get(state, who, order_id).await?;
             (StatusCode::OK, Json(order)).into_response()
         }
         Err(e) => {
