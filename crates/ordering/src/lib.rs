@@ -1,41 +1,28 @@
 //! Ordering: pricing and VAT, checkout, the order lifecycle and receipts.
 
 pub mod api;
-pub mod card;
 pub mod carts;
-pub mod checkout;
 pub mod checks;
 pub mod contact;
 pub mod delivery;
-pub mod drawers;
 pub mod lifecycle;
-pub mod model;
-pub mod online;
 pub mod orders;
 pub mod policy;
 pub mod postings;
 pub mod pricing;
 pub mod promos;
 pub mod receipts;
-pub mod refunds;
-pub mod repo;
-pub mod routes;
 pub mod seed;
 pub mod service_charge;
-pub mod settlement;
 pub mod tables;
-pub mod tenders;
-
-pub use card::register;
 
 use platform::AppState;
 use utoipa_axum::router::OpenApiRouter;
 
 /// Ordering's HTTP routes: each sub-domain's, merged, with the tenders it asks for placing an
 /// order with a card and voiding a paid one. Card data never reaches a handler.
-pub fn router(tenders: std::sync::Arc<dyn tenders::Tenders>) -> OpenApiRouter<AppState> {
-    routes::router()
-        .merge(orders::routes::routes())
+pub fn router(tenders: std::sync::Arc<dyn orders::tenders::Tenders>) -> OpenApiRouter<AppState> {
+    orders::routes::routes()
         .merge(tables::routes::routes())
         .merge(promos::routes::routes())
         .merge(service_charge::routes::routes())

@@ -82,9 +82,8 @@ pub fn api() -> (Router<AppState>, serde_json::Value) {
         .routes(routes!(platform::queue::admin::discard))
         .merge(identity::router())
         .merge(catalog::router())
-        .merge(ordering::router(std::sync::Arc::new(
-            ordering::refunds::Tenders,
-        )))
+        .merge(ordering::router(payments::tenders()))
+        .merge(payments::router())
         .merge(fulfillment::router())
         .split_for_parts();
     // After the split: only then are the routers' operations in the document.

@@ -6,19 +6,25 @@
 //! ordering owns the view `order_facts`: a read-only projection of `orders` that keeps the
 //! caller's row-level security (`security_invoker`). Columns are only ever added to it.
 
-mod order;
-
 use platform::{db::Tx, error::Result};
 use uuid::Uuid;
 
 pub use crate::{
     delivery::{DeliveryAddress, Zone, zone_at},
     lifecycle::{Channel, OrderType, Status, allowed},
+    orders::{
+        facts::Order,
+        get,
+        model::{Method, OrderDto, PaymentRequest},
+        priced::{CashTender, cash_tender},
+        tenders::Tenders,
+    },
+    policy::{APPROVAL_ABOVE, approver, require_staff_of, require_till},
+    postings::{cash_payment, sale_reversal},
     pricing::Totals,
 };
-pub use order::Order;
 
-use crate::repo;
+use crate::orders::repo;
 
 /// The order as it is now; not found when it does not exist or the caller may not see it.
 pub async fn order(tx: &mut Tx, id: Uuid) -> Result<Order> {
@@ -30,6 +36,41 @@ pub async fn order(tx: &mut Tx, id: Uuid) -> Result<Order> {
 /// instead of deadlocking.
 pub async fn lock(tx: &mut Tx, id: Uuid) -> Result<Order> {
     Ok(repo::order(tx, id, true).await?.into())
+}
+
+/// The order as the API answers it (lines, totals, payments), as it is now in `tx`.
+pub async fn order_dto(tx: &mut Tx, id: Uuid) -> Result<OrderDto> {
+    let row = repo::order(tx, id, false).await?;
+    repo::order_dto(tx, row).await
+}
+
+/// Adds `amount` to what was paid on the order (a payment was taken for it).
+pub async fn add_paid(tx: &mut Tx, order_id: Uuid, amount: i64) -> Result<()> {
+    sqlx::query("update orders set paid = paid + $2, updated_at = now() where id = $1")
+        .bind(order_id)
+        .bind(amount)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Adds `amount` to what was given back on the order (a refund was made).
+pub async fn add_refunded(tx: &mut Tx, order_id: Uuid, amount: i64) -> Result<()> {
+    sqlx::query("update orders set refunded = refunded + $2, updated_at = now() where id = $1")
+        .bind(order_id)
+        .bind(amount)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Everything paid on the order was given back (a paid order voided).
+pub async fn refund_all(tx: &mut Tx, order_id: Uuid) -> Result<()> {
+    sqlx::query("update orders set refunded = paid, updated_at = now() where id = $1")
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Moves order `order_id` from `from` to `to` and records the step in its history, with

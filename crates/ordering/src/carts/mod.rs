@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::{
     lifecycle::{Channel, OrderType},
-    model::LineRequest,
+    orders::model::LineRequest,
     policy,
     pricing::{self, LineInput, PricingInput},
     tables::{self, model::CartTable},

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     lifecycle::{Channel, OrderType},
-    model::{DiscountRequest, MAX_TIP, PaymentRequest},
+    orders::model::{DiscountRequest, MAX_TIP, PaymentRequest},
     pricing::Totals,
     tables::model::{CartTable, TableView},
 };

@@ -16,9 +16,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::model::{CartCheckout, CartDto, JoinTable, JoinedTable, NewCartRequest};
-use crate::{
+use crate::orders::{
+    self,
     model::{LineRequest, OrderDto},
-    orders,
 };
 
 pub fn routes() -> OpenApiRouter<AppState> {

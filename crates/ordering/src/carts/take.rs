@@ -18,8 +18,10 @@ use super::{
     repo::{self, CartLineRow, CartRow},
 };
 use crate::{
-    model::{LineRequest, PlaceOrder},
-    orders::{self, Answer, Basket, Basketed},
+    orders::{
+        self, Answer, Basket, Basketed,
+        model::{LineRequest, PlaceOrder},
+    },
     tables,
 };
 

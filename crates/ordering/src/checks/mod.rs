@@ -35,10 +35,14 @@ use uuid::Uuid;
 
 use crate::{
     lifecycle::{OrderType, Status},
+    orders::{
+        group::{NewLine, NewOrder, batch_row},
+        repo::{self as orders, OrderRow},
+        tenders::Tenders,
+    },
     policy,
     postings::{self, sale_reversal},
     pricing::{self, Discount, LineInput, Pricing, PricingInput},
-    repo::{self as orders, OrderRow},
 };
 use model::{CheckView, ChecksAnswer, MergeRequest, Share, SplitMode, SplitRequest};
 use repo::SoldLine;
@@ -106,7 +110,12 @@ fn require_till(who: &Principal, branch_id: Uuid) -> Result<()> {
 }
 
 /// The order locked, checked to be a check that may be split or merged.
-async fn open_check(tx: &mut Tx, who: &Principal, id: Uuid) -> Result<OrderRow> {
+async fn open_check(
+    tx: &mut Tx,
+    tenders: &dyn Tenders,
+    who: &Principal,
+    id: Uuid,
+) -> Result<OrderRow> {
     let order = orders::order(tx, id, true).await?;
     require_till(who, order.branch_id)?;
     if order.order_type != OrderType::DineIn {
@@ -135,7 +144,7 @@ async fn open_check(tx: &mut Tx, who: &Principal, id: Uuid) -> Result<OrderRow> 
              first",
         ));
     }
-    if orders::open_attempts(tx, order.id).await? > 0 {
+    if tenders.open_attempts(tx, order.id).await? > 0 {
         return Err(Error::conflict(
             "payment_in_progress",
             "a card or online payment of this check is still open",
@@ -147,6 +156,7 @@ async fn open_check(tx: &mut Tx, who: &Principal, id: Uuid) -> Result<OrderRow> 
 /// `POST /api/orders/{id}/split`.
 pub async fn split(
     state: &AppState,
+    tenders: &dyn Tenders,
     who: &Principal,
     order_id: Uuid,
     req: &SplitRequest,
@@ -158,7 +168,7 @@ pub async fn split(
         return Err(Error::invalid("parts", "only an equal split has parts"));
     }
     let mut tx = state.db.begin(who.scope()).await?;
-    let order = open_check(&mut tx, who, order_id).await?;
+    let order = open_check(&mut tx, tenders, who, order_id).await?;
     let lines = repo::sold_lines(&mut tx, order.id).await?;
     let groups = match req.mode {
         SplitMode::Items => {
@@ -227,6 +237,7 @@ fn by_seats(lines: &[SoldLine]) -> Result<Vec<Vec<SoldLine>>> {
 /// lines of this one, then the other's.
 pub async fn merge(
     state: &AppState,
+    tenders: &dyn Tenders,
     who: &Principal,
     order_id: Uuid,
     req: &MergeRequest,
@@ -244,8 +255,8 @@ pub async fn merge(
     } else {
         (req.order_id, order_id)
     };
-    let a = open_check(&mut tx, who, first).await?;
-    let b = open_check(&mut tx, who, second).await?;
+    let a = open_check(&mut tx, tenders, who, first).await?;
+    let b = open_check(&mut tx, tenders, who, second).await?;
     let (this, other) = if a.id == order_id { (a, b) } else { (b, a) };
     if this.branch_id != other.branch_id {
         return Err(Error::conflict(
@@ -461,10 +472,10 @@ async fn insert_check(
     pricing: &Pricing,
     sale: Option<serde_json::Value>,
 ) -> Result<()> {
-    let lines: Vec<orders::NewLine> = group
+    let lines: Vec<NewLine> = group
         .iter()
         .enumerate()
-        .map(|(position, l)| orders::NewLine {
+        .map(|(position, l)| NewLine {
             id: Uuid::now_v7(),
             position: position as i32,
             product_id: l.product_id,
@@ -483,7 +494,7 @@ async fn insert_check(
             course: l.course,
         })
         .collect();
-    let check = orders::NewOrder {
+    let check = NewOrder {
         id,
         tenant_id: who.tenant_id,
         branch_id: from.branch_id,
@@ -507,7 +518,7 @@ async fn insert_check(
         created_at: Utc::now().trunc_subsecs(6),
     };
     // A split or merge takes no idempotency key: no answer is stored.
-    let row = orders::batch_row(&check, &lines, None, Vec::from_iter(sale), None)?;
+    let row = batch_row(&check, &lines, None, Vec::from_iter(sale), None)?;
     orders::place_orders(tx, &[row]).await?;
     // A served check stays served: the kitchen is done with its lines (placing it as `placed`
     // and stepping it on would send them to the kitchen again).

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::model::OrderDto;
+use crate::orders::model::OrderDto;
 
 /// Most shares an equal split makes.
 pub const MAX_SHARES: u32 = 20;

@@ -1,6 +1,8 @@
 //! HTTP routes of splitting and merging checks.
 
-use axum::{Json, extract::State};
+use std::sync::Arc;
+
+use axum::{Extension, Json, extract::State};
 use platform::{
     AppState,
     auth::{Auth, policy},
@@ -11,6 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::model::{CheckView, ChecksAnswer, MergeRequest, SplitRequest};
+use crate::orders::tenders::Tenders;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -27,11 +30,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
               (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn split_check(
     State(state): State<AppState>,
+    Extension(tenders): Extension<Arc<dyn Tenders>>,
     auth: Auth<policy::Staff>,
     ApiPath(id): ApiPath<Uuid>,
     ValidJson(req): ValidJson<SplitRequest>,
 ) -> Result<Json<ChecksAnswer>> {
-    Ok(Json(super::split(&state, &auth, id, &req).await?))
+    Ok(Json(
+        super::split(&state, &*tenders, &auth, id, &req).await?,
+    ))
 }
 
 /// Merges another unpaid dine-in check of the branch into this one: both end as `merged` and
@@ -42,11 +48,14 @@ pub async fn split_check(
               (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn merge_checks(
     State(state): State<AppState>,
+    Extension(tenders): Extension<Arc<dyn Tenders>>,
     auth: Auth<policy::Staff>,
     ApiPath(id): ApiPath<Uuid>,
     ValidJson(req): ValidJson<MergeRequest>,
 ) -> Result<Json<ChecksAnswer>> {
-    Ok(Json(super::merge(&state, &auth, id, &req).await?))
+    Ok(Json(
+        super::merge(&state, &*tenders, &auth, id, &req).await?,
+    ))
 }
 
 /// What a check was split or merged from and into, and its equal-split shares with what is

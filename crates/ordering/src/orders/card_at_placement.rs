@@ -30,8 +30,8 @@ use platform::{
 use super::{
     NoBasket,
     model::{Method, PlaceOrder},
+    tenders::Tenders,
 };
-use crate::tenders::Tenders;
 
 /// Whether the request asks for a card with the order.
 pub fn wants_card(req: &PlaceOrder) -> bool {

@@ -6,6 +6,7 @@
 //! → model`.
 
 pub mod card_at_placement;
+pub mod facts;
 pub mod group;
 pub mod guests;
 pub mod history;
@@ -15,6 +16,7 @@ pub mod priced;
 pub mod repo;
 pub mod routes;
 pub mod status;
+pub mod tenders;
 
 pub use history::{get, status_history};
 pub use place::{Answer, Basket, Basketed, NoBasket, place, request_hash, request_hash_at};

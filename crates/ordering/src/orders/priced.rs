@@ -269,12 +269,12 @@ fn both_or_neither(field: &str) -> Error {
 
 /// What a cash tender takes: the amount (all that is due unless less is given) and what the
 /// guest handed over.
-pub(crate) struct CashTender {
-    pub(crate) amount: i64,
-    pub(crate) tendered: i64,
+pub struct CashTender {
+    pub amount: i64,
+    pub tendered: i64,
 }
 
-pub(crate) fn cash_tender(payment: &PaymentRequest, due: i64) -> Result<CashTender> {
+pub fn cash_tender(payment: &PaymentRequest, due: i64) -> Result<CashTender> {
     if payment.method != super::model::Method::Cash || payment.terminal_id.is_some() {
         return Err(Error::invalid(
             "payment.method",

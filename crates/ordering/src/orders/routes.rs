@@ -21,14 +21,12 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use super::tenders::Tenders;
 use super::{
     model::{ChangeStatus, OrderDto, PlaceOrder, StatusChange},
     repo,
 };
-use crate::{
-    lifecycle::{OrderType, Status},
-    tenders::Tenders,
-};
+use crate::lifecycle::{OrderType, Status};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

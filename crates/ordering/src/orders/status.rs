@@ -14,12 +14,12 @@ use uuid::Uuid;
 use super::{
     model::{ChangeStatus, OrderDto},
     repo,
+    tenders::Tenders,
 };
 use crate::{
     lifecycle::{self, Status},
     policy::require_staff_of,
     postings::sale_reversal,
-    tenders::Tenders,
 };
 
 /// `POST /api/orders/{id}/status`.

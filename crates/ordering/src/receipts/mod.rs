@@ -16,7 +16,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::model::OrderDto;
+use crate::orders::model::OrderDto;
 use zatca::{SAR_DECIMALS, format_minor_units};
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -193,7 +193,7 @@ async fn concurrent_orders_get_one_number_each() {
     );
     assert_books(&app).await;
     // The claim runs without a tenant scope, so it checks the branch is the brand's itself.
-    let foreign = ordering::repo::claim_number(&app.state.db, Uuid::now_v7(), riyadh).await;
+    let foreign = ordering::orders::repo::claim_number(&app.state.db, Uuid::now_v7(), riyadh).await;
     assert!(
         matches!(foreign, Err(platform::error::Error::NotFound)),
         "{foreign:?}"

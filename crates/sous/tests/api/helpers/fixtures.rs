@@ -277,7 +277,7 @@ pub async fn assert_books(app: &TestApp) {
         .begin(platform::db::TenantScope::tenant(app.demo.tenant_id))
         .await
         .unwrap();
-    let r = ordering::checkout::reconcile(&mut tx).await.unwrap();
+    let r = payments::reconcile::reconcile(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(r["books"]["trialBalance"], 0, "{r}");
     for k in [

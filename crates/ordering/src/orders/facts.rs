@@ -3,10 +3,10 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::repo::OrderRow;
 use crate::{
     lifecycle::{OrderType, Status},
     pricing::Totals,
-    repo::OrderRow,
 };
 
 /// An order's identity, state and money, without its lines or pricing detail. It is not part

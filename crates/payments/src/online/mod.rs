@@ -13,14 +13,17 @@
 //! A payment that lands when the order no longer needs it (paid at the till meanwhile, or
 //! ended) is given back at the provider instead of being booked.
 
-use axum::http::HeaderMap;
-use chrono::Utc;
-use ledger::{self, Account, NewEntry, credit, debit};
-use payments::provider::{
+pub mod routes;
+
+use crate::provider::{
     self, OnlinePaymentState, OnlineProvider, PageOutcome, ProviderError, SessionRequest,
     online_store::StoredSimulatedOnlineProvider,
     webhook::{WebhookError, WebhookEvent, WebhookEventType},
 };
+use axum::http::HeaderMap;
+use chrono::Utc;
+use ledger::{self, Account, NewEntry, credit, debit};
+use ordering::api::Order;
 use platform::{
     AppState,
     auth::{Principal, PrincipalKind, Role},
@@ -32,8 +35,8 @@ use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{
-    card::{self, Settled},
+use crate::attempts::{
+    self, Settled,
     repo::{self, AttemptOutcome, AttemptRow, NewAttempt},
 };
 
@@ -121,7 +124,7 @@ fn provider_for_status(db: &Db, a: &AttemptRow) -> Result<StoredSimulatedOnlineP
 }
 
 /// The guest or customer who placed the order, or staff of its branch who may take payments.
-fn may_pay(who: &Principal, order: &repo::OrderRow) -> bool {
+fn may_pay(who: &Principal, order: &Order) -> bool {
     match who.kind {
         PrincipalKind::Staff => {
             who.can_access_branch(order.branch_id)
@@ -171,7 +174,7 @@ pub async fn create(
         }
         return open_session(state, scope, a).await;
     }
-    let order = repo::order(&mut tx, order_id, true).await?;
+    let order = ordering::api::lock(&mut tx, order_id).await?;
     if !may_pay(who, &order) {
         return Err(Error::NotFound);
     }
@@ -217,8 +220,10 @@ pub async fn create(
         },
     )
     .await
-    .map_err(card::key_in_flight("this session is being opened; retry"))?;
-    card::enqueue_resolution(&mut tx, id, who.tenant_id).await?;
+    .map_err(attempts::key_in_flight(
+        "this session is being opened; retry",
+    ))?;
+    attempts::enqueue_resolution(&mut tx, id, who.tenant_id).await?;
     tx.commit().await?;
     let a = load(&state.db, scope, id).await?;
     open_session(state, scope, a).await
@@ -255,28 +260,28 @@ async fn open_session(state: &AppState, scope: TenantScope, a: AttemptRow) -> Re
             Ok(dto(&load(&state.db, scope, a.id).await?))
         }
         Err(ProviderError::Timeout) => {
-            card::mark(&state.db, scope, a.id, AttemptOutcome::unknown()).await?;
-            Err(payments::errors::outcome_unknown(format!(
+            attempts::mark(&state.db, scope, a.id, AttemptOutcome::unknown()).await?;
+            Err(crate::errors::outcome_unknown(format!(
                 "the payment provider did not answer in time; retry with the same \
                      Idempotency-Key to get session {} — never a second one",
                 a.id
             )))
         }
         Err(ProviderError::Unavailable) => {
-            card::mark(
+            attempts::mark(
                 &state.db,
                 scope,
                 a.id,
                 AttemptOutcome::failed("the online provider was unavailable"),
             )
             .await?;
-            Err(payments::errors::unavailable(
+            Err(crate::errors::unavailable(
                 "provider_unavailable",
                 "the online payment provider could not be reached; nothing was opened",
             ))
         }
         Err(e) => {
-            card::mark(
+            attempts::mark(
                 &state.db,
                 scope,
                 a.id,
@@ -296,7 +301,7 @@ pub async fn status(state: &AppState, who: &Principal, id: Uuid) -> Result<Sessi
     let a = repo::attempt(&mut tx, id, false)
         .await?
         .ok_or(Error::NotFound)?;
-    let order = repo::order(&mut tx, a.order_id, false).await?;
+    let order = ordering::api::order(&mut tx, a.order_id).await?;
     tx.commit().await?;
     if a.method != "online" || !may_pay(who, &order) {
         return Err(Error::NotFound);
@@ -318,7 +323,7 @@ pub(crate) async fn resolve(
     let online = provider_for_status(db, a)?;
     let known = match online.status(a.id).await {
         Ok(known) => known,
-        Err(_) => return Ok(Settled::Failed(card::unknown_outcome(a.id))),
+        Err(_) => return Ok(Settled::Failed(attempts::unknown_outcome(a.id))),
     };
     match known {
         Some(p) if p.state == OnlinePaymentState::Succeeded => {
@@ -336,21 +341,24 @@ pub(crate) async fn resolve(
             let mut tx = db.begin(scope).await?;
             settle(&mut tx, db, a.id, false, "", Some(&code)).await?;
             tx.commit().await?;
-            Ok(Settled::Failed(card::declined(&code, "the payment failed")))
+            Ok(Settled::Failed(attempts::declined(
+                &code,
+                "the payment failed",
+            )))
         }
         _ if sweeping
             && Utc::now() - a.created_at > chrono::Duration::minutes(ABANDONED_AFTER_MINUTES) =>
         {
-            card::mark(
+            attempts::mark(
                 db,
                 scope,
                 a.id,
                 AttemptOutcome::failed("abandoned: the guest never answered the payment page"),
             )
             .await?;
-            Ok(Settled::Failed(card::unavailable()))
+            Ok(Settled::Failed(attempts::unavailable()))
         }
-        _ => Ok(Settled::Failed(card::unknown_outcome(a.id))),
+        _ => Ok(Settled::Failed(attempts::unknown_outcome(a.id))),
     }
 }
 
@@ -368,7 +376,7 @@ async fn settle(
     let a0 = repo::attempt(tx, attempt_id, false)
         .await?
         .ok_or(Error::NotFound)?;
-    let order = repo::order(tx, a0.order_id, true).await?;
+    let order = ordering::api::lock(tx, a0.order_id).await?;
     let a = repo::attempt(tx, attempt_id, true)
         .await?
         .ok_or(Error::NotFound)?;
@@ -396,7 +404,7 @@ async fn settle(
             &db.pool,
             provider_ref,
             a.amount,
-            card::derived_reference(a.id, "give back"),
+            attempts::derived_reference(a.id, "give back"),
         )
         .await
         .map_err(|e| anyhow::anyhow!("giving back online payment {}: {e}", a.id))?;

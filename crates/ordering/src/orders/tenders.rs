@@ -6,9 +6,9 @@ use futures::future::BoxFuture;
 use platform::{AppState, auth::Principal, db::Tx, error::Result};
 use uuid::Uuid;
 
-use crate::{
-    api::Order,
-    orders::model::{OrderDto, PaymentRequest},
+use super::{
+    facts::Order,
+    model::{OrderDto, PaymentRequest},
 };
 
 /// What payments does for ordering. Each call runs as the signed-in `who`.
@@ -37,4 +37,8 @@ pub trait Tenders: Send + Sync {
         reason: &'a str,
         manager_pin: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Uuid>>;
+
+    /// How many card or online attempts on the order are still open at a provider (a check is
+    /// not split or merged under them).
+    fn open_attempts<'a>(&'a self, tx: &'a mut Tx, order_id: Uuid) -> BoxFuture<'a, Result<i64>>;
 }

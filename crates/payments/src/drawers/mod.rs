@@ -7,6 +7,8 @@
 //! `cash_over_short`, and the counted cash leaves the drawer for the safe (back to
 //! `cash_transfers`), so a closed drawer holds nothing.
 
+pub mod routes;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use garde::Validate;
 use ledger::{self, Account, NewEntry, Posting, credit, debit};
@@ -98,7 +100,7 @@ pub struct DrawerReport {
 
 /// A till as for refunds, signed in on a POS device: its drawer is that device's.
 fn require_till(who: &Principal, branch_id: Uuid) -> Result<Uuid> {
-    crate::refunds::require_till(who, branch_id)?;
+    ordering::api::require_till(who, branch_id)?;
     who.device_id.ok_or_else(|| {
         Error::invalid(
             "device",

@@ -8,6 +8,9 @@
 //! method and provider reference: entering the same report again answers the settlement
 //! already booked; the same reference with other figures is refused.
 
+pub mod repo;
+pub mod routes;
+
 use chrono::NaiveDate;
 use garde::Validate;
 use ledger::{self, Account, NewEntry, credit, debit};
@@ -20,8 +23,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-use crate::repo;
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, ToSchema, PartialEq, Eq, sqlx::Type)]
 #[serde(rename_all = "snake_case")]

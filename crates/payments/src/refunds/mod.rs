@@ -7,35 +7,38 @@
 //! the order's refunds together, not on one request, so a large refund cannot be cut into small
 //! ones that each stay under it.
 
+pub mod card;
+pub mod repo;
+
+use garde::Validate;
 use ledger::{self, Account, NewEntry, credit, debit};
+pub use ordering::api::{APPROVAL_ABOVE, approver, require_till};
+use ordering::api::{Order, OrderDto, sale_reversal};
 use platform::{
     AppState,
     auth::Principal,
     db::Tx,
     error::{Error, Result},
 };
+use serde::Deserialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-pub use crate::policy::{APPROVAL_ABOVE, approver, require_till};
-use crate::{
-    checkout::sale_reversal,
-    model::{OrderDto, RefundRequest},
-    repo::{self, OrderRow},
-};
+use crate::attempts::{self, repo as attempts_repo};
 
 /// Whether giving back `amount` more on `order` needs a manager: it does when the order's
 /// refunds so far — those still under way at a card terminal included — and this one together
 /// pass [`APPROVAL_ABOVE`]. An order's refunds include each of its payments', so this bounds
 /// both. The caller holds the order's row lock, so concurrent refunds take turns here and each
 /// counts the ones before it.
-pub(crate) async fn needs_approval(tx: &mut Tx, order: &OrderRow, amount: i64) -> Result<bool> {
-    let under_way = repo::open_refunds_of_order(tx, order.id).await?;
+pub(crate) async fn needs_approval(tx: &mut Tx, order: &Order, amount: i64) -> Result<bool> {
+    let under_way = attempts_repo::open_refunds_of_order(tx, order.id).await?;
     Ok(order.refunded + under_way + amount > APPROVAL_ABOVE)
 }
 
 /// The VAT inside `amount` of a refund, proportional to the invoice and never more than the
 /// order's VAT not yet given back.
-pub(crate) fn vat_share(order: &OrderRow, amount: i64, vat_refunded: i64) -> i64 {
+pub(crate) fn vat_share(order: &Order, amount: i64, vat_refunded: i64) -> i64 {
     let invoice = (order.total - order.tip).max(1) as i128;
     let share = (i128::from(amount) * i128::from(order.vat) * 2 + invoice) / (2 * invoice);
     (share as i64)
@@ -52,7 +55,7 @@ pub async fn refund(
     req: &RefundRequest,
 ) -> Result<OrderDto> {
     let mut tx = state.db.begin(who.scope()).await?;
-    let order = repo::order(&mut tx, order_id, true).await?;
+    let order = ordering::api::lock(&mut tx, order_id).await?;
     require_till(who, order.branch_id)?;
     if !order.status.is_live() {
         return Err(Error::conflict(
@@ -66,7 +69,7 @@ pub async fn refund(
     if payment.method != "cash" {
         // Back to the card through the provider that took it, in steps of its own.
         tx.rollback().await?;
-        return crate::card::refund(state, who, order_id, req).await;
+        return card::refund(state, who, order_id, req).await;
     }
     let left = payment.amount - payment.refunded;
     if req.amount > left {
@@ -127,8 +130,7 @@ pub async fn refund(
         },
     )
     .await?;
-    let row = repo::order(&mut tx, order.id, false).await?;
-    let dto = repo::order_dto(&mut tx, row).await?;
+    let dto = ordering::api::order_dto(&mut tx, order.id).await?;
     tx.commit().await?;
     Ok(dto)
 }
@@ -140,12 +142,12 @@ pub async fn void_paid(
     state: &AppState,
     tx: &mut Tx,
     who: &Principal,
-    order: &crate::api::Order,
+    order: &Order,
     reason: &str,
     manager_pin: Option<&str>,
 ) -> Result<Uuid> {
     let approved_by = approver(state, tx, who, order.branch_id, manager_pin).await?;
-    if repo::open_attempts(tx, order.id).await? > 0 {
+    if attempts_repo::open_attempts(tx, order.id).await? > 0 {
         return Err(Error::conflict(
             "payment_in_progress",
             "a card payment or refund on this order is being completed; try again in a minute",
@@ -157,10 +159,10 @@ pub async fn void_paid(
     postings.push(debit(Account::Receivable, order.paid));
     for payment in repo::payments_left(tx, order.id).await? {
         if payment.method != "cash" {
-            crate::card::refund_for_void(tx, &payment).await?;
+            card::refund_for_void(tx, &payment).await?;
         }
         postings.push(credit(
-            crate::card::clearing(&payment.method),
+            attempts::clearing(&payment.method),
             payment.amount - payment.refunded,
         ));
     }
@@ -183,30 +185,20 @@ pub async fn void_paid(
     Ok(approved_by)
 }
 
-/// The tenders of this crate, as the port the orders call.
-pub struct Tenders;
-
-impl crate::tenders::Tenders for Tenders {
-    fn charge_card<'a>(
-        &'a self,
-        state: &'a AppState,
-        who: &'a Principal,
-        order_id: Uuid,
-        key: &'a str,
-        card: &'a crate::model::PaymentRequest,
-    ) -> futures::future::BoxFuture<'a, Result<OrderDto>> {
-        Box::pin(crate::card::pay(state, who, order_id, key, card))
-    }
-
-    fn void_paid<'a>(
-        &'a self,
-        state: &'a AppState,
-        tx: &'a mut Tx,
-        who: &'a Principal,
-        order: &'a crate::api::Order,
-        reason: &'a str,
-        manager_pin: Option<&'a str>,
-    ) -> futures::future::BoxFuture<'a, Result<Uuid>> {
-        Box::pin(void_paid(state, tx, who, order, reason, manager_pin))
-    }
+/// `POST /api/orders/{id}/refunds`: cash back against one payment.
+#[derive(Clone, Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RefundRequest {
+    #[garde(skip)]
+    pub payment_id: Uuid,
+    #[garde(range(min = 1, max = 1_000_000_000_000))]
+    #[schema(minimum = 1, maximum = 1000000000000i64)]
+    pub amount: i64,
+    #[garde(length(chars, min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+    /// Needed above the approval threshold unless a manager is signed in.
+    #[garde(inner(length(chars, min = 4, max = 12)))]
+    #[schema(min_length = 4, max_length = 12)]
+    pub manager_pin: Option<String>,
 }
