@@ -14,7 +14,6 @@ pub use crate::{
     lifecycle::{Channel, OrderType, Status, allowed},
     orders::{
         facts::Order,
-        get,
         model::{Method, OrderDto, PaymentRequest},
         priced::{CashTender, cash_tender},
         tenders::Tenders,

@@ -1,6 +1,7 @@
 //! `POST /api/orders` with a card tender: the order is placed, then the card is charged on the
 //! terminal through the same steps and recovery point as `POST /api/orders/{id}/payments`
-//! (payments' card tender, through the [`Tenders`] port), the charge's attempt recorded under the request's own `Idempotency-Key`.
+//! (payments' card tender, through the [`Tenders`] port), the charge's attempt recorded under
+//! the request's own `Idempotency-Key`.
 //!
 //! Placing and charging cannot share a transaction (the terminal is called in between), so they
 //! are two steps, each idempotent under the one key:

@@ -1,4 +1,5 @@
-//! Card tenders on a terminal, and card refunds, in steps with a recorded recovery point.
+//! Card tenders on a terminal, in steps with a recorded recovery point (card refunds take the
+//! same steps: `refunds::card`).
 //!
 //! A call out to the terminal cannot share a transaction with our books, so each charge or
 //! refund goes:

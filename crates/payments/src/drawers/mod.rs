@@ -385,13 +385,13 @@ pub async fn z_report(
     who.require_branch(branch_id)?;
     let mut tx = state.db.begin(who.scope()).await?;
     let report = sqlx::query_as(
-        "with o as (select * from orders where branch_id = $1 and business_date = $2), \
+        "with o as (select * from order_facts where branch_id = $1 and business_date = $2), \
          live as (select * from o where status not in ('cancelled', 'voided', 'split', 'merged')) \
          select $1::uuid as branch_id, $2::date as business_date, \
                 (select count(*) from live) as orders, \
-                coalesce((select sum((pricing->'totals'->>'itemsGross')::bigint) from live), 0)::bigint as items_gross, \
-                coalesce((select sum((pricing->'totals'->>'discountTotal')::bigint) from live), 0)::bigint as discounts, \
-                coalesce((select sum((pricing->'totals'->>'netOfVat')::bigint) from live), 0)::bigint as net_of_vat, \
+                coalesce((select sum(items_gross) from live), 0)::bigint as items_gross, \
+                coalesce((select sum(discount_total) from live), 0)::bigint as discounts, \
+                coalesce((select sum(net_of_vat) from live), 0)::bigint as net_of_vat, \
                 coalesce((select sum(vat) from live), 0)::bigint as vat, \
                 coalesce((select sum(tip) from live), 0)::bigint as tips, \
                 coalesce((select sum(total) from live), 0)::bigint as total, \
