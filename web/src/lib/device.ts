@@ -1,4 +1,4 @@
-// A kitchen screen is a registered device: a manager registers it once (the server shows the
+// A kitchen screen or a till (POS) is a registered device: a manager registers it once (the server shows the
 // 32-byte key once), the key is imported into WebCrypto as a non-extractable HMAC key and kept in
 // IndexedDB (a CryptoKey survives there without its bytes ever being readable by scripts), and
 // staff PIN sign-ins are signed with it as docs/api.md §3 describes:
@@ -14,7 +14,10 @@ export interface Device {
   key: CryptoKey;
 }
 
-const STORE_KEY = 'sous:kds:device';
+/** What a device is: a kitchen screen or a till. It also names its browser session slot. */
+export type DeviceKind = 'kds' | 'pos';
+
+const storeKey = (kind: DeviceKind) => `sous:${kind}:device`;
 
 export function base64urlToBytes(s: string): Uint8Array {
   const b64 = s.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(s.length / 4) * 4, '=');
@@ -56,22 +59,27 @@ export async function signatureHeaders(
   };
 }
 
-export async function loadDevice(): Promise<Device | null> {
-  return ((await get(STORE_KEY)) as Device | undefined) ?? null;
+export async function loadDevice(kind: DeviceKind): Promise<Device | null> {
+  return ((await get(storeKey(kind))) as Device | undefined) ?? null;
 }
 
-export async function forgetDevice(): Promise<void> {
-  await del(STORE_KEY);
+export async function forgetDevice(kind: DeviceKind): Promise<void> {
+  await del(storeKey(kind));
 }
 
 /** Registers this screen at a branch with a manager's token and keeps its key. */
-export async function registerDevice(managerToken: { get(): TokenPair | null; set(t: TokenPair | null): void }, branchId: string, name: string): Promise<Device> {
+export async function registerDevice(
+  kind: DeviceKind,
+  managerToken: { get(): TokenPair | null; set(t: TokenPair | null): void },
+  branchId: string,
+  name: string,
+): Promise<Device> {
   const answer = await api<{ device: { id: string; branchId?: string }; secret: string }>(`/api/branches/${branchId}/devices`, {
-    body: { kind: 'kds', name },
+    body: { kind, name },
     tokens: managerToken,
   });
   const device: Device = { id: answer.device.id, branchId, name, key: await importKey(answer.secret) };
-  await set(STORE_KEY, device);
+  await set(storeKey(kind), device);
   return device;
 }
 
@@ -82,13 +90,13 @@ export interface StaffTile {
   role: string;
 }
 
-async function signedFetch<T>(device: Device, method: 'GET' | 'POST', path: string, body = ''): Promise<T> {
+async function signedFetch<T>(kind: DeviceKind, device: Device, method: 'GET' | 'POST', path: string, body = ''): Promise<T> {
   const headers = await signatureHeaders(device, method, path, body);
   const res = await fetch(path, {
     method,
-    // A sign-in's refresh token becomes the screen's `kds` session cookie; the answer
-    // carries the access token only.
-    headers: method === 'POST' ? { 'content-type': 'application/json', 'x-sous-session': 'kds', ...headers } : headers,
+    // A sign-in's refresh token becomes the screen's session cookie (its slot is the device's
+    // kind); the answer carries the access token only.
+    headers: method === 'POST' ? { 'content-type': 'application/json', 'x-sous-session': kind, ...headers } : headers,
     body: method === 'POST' ? body : undefined,
   });
   if (!res.ok) {
@@ -99,11 +107,11 @@ async function signedFetch<T>(device: Device, method: 'GET' | 'POST', path: stri
 }
 
 /** Who may sign in on this screen (its branch's staff with a PIN), signed by the device. */
-export function staffTiles(device: Device): Promise<StaffTile[]> {
-  return signedFetch(device, 'GET', '/api/auth/pin/staff');
+export function staffTiles(kind: DeviceKind, device: Device): Promise<StaffTile[]> {
+  return signedFetch(kind, device, 'GET', '/api/auth/pin/staff');
 }
 
 /** Staff PIN sign-in as the member picked on a tile, signed by the device. */
-export function pinLogin(device: Device, userId: string, pin: string): Promise<TokenPair> {
-  return signedFetch(device, 'POST', '/api/auth/pin', JSON.stringify({ userId, pin }));
+export function pinLogin(kind: DeviceKind, device: Device, userId: string, pin: string): Promise<TokenPair> {
+  return signedFetch(kind, device, 'POST', '/api/auth/pin', JSON.stringify({ userId, pin }));
 }

@@ -1,180 +1,26 @@
-// The kitchen display. Three steps: the screen is registered to a branch once (a manager signs
-// in), a cook picks their tile and types their PIN (both signed by the screen's key), then the board: the open
-// tickets of a station, live over SSE, with timers coloured against the prep-time target,
+// The kitchen display: once a cook is signed in on the registered screen (`DeviceGate`), the
+// board: the open tickets of a station, live over SSE, with timers coloured against the prep-time target,
 // bump / recall / rush, all-day counts and a chime when a ticket arrives.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useStore } from '@nanostores/react';
-import { kitchen, logOut, restore } from '../../stores/auth';
+import { kitchen, logOut } from '../../stores/auth';
 import { link, followLive } from '../../stores/sse';
-import { api, ApiError, claims, type Schemas, type Ticket, type TokenPair, type TokenStore } from '../../lib/api';
-import { loadDevice, registerDevice, pinLogin, staffTiles, forgetDevice, type Device, type StaffTile } from '../../lib/device';
+import { api, ApiError, type Schemas, type Ticket } from '../../lib/api';
+import { type Device } from '../../lib/device';
+import DeviceGate, { messages } from './DeviceGate';
 import { t, pick, formatDuration, formatNumber, type Lang } from '../../i18n';
-import { Keypad, ManagerPinDialog, PIN_MAX, PIN_MIN } from './ManagerPin';
+import { ManagerPinDialog } from './ManagerPin';
 
 interface Props {
   lang: Lang;
 }
 
-const messages = (e: unknown) => (e instanceof ApiError ? e.messages() : [String(e)]);
-
 export default function KitchenDisplay({ lang }: Props) {
   const tr = t(lang);
-  const [device, setDevice] = useState<Device | null | undefined>(undefined);
-  const session = useStore(kitchen.store);
-
-  const [restoring, setRestoring] = useState(true);
-
-  useEffect(() => {
-    loadDevice().then(setDevice, () => setDevice(null));
-    // After a reload the cook's session comes back from its cookie.
-    restore(kitchen).finally(() => setRestoring(false));
-  }, []);
-
-  if (device === undefined || (restoring && !session)) return <p aria-busy="true">…</p>;
-  if (!device) return <Register lang={lang} onDone={setDevice} />;
-  // A session from another screen (or branch) is not this screen's.
-  if (!session || claims(session.accessToken).did !== device.id) return <PinPad lang={lang} device={device} onForget={() => forgetDevice().then(() => setDevice(null))} />;
-  return <Board lang={lang} device={device} onSignOut={() => logOut(kitchen)} />;
-}
-
-function Register({ lang, onDone }: { lang: Lang; onDone: (d: Device) => void }) {
-  const tr = t(lang);
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [name, setName] = useState('Kitchen screen');
-  const [branches, setBranches] = useState<Schemas['BranchDto'][] | null>(null);
-  const [branchId, setBranchId] = useState('');
-  const [errors, setErrors] = useState<string[]>([]);
-  const manager = useRef<TokenPair | null>(null);
-  const tokens: TokenStore = { get: () => manager.current, set: (v) => (manager.current = v) };
-
-  async function signIn(e: React.FormEvent) {
-    e.preventDefault();
-    setErrors([]);
-    try {
-      manager.current = await api<TokenPair>('/api/auth/login', { body: { email, password } });
-      const list = await api<Schemas['BranchDto'][]>('/api/branches', { tokens });
-      setBranches(list);
-      setBranchId(list[0]?.id ?? '');
-    } catch (err) {
-      setErrors(messages(err));
-    }
-  }
-
-  async function register(e: React.FormEvent) {
-    e.preventDefault();
-    setErrors([]);
-    try {
-      const d = await registerDevice(tokens, branchId, name);
-      // The manager's session was only for this; end it.
-      await api('/api/auth/logout', { body: { refreshToken: manager.current!.refreshToken } }).catch(() => {});
-      manager.current = null;
-      onDone(d);
-    } catch (err) {
-      setErrors(messages(err));
-    }
-  }
-
   return (
-    <section className="card" style={{ maxInlineSize: '28rem', marginInline: 'auto' }} aria-labelledby="reg-title">
-      <h1 id="reg-title">{tr.kds.register}</h1>
-      <p className="muted">{tr.kds.registerHelp}</p>
-      {!branches ? (
-        <form onSubmit={signIn}>
-          <label htmlFor="reg-email">{tr.email}</label>
-          <input id="reg-email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
-          <label htmlFor="reg-password">{tr.password}</label>
-          <input id="reg-password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
-          <p><button className="btn" type="submit">{tr.signIn}</button></p>
-        </form>
-      ) : (
-        <form onSubmit={register}>
-          <label htmlFor="reg-branch">{tr.branch}</label>
-          <select id="reg-branch" value={branchId} onChange={(e) => setBranchId(e.target.value)}>
-            {branches.map((b: any) => <option key={b.id} value={b.id}>{pick(lang, b.name, b.nameAr)}</option>)}
-          </select>
-          <label htmlFor="reg-name">{tr.kds.deviceName}</label>
-          <input id="reg-name" required maxLength={60} value={name} onChange={(e) => setName(e.target.value)} />
-          <p><button className="btn" type="submit">{tr.kds.register}</button></p>
-        </form>
-      )}
-      {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
-    </section>
-  );
-}
-
-// A PIN names nobody on its own: the cook first picks their tile (large touch targets), then
-// types their PIN.
-function PinPad({ lang, device, onForget }: { lang: Lang; device: Device; onForget: () => void }) {
-  const tr = t(lang);
-  const [tiles, setTiles] = useState<StaffTile[] | null>(null);
-  const [who, setWho] = useState<StaffTile | null>(null);
-  const [errors, setErrors] = useState<string[]>([]);
-
-  useEffect(() => {
-    staffTiles(device).then(setTiles, (err) => {
-      setTiles([]);
-      setErrors(messages(err));
-    });
-  }, [device]);
-
-  if (who) return <PinEntry lang={lang} device={device} who={who} onBack={() => setWho(null)} />;
-  return (
-    <section className="card" style={{ maxInlineSize: '40rem', marginInline: 'auto', textAlign: 'center' }} aria-labelledby="who-title">
-      <h1 id="who-title">{tr.kds.whoTitle}</h1>
-      <p className="muted">{device.name}</p>
-      {tiles === null && <p aria-busy="true">…</p>}
-      {tiles?.length === 0 && errors.length === 0 && <p>{tr.kds.noStaff}</p>}
-      <ul data-testid="staff-tiles" style={{ listStyle: 'none', padding: 0, display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(10rem, 1fr))', gap: '.75rem', marginBlock: '1rem' }}>
-        {tiles?.map((s) => (
-          <li key={s.userId}>
-            <button type="button" className="btn secondary" style={{ inlineSize: '100%', minBlockSize: '5rem', fontSize: '1.25rem' }} onClick={() => setWho(s)}>
-              {s.displayName}
-            </button>
-          </li>
-        ))}
-      </ul>
-      {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
-      <button type="button" className="btn secondary" onClick={onForget}>{tr.kds.register}</button>
-    </section>
-  );
-}
-
-function PinEntry({ lang, device, who, onBack }: { lang: Lang; device: Device; who: StaffTile; onBack: () => void }) {
-  const tr = t(lang);
-  const [pin, setPin] = useState('');
-  const [errors, setErrors] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e?: React.FormEvent) {
-    e?.preventDefault();
-    setBusy(true);
-    setErrors([]);
-    try {
-      kitchen.set(await pinLogin(device, who.userId, pin));
-    } catch (err) {
-      setErrors(messages(err));
-      setPin('');
-    } finally {
-      setBusy(false);
-    }
-  }
-
-
-  return (
-    <section className="card" style={{ maxInlineSize: '22rem', marginInline: 'auto', textAlign: 'center' }} aria-labelledby="pin-title">
-      <h1 id="pin-title">{tr.kds.pinTitle}</h1>
-      <p className="muted">{who.displayName} · {device.name}</p>
-      <form onSubmit={submit}>
-        <label htmlFor="pin" className="skip">{tr.kds.pinFor(who.displayName)}</label>
-        <input id="pin" type="password" inputMode="numeric" autoComplete="off" pattern="[0-9]*" maxLength={PIN_MAX} value={pin}
-          onChange={(e) => setPin(e.target.value.replace(/\D/g, '').slice(0, PIN_MAX))} style={{ fontSize: '2rem', textAlign: 'center', letterSpacing: '.5rem' }} dir="ltr" />
-        <Keypad lang={lang} onDigit={(d) => setPin((p) => (p.length < PIN_MAX ? p + d : p))} onClear={() => setPin('')}
-          submitLabel={tr.kds.signInPin} disabled={busy || pin.length < PIN_MIN} />
-      </form>
-      {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
-      <button type="button" className="btn secondary" onClick={onBack}>{tr.kds.notYou}</button>
-    </section>
+    <DeviceGate lang={lang} kind="kds" session={kitchen} texts={{ ...tr.kds, defaultName: 'Kitchen screen' }}>
+      {(device) => <Board lang={lang} device={device} onSignOut={() => logOut(kitchen)} />}
+    </DeviceGate>
   );
 }
 
