@@ -4,12 +4,12 @@ import node from '@astrojs/node';
 import react from '@astrojs/react';
 import solid from '@astrojs/solid-js';
 
-// React islands live in components/react, the Solid MenuBrowser in components/solid: the
+// React islands live in components/react (the till in components/react/pos), the Solid MenuBrowser in components/solid: the
 // include patterns tell the two JSX integrations apart.
 export default defineConfig({
   output: 'server',
   adapter: node({ mode: 'standalone' }),
-  integrations: [react({ include: ['**/react/*'] }), solid({ include: ['**/solid/*'] })],
+  integrations: [react({ include: ['**/react/*', '**/react/pos/*'] }), solid({ include: ['**/solid/*'] })],
   // The API checks its own requests; Astro serves pages only (no form actions).
   security: { checkOrigin: false },
   // The pages' Content-Security-Policy, sent as a header with every page (docs/web.md): Astro

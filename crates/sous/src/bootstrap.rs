@@ -194,7 +194,8 @@ pub fn print_banner(
             "\n  Website        {base}/en/  ·  {base}/ar/\
              \n  Menu           {base}/en/menu  ·  {base}/ar/menu\
              \n  Order online   {base}/en/order  ·  {base}/ar/order\
-             \n  Kitchen (KDS)  {base}/en/kds  ·  {base}/ar/kds"
+             \n  Kitchen (KDS)  {base}/en/kds  ·  {base}/ar/kds\
+             \n  Till (POS)     {base}/en/pos  ·  {base}/ar/pos"
         );
         if demo.and_then(|d| d.table.as_ref()).is_none() {
             println!(

@@ -339,7 +339,7 @@ export interface paths {
                 query?: never;
                 header?: {
                     /** @description Browsers: keep the refresh token in the httpOnly cookie `sous_refresh_<slot>` (path /api/auth) instead of the body. Refresh and logout then read it from the cookie. */
-                    "X-Sous-Session"?: "guest" | "customer" | "kds";
+                    "X-Sous-Session"?: "guest" | "customer" | "kds" | "pos";
                 };
                 path?: never;
                 cookie?: never;
@@ -456,7 +456,7 @@ export interface paths {
                 query?: never;
                 header?: {
                     /** @description Browsers: keep the refresh token in the httpOnly cookie `sous_refresh_<slot>` (path /api/auth) instead of the body. Refresh and logout then read it from the cookie. */
-                    "X-Sous-Session"?: "guest" | "customer" | "kds";
+                    "X-Sous-Session"?: "guest" | "customer" | "kds" | "pos";
                 };
                 path?: never;
                 cookie?: never;
@@ -567,7 +567,7 @@ export interface paths {
                 query?: never;
                 header?: {
                     /** @description Browsers: keep the refresh token in the httpOnly cookie `sous_refresh_<slot>` (path /api/auth) instead of the body. Refresh and logout then read it from the cookie. */
-                    "X-Sous-Session"?: "guest" | "customer" | "kds";
+                    "X-Sous-Session"?: "guest" | "customer" | "kds" | "pos";
                 };
                 path?: never;
                 cookie?: never;
@@ -672,7 +672,7 @@ export interface paths {
                 query?: never;
                 header?: {
                     /** @description Browsers: keep the refresh token in the httpOnly cookie `sous_refresh_<slot>` (path /api/auth) instead of the body. Refresh and logout then read it from the cookie. */
-                    "X-Sous-Session"?: "guest" | "customer" | "kds";
+                    "X-Sous-Session"?: "guest" | "customer" | "kds" | "pos";
                 };
                 path?: never;
                 cookie?: never;
@@ -765,7 +765,7 @@ export interface paths {
                 query?: never;
                 header?: {
                     /** @description Browsers: keep the refresh token in the httpOnly cookie `sous_refresh_<slot>` (path /api/auth) instead of the body. Refresh and logout then read it from the cookie. */
-                    "X-Sous-Session"?: "guest" | "customer" | "kds";
+                    "X-Sous-Session"?: "guest" | "customer" | "kds" | "pos";
                 };
                 path?: never;
                 cookie?: never;
@@ -871,7 +871,7 @@ export interface paths {
                 query?: never;
                 header?: {
                     /** @description Browsers: keep the refresh token in the httpOnly cookie `sous_refresh_<slot>` (path /api/auth) instead of the body. Refresh and logout then read it from the cookie. */
-                    "X-Sous-Session"?: "guest" | "customer" | "kds";
+                    "X-Sous-Session"?: "guest" | "customer" | "kds" | "pos";
                 };
                 path?: never;
                 cookie?: never;
@@ -951,7 +951,7 @@ export interface paths {
                 query?: never;
                 header?: {
                     /** @description Browsers: keep the refresh token in the httpOnly cookie `sous_refresh_<slot>` (path /api/auth) instead of the body. Refresh and logout then read it from the cookie. */
-                    "X-Sous-Session"?: "guest" | "customer" | "kds";
+                    "X-Sous-Session"?: "guest" | "customer" | "kds" | "pos";
                 };
                 path?: never;
                 cookie?: never;
@@ -8660,6 +8660,80 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/drawers/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The X report of the drawer open on the caller's till (signed in by PIN on it); `404` when
+         *     none is open there.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DrawerReport"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -19,7 +19,7 @@ export type Brand = Schemas['Brand'];
 export type Problem = Schemas['Problem'];
 
 /** The sessions a browser holds side by side, each with its own refresh cookie. */
-export type SessionSlot = 'guest' | 'customer' | 'kds';
+export type SessionSlot = 'guest' | 'customer' | 'kds' | 'pos';
 
 /** Where tokens are kept; the stores in stores/auth.ts implement it. */
 export interface TokenStore {

@@ -36,6 +36,8 @@ export const guest = session('guest');
 export const customer = session('customer');
 /** Staff signed in by PIN on this kitchen screen. */
 export const kitchen = session('kds');
+/** Staff signed in by PIN on this till. */
+export const till = session('pos');
 
 /** The session as it was before the reload (or none): asks the API once, from the cookie. */
 export async function restore(s: Session): Promise<TokenPair | null> {

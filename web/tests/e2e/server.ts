@@ -144,3 +144,15 @@ export async function login(baseURL: string, email: string): Promise<string> {
   if (!res.ok) throw new Error(`login ${email}: ${res.status}`);
   return (await res.json()).accessToken;
 }
+
+/** One API call of a test's own set-up or check, as `token`; a refusal fails the test. */
+export async function call<T = any>(path: string, token: string, body?: unknown, method = body === undefined ? 'GET' : 'POST', headers: Record<string, string> = {}): Promise<T> {
+  const res = await fetch(`${readState().baseURL}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}

@@ -30,7 +30,7 @@ use crate::{model::TokenPair, tokens::REFRESH_TTL_DAYS};
 /// The request header that selects the cookie transport and names the session.
 pub const SESSION_HEADER: &str = "x-sous-session";
 /// The sessions a browser may hold at once.
-pub const SLOTS: [&str; 3] = ["guest", "customer", "kds"];
+pub const SLOTS: [&str; 4] = ["guest", "customer", "kds", "pos"];
 /// Where the cookie is sent: the refresh and logout routes only, never with other API calls.
 pub const COOKIE_PATH: &str = "/api/auth";
 /// Bodies of the sign-in and refresh routes are small; more is not one of them.

@@ -314,6 +314,18 @@ pub async fn close(
     Ok(report)
 }
 
+/// The X report of the drawer open on the caller's till: a till that was reloaded finds its
+/// drawer again without having kept its id.
+pub async fn current(state: &AppState, who: &Principal) -> Result<DrawerReport> {
+    let mut tx = state.db.begin(who.scope()).await?;
+    let id = open_session_of(&mut tx, who.device_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let report = report_in(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
 /// The X report of a session (any time; after close it shows the count too).
 pub async fn report(state: &AppState, who: &Principal, id: Uuid) -> Result<DrawerReport> {
     let mut tx = state.db.begin(who.scope()).await?;

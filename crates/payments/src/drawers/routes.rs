@@ -17,6 +17,7 @@ use super::{CloseDrawer, DrawerReport, Movement, OpenDrawer, ZReport};
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(open_drawer))
+        .routes(routes!(current_drawer))
         .routes(routes!(drawer_report))
         .routes(routes!(drawer_movement))
         .routes(routes!(close_drawer))
@@ -36,6 +37,17 @@ pub async fn open_drawer(
         StatusCode::CREATED,
         Json(super::open(&state, &auth, &req).await?),
     ))
+}
+
+/// The X report of the drawer open on the caller's till (signed in by PIN on it); `404` when
+/// none is open there.
+#[utoipa::path(get, path = "/api/drawers/current", tag = "drawers", security(("bearer" = [])),
+    responses((status = 200, body = DrawerReport), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn current_drawer(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+) -> Result<Json<DrawerReport>> {
+    Ok(Json(super::current(&state, &auth).await?))
 }
 
 /// The drawer's X report: float, cash sales and refunds, cash in and out, what it should hold.

@@ -999,6 +999,10 @@ async fn a_cash_drawer_from_float_to_count_and_the_days_z_report() {
         )
         .await;
     assert_eq!(res.status, 409, "one open drawer per device");
+    // A reloaded till finds its drawer again; a password sign-in has no till and no drawer.
+    let current = app.get("/api/drawers/current", &till).await.expect(200);
+    assert_eq!(current["id"], drawer["id"]);
+    assert_eq!(app.get("/api/drawers/current", &cashier).await.status, 404);
 
     let m = menu(&app, riyadh).await;
     let order = place(
@@ -1057,6 +1061,11 @@ async fn a_cash_drawer_from_float_to_count_and_the_days_z_report() {
         .expect(200);
     assert_eq!(closed["status"], "closed");
     assert_eq!(closed["overShort"], -50);
+    assert_eq!(
+        app.get("/api/drawers/current", &till).await.status,
+        404,
+        "a closed drawer is no till's current drawer"
+    );
     assert_eq!(
         app.get(&path(""), &till).await.expect(200)["counted"],
         expected - 50

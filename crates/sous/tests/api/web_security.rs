@@ -136,6 +136,15 @@ async fn a_browser_session_keeps_its_refresh_token_in_an_http_only_cookie() {
     // Another session of the browser (a guest) is a cookie of its own and is not read.
     let res = cookie_call(&app, "/api/auth/refresh", "guest", Some(&second), json!({})).await;
     assert_eq!(res.status(), 401);
+    // A till in the same browser keeps its staff session in a slot of its own.
+    let staff =
+        json!({ "email": "manager@demo.sous.test", "password": PASSWORD, "tenant": "demo" });
+    let res = cookie_call(&app, "/api/auth/login", "pos", None, staff).await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        set_cookie(&res, "sous_refresh_pos").is_some(),
+        "the till's own cookie"
+    );
 
     // Logout ends the family and clears the cookie; the cookie no longer refreshes.
     let res = cookie_call(

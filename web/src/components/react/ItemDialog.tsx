@@ -14,6 +14,8 @@ export default function ItemDialog(props: {
   onAdd: (options: string[], quantity: number, notes: string) => Promise<void>;
   /** The add button's words (the website's "Add to cart" by default). */
   addLabel?: string;
+  /** Start with each group's default options chosen (the till: one tap for the usual). */
+  preselect?: boolean;
 }) {
   const tr = t(props.lang);
   const ref = useRef<HTMLDialogElement>(null);
@@ -21,7 +23,9 @@ export default function ItemDialog(props: {
     () => (props.item.modifierGroupIds ?? []).map((id) => props.menu.modifierGroups.find((g) => g.id === id)).filter((g): g is NonNullable<typeof g> => !!g),
     [props.item, props.menu],
   );
-  const [chosen, setChosen] = useState<string[]>([]);
+  const [chosen, setChosen] = useState<string[]>(() =>
+    props.preselect ? groups.flatMap((g) => g.options.filter((o) => o.default && !o.soldOut).map((o) => o.id)) : [],
+  );
   const [quantity, setQuantity] = useState(1);
   const [notes, setNotes] = useState('');
   const [problems, setProblems] = useState<string[]>([]);

@@ -10,6 +10,7 @@ import { type Device } from '../../lib/device';
 import DeviceGate, { messages } from './DeviceGate';
 import { t, pick, formatDuration, formatNumber, type Lang } from '../../i18n';
 import { ManagerPinDialog } from './ManagerPin';
+import { chime } from '../../lib/chime';
 
 interface Props {
   lang: Lang;
@@ -33,22 +34,6 @@ export function timing(ageSeconds: number, targetSeconds: number, held: boolean)
 }
 
 const COLOURS = { held: '#6b7280', on_time: '#166534', warning: '#a16207', late: '#b91c1c' } as const;
-
-function chime() {
-  try {
-    const ctx = new AudioContext();
-    const osc = ctx.createOscillator();
-    const gain = ctx.createGain();
-    osc.frequency.value = 880;
-    gain.gain.setValueAtTime(0.2, ctx.currentTime);
-    gain.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + 0.6);
-    osc.connect(gain).connect(ctx.destination);
-    osc.start();
-    osc.stop(ctx.currentTime + 0.6);
-  } catch {
-    /* no audio device: the board still shows the ticket */
-  }
-}
 
 function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSignOut: () => void }) {
   const tr = t(lang);

@@ -1,0 +1,248 @@
+// A new order at the till: the order type (a table with its guests, takeaway or pickup), the
+// menu grid, the check being rung up with a seat and a course on each line, then "Send to
+// kitchen" for a table or "Pay" at the counter. Every order goes through the outbox: written
+// on this till before it is shown as taken, then sent, so a dropped network loses nothing.
+import { useEffect, useMemo, useState } from 'react';
+import { api, ApiError, idempotencyKey, type MenuItem, type Order } from '../../../lib/api';
+import type { Device } from '../../../lib/device';
+import { till } from '../../../stores/auth';
+import { addToCheck, checkTotal, orderLines, type CheckLine, type OrderKind } from '../../../lib/till';
+import { offlineRef, save, send, take, unreachable, type Job } from '../../../lib/outbox';
+import { formatClock, formatNumber, type Lang } from '../../../i18n';
+import ItemDialog from '../ItemDialog';
+import ItemGrid from './ItemGrid';
+import CheckPanel from './CheckPanel';
+import TableChecks, { chargeCard, payCash } from './TableChecks';
+import Tender from './Tender';
+import Receipt from './Receipt';
+import { pos } from './strings';
+import { useMenu, useOnline, type OpenView, type Opening, type Staff } from './shell';
+
+const COURSES = 3;
+
+export default function Till({ lang, device, staff, opening }: {
+  lang: Lang;
+  device: Device;
+  staff: Staff;
+  opening: Opening;
+  onOpen: OpenView;
+}) {
+  const tr = pos(lang);
+  const { menu, error } = useMenu(device.branchId);
+  const online = useOnline();
+  const [kind, setKind] = useState<OrderKind>(opening.kind);
+  const [table, setTable] = useState(opening.table ?? '');
+  const [guests, setGuests] = useState(opening.guests ?? 2);
+  const [seat, setSeat] = useState<number | null>(opening.kind === 'dine_in' ? 1 : null);
+  const [course, setCourse] = useState<number | null>(opening.kind === 'dine_in' ? 1 : null);
+  const [customer, setCustomer] = useState({ name: '', phone: '' });
+  const [lines, setLines] = useState<CheckLine[]>([]);
+  const [picking, setPicking] = useState<MenuItem | null>(null);
+  const [tendering, setTendering] = useState(false);
+  // A counter order placed for a card (or part of the amount) and not yet paid in full.
+  const [counterOrder, setCounterOrder] = useState<Order | null>(null);
+  const [receipt, setReceipt] = useState<string | null>(null);
+  const [notice, setNotice] = useState('');
+  const [errors, setErrors] = useState<string[]>([]);
+  const [reload, setReload] = useState(0);
+
+  useEffect(() => {
+    setKind(opening.kind);
+    setTable(opening.table ?? '');
+    if (opening.guests) setGuests(opening.guests);
+  }, [opening]);
+
+  useEffect(() => {
+    const dineIn = kind === 'dine_in';
+    setSeat(dineIn ? 1 : null);
+    setCourse(dineIn ? 1 : null);
+  }, [kind]);
+
+  const total = useMemo(() => checkTotal(lines), [lines]);
+  const n = (x: number) => formatNumber(lang, x);
+
+  function tap(item: MenuItem) {
+    setNotice('');
+    if ((item.modifierGroupIds ?? []).length > 0) setPicking(item);
+    else setLines((ls) => addToCheck(ls, menu!, item, { seat, course }));
+  }
+
+  function body(payment?: { tendered: number }): Job['body'] {
+    const clientRef = crypto.randomUUID();
+    const note = kind === 'pickup' && customer.name.trim() ? customer.name.trim() : '';
+    return {
+      clientRef,
+      branchId: device.branchId,
+      type: kind,
+      lines: orderLines(lines),
+      ...(kind === 'dine_in' ? { table: table.trim() } : {}),
+      ...(note ? { notes: note } : {}),
+      ...(kind === 'pickup' && customer.phone.trim() ? { contactPhone: customer.phone.trim() } : {}),
+      ...(payment ? { payment: { method: 'cash', tendered: payment.tendered } } : {}),
+    };
+  }
+
+  /** Marks a job as taken offline: its number from this till's range, and a note the kitchen
+   *  sees when it syncs. */
+  async function offline(job: Job): Promise<Job> {
+    const ref = job.offlineRef ?? (await offlineRef(device.id));
+    const at = formatClock('en', job.takenAt);
+    const notes = [job.body.notes, `Taken offline at ${at} · ${ref}`].filter(Boolean).join(' · ');
+    const marked = { ...job, offlineRef: ref, body: { ...job.body, notes } };
+    await save(marked);
+    return marked;
+  }
+
+  /** Takes the order into the outbox, clears the check, then sends it. */
+  async function submit(accept: boolean, payment?: { tendered: number; amount: number }): Promise<Job> {
+    const b = body(payment);
+    let job = await take({
+      clientRef: b.clientRef,
+      key: idempotencyKey(),
+      body: b,
+      accept,
+      offlineRef: null,
+      staffId: staff.id,
+      staffName: staff.name,
+      cash: payment?.amount ?? 0,
+    });
+    setLines([]);
+    if (!navigator.onLine) return offline(job);
+    try {
+      job = await send(job, till);
+    } catch (e) {
+      if (unreachable(e)) return offline(job);
+      throw e;
+    }
+    if (job.state === 'refused') throw new ApiError(job.problem!.status, job.problem!.code, job.problem!.detail, undefined);
+    return job;
+  }
+
+  async function sendToKitchen() {
+    setErrors([]);
+    try {
+      const job = await submit(true);
+      setNotice(job.number ? tr.sent(n(job.number)) : tr.offline.queued(job.offlineRef ?? ''));
+      setReload((r) => r + 1);
+    } catch (e) {
+      setErrors(messages(e));
+    }
+  }
+
+  /** A counter order placed without payment (for a card, or a part of the amount). */
+  async function placed(): Promise<Order> {
+    if (counterOrder) return counterOrder;
+    const job = await submit(false);
+    if (!job.orderId) throw new Error(tr.tender.cardOffline);
+    const order = await api<Order>(`/api/orders/${job.orderId}`, { tokens: till });
+    setCounterOrder(order);
+    return order;
+  }
+
+  /** Paid in full: to the kitchen, and the receipt. */
+  async function finish(order: Order) {
+    if (order.status === 'placed') await api(`/api/orders/${order.id}/status`, { body: { status: 'accepted' }, tokens: till }).catch(() => {});
+    setCounterOrder(null);
+    setNotice(tr.sent(n(order.number)));
+    setReceipt(order.id);
+  }
+
+  async function onCash(tendered: number, amount: number): Promise<number> {
+    if (!counterOrder && amount >= total) {
+      const job = await submit(true, { tendered, amount });
+      if (job.orderId) setReceipt(job.orderId);
+      setNotice(job.number ? tr.sent(n(job.number)) : tr.offline.queued(job.offlineRef ?? ''));
+      return 0;
+    }
+    const order = await placed();
+    const due = await payCash(order, tendered, Math.min(amount, order.due));
+    const after = { ...order, due, paid: order.total - due };
+    setCounterOrder(after);
+    if (due === 0) await finish(after);
+    return due;
+  }
+
+  async function onCard(amount: number) {
+    const order = await placed();
+    const r = await chargeCard(order, Math.min(amount, order.due));
+    const after = { ...order, due: r.due, paid: order.total - r.due };
+    setCounterOrder(after);
+    if (r.due === 0) await finish(after);
+    return r;
+  }
+
+  if (error && !menu) return <div role="alert" className="error">{messages(error)}</div>;
+  if (!menu) return <p aria-busy="true">…</p>;
+  const dineIn = kind === 'dine_in';
+  const canSend = lines.length > 0 && (!dineIn || table.trim().length > 0);
+  return (
+    <div className="till-order">
+      <ItemGrid lang={lang} menu={menu} onTap={tap} />
+      <section className="till-check-col" aria-labelledby="check-title">
+        <h2 id="check-title">{tr.check}</h2>
+        <div role="radiogroup" aria-label={tr.orderType} className="till-segment">
+          {(['dine_in', 'takeaway', 'pickup'] as const).map((k) => (
+            <button key={k} type="button" role="radio" aria-checked={kind === k} className="btn secondary" onClick={() => setKind(k)}>{tr.types[k]}</button>
+          ))}
+        </div>
+        {dineIn && (
+          <div className="till-row">
+            <span><label htmlFor="till-table">{tr.table}</label>
+              <input id="till-table" maxLength={40} value={table} onChange={(e) => setTable(e.target.value)} /></span>
+            <span><label htmlFor="till-guests">{tr.guests}</label>
+              <input id="till-guests" type="number" min={1} max={100} inputMode="numeric" value={guests} onChange={(e) => setGuests(Math.max(1, Math.min(100, Number(e.target.value) || 1)))} /></span>
+          </div>
+        )}
+        {kind === 'pickup' && (
+          <div className="till-row">
+            <span><label htmlFor="till-name">{tr.customerName}</label>
+              <input id="till-name" maxLength={80} value={customer.name} onChange={(e) => setCustomer({ ...customer, name: e.target.value })} /></span>
+            <span><label htmlFor="till-phone">{tr.customerPhone}</label>
+              <input id="till-phone" type="tel" dir="ltr" maxLength={20} value={customer.phone} onChange={(e) => setCustomer({ ...customer, phone: e.target.value })} /></span>
+          </div>
+        )}
+        {dineIn && (
+          <div className="till-row">
+            <div role="radiogroup" aria-label={tr.seat} className="till-segment">
+              <button type="button" role="radio" aria-checked={seat === null} className="btn secondary" onClick={() => setSeat(null)}>{tr.noSeat}</button>
+              {Array.from({ length: guests }, (_, i) => i + 1).map((s) => (
+                <button key={s} type="button" role="radio" aria-checked={seat === s} className="btn secondary" onClick={() => setSeat(s)}>{tr.seatN(n(s))}</button>
+              ))}
+            </div>
+            <div role="radiogroup" aria-label={tr.course} className="till-segment">
+              {Array.from({ length: COURSES }, (_, i) => i + 1).map((c) => (
+                <button key={c} type="button" role="radio" aria-checked={course === c} className="btn secondary" onClick={() => setCourse(c)}>{tr.courseN(n(c))}</button>
+              ))}
+            </div>
+          </div>
+        )}
+        <CheckPanel lang={lang} currency={menu.currency} lines={lines} seats={dineIn ? guests : 0} courses={dineIn ? COURSES : 0} onChange={setLines} />
+        {notice && <p role="status" className="ok" data-testid="till-notice">{notice}</p>}
+        {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
+        <div className="till-actions">
+          {dineIn ? (
+            <button type="button" className="btn till-primary" disabled={!canSend} onClick={sendToKitchen}>{tr.send}</button>
+          ) : (
+            <button type="button" className="btn till-primary" disabled={!canSend} onClick={() => { setErrors([]); setTendering(true); }}>{tr.pay}</button>
+          )}
+          <button type="button" className="btn secondary" disabled={lines.length === 0} onClick={() => setLines([])}>{tr.clear}</button>
+        </div>
+        {dineIn && table.trim() && <TableChecks lang={lang} branchId={device.branchId} table={table.trim()} reload={reload} />}
+      </section>
+      {picking && (
+        <ItemDialog lang={lang} menu={menu} item={picking} addLabel={tr.addLine} preselect onClose={() => setPicking(null)}
+          onAdd={async (options, quantity, notes) => {
+            setLines((ls) => addToCheck(ls, menu, picking, { options, quantity, notes, seat, course }));
+            setPicking(null);
+          }} />
+      )}
+      {tendering && (
+        <Tender lang={lang} currency={menu.currency} title={tr.pay} due={counterOrder?.due ?? total} online={online}
+          onCash={onCash} onCard={onCard} onClose={() => setTendering(false)} />
+      )}
+      {receipt && !tendering && <Receipt lang={lang} orderId={receipt} onClose={() => setReceipt(null)} />}
+    </div>
+  );
+}
+
+const messages = (e: unknown) => (e instanceof ApiError ? e.messages() : [String(e)]);

@@ -1,0 +1,75 @@
+// What the till's screens share: who is signed in, which screen is open and what it opens with,
+// the branch's menu kept fresh, and money in the page's language.
+import { useEffect, useState } from 'react';
+import { api, type Menu } from '../../../lib/api';
+import { formatPrice, type Lang } from '../../../i18n';
+
+export interface Staff {
+  id: string;
+  role: string;
+  name: string;
+}
+
+export type View = 'floor' | 'order' | 'orders' | 'drawer' | 'clock';
+
+/** What the new-order screen starts with: a table of the floor plan, or a counter order. */
+export interface Opening {
+  kind: 'dine_in' | 'takeaway' | 'pickup';
+  table?: string;
+  guests?: number;
+}
+
+export type OpenView = (view: View, opening?: Opening) => void;
+
+/** How often the menu is read again for items sold out or back (the server caches it for
+ *  half a second, so this costs the database nothing). */
+const MENU_REFRESH_MS = 15_000;
+
+/** The branch's menu, read again every few seconds and when the page comes back into view. */
+export function useMenu(branchId: string): { menu: Menu | null; error: unknown } {
+  const [menu, setMenu] = useState<Menu | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let live = true;
+    const load = () =>
+      api<Menu>(`/api/branches/${branchId}/menu`).then(
+        (m) => {
+          if (!live) return;
+          setMenu(m);
+          setError(null);
+        },
+        (e) => live && setError(e),
+      );
+    load();
+    const id = setInterval(load, MENU_REFRESH_MS);
+    const onVisible = () => document.visibilityState === 'visible' && load();
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      live = false;
+      clearInterval(id);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [branchId]);
+  return { menu, error };
+}
+
+export function money(lang: Lang, currency: string) {
+  return (minor: number) => formatPrice(lang, currency, minor);
+}
+
+/** Whether the browser thinks it has a network (offline is certain; online is a hope, which
+ *  the outbox tests by sending). */
+export function useOnline(): boolean {
+  const [online, setOnline] = useState(() => typeof navigator === 'undefined' || navigator.onLine);
+  useEffect(() => {
+    const on = () => setOnline(true);
+    const off = () => setOnline(false);
+    window.addEventListener('online', on);
+    window.addEventListener('offline', off);
+    return () => {
+      window.removeEventListener('online', on);
+      window.removeEventListener('offline', off);
+    };
+  }, []);
+  return online;
+}

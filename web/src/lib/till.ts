@@ -1,0 +1,171 @@
+// The check being rung up at the till, before it is sent: pure functions over a list of lines, so
+// a tap changes the check without a round trip and the same rules hold online and offline. The
+// server prices the order again when it is placed; what it answers is what is charged.
+import type { Menu, MenuItem } from './api';
+
+export interface CheckLine {
+  /** Stable while the line is on the check (React key, quantity changes). */
+  key: string;
+  productId: string;
+  name: string;
+  nameAr?: string | null;
+  options: string[];
+  /** The chosen options' names, for the check and the kitchen. */
+  optionNames: { name: string; nameAr?: string | null }[];
+  unitPrice: number;
+  quantity: number;
+  seat: number | null;
+  course: number | null;
+  notes: string;
+}
+
+export type OrderKind = 'dine_in' | 'takeaway' | 'pickup';
+
+export const MAX_QUANTITY = 999;
+
+let counter = 0;
+const newKey = () => `l${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+/** The price of one unit with the chosen options (the menu's rule: deltas add, never below 0). */
+export function priceOf(menu: Menu, item: MenuItem, options: string[]): number {
+  let total = item.price;
+  for (const g of menu.modifierGroups) for (const o of g.options) if (options.includes(o.id)) total += o.priceDelta;
+  return Math.max(0, total);
+}
+
+function sameLine(a: CheckLine, b: Omit<CheckLine, 'key' | 'quantity'>): boolean {
+  return (
+    a.productId === b.productId &&
+    a.seat === b.seat &&
+    a.course === b.course &&
+    a.notes === b.notes &&
+    a.options.length === b.options.length &&
+    a.options.every((o) => b.options.includes(o))
+  );
+}
+
+/** Adds an item: the same item with the same choices, seat, course and note adds to its line. */
+export function addToCheck(
+  lines: CheckLine[],
+  menu: Menu,
+  item: MenuItem,
+  pick: { options?: string[]; quantity?: number; notes?: string; seat: number | null; course: number | null },
+): CheckLine[] {
+  const options = pick.options ?? [];
+  const optionNames = menu.modifierGroups.flatMap((g) => g.options.filter((o) => options.includes(o.id)).map((o) => ({ name: o.name, nameAr: o.nameAr })));
+  const line = {
+    productId: item.id,
+    name: item.name,
+    nameAr: item.nameAr,
+    options,
+    optionNames,
+    unitPrice: priceOf(menu, item, options),
+    seat: pick.seat,
+    course: pick.course,
+    notes: pick.notes ?? '',
+  };
+  const quantity = Math.max(1, pick.quantity ?? 1);
+  const i = lines.findIndex((l) => sameLine(l, line));
+  if (i >= 0) return lines.map((l, j) => (j === i ? { ...l, quantity: Math.min(MAX_QUANTITY, l.quantity + quantity) } : l));
+  return [...lines, { ...line, key: newKey(), quantity }];
+}
+
+/** Changes a line's quantity by `delta`; a line that reaches zero leaves the check. */
+export function changeQuantity(lines: CheckLine[], key: string, delta: number): CheckLine[] {
+  return lines
+    .map((l) => (l.key === key ? { ...l, quantity: Math.min(MAX_QUANTITY, l.quantity + delta) } : l))
+    .filter((l) => l.quantity > 0);
+}
+
+/** Changes what a line is for (seat, course, note), merging it into an identical line. */
+export function editLine(lines: CheckLine[], key: string, change: Partial<Pick<CheckLine, 'seat' | 'course' | 'notes'>>): CheckLine[] {
+  const line = lines.find((l) => l.key === key);
+  if (!line) return lines;
+  const edited = { ...line, ...change };
+  const twin = lines.find((l) => l.key !== key && sameLine(l, edited));
+  if (!twin) return lines.map((l) => (l.key === key ? edited : l));
+  return lines
+    .filter((l) => l.key !== key)
+    .map((l) => (l.key === twin.key ? { ...l, quantity: Math.min(MAX_QUANTITY, l.quantity + edited.quantity) } : l));
+}
+
+/** The same dish again for the next seat (or once more when the line has no seat). */
+export function repeatLine(lines: CheckLine[], key: string, seats = 100): CheckLine[] {
+  const line = lines.find((l) => l.key === key);
+  if (!line) return lines;
+  if (!line.seat) return changeQuantity(lines, key, 1);
+  const copy = { ...line, key: newKey(), quantity: 1, seat: Math.min(seats, line.seat + 1) };
+  const twin = lines.find((l) => sameLine(l, copy));
+  if (twin) return changeQuantity(lines, twin.key, 1);
+  return [...lines, copy];
+}
+
+export function checkTotal(lines: CheckLine[]): number {
+  return lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0);
+}
+
+export function itemCount(lines: CheckLine[]): number {
+  return lines.reduce((n, l) => n + l.quantity, 0);
+}
+
+/** Cash a guest is likely to hand over for `due` (minor units): the exact amount, then the
+ *  next round amounts and notes above it, at most five, ascending. `unit` is the currency's
+ *  minor units per major unit (100 for SAR and AED). */
+export function quickAmounts(due: number, unit = 100, notes = [5, 10, 20, 50, 100, 200, 500]): number[] {
+  if (due <= 0) return [];
+  const out = new Set<number>([due]);
+  const ceilTo = (step: number) => Math.ceil(due / step) * step;
+  for (const step of [unit, 5 * unit, 10 * unit]) {
+    const v = ceilTo(step);
+    if (v > due) out.add(v);
+  }
+  for (const n of notes.map((x) => x * unit)) if (n > due) out.add(n);
+  return [...out].sort((a, b) => a - b).slice(0, 5);
+}
+
+/** The lines as `POST /api/orders` takes them. */
+export function orderLines(lines: CheckLine[]) {
+  return lines.map((l) => ({
+    productId: l.productId,
+    options: l.options,
+    quantity: l.quantity,
+    ...(l.notes ? { notes: l.notes } : {}),
+    ...(l.seat ? { seat: l.seat } : {}),
+    ...(l.course ? { course: l.course } : {}),
+  }));
+}
+
+/** The seats on a check, ascending (lines for the table as a whole have none). */
+export function seatsOf(lines: { seat?: number | null }[]): number[] {
+  return [...new Set(lines.map((l) => l.seat).filter((s): s is number => !!s))].sort((a, b) => a - b);
+}
+
+/** Items matching a search, by either language's name, case- and accent-insensitive. */
+export function matches(item: { name: string; nameAr?: string | null }, query: string): boolean {
+  const q = fold(query.trim());
+  if (!q) return true;
+  return fold(item.name).includes(q) || fold(item.nameAr ?? '').includes(q);
+}
+
+function fold(s: string): string {
+  return s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f\u064b-\u0652]/g, '')
+    .toLowerCase();
+}
+
+/** The notes and coins of a currency, largest first, in minor units. */
+export function denominations(currency: string): { notes: number[]; coins: number[] } {
+  switch (currency) {
+    case 'AED':
+      return { notes: [100000, 50000, 20000, 10000, 5000, 2000, 1000, 500], coins: [100, 50, 25] };
+    case 'SAR':
+    default:
+      return { notes: [50000, 20000, 10000, 5000, 1000, 500], coins: [200, 100, 50, 25, 10, 5] };
+  }
+}
+
+/** What a count by denomination adds up to (counts per minor-unit value). */
+export function countTotal(counts: Record<number, number>): number {
+  return Object.entries(counts).reduce((sum, [value, n]) => sum + Number(value) * (Number.isFinite(n) ? Math.max(0, Math.floor(n)) : 0), 0);
+}
