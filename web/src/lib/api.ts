@@ -168,6 +168,14 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
   return (await res.json()) as T;
 }
 
+/** Whether an error means the server was not reached, or could not answer for now (a network
+ *  failure, a 5xx, a time-out or too many requests): worth sending again later, unlike a
+ *  refusal. */
+export function unreachable(e: unknown): boolean {
+  if (!(e instanceof ApiError)) return true;
+  return e.status >= 500 || e.status === 408 || e.status === 429;
+}
+
 /** A fresh idempotency key for one order or payment attempt. */
 export function idempotencyKey(): string {
   return crypto.randomUUID();

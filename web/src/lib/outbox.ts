@@ -5,7 +5,9 @@
 // an order once per `clientRef`, so a replay that races a lost answer cannot duplicate it. A
 // refusal (4xx) is kept with its reason for the staff to see; nothing is dropped silently.
 import { createStore, get, set, values } from 'idb-keyval';
-import { api, ApiError, type Order, type TokenStore } from './api';
+import { api, ApiError, unreachable, type Order, type TokenStore } from './api';
+
+export { unreachable };
 
 export type JobState = 'pending' | 'sent' | 'refused';
 
@@ -58,13 +60,6 @@ export async function take(job: Omit<Job, 'seq' | 'state' | 'takenAt'> & { taken
   const full: Job = { ...job, seq: await nextSeq(), state: 'pending', takenAt: job.takenAt ?? new Date().toISOString() };
   await save(full);
   return full;
-}
-
-/** Whether an error means the server was not reached (or could not answer), so the order is to
- *  be sent again later, not shown as refused. */
-export function unreachable(e: unknown): boolean {
-  if (!(e instanceof ApiError)) return true;
-  return e.status >= 500 || e.status === 408 || e.status === 429;
 }
 
 /** Sends one job: places the order (the same key and `clientRef` every time), then sends it to

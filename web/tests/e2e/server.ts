@@ -43,11 +43,20 @@ async function waitFor(url: string, ms: number, child: ChildProcess) {
   throw new Error(`${url} did not answer within ${ms} ms`);
 }
 
-export async function startServer(): Promise<E2EState> {
+/** A `sous serve --demo` of its own: a data directory (kept across a restart when given) and a
+ *  loopback port (the same one again on a restart, so the browser's origin stays). */
+export interface Launched {
+  child: ChildProcess;
+  baseURL: string;
+  dataDir: string;
+  port: number;
+}
+
+export async function launch(opts: { dataDir?: string; port?: number } = {}): Promise<Launched> {
   const bin = process.env.SOUS_BIN ?? resolve(REPO, process.env.CARGO_TARGET_DIR ?? 'target', 'debug', 'sous');
-  const dataDir = mkdtempSync(join(tmpdir(), 'sous-e2e-'));
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sous-e2e-'));
   chmodSync(dataDir, 0o755); // as root the embedded server runs as `postgres`
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   // The server gets its own embedded cluster, whatever the caller's environment points at.
   const env = { ...process.env };
   delete env.SOUS_DATABASE_URL;
@@ -71,6 +80,19 @@ export async function startServer(): Promise<E2EState> {
   const baseURL = `http://127.0.0.1:${port}`;
   await waitFor(`${baseURL}/api/health`, 120_000, child);
   await waitFor(`${baseURL}/en/`, 30_000, child);
+  return { child, baseURL, dataDir, port };
+}
+
+/** Stops a launched server and waits until it (and its PostgreSQL) is gone. */
+export async function halt(server: Launched): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const gone = new Promise((r) => server.child.once('exit', r));
+  server.child.kill('SIGTERM');
+  await gone;
+}
+
+export async function startServer(): Promise<E2EState> {
+  const { child, baseURL, dataDir } = await launch();
   const brand = await (await fetch(`${baseURL}/api/brands/demo`)).json();
   const branchId = brand.branches.find((b: any) => b.name.startsWith('Riyadh')).id;
   const login = await (

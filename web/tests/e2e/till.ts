@@ -10,10 +10,10 @@ export const STAFF = {
 
 /** A new browser context (its own IndexedDB, so its own till) with a registered till and the
  *  staff member signed in, on `/{lang}/pos`. */
-export async function openTill(browser: Browser, who: keyof typeof STAFF, lang: 'en' | 'ar' = 'en', name = 'Front counter') {
+export async function openTill(browser: Browser, who: keyof typeof STAFF, lang: 'en' | 'ar' = 'en', name = 'Front counter', baseURL = readState().baseURL) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: lang === 'ar' ? 'ar-SA' : 'en-GB' });
   const page = await context.newPage();
-  await page.goto(`${readState().baseURL}/en/pos`);
+  await page.goto(`${baseURL}/en/pos`);
   await page.locator('astro-island:not([ssr])').getByLabel('Email').waitFor();
   await page.getByLabel('Email').fill('manager@demo.sous.test');
   await page.getByLabel('Password').fill('sous-demo-2026');
@@ -22,7 +22,7 @@ export async function openTill(browser: Browser, who: keyof typeof STAFF, lang: 
   await page.getByRole('button', { name: 'Register this till' }).first().click();
   await signIn(page, who);
   if (lang === 'ar') {
-    await page.goto(`${readState().baseURL}/ar/pos`);
+    await page.goto(`${baseURL}/ar/pos`);
     await expect(page.getByRole('heading', { name: 'الفاتورة' })).toBeVisible();
   }
   return { context, page };

@@ -5,8 +5,9 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useStore } from '@nanostores/react';
 import { restore, type Session } from '../../stores/auth';
-import { api, ApiError, claims, type Schemas, type TokenPair, type TokenStore } from '../../lib/api';
+import { api, ApiError, claims, unreachable, type Schemas, type TokenPair, type TokenStore } from '../../lib/api';
 import { loadDevice, registerDevice, pinLogin, staffTiles, forgetDevice, type Device, type DeviceKind, type StaffTile } from '../../lib/device';
+import { keepTiles, keptTiles, remember, verify } from '../../lib/offline-staff';
 import { t, pick, type Lang } from '../../i18n';
 import { Keypad, PIN_MAX, PIN_MIN } from './ManagerPin';
 
@@ -22,6 +23,14 @@ export interface GateTexts {
   notYou: string;
   pinFor: (name: string) => string;
   signInPin: string;
+  /** Shown when the server cannot be reached and the PIN is checked on the screen itself. */
+  offlinePin?: string;
+}
+
+/** Who signed in while the server could not be reached (a till only), and how that ends. */
+export interface OfflineSession {
+  who: StaffTile;
+  end: () => void;
 }
 
 export const messages = (e: unknown) => (e instanceof ApiError ? e.messages() : [String(e)]);
@@ -31,30 +40,35 @@ export function Errors({ list }: { list: string[] }) {
   return <div role="alert" className="error">{list.map((m) => <p key={m}>{m}</p>)}</div>;
 }
 
-export default function DeviceGate({ lang, kind, session, texts, children }: {
+export default function DeviceGate({ lang, kind, session, texts, offline = false, children }: {
   lang: Lang;
   kind: DeviceKind;
   session: Session;
   texts: GateTexts;
-  children: (device: Device, forget: () => void) => ReactNode;
+  /** Let staff who signed in here before sign in with their PIN while the server is unreachable. */
+  offline?: boolean;
+  children: (device: Device, forget: () => void, offline: OfflineSession | null) => ReactNode;
 }) {
   const [device, setDevice] = useState<Device | null | undefined>(undefined);
   const signedIn = useStore(session.store);
   const [restoring, setRestoring] = useState(true);
+  const [offlineWho, setOfflineWho] = useState<StaffTile | null>(null);
 
   useEffect(() => {
     loadDevice(kind).then(setDevice, () => setDevice(null));
-    // After a reload the staff member's session comes back from its cookie.
-    restore(session).finally(() => setRestoring(false));
+    // After a reload the staff member's session comes back from its cookie (or, offline, not).
+    restore(session)
+      .catch(() => null)
+      .finally(() => setRestoring(false));
   }, [kind, session]);
 
   const forget = () => forgetDevice(kind).then(() => setDevice(null));
   if (device === undefined || (restoring && !signedIn)) return <p aria-busy="true">…</p>;
   if (!device) return <Register lang={lang} kind={kind} texts={texts} onDone={setDevice} />;
-  if (!signedIn || claims(signedIn.accessToken).did !== device.id) {
-    return <PinPad lang={lang} kind={kind} session={session} texts={texts} device={device} onForget={forget} />;
-  }
-  return <>{children(device, forget)}</>;
+  const online = signedIn && claims(signedIn.accessToken).did === device.id;
+  if (online) return <>{children(device, forget, null)}</>;
+  if (offlineWho) return <>{children(device, forget, { who: offlineWho, end: () => setOfflineWho(null) })}</>;
+  return <PinPad lang={lang} kind={kind} session={session} texts={texts} device={device} onForget={forget} offline={offline} onOffline={setOfflineWho} />;
 }
 
 function Register({ lang, kind, texts, onDone }: { lang: Lang; kind: DeviceKind; texts: GateTexts; onDone: (d: Device) => void }) {
@@ -125,26 +139,36 @@ function Register({ lang, kind, texts, onDone }: { lang: Lang; kind: DeviceKind;
 
 // A PIN names nobody on its own: the staff member first picks their tile (large touch targets),
 // then types their PIN.
-function PinPad({ lang, kind, session, texts, device, onForget }: {
+function PinPad({ lang, kind, session, texts, device, onForget, offline, onOffline }: {
   lang: Lang;
   kind: DeviceKind;
   session: Session;
   texts: GateTexts;
   device: Device;
   onForget: () => void;
+  offline: boolean;
+  onOffline: (who: StaffTile) => void;
 }) {
   const [tiles, setTiles] = useState<StaffTile[] | null>(null);
   const [who, setWho] = useState<StaffTile | null>(null);
   const [errors, setErrors] = useState<string[]>([]);
 
   useEffect(() => {
-    staffTiles(kind, device).then(setTiles, (err) => {
-      setTiles([]);
-      setErrors(messages(err));
-    });
-  }, [kind, device]);
+    staffTiles(kind, device).then(
+      (list) => {
+        setTiles(list);
+        if (offline) keepTiles(device.id, list).catch(() => {});
+      },
+      async (err) => {
+        // Offline: the tiles as last shown here.
+        const kept = offline && unreachable(err) ? await keptTiles(device.id).catch(() => []) : [];
+        setTiles(kept);
+        if (kept.length === 0) setErrors(messages(err));
+      },
+    );
+  }, [kind, device, offline]);
 
-  if (who) return <PinEntry lang={lang} kind={kind} session={session} texts={texts} device={device} who={who} onBack={() => setWho(null)} />;
+  if (who) return <PinEntry lang={lang} kind={kind} session={session} texts={texts} device={device} who={who} onBack={() => setWho(null)} offline={offline} onOffline={onOffline} />;
   return (
     <section className="card" style={{ maxInlineSize: '40rem', marginInline: 'auto', textAlign: 'center' }} aria-labelledby="who-title">
       <h1 id="who-title">{texts.whoTitle}</h1>
@@ -166,7 +190,7 @@ function PinPad({ lang, kind, session, texts, device, onForget }: {
   );
 }
 
-function PinEntry({ lang, kind, session, texts, device, who, onBack }: {
+function PinEntry({ lang, kind, session, texts, device, who, onBack, offline, onOffline }: {
   lang: Lang;
   kind: DeviceKind;
   session: Session;
@@ -174,6 +198,8 @@ function PinEntry({ lang, kind, session, texts, device, who, onBack }: {
   device: Device;
   who: StaffTile;
   onBack: () => void;
+  offline: boolean;
+  onOffline: (who: StaffTile) => void;
 }) {
   const [pin, setPin] = useState('');
   const [errors, setErrors] = useState<string[]>([]);
@@ -184,9 +210,13 @@ function PinEntry({ lang, kind, session, texts, device, who, onBack }: {
     setBusy(true);
     setErrors([]);
     try {
-      session.set(await pinLogin(kind, device, who.userId, pin));
+      const pair = await pinLogin(kind, device, who.userId, pin);
+      if (offline) await remember(device.id, who, pin).catch(() => {});
+      session.set(pair);
     } catch (err) {
-      setErrors(messages(err));
+      const local = offline && unreachable(err) ? await verify(device.id, who.userId, pin).catch(() => null) : null;
+      if (local) onOffline(local);
+      else setErrors(offline && unreachable(err) && texts.offlinePin ? [texts.offlinePin] : messages(err));
       setPin('');
     } finally {
       setBusy(false);

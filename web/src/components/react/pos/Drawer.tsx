@@ -8,17 +8,15 @@ import { till } from '../../../stores/auth';
 import { countTotal, denominations } from '../../../lib/till';
 import { formatClock, formatNumber, type Lang } from '../../../i18n';
 import { pos } from './strings';
-import { money, useMenu } from './shell';
+import { money } from './shell';
 
 type Report = Schemas['DrawerReport'];
 type Z = Schemas['ZReport'];
 
 const minor = (s: string) => Math.round(Number(s.replace(',', '.')) * 100) || 0;
 
-export default function Drawer({ lang, device }: { lang: Lang; device: Device }) {
+export default function Drawer({ lang, device, currency }: { lang: Lang; device: Device; currency: string }) {
   const tr = pos(lang).drawer;
-  const { menu } = useMenu(device.branchId);
-  const currency = menu?.currency ?? 'SAR';
   const fmt = money(lang, currency);
   const [report, setReport] = useState<Report | null | undefined>(undefined);
   const [float, setFloat] = useState('500.00');

@@ -8,10 +8,11 @@ import { till, logOut } from '../../../stores/auth';
 import { link } from '../../../stores/sse';
 import { api, claims, type Schemas } from '../../../lib/api';
 import type { Device } from '../../../lib/device';
-import DeviceGate from '../DeviceGate';
+import DeviceGate, { type OfflineSession } from '../DeviceGate';
+import OutboxBar from './OutboxBar';
 import { formatNumber, type Lang } from '../../../i18n';
 import { pos } from './strings';
-import type { Staff, View, Opening } from './shell';
+import { useMenu, type Staff, type View, type Opening } from './shell';
 
 const Till = lazy(() => import('./Till'));
 const Orders = lazy(() => import('./Orders'));
@@ -25,8 +26,8 @@ export default function PointOfSale({ lang }: { lang: Lang }) {
   const tr = pos(lang);
   return (
     <div className="till-root">
-      <DeviceGate lang={lang} kind="pos" session={till} texts={tr.gate}>
-        {(device) => <Shell lang={lang} device={device} />}
+      <DeviceGate lang={lang} kind="pos" session={till} texts={tr.gate} offline>
+        {(device, _forget, offline) => <Shell lang={lang} device={device} offline={offline} />}
       </DeviceGate>
     </div>
   );
@@ -37,7 +38,27 @@ function readNumber(key: string, fallback: number): number {
   return v === null || Number.isNaN(Number(v)) ? fallback : Number(v);
 }
 
-function Shell({ lang, device }: { lang: Lang; device: Device }) {
+/** The till keeps working without the server: the service worker keeps the app and the menu,
+ *  and the browser is asked to keep this origin's storage (the outbox) under storage pressure. */
+function usePersistence() {
+  useEffect(() => {
+    navigator.storage?.persist?.().catch(() => {});
+    if (!('serviceWorker' in navigator)) return;
+    navigator.serviceWorker
+      .register('/pos-sw.js', { scope: '/' })
+      .then(async () => {
+        const ready = await navigator.serviceWorker.ready;
+        // Every screen's chunk, so each opens offline too, then what this page loaded before
+        // the worker controlled it.
+        await Promise.all([import('./Till'), import('./Orders'), import('./Drawer')]).catch(() => {});
+        const urls = performance.getEntriesByType('resource').map((e) => e.name).filter((u) => new URL(u).pathname.startsWith('/_astro/'));
+        ready.active?.postMessage({ type: 'keep', urls: [...urls, location.pathname] });
+      })
+      .catch(() => {});
+  }, []);
+}
+
+function Shell({ lang, device, offline }: { lang: Lang; device: Device; offline: OfflineSession | null }) {
   const tr = pos(lang);
   const tokens = useStore(till.store);
   const state = useStore(link);
@@ -49,18 +70,26 @@ function Shell({ lang, device }: { lang: Lang; device: Device }) {
   const [contrast, setContrast] = useState(() => readNumber(CONTRAST_KEY, 0) === 1);
   const idle = useRef<ReturnType<typeof setTimeout> | null>(null);
 
+  usePersistence();
+  const { menu, error: menuError } = useMenu(device.branchId);
+  const subject = tokens?.accessToken ? claims(tokens.accessToken).sub : null;
   useEffect(() => {
-    const c = tokens ? claims(tokens.accessToken) : {};
-    setStaff({ id: c.sub, role: c.role, name: '' });
+    if (!subject) {
+      if (offline) setStaff({ id: offline.who.userId, role: offline.who.role, name: offline.who.displayName });
+      return;
+    }
+    const c = claims(tokens!.accessToken);
+    setStaff((s) => (s?.id === c.sub ? s : { id: c.sub, role: c.role, name: offline?.who.displayName ?? '' }));
     api<Schemas['Me']>('/api/me', { tokens: till }).then(
       (me) => setStaff({ id: c.sub, role: c.role, name: me.displayName ?? me.email ?? '' }),
       () => {},
     );
-  }, [tokens?.accessToken ? claims(tokens.accessToken).sub : null]);
+  }, [subject, offline?.who.userId]);
 
   const lock = useCallback(() => {
+    offline?.end();
     logOut(till);
-  }, []);
+  }, [offline]);
 
   // Auto-lock: any touch, click or key restarts the idle timer.
   useEffect(() => {
@@ -119,10 +148,11 @@ function Shell({ lang, device }: { lang: Lang; device: Device }) {
           <p><a href={`/${other}/pos`} hrefLang={other} lang={other}>{tr.language}</a></p>
         </details>
       </header>
+      {menu && <OutboxBar lang={lang} currency={menu.currency} signedIn={!!subject} />}
       <Suspense fallback={<p aria-busy="true">…</p>}>
-        {staff && view === 'order' && <Till lang={lang} device={device} staff={staff} opening={opening} onOpen={open} />}
+        {staff && view === 'order' && <Till lang={lang} device={device} staff={staff} menu={menu} menuError={menuError} opening={opening} onOpen={open} />}
         {staff && view === 'orders' && <Orders lang={lang} device={device} staff={staff} onOpen={open} />}
-        {staff && view === 'drawer' && <Drawer lang={lang} device={device} />}
+        {staff && view === 'drawer' && menu && <Drawer lang={lang} device={device} currency={menu.currency} />}
       </Suspense>
     </div>
   );

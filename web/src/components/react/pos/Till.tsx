@@ -3,7 +3,7 @@
 // kitchen" for a table or "Pay" at the counter. Every order goes through the outbox: written
 // on this till before it is shown as taken, then sent, so a dropped network loses nothing.
 import { useEffect, useMemo, useState } from 'react';
-import { api, ApiError, idempotencyKey, type MenuItem, type Order } from '../../../lib/api';
+import { api, ApiError, idempotencyKey, type Menu, type MenuItem, type Order } from '../../../lib/api';
 import type { Device } from '../../../lib/device';
 import { till } from '../../../stores/auth';
 import { addToCheck, checkTotal, orderLines, type CheckLine, type OrderKind } from '../../../lib/till';
@@ -16,19 +16,20 @@ import TableChecks, { chargeCard, payCash } from './TableChecks';
 import Tender from './Tender';
 import Receipt from './Receipt';
 import { pos } from './strings';
-import { useMenu, useOnline, type OpenView, type Opening, type Staff } from './shell';
+import { useOnline, type OpenView, type Opening, type Staff } from './shell';
 
 const COURSES = 3;
 
-export default function Till({ lang, device, staff, opening }: {
+export default function Till({ lang, device, staff, menu, menuError: error, opening }: {
   lang: Lang;
   device: Device;
   staff: Staff;
+  menu: Menu | null;
+  menuError: unknown;
   opening: Opening;
   onOpen: OpenView;
 }) {
   const tr = pos(lang);
-  const { menu, error } = useMenu(device.branchId);
   const online = useOnline();
   const [kind, setKind] = useState<OrderKind>(opening.kind);
   const [table, setTable] = useState(opening.table ?? '');

@@ -1,6 +1,7 @@
 // What the till's screens share: who is signed in, which screen is open and what it opens with,
 // the branch's menu kept fresh, and money in the page's language.
 import { useEffect, useState } from 'react';
+import { get, set } from 'idb-keyval';
 import { api, type Menu } from '../../../lib/api';
 import { formatPrice, type Lang } from '../../../i18n';
 
@@ -25,21 +26,30 @@ export type OpenView = (view: View, opening?: Opening) => void;
  *  half a second, so this costs the database nothing). */
 const MENU_REFRESH_MS = 15_000;
 
-/** The branch's menu, read again every few seconds and when the page comes back into view. */
+/** The branch's menu, read again every few seconds and when the page comes back into view. The
+ *  last one read is kept on the till, so a till that cannot reach the server still has it. */
 export function useMenu(branchId: string): { menu: Menu | null; error: unknown } {
   const [menu, setMenu] = useState<Menu | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     let live = true;
+    const key = `sous:pos:menu:${branchId}`;
     const load = () =>
       api<Menu>(`/api/branches/${branchId}/menu`).then(
         (m) => {
           if (!live) return;
           setMenu(m);
           setError(null);
+          set(key, m).catch(() => {});
         },
-        (e) => live && setError(e),
+        async (e) => {
+          const kept = await get<Menu>(key).catch(() => undefined);
+          if (!live) return;
+          if (kept) setMenu((current) => current ?? kept);
+          else setError(e);
+        },
       );
+    get<Menu>(key).then((kept) => live && kept && setMenu((current) => current ?? kept), () => {});
     load();
     const id = setInterval(load, MENU_REFRESH_MS);
     const onVisible = () => document.visibilityState === 'visible' && load();
