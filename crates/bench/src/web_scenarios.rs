@@ -32,6 +32,47 @@ pub struct WebBench {
     pub js_gzip_bytes: u64,
     /// From the last browser test run, if there was one in this tree.
     pub kds_new_ticket: Option<KdsLatency>,
+    /// The till's figures from the last browser test run.
+    #[serde(default)]
+    pub till: TillBudgets,
+}
+
+/// A figure a browser test measured (`web/.budgets/pos-<name>.json`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Measured {
+    pub value: f64,
+    /// When the browser test measured it.
+    pub at: String,
+}
+
+/// What the till's browser tests measure: `pos-budgets.spec.ts` and `pos-offline.spec.ts`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TillBudgets {
+    /// JavaScript (gzip bytes) Chromium loads for the PIN screen of a registered till.
+    pub first_screen_js: Option<Measured>,
+    /// Tap on an item → its line on the check, p95 of 100 taps, in the page.
+    pub tap_to_line_p95_ms: Option<Measured>,
+    /// Reload with the server gone → the PIN screen ready, served by the service worker.
+    pub cold_start_offline_ms: Option<Measured>,
+    /// "Send to kitchen" on the till → the ticket on a kitchen display in another browser.
+    pub send_to_kds_ms: Option<Measured>,
+}
+
+impl TillBudgets {
+    pub fn read(dir: &Path) -> Self {
+        let get = |name: &str| -> Option<Measured> {
+            serde_json::from_str(
+                &std::fs::read_to_string(dir.join(format!("pos-{name}.json"))).ok()?,
+            )
+            .ok()
+        };
+        Self {
+            first_screen_js: get("first-screen-js"),
+            tap_to_line_p95_ms: get("tap-to-line-p95-ms"),
+            cold_start_offline_ms: get("cold-start-offline-ms"),
+            send_to_kds_ms: get("send-to-kds-ms"),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -66,6 +107,7 @@ pub async fn web(launcher: &Launcher, root: &Path, cfg: &LoadConfig) -> anyhow::
             js_files,
             js_gzip_bytes,
             kds_new_ticket: read_kds(&root.join("web/.budgets/kds-new-ticket.json")),
+            till: TillBudgets::read(&root.join("web/.budgets")),
         })
     }
     .await;
@@ -186,6 +228,7 @@ pub fn sample(p99_ms: f64, js_gzip_bytes: u64, kds_ms: Option<f64>) -> WebBench 
             ms,
             at: "2026-11-25T22:00:00Z".into(),
         }),
+        till: TillBudgets::default(),
     }
 }
 

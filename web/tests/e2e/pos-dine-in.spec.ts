@@ -4,7 +4,7 @@
 // cash, a card that is approved, a card that is declined and then cash — with a receipt.
 import { test, expect, type Page } from '@playwright/test';
 import { readState, login, call } from './server';
-import { openTill } from './till';
+import { openTill, clearKitchen } from './till';
 import { shoot } from './shots';
 
 const state = () => readState();
@@ -16,6 +16,8 @@ async function tapItem(page: Page, name: string) {
 async function ticketsOf(orderId: string, token: string) {
   return call<any[]>(`/api/orders/${orderId}/kitchen-tickets`, token);
 }
+
+test.afterAll(clearKitchen);
 
 test('a table of four in Arabic: seats, two courses, split by seat, cash and cards', async ({ browser }) => {
   const manager = await login(state().baseURL, 'manager@demo.sous.test');

@@ -92,6 +92,8 @@ test('pages carry the policy and the main pages run without a violation', async 
   await page.locator('astro-island:not([ssr]) [data-auth="signed-out"]').waitFor();
   expectPolicy(await page.goto(`${baseURL}/en/kds`));
   await page.locator('astro-island:not([ssr])').getByLabel('Email').waitFor();
+  expectPolicy(await page.goto(`${baseURL}/ar/pos`));
+  await page.locator('astro-island:not([ssr])').getByLabel('البريد الإلكتروني').waitFor();
 
   expect(violations).toEqual([]);
   await context.close();

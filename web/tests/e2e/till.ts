@@ -1,7 +1,9 @@
 // Steps the till's browser tests share: registering a till the way a manager does it on the
 // screen, and a staff member's PIN sign-in on its tiles.
 import { expect, type Browser, type Page } from '@playwright/test';
-import { readState } from './server';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readState, login, call } from './server';
 
 export const STAFF = {
   manager: { name: 'Demo Manager', pin: '2222' },
@@ -35,4 +37,34 @@ export async function signIn(page: Page, who: keyof typeof STAFF) {
   for (const d of pin) await page.getByRole('button', { name: d, exact: true }).click();
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('signed-in')).toContainText(name);
+}
+
+/** Writes a figure the till's budgets are held to, for `make bench` to report
+ *  (crates/bench/src/web_scenarios.rs reads `web/.budgets/pos-*.json`). */
+export function budget(name: string, value: number) {
+  const dir = join(import.meta.dirname, '../../.budgets');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `pos-${name}.json`), JSON.stringify({ value, at: new Date().toISOString() }));
+}
+
+/** The 95th percentile of some figures. */
+export function p95(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)]!;
+}
+
+/** Bumps every open ticket of the branch: a spec that sends orders to the kitchen leaves the
+ *  shared server's kitchen as it found it (other specs start from an empty board). */
+export async function clearKitchen() {
+  const { baseURL, branchId } = readState();
+  const token = await login(baseURL, 'manager@demo.sous.test');
+  for (let round = 0; round < 5; round++) {
+    const open = await call<any[]>(`/api/branches/${branchId}/kitchen/tickets`, token);
+    if (open.length === 0) return;
+    for (const t of open) {
+      // A ticket with a held course is fired first, then bumped.
+      if (t.status === 'held') await call(`/api/orders/${t.orderId}/fire`, token, {}).catch(() => {});
+      await call(`/api/kitchen/tickets/${t.id}/bump`, token, {}).catch(() => {});
+    }
+  }
 }

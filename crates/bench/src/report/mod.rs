@@ -14,6 +14,7 @@ mod kds;
 mod queue;
 mod sse;
 mod table;
+mod till;
 mod web;
 
 use std::path::{Path, PathBuf};

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::{
     Section, Target,
     table::{Row, text_table, thousands, verdict},
+    till::{till_missed, till_rows, till_targets},
 };
 use crate::web_scenarios::WebBench;
 
@@ -24,6 +25,7 @@ pub struct WebScenario {
     pub menu_target: Target,
     pub js_target: Target,
     pub kds_target: Option<Target>,
+    pub till_targets: Vec<Target>,
 }
 
 impl WebScenario {
@@ -40,11 +42,13 @@ impl WebScenario {
             description: format!("< {KDS_MAX_NEW_TICKET_MS} ms"),
             pass: k.ms < KDS_MAX_NEW_TICKET_MS,
         });
+        let till_targets = till_targets(&figures.till);
         Self {
             figures,
             menu_target,
             js_target,
             kds_target,
+            till_targets,
         }
     }
 }
@@ -54,6 +58,7 @@ impl Section for WebScenario {
         [&self.menu_target, &self.js_target]
             .into_iter()
             .chain(self.kds_target.as_ref())
+            .chain(&self.till_targets)
             .collect()
     }
 
@@ -114,6 +119,7 @@ fn web_rows(w: &WebScenario) -> Vec<Row> {
             result: "—".into(),
         },
     });
+    rows.extend(till_rows(&f.till));
     rows
 }
 
@@ -142,6 +148,7 @@ fn web_missed(w: &WebScenario) -> Vec<String> {
             k.ms, t.description
         ));
     }
+    missed.extend(till_missed(&f.till));
     missed
 }
 
@@ -164,7 +171,11 @@ mod tests {
         let fast = WebScenario::new(crate::web_scenarios::sample(4.0, 15_000, Some(180.0)));
         assert!(fast.targets().into_iter().all(|t| t.pass));
         let rows = web_rows(&fast);
-        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            rows.len(),
+            7,
+            "the menu page, its JavaScript, the KDS and the till's four"
+        );
         assert!(rows[1].figure.contains("14.6 KB gzip"));
         assert!(web_missed(&fast).is_empty());
 
@@ -176,5 +187,6 @@ mod tests {
         let unmeasured = WebScenario::new(crate::web_scenarios::sample(4.0, 15_000, None));
         assert!(unmeasured.kds_target.is_none());
         assert!(web_rows(&unmeasured)[2].figure.contains("not measured"));
+        assert!(web_rows(&unmeasured)[3].figure.contains("not measured"));
     }
 }

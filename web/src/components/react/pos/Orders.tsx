@@ -6,12 +6,11 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, idempotencyKey, type Order } from '../../../lib/api';
 import type { Device } from '../../../lib/device';
 import { till } from '../../../stores/auth';
-import { followLive } from '../../../stores/sse';
 import { chime } from '../../../lib/chime';
 import { formatClock, formatNumber, t, type Lang } from '../../../i18n';
 import TableChecks from './TableChecks';
 import { pos } from './strings';
-import { money, type OpenView, type Staff } from './shell';
+import { money, useBranchEvents, type OpenView, type Staff } from './shell';
 
 /** Orders of the last `hours` hours (the branch's day, with the night shift's tail). */
 const HOURS = 20;
@@ -47,8 +46,8 @@ export default function Orders({ lang, device }: { lang: Lang; device: Device; s
 
   useEffect(() => {
     load().catch((e) => setErrors(msgs(e)));
-    return followLive({ channel: 'orders', params: { branchId: branch }, tokens: till, onEvent: () => load().catch(() => {}), onReset: () => load().catch(() => {}) });
-  }, [branch, load]);
+  }, [load]);
+  useBranchEvents(useCallback(() => void load().catch(() => {}), [load]));
 
   const incoming = orders.filter((o) => o.status === 'placed' && o.channel !== 'pos');
   const shown = useMemo(() => orders.filter((o) => matchesOrder(o, query)), [orders, query]);

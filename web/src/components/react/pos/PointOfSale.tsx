@@ -12,7 +12,7 @@ import DeviceGate, { type OfflineSession } from '../DeviceGate';
 import OutboxBar from './OutboxBar';
 import { formatNumber, type Lang } from '../../../i18n';
 import { pos } from './strings';
-import { useMenu, type Staff, type View, type Opening } from './shell';
+import { followBranch, useMenu, type Staff, type View, type Opening } from './shell';
 
 const Till = lazy(() => import('./Till'));
 const Orders = lazy(() => import('./Orders'));
@@ -86,6 +86,9 @@ function Shell({ lang, device, offline }: { lang: Lang; device: Device; offline:
     );
   }, [subject, offline?.who.userId]);
 
+  // One stream of the branch's order events for every screen; it starts again with a new session.
+  useEffect(() => (subject ? followBranch(device.branchId, till) : undefined), [device.branchId, subject]);
+
   const lock = useCallback(() => {
     offline?.end();
     logOut(till);
@@ -149,11 +152,13 @@ function Shell({ lang, device, offline }: { lang: Lang; device: Device; offline:
         </details>
       </header>
       {menu && <OutboxBar lang={lang} currency={menu.currency} signedIn={!!subject} />}
-      <Suspense fallback={<p aria-busy="true">…</p>}>
-        {staff && view === 'order' && <Till lang={lang} device={device} staff={staff} menu={menu} menuError={menuError} opening={opening} onOpen={open} />}
-        {staff && view === 'orders' && <Orders lang={lang} device={device} staff={staff} onOpen={open} />}
-        {staff && view === 'drawer' && menu && <Drawer lang={lang} device={device} currency={menu.currency} />}
-      </Suspense>
+      <div className="till-view">
+        <Suspense fallback={<p aria-busy="true">…</p>}>
+          {staff && view === 'order' && <Till lang={lang} device={device} staff={staff} menu={menu} menuError={menuError} opening={opening} onOpen={open} />}
+          {staff && view === 'orders' && <Orders lang={lang} device={device} staff={staff} onOpen={open} />}
+          {staff && view === 'drawer' && menu && <Drawer lang={lang} device={device} currency={menu.currency} />}
+        </Suspense>
+      </div>
     </div>
   );
 }

@@ -5,11 +5,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, idempotencyKey, type Order } from '../../../lib/api';
 import { till } from '../../../stores/auth';
-import { followLive } from '../../../stores/sse';
 import { seatsOf } from '../../../lib/till';
 import { formatNumber, pick, t, type Lang } from '../../../i18n';
 import { pos } from './strings';
-import { money } from './shell';
+import { money, useBranchEvents } from './shell';
 import Tender, { type CardOutcome } from './Tender';
 import Receipt from './Receipt';
 
@@ -76,7 +75,7 @@ export default function TableChecks({ lang, branchId, table, orderIds, reload }:
     load().catch((e) => setErrors(msgs(e)));
   }, [load, reload]);
 
-  useEffect(() => followLive({ channel: 'orders', params: { branchId }, tokens: till, onEvent: () => load().catch(() => {}), onReset: () => load().catch(() => {}) }), [branchId, load]);
+  useBranchEvents(useCallback(() => void load().catch(() => {}), [load]));
 
   async function act(run: () => Promise<unknown>, done?: string) {
     setErrors([]);

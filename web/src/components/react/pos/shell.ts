@@ -2,7 +2,9 @@
 // the branch's menu kept fresh, and money in the page's language.
 import { useEffect, useState } from 'react';
 import { get, set } from 'idb-keyval';
-import { api, type Menu } from '../../../lib/api';
+import { api, type Menu, type TokenStore } from '../../../lib/api';
+import { followLive } from '../../../stores/sse';
+import type { SousEvent } from '../../../lib/sse';
 import { formatPrice, type Lang } from '../../../i18n';
 
 export interface Staff {
@@ -82,4 +84,23 @@ export function useOnline(): boolean {
     };
   }, []);
   return online;
+}
+
+// The till follows its branch's order events once (one stream, whose state the bar shows) and
+// hands them to whichever screens are open.
+const bus = new EventTarget();
+
+/** Follows the branch's `orders` channel for every screen of the till; answers the stop. */
+export function followBranch(branchId: string, tokens: TokenStore): () => void {
+  const emit = (event?: SousEvent) => bus.dispatchEvent(new CustomEvent('change', { detail: event }));
+  return followLive({ channel: 'orders', params: { branchId }, tokens, onEvent: emit, onReset: () => emit() });
+}
+
+/** Calls `onChange` on every order event of the branch (and when the stream had to start over). */
+export function useBranchEvents(onChange: (event?: SousEvent) => void) {
+  useEffect(() => {
+    const listener = (e: Event) => onChange((e as CustomEvent<SousEvent | undefined>).detail);
+    bus.addEventListener('change', listener);
+    return () => bus.removeEventListener('change', listener);
+  }, [onChange]);
 }

@@ -1,0 +1,109 @@
+// The till at the counter, in English: a guest's QR order arrives on the till with a chime and is
+// accepted; the manager opens the drawer with a float, rings up a takeaway paid in cash (change
+// due shown, the receipt printed), pays out cash for the ice, counts the drawer a little short,
+// closes it with the difference and reads the day's Z report; then the same screens in Arabic.
+import { test, expect } from '@playwright/test';
+import { readState, login, call } from './server';
+import { openTill, clearKitchen } from './till';
+import { shoot } from './shots';
+
+const state = () => readState();
+
+test.afterAll(clearKitchen);
+
+test('a QR order arrives with a chime; the drawer from float to Z report around a cash sale', async ({ browser }) => {
+  const { context, page } = await openTill(browser, 'manager', 'en', 'Counter till');
+  // Count the chimes the till plays (Web Audio oscillators started).
+  await page.evaluate(() => {
+    const w = window as any;
+    w.__chimes = 0;
+    const start = OscillatorNode.prototype.start;
+    OscillatorNode.prototype.start = function (...args: any[]) {
+      w.__chimes += 1;
+      return start.apply(this, args as any);
+    };
+  });
+
+  // The incoming orders: a guest at a QR table orders; the till shows it and chimes.
+  await page.getByRole('button', { name: 'Orders', exact: true }).click();
+  await expect(page.getByRole('heading', { name: /Incoming orders/ })).toBeVisible();
+  const table = state().tables[1]!;
+  const joined = await (await fetch(`${state().baseURL}/api/tables/${table.qrToken}/join`, { method: 'POST' })).json();
+  const guest = joined.session.accessToken as string;
+  const menu = await (await fetch(`${state().baseURL}/api/branches/${state().branchId}/menu`)).json();
+  const hummus = menu.menus.flatMap((m: any) => m.categories).flatMap((c: any) => c.items).find((i: any) => i.name === 'Hummus');
+  const order = await call('/api/orders', guest, { branchId: state().branchId, type: 'dine_in', lines: [{ productId: hummus.id, quantity: 1 }] }, 'POST', {
+    'idempotency-key': crypto.randomUUID(),
+  });
+  const incoming = page.getByTestId('incoming').locator(`[data-order-number="${order.number}"]`);
+  await expect(incoming).toBeVisible();
+  await expect.poll(() => page.evaluate(() => (window as any).__chimes)).toBeGreaterThan(0);
+  await shoot(page, 'pos-orders-en');
+  await incoming.getByRole('button', { name: 'Accept' }).click();
+  await expect(incoming).toHaveCount(0);
+  const manager = await login(state().baseURL, 'manager@demo.sous.test');
+  expect((await call(`/api/orders/${order.id}`, manager)).status).toBe('accepted');
+
+  // The drawer: open with a float of 500.00.
+  await page.getByRole('button', { name: 'Drawer', exact: true }).click();
+  // A new till has no drawer open yet.
+  await page.getByLabel('Opening float').fill('500.00');
+  await page.getByRole('button', { name: 'Open drawer' }).click();
+  await expect(page.getByTestId('drawer-expected')).toBeVisible();
+  const before = await page.getByTestId('drawer-expected').textContent();
+
+  // A takeaway paid in cash with a 100 note: the change is shown large, the receipt comes up.
+  await page.getByRole('button', { name: 'New order', exact: true }).click();
+  await page.getByRole('radio', { name: 'Takeaway' }).click();
+  await page.getByLabel('Search items').fill('karak');
+  await page.getByTestId('till-items').getByRole('button', { name: 'Karak Tea', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: /^Add/ }).click();
+  await page.getByRole('button', { name: 'One more Karak Tea' }).click();
+  await expect(page.getByTestId('check-total')).toHaveText('SAR 16.00');
+  await shoot(page, 'pos-order-en');
+  await page.getByRole('button', { name: 'Pay', exact: true }).click();
+  const tender = page.getByTestId('tender');
+  await tender.getByRole('button', { name: 'SAR 100.00' }).click();
+  await expect(tender.getByTestId('change-due')).toContainText('SAR 84.00');
+  await shoot(page, 'pos-tender-en');
+  await tender.getByRole('button', { name: 'Close' }).click();
+  await expect(page.getByTestId('receipt')).toContainText('Karak Tea');
+  await expect(page.getByTestId('receipt').getByTestId('receipt-qr')).toBeVisible();
+  await shoot(page, 'pos-receipt-en');
+  await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
+  // Pay out 20.00 for ice, count 10.00 short, close, and the Z report.
+  await page.getByRole('button', { name: 'Drawer', exact: true }).click();
+  await expect(page.getByTestId('drawer-expected')).not.toHaveText(before!);
+  const afterSale = await page.getByTestId('drawer-expected').textContent();
+  await page.getByRole('radio', { name: 'Pay out' }).click();
+  await page.getByLabel('Amount').fill('20.00');
+  await page.getByLabel('Reason').fill('Ice delivery');
+  await page.getByRole('button', { name: 'Record' }).click();
+  await expect(page.getByTestId('drawer-expected')).not.toHaveText(afterSale!);
+  const expected = await page.getByTestId('drawer-report').getByTestId('drawer-expected').textContent();
+  const expectedMinor = Math.round(Number(expected!.replace(/[^0-9.]/g, '')) * 100);
+  // Count it in notes of 100 and 10 and coins of 1, ten riyals short.
+  const short = expectedMinor - 1000;
+  await page.getByLabel('Notes SAR 100.00').fill(String(Math.floor(short / 10000)));
+  await page.getByLabel('Notes SAR 10.00').fill(String(Math.floor((short % 10000) / 1000)));
+  await page.getByLabel('Coins SAR 1.00').fill(String(Math.floor((short % 1000) / 100)));
+  await page.getByLabel('Coins SAR 0.50').fill(String(Math.floor((short % 100) / 50)));
+  await page.getByLabel('Coins SAR 0.25').fill(String(Math.floor((short % 50) / 25)));
+  await expect(page.getByTestId('drawer-counted')).toContainText((short / 100).toFixed(2));
+  await shoot(page, 'pos-drawer-en');
+  await page.getByRole('button', { name: 'Close drawer' }).click();
+  await expect(page.getByTestId('drawer-difference')).toHaveText('-SAR 10.00');
+  await page.getByRole('button', { name: 'Z report' }).last().click();
+  await expect(page.getByTestId('z-report')).toBeVisible();
+
+  // The same screens in Arabic.
+  await page.goto(`${state().baseURL}/ar/pos`);
+  await page.getByRole('button', { name: 'الطلبات', exact: true }).click();
+  await expect(page.getByRole('heading', { name: /الطلبات الواردة/ })).toBeVisible();
+  await shoot(page, 'pos-orders-ar');
+  await page.getByRole('button', { name: 'الدرج', exact: true }).click();
+  await expect(page.getByLabel('الرصيد الافتتاحي')).toBeVisible();
+  await shoot(page, 'pos-drawer-ar');
+  await context.close();
+});
