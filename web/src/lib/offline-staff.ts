@@ -57,3 +57,14 @@ export async function verify(deviceId: string, userId: string, pin: string): Pro
   if (!v) return null;
   return same(await derive(pin, unhex(v.salt), v.iterations), v.hash) ? v.tile : null;
 }
+
+/** A manager (or the owner) who signed in on this till before and whose PIN this is: an approval
+ *  given offline, by someone present. */
+export async function verifyManager(deviceId: string, pin: string): Promise<StaffTile | null> {
+  for (const tile of await keptTiles(deviceId)) {
+    if (tile.role !== 'manager' && tile.role !== 'owner') continue;
+    const ok = await verify(deviceId, tile.userId, pin);
+    if (ok) return ok;
+  }
+  return null;
+}

@@ -17,7 +17,24 @@ export interface CheckLine {
   seat: number | null;
   course: number | null;
   notes: string;
+  /** A discount on this line, in basis points of its amount (0: none). */
+  discountBp?: number;
 }
+
+/** What is taken off or added to the whole order at the till. */
+export interface Adjustments {
+  /** The order's discount: a percentage in basis points, or an amount. */
+  percentBp?: number;
+  amount?: number;
+  /** Why (printed and audited); also the label of line discounts. */
+  reason: string;
+  promoCode?: string;
+  tip?: number;
+}
+
+/** Above this much discount on one order (line and order discounts together, minor units) a
+ *  manager approves; the server holds the same threshold. */
+export const APPROVAL_ABOVE = 5_000;
 
 export type OrderKind = 'dine_in' | 'takeaway' | 'pickup';
 
@@ -39,6 +56,7 @@ function sameLine(a: CheckLine, b: Omit<CheckLine, 'key' | 'quantity'>): boolean
     a.seat === b.seat &&
     a.course === b.course &&
     a.notes === b.notes &&
+    (a.discountBp ?? 0) === (b.discountBp ?? 0) &&
     a.options.length === b.options.length &&
     a.options.every((o) => b.options.includes(o))
   );
@@ -78,7 +96,7 @@ export function changeQuantity(lines: CheckLine[], key: string, delta: number): 
 }
 
 /** Changes what a line is for (seat, course, note), merging it into an identical line. */
-export function editLine(lines: CheckLine[], key: string, change: Partial<Pick<CheckLine, 'seat' | 'course' | 'notes'>>): CheckLine[] {
+export function editLine(lines: CheckLine[], key: string, change: Partial<Pick<CheckLine, 'seat' | 'course' | 'notes' | 'discountBp'>>): CheckLine[] {
   const line = lines.find((l) => l.key === key);
   if (!line) return lines;
   const edited = { ...line, ...change };
@@ -100,8 +118,42 @@ export function repeatLine(lines: CheckLine[], key: string, seats = 100): CheckL
   return [...lines, copy];
 }
 
-export function checkTotal(lines: CheckLine[]): number {
-  return lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0);
+/** What a line's own discount takes off (rounded half up, as the server prices it). */
+export function lineDiscount(l: CheckLine): number {
+  return l.discountBp ? Math.round((l.unitPrice * l.quantity * l.discountBp) / 10_000) : 0;
+}
+
+/** The discounts of the check as the till estimates them: the lines' own, then the order's on
+ *  what is left, never more than the check. */
+export function discountTotal(lines: CheckLine[], adj?: Adjustments): number {
+  const gross = lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0);
+  const onLines = lines.reduce((sum, l) => sum + lineDiscount(l), 0);
+  const left = gross - onLines;
+  const onOrder = adj?.percentBp ? Math.round((left * adj.percentBp) / 10_000) : Math.min(left, adj?.amount ?? 0);
+  return Math.min(gross, onLines + onOrder);
+}
+
+/** What the check comes to before the server prices it (a service charge is the server's). */
+export function checkTotal(lines: CheckLine[], adj?: Adjustments): number {
+  const gross = lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0);
+  return gross - discountTotal(lines, adj) + (adj?.tip ?? 0);
+}
+
+/** Whether the discounts need a manager's approval. */
+export function needsApproval(lines: CheckLine[], adj: Adjustments | undefined, role: string): boolean {
+  return !['owner', 'manager'].includes(role) && discountTotal(lines, adj) > APPROVAL_ABOVE;
+}
+
+/** The order-level fields of `POST /api/orders` for the adjustments. */
+export function adjustmentFields(adj: Adjustments | undefined, managerPin?: string) {
+  if (!adj) return {};
+  const discount = adj.percentBp ? { percentBp: adj.percentBp } : adj.amount ? { amount: adj.amount } : null;
+  return {
+    ...(discount ? { discounts: [{ ...discount, label: adj.reason }] } : {}),
+    ...(adj.promoCode?.trim() ? { promoCode: adj.promoCode.trim() } : {}),
+    ...(adj.tip ? { tip: adj.tip } : {}),
+    ...(managerPin ? { managerPin } : {}),
+  };
 }
 
 export function itemCount(lines: CheckLine[]): number {
@@ -123,8 +175,8 @@ export function quickAmounts(due: number, unit = 100, notes = [5, 10, 20, 50, 10
   return [...out].sort((a, b) => a - b).slice(0, 5);
 }
 
-/** The lines as `POST /api/orders` takes them. */
-export function orderLines(lines: CheckLine[]) {
+/** The lines as `POST /api/orders` takes them; a line discount carries the reason as its label. */
+export function orderLines(lines: CheckLine[], reason = 'Discount') {
   return lines.map((l) => ({
     productId: l.productId,
     options: l.options,
@@ -132,6 +184,7 @@ export function orderLines(lines: CheckLine[]) {
     ...(l.notes ? { notes: l.notes } : {}),
     ...(l.seat ? { seat: l.seat } : {}),
     ...(l.course ? { course: l.course } : {}),
+    ...(l.discountBp ? { discounts: [{ percentBp: l.discountBp, label: reason }] } : {}),
   }));
 }
 

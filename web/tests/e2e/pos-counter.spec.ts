@@ -107,3 +107,39 @@ test('a QR order arrives with a chime; the drawer from float to Z report around 
   await shoot(page, 'pos-drawer-ar');
   await context.close();
 });
+
+test('a cashier gives a discount above the threshold with the manager’s PIN, and a tip', async ({ browser }) => {
+  const { context, page } = await openTill(browser, 'cashier', 'en', 'Discount till');
+  await page.getByRole('radio', { name: 'Takeaway' }).click();
+  await page.getByTestId('till-items').getByRole('button', { name: 'Caesar Salad', exact: true }).click();
+  await page.getByRole('button', { name: 'One more Caesar Salad' }).click();
+  await page.getByRole('button', { name: 'One more Caesar Salad' }).click();
+  await page.getByRole('button', { name: 'One more Caesar Salad' }).click();
+  // 4 × 28.00 = 112.00; the line at 10 % off, then 50 % off the order: 112.00 − 11.20 − 50.40.
+  await page.getByLabel('Line discount · Caesar Salad').selectOption({ label: '−10%' });
+  await page.getByText('Discount, promo code, tip').click();
+  await page.getByRole('radio', { name: 'Percent' }).click();
+  await page.getByLabel('Discount (%)').fill('50');
+  await page.getByLabel('Reason').selectOption('Complaint');
+  await page.getByLabel('Tip').fill('5.00');
+  await expect(page.getByTestId('check-discounts')).toHaveText('−SAR 61.60');
+  await expect(page.getByTestId('check-total')).toHaveText('SAR 55.40');
+  // More than 50.00 off: the cashier cannot pay until a manager types their PIN.
+  const pay = page.getByRole('button', { name: 'Pay', exact: true });
+  await expect(pay).toBeDisabled();
+  await page.getByLabel("Manager's PIN").fill('2222');
+  await pay.click();
+  const tender = page.getByTestId('tender');
+  await tender.getByRole('button', { name: /^Exact/ }).click();
+  await expect(tender.getByTestId('paid-in-full')).toBeVisible();
+  await tender.getByRole('button', { name: 'Close' }).click();
+  await expect(page.getByTestId('receipt')).toContainText('Caesar Salad');
+  const manager = await login(state().baseURL, 'manager@demo.sous.test');
+  const orders = await call<any[]>(`/api/orders?branchId=${state().branchId}&type=takeaway&limit=20`, manager);
+  const order = orders.find((o) => o.lines.some((l: any) => l.name === 'Caesar Salad' && l.quantity === 4))!;
+  expect(order.tip).toBe(500);
+  expect(order.total).toBe(5540);
+  expect(order.paid).toBe(5540);
+  expect(order.lines[0].discount).toBeGreaterThan(0);
+  await context.close();
+});

@@ -78,3 +78,23 @@ describe('counting the drawer', () => {
     expect(countTotal({ 50000: 1, 1000: 3, 50: 2, 25: -1 })).toBe(50000 + 3000 + 100);
   });
 });
+
+describe('discounts, promo codes and tips at the till', () => {
+  it('takes line discounts first, then the order discount on what is left, and asks a manager above 50.00', async () => {
+    const { addToCheck, editLine, discountTotal, checkTotal, needsApproval, adjustmentFields, orderLines } = await import('../../src/lib/till');
+    let lines = addToCheck([], menu, burger, { options: ['o-reg'], seat: null, course: null, quantity: 4 });
+    lines = editLine(lines, lines[0]!.key, { discountBp: 1000 });
+    expect(discountTotal(lines)).toBe(1000);
+    const adj = { reason: 'Complaint', percentBp: 5000, tip: 500 };
+    expect(discountTotal(lines, adj)).toBe(1000 + 4500);
+    expect(checkTotal(lines, adj)).toBe(10000 - 5500 + 500);
+    expect(needsApproval(lines, adj, 'cashier')).toBe(true);
+    expect(needsApproval(lines, adj, 'manager')).toBe(false);
+    expect(needsApproval(lines, { reason: 'x', amount: 100 }, 'cashier')).toBe(false);
+    expect(adjustmentFields({ ...adj, promoCode: ' WELCOME ' }, '2222')).toEqual({
+      discounts: [{ percentBp: 5000, label: 'Complaint' }], promoCode: 'WELCOME', tip: 500, managerPin: '2222',
+    });
+    expect(orderLines(lines, 'Complaint')[0]!.discounts).toEqual([{ percentBp: 1000, label: 'Complaint' }]);
+    expect(discountTotal(lines, { reason: 'x', amount: 999_999 })).toBe(10000);
+  });
+});

@@ -1,15 +1,18 @@
 // The lines being rung up: each with its choices, seat and course, a quantity stepper, repeat
 // (the same dish for the next seat), a note and remove; the total as the till prices it.
-import type { CheckLine } from '../../../lib/till';
-import { changeQuantity, checkTotal, editLine, repeatLine } from '../../../lib/till';
+import type { Adjustments, CheckLine } from '../../../lib/till';
+import { changeQuantity, checkTotal, discountTotal, editLine, repeatLine } from '../../../lib/till';
 import { formatNumber, pick, type Lang } from '../../../i18n';
 import { pos } from './strings';
 import { money } from './shell';
 
-export default function CheckPanel({ lang, currency, lines, seats, courses, onChange }: {
+const LINE_DISCOUNTS = [0, 1000, 2500, 5000, 10_000];
+
+export default function CheckPanel({ lang, currency, lines, adjustments, seats, courses, onChange }: {
   lang: Lang;
   currency: string;
   lines: CheckLine[];
+  adjustments: Adjustments;
   /** How many seats to offer (the table's guests); 0 for a counter order. */
   seats: number;
   courses: number;
@@ -46,6 +49,9 @@ export default function CheckPanel({ lang, currency, lines, seats, courses, onCh
                     {Array.from({ length: courses }, (_, i) => i + 1).map((c) => <option key={c} value={c}>{tr.courseN(n(c))}</option>)}
                   </select>
                 )}
+                <select aria-label={`${tr.adjust.lineDiscount} · ${name}`} value={l.discountBp ?? 0} onChange={(e) => onChange(editLine(lines, l.key, { discountBp: Number(e.target.value) || undefined }))}>
+                  {LINE_DISCOUNTS.map((bp) => <option key={bp} value={bp}>{bp ? `−${n(bp / 100)}%` : tr.adjust.lineDiscount}</option>)}
+                </select>
                 <button type="button" className="btn secondary" onClick={() => onChange(repeatLine(lines, l.key, Math.max(1, seats)))}>{tr.repeat}</button>
                 <button type="button" className="btn secondary" aria-label={`${tr.remove} · ${name}`} onClick={() => onChange(changeQuantity(lines, l.key, -l.quantity))}>✕</button>
               </div>
@@ -56,7 +62,11 @@ export default function CheckPanel({ lang, currency, lines, seats, courses, onCh
           );
         })}
       </ul>
-      <p className="till-total"><span>{tr.total}</span> <strong data-testid="check-total">{fmt(checkTotal(lines))}</strong></p>
+      {discountTotal(lines, adjustments) > 0 && (
+        <p className="till-line-head"><span>{tr.adjust.discounts}</span> <span className="num" data-testid="check-discounts">−{fmt(discountTotal(lines, adjustments))}</span></p>
+      )}
+      {(adjustments.tip ?? 0) > 0 && <p className="till-line-head"><span>{tr.adjust.tip}</span> <span className="num">{fmt(adjustments.tip!)}</span></p>}
+      <p className="till-total"><span>{tr.total}</span> <strong data-testid="check-total">{fmt(checkTotal(lines, adjustments))}</strong></p>
     </>
   );
 }

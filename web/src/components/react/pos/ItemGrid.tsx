@@ -27,7 +27,7 @@ export default function ItemGrid({ lang, menu, onTap }: { lang: Lang; menu: Menu
     <section className="till-menu" aria-label={tr.categories}>
       <div className="till-menu-top">
         <label htmlFor="till-search" className="skip">{tr.search}</label>
-        <input id="till-search" type="search" placeholder={tr.search} value={query} onChange={(e) => setQuery(e.target.value)} />
+        <input id="till-search" type="search" aria-keyshortcuts="/" placeholder={tr.search} value={query} onChange={(e) => setQuery(e.target.value)} />
         <div role="tablist" aria-label={tr.categories} className="till-cats">
         <button type="button" role="tab" aria-selected={category === ''} className="btn secondary" onClick={() => setCategory('')}>{tr.all}</button>
         {categories.map((c) => (

@@ -6,7 +6,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { api, ApiError, idempotencyKey, type Menu, type MenuItem, type Order } from '../../../lib/api';
 import type { Device } from '../../../lib/device';
 import { till } from '../../../stores/auth';
-import { addToCheck, checkTotal, orderLines, type CheckLine, type OrderKind } from '../../../lib/till';
+import { addToCheck, adjustmentFields, checkTotal, needsApproval, orderLines, type Adjustments, type CheckLine, type OrderKind } from '../../../lib/till';
+import { verifyManager } from '../../../lib/offline-staff';
 import { offlineRef, save, send, take, unreachable, type Job } from '../../../lib/outbox';
 import { formatClock, formatNumber, type Lang } from '../../../i18n';
 import ItemDialog from '../ItemDialog';
@@ -15,6 +16,7 @@ import CheckPanel from './CheckPanel';
 import TableChecks, { chargeCard, payCash } from './TableChecks';
 import Tender from './Tender';
 import Receipt from './Receipt';
+import Adjust from './Adjust';
 import { pos } from './strings';
 import { useOnline, type OpenView, type Opening, type Staff } from './shell';
 
@@ -38,6 +40,8 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
   const [course, setCourse] = useState<number | null>(opening.kind === 'dine_in' ? 1 : null);
   const [customer, setCustomer] = useState({ name: '', phone: '' });
   const [lines, setLines] = useState<CheckLine[]>([]);
+  const [adj, setAdj] = useState<Adjustments>({ reason: tr.adjust.reasons[0]! });
+  const [managerPin, setManagerPin] = useState('');
   const [picking, setPicking] = useState<MenuItem | null>(null);
   const [tendering, setTendering] = useState(false);
   // A counter order placed for a card (or part of the amount) and not yet paid in full.
@@ -59,7 +63,27 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
     setCourse(dineIn ? 1 : null);
   }, [kind]);
 
-  const total = useMemo(() => checkTotal(lines), [lines]);
+  // Keys on a till with a keyboard: "/" searches the menu, F8 sends or pays, Escape clears the
+  // search.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const typing = e.target instanceof HTMLElement && ['INPUT', 'SELECT', 'TEXTAREA'].includes(e.target.tagName);
+      if (e.key === '/' && !typing) {
+        e.preventDefault();
+        document.getElementById('till-search')?.focus();
+      } else if (e.key === 'F8') {
+        e.preventDefault();
+        document.querySelector<HTMLButtonElement>('.till-primary:not(:disabled)')?.click();
+      } else if (e.key === 'Escape' && (e.target as HTMLElement)?.id === 'till-search') {
+        (e.target as HTMLInputElement).blur();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const total = useMemo(() => checkTotal(lines, adj), [lines, adj]);
+  const approval = needsApproval(lines, adj, staff.role);
   const n = (x: number) => formatNumber(lang, x);
 
   function tap(item: MenuItem) {
@@ -75,7 +99,8 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
       clientRef,
       branchId: device.branchId,
       type: kind,
-      lines: orderLines(lines),
+      lines: orderLines(lines, adj.reason),
+      ...adjustmentFields(adj, approval ? managerPin : undefined),
       ...(kind === 'dine_in' ? { table: table.trim() } : {}),
       ...(note ? { notes: note } : {}),
       ...(kind === 'pickup' && customer.phone.trim() ? { contactPhone: customer.phone.trim() } : {}),
@@ -96,6 +121,9 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
 
   /** Takes the order into the outbox, clears the check, then sends it. */
   async function submit(accept: boolean, payment?: { tendered: number; amount: number }): Promise<Job> {
+    // Offline, a manager who is here approves against the PIN kept on this till; the server
+    // checks the same PIN again when the order syncs.
+    if (approval && !navigator.onLine && !(await verifyManager(device.id, managerPin))) throw new Error(tr.adjust.wrongPin);
     const b = body(payment);
     let job = await take({
       clientRef: b.clientRef,
@@ -108,6 +136,8 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
       cash: payment?.amount ?? 0,
     });
     setLines([]);
+    setAdj({ reason: tr.adjust.reasons[0]! });
+    setManagerPin('');
     if (!navigator.onLine) return offline(job);
     try {
       job = await send(job, till);
@@ -119,11 +149,12 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
     return job;
   }
 
-  async function sendToKitchen() {
+  async function sendToKitchen(accept = true) {
     setErrors([]);
     try {
-      const job = await submit(true);
-      setNotice(job.number ? tr.sent(n(job.number)) : tr.offline.queued(job.offlineRef ?? ''));
+      const job = await submit(accept);
+      if (!job.number) setNotice(tr.offline.queued(job.offlineRef ?? ''));
+      else setNotice(accept ? tr.sent(n(job.number)) : tr.held(n(job.number)));
       setReload((r) => r + 1);
     } catch (e) {
       setErrors(messages(e));
@@ -175,7 +206,7 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
   if (error && !menu) return <div role="alert" className="error">{messages(error)}</div>;
   if (!menu) return <p aria-busy="true">…</p>;
   const dineIn = kind === 'dine_in';
-  const canSend = lines.length > 0 && (!dineIn || table.trim().length > 0);
+  const canSend = lines.length > 0 && (!dineIn || table.trim().length > 0) && (!approval || managerPin.length >= 4);
   return (
     <div className="till-order">
       <ItemGrid lang={lang} menu={menu} onTap={tap} />
@@ -217,14 +248,18 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
             </div>
           </div>
         )}
-        <CheckPanel lang={lang} currency={menu.currency} lines={lines} seats={dineIn ? guests : 0} courses={dineIn ? COURSES : 0} onChange={setLines} />
+        <CheckPanel lang={lang} currency={menu.currency} lines={lines} adjustments={adj} seats={dineIn ? guests : 0} courses={dineIn ? COURSES : 0} onChange={setLines} />
+        {lines.length > 0 && <Adjust lang={lang} value={adj} onChange={setAdj} approval={approval} pin={managerPin} onPin={setManagerPin} />}
         {notice && <p role="status" className="ok" data-testid="till-notice">{notice}</p>}
         {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
         <div className="till-actions">
           {dineIn ? (
-            <button type="button" className="btn till-primary" disabled={!canSend} onClick={sendToKitchen}>{tr.send}</button>
+            <>
+              <button type="button" className="btn till-primary" disabled={!canSend} onClick={() => sendToKitchen()} aria-keyshortcuts="F8">{tr.send}</button>
+              <button type="button" className="btn secondary" disabled={!canSend} onClick={() => sendToKitchen(false)}>{tr.hold}</button>
+            </>
           ) : (
-            <button type="button" className="btn till-primary" disabled={!canSend} onClick={() => { setErrors([]); setTendering(true); }}>{tr.pay}</button>
+            <button type="button" className="btn till-primary" disabled={!canSend} onClick={() => { setErrors([]); setTendering(true); }} aria-keyshortcuts="F8">{tr.pay}</button>
           )}
           <button type="button" className="btn secondary" disabled={lines.length === 0} onClick={() => setLines([])}>{tr.clear}</button>
         </div>
