@@ -11,6 +11,7 @@ pub mod pins;
 pub mod repo;
 pub mod routes;
 pub mod seed;
+pub mod time_clock;
 pub mod tokens;
 
 pub use routes::router;

@@ -40,4 +40,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::offboarding::enable))
         .routes(routes!(crate::offboarding::reset_pin))
         .routes(routes!(crate::offboarding::reset_password))
+        .merge(crate::time_clock::routes::router())
 }

@@ -1,12 +1,14 @@
 //! What the API tests share: [`TestApp`] (the server on a database of its own, and calls to it)
-//! here, and in `helpers/` the fixtures, the named endpoints, sign-ins, the event stream reader
-//! and the real `sous serve` processes. Test files import all of it from `crate::helpers`.
+//! here, and in `helpers/` the fixtures, the named endpoints, sign-ins, the event stream reader,
+//! the time clock's calls and the real `sous serve` processes. Test files import all of it from
+//! `crate::helpers`.
 
 mod endpoints;
 mod fixtures;
 mod processes;
 mod sign_in;
 mod sse;
+mod time_clock;
 
 use std::net::SocketAddr;
 
@@ -20,6 +22,7 @@ pub use fixtures::*;
 pub use processes::{ExternalSous, SousProcess};
 pub use sign_in::*;
 pub use sse::*;
+pub use time_clock::*;
 
 pub const JWT_KEYS: &str = "test:0123456789abcdef0123456789abcdef";
 pub const PASSWORD: &str = identity::seed::DEMO_PASSWORD;

@@ -50,6 +50,7 @@ mod sse_limits;
 mod status_roles;
 mod tasks;
 mod text_input;
+mod time_clock;
 mod validation;
 mod void_pool;
 mod web_security;
