@@ -2,7 +2,8 @@
 //! PIN or password. Owners change any member but an owner; managers change cashiers, waiters,
 //! kitchen staff and drivers — a branch manager only those of their branch, and never into a
 //! manager or owner. Every change is in the audit log with who made it; disabling, a role or
-//! branch change and a password reset end the member's sessions at once.
+//! branch change and a password reset end the member's sessions at once; disabling also clocks
+//! them out.
 
 pub mod repo;
 
@@ -140,7 +141,8 @@ async fn close(
 }
 
 /// Disable a member: their sessions end at once (access and refresh tokens, on every device),
-/// and their password and PIN are refused until they are enabled again.
+/// their password and PIN are refused until they are enabled again, and an open time-clock
+/// entry of theirs closes now (unless another role of theirs in the brand is still enabled).
 #[utoipa::path(post, path = "/api/staff/{membership_id}/disable", tag = "staff", security(("bearer" = [])),
     params(("membership_id" = Uuid, Path)),
     responses((status = 200, body = StaffDto), (status = 401, body = Problem), (status = 403, body = Problem),
@@ -152,6 +154,7 @@ pub async fn disable(
 ) -> Result<Json<StaffDto>> {
     let (mut tx, m) = open(&state, &auth, membership_id).await?;
     repo::set_disabled(&mut tx, m.membership_id, true).await?;
+    crate::time_clock::repo::close_when_disabled(&mut tx, m.user_id, auth.id).await?;
     Ok(Json(
         close(&state, &auth, tx, m, "staff.disabled", true).await?,
     ))

@@ -1,7 +1,8 @@
 //! The time clock: staff clock in and out with breaks (on a till or with a password session),
 //! worked time leaves out unpaid breaks, one open entry per person, the timesheet is for owners
 //! and the branch's managers and counts days in the branch's time zone, corrections are audited
-//! and bad input changes nothing, and another brand sees nothing.
+//! and bad input changes nothing, another brand sees nothing, and disabling a member clocks
+//! them out.
 
 use std::time::Duration;
 
@@ -472,4 +473,62 @@ async fn another_brand_sees_none_of_the_entries() {
     tx.commit().await.unwrap();
     assert_eq!(seen, 1);
     assert_eq!(app.clock_state(&cashier).await["entry"]["id"], id.as_str());
+}
+
+#[tokio::test]
+async fn disabling_a_member_clocks_them_out() {
+    let app = spawn_app().await;
+    let cashier = app.cashier().await;
+    let id = app.clock(&cashier, "in", None).await.expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.clock(&cashier, "break/start", None).await.expect(201);
+    let owner = app.owner().await;
+    let membership = app.membership_id("cashier@demo.sous.test").await;
+    app.post(
+        &format!("/api/staff/{membership}/disable"),
+        Some(&owner),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(open_entries(&app).await, 0);
+    let sheet = app.timesheet(&owner, app.demo.riyadh, "").await.expect(200);
+    let entry = &sheet["entries"][0];
+    assert_eq!(entry["id"], id.as_str(), "{sheet}");
+    assert!(!entry["clockOut"].is_null());
+    assert_eq!(entry["clockedOutBy"], user(&owner));
+    assert_eq!(entry["breaks"][0]["endedAt"], entry["clockOut"]);
+    // A member with another enabled role in the brand stays on the clock.
+    let token = app
+        .new_member("two.roles@demo.sous.test", Role::Waiter, app.demo.riyadh)
+        .await;
+    app.clock(&token, "in", None).await.expect(201);
+    let waiter_user = user(&token).parse::<Uuid>().unwrap();
+    sqlx::query(
+        "insert into memberships (id, tenant_id, user_id, role, branch_id) \
+         values ($1, $2, $3, 'driver', $4)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(app.demo.tenant_id)
+    .bind(waiter_user)
+    .bind(app.demo.riyadh)
+    .execute(&mut app.db.owner_conn().await)
+    .await
+    .unwrap();
+    let waiter_membership: Uuid =
+        sqlx::query_scalar("select id from memberships where user_id = $1 and role = 'waiter'")
+            .bind(waiter_user)
+            .fetch_one(&mut app.db.owner_conn().await)
+            .await
+            .unwrap();
+    app.post(
+        &format!("/api/staff/{waiter_membership}/disable"),
+        Some(&owner),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(open_entries(&app).await, 1);
 }

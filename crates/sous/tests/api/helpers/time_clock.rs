@@ -1,11 +1,12 @@
-//! The time clock's calls, and times for its corrections.
+//! The time clock's calls, and staff to clock: a member added by the owner, a membership id.
 
 use chrono::{DateTime, Duration, Utc};
+use platform::auth::Role;
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Res, TestApp};
+use super::{PASSWORD, Res, TestApp};
 
 impl TestApp {
     /// `POST /api/time-clock/{action}` (`in`, `out`, `break/start`, `break/end`) with `body`, or
@@ -38,6 +39,34 @@ impl TestApp {
     pub async fn correct_entry(&self, token: &str, id: &str, body: Value) -> Res {
         self.put(&format!("/api/time-entries/{id}"), token, body)
             .await
+    }
+
+    /// A new member with `role` at `branch`, added by the demo owner; their access token.
+    pub async fn new_member(&self, email: &str, role: Role, branch: Uuid) -> String {
+        let owner = self.owner().await;
+        self.post(
+            "/api/staff",
+            Some(&owner),
+            json!({ "email": email, "password": PASSWORD, "displayName": format!("New {}", role.as_str()),
+                    "role": role, "branchId": branch }),
+        )
+        .await
+        .expect(201);
+        self.login_as(email).await["accessToken"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// The membership id of a demo account (what the staff routes take).
+    pub async fn membership_id(&self, email: &str) -> Uuid {
+        sqlx::query_scalar(
+            "select m.id from memberships m join users u on u.id = m.user_id where u.email = $1",
+        )
+        .bind(email)
+        .fetch_one(&mut self.db.owner_conn().await)
+        .await
+        .expect("a membership")
     }
 }
 
