@@ -1,6 +1,7 @@
 //! Identity: brands (tenants) and their branches, people and their roles, registered devices,
 //! and every way of signing in — password, refresh, staff PIN on a device, customer, guest.
 
+pub mod api;
 pub mod approval;
 pub mod customers;
 pub mod device_auth;
