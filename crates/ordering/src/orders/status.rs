@@ -129,7 +129,23 @@ pub async fn move_table(
     table: &str,
 ) -> Result<OrderDto> {
     let mut tx = state.db.begin(who.scope()).await?;
-    let order = repo::order(&mut tx, order_id, true).await?;
+    move_in(&mut tx, who, order_id, table).await?;
+    let row = repo::order(&mut tx, order_id, false).await?;
+    let dto = repo::order_dto(&mut tx, row).await?;
+    tx.commit().await?;
+    Ok(dto)
+}
+
+/// Moves an open dine-in order to the table labelled `table`, in the caller's transaction: the
+/// order alone (`POST /api/orders/{id}/table`) or with its party (`floor`, moving or merging a
+/// table session). Either way the order's followers get `order.moved` and the move is audited.
+pub(crate) async fn move_in(
+    tx: &mut platform::db::Tx,
+    who: &Principal,
+    order_id: Uuid,
+    table: &str,
+) -> Result<()> {
+    let order = repo::order(tx, order_id, true).await?;
     require_staff_of(who, order.branch_id)?;
     if order.order_type != crate::lifecycle::OrderType::DineIn || order.status.is_final() {
         return Err(Error::conflict(
@@ -137,9 +153,9 @@ pub async fn move_table(
             "only an open dine-in order sits at a table",
         ));
     }
-    repo::move_table(&mut tx, order.id, table).await?;
+    repo::move_table(tx, order.id, table).await?;
     platform::events::append(
-        &mut tx,
+        tx,
         platform::events::NewEvent {
             tenant_id: who.tenant_id,
             branch_id: Some(order.branch_id),
@@ -153,7 +169,7 @@ pub async fn move_table(
     )
     .await?;
     platform::audit::record(
-        &mut tx,
+        tx,
         who.tenant_id,
         who.into(),
         platform::audit::Entry {
@@ -165,8 +181,5 @@ pub async fn move_table(
         },
     )
     .await?;
-    let row = repo::order(&mut tx, order.id, false).await?;
-    let dto = repo::order_dto(&mut tx, row).await?;
-    tx.commit().await?;
-    Ok(dto)
+    Ok(())
 }
