@@ -1,10 +1,12 @@
-//! Ordering: pricing and VAT, checkout, the order lifecycle and receipts.
+//! Ordering: pricing and VAT, checkout, the order lifecycle and receipts, dining tables and the
+//! floor.
 
 pub mod api;
 pub mod carts;
 pub mod checks;
 pub mod contact;
 pub mod delivery;
+pub mod floor;
 pub mod lifecycle;
 pub mod orders;
 pub mod policy;
@@ -24,6 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn router(tenders: std::sync::Arc<dyn orders::tenders::Tenders>) -> OpenApiRouter<AppState> {
     orders::routes::routes()
         .merge(tables::routes::routes())
+        .merge(floor::routes::routes())
         .merge(promos::routes::routes())
         .merge(service_charge::routes::routes())
         .merge(carts::routes::routes())

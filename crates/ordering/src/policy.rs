@@ -5,7 +5,7 @@
 
 use platform::{
     AppState,
-    auth::{Principal, PrincipalKind, Role},
+    auth::{Policy, Principal, PrincipalKind, Role},
     db::Tx,
     error::{Error, Result},
 };
@@ -28,6 +28,21 @@ pub fn channel_of(p: &Principal) -> Result<Channel> {
         PrincipalKind::Staff => Err(Error::Forbidden),
         PrincipalKind::Guest => Ok(Channel::Qr),
         PrincipalKind::Customer => Ok(Channel::Web),
+    }
+}
+
+/// Front of house: the staff who seat and serve guests and take their orders at the till —
+/// owner, manager, cashier, waiter; not the kitchen or drivers. The policy of the floor's
+/// routes (`Auth<FrontOfHouse>`); branch scope is checked on the table or session.
+pub struct FrontOfHouse;
+
+impl Policy for FrontOfHouse {
+    fn admits(p: &Principal) -> bool {
+        p.kind == PrincipalKind::Staff
+            && matches!(
+                p.role,
+                Role::Owner | Role::Manager | Role::Cashier | Role::Waiter
+            )
     }
 }
 

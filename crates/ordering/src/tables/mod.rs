@@ -18,7 +18,7 @@ use platform::{
 use uuid::Uuid;
 
 use model::{CartTable, TableInput, TableView};
-use repo::{DiningTable, TableFields};
+use repo::{DiningTable, Layout, TableFields};
 
 /// 24 random bytes, URL-safe base64 (32 characters): not to be guessed or enumerated.
 fn new_token() -> String {
@@ -31,7 +31,32 @@ fn fields(input: &TableInput) -> TableFields<'_> {
         floor_area: input.floor_area.as_deref().map(str::trim),
         seats: input.seats,
         active: input.active,
+        layout: Layout {
+            x: input.x,
+            y: input.y,
+            width: input.width,
+            height: input.height,
+            shape: input.shape,
+            rotation: input.rotation,
+        },
     }
+}
+
+/// A place and size that would put the table partly off the plan: the database's check, told
+/// on the field to move.
+fn off_the_plan<T>(r: Result<T>) -> Result<T> {
+    r.on_constraint("dining_tables_inside_plan_x", || {
+        Error::invalid(
+            "x",
+            "x + width must be at most 1000: the table must lie on the plan",
+        )
+    })
+    .on_constraint("dining_tables_inside_plan_y", || {
+        Error::invalid(
+            "y",
+            "y + height must be at most 1000: the table must lie on the plan",
+        )
+    })
 }
 
 fn label_taken() -> Error {
@@ -55,14 +80,16 @@ pub async fn create(
     require_manager_of(who, branch_id)?;
     let mut tx = state.db.begin(who.scope()).await?;
     catalog::repo::branch_time_zone(&mut tx, branch_id).await?;
-    let table = repo::insert_table(
-        &mut tx,
-        who.tenant_id,
-        branch_id,
-        &fields(input),
-        &new_token(),
+    let table = off_the_plan(
+        repo::insert_table(
+            &mut tx,
+            who.tenant_id,
+            branch_id,
+            &fields(input),
+            &new_token(),
+        )
+        .await,
     )
-    .await
     .on_constraint("dining_tables_label_key", label_taken)?;
     platform::audit::record(
         &mut tx,
@@ -84,7 +111,9 @@ pub async fn create(
 /// What the audit log keeps of a table (never its token: the log is read by more people).
 fn audit_view(t: &DiningTable) -> serde_json::Value {
     serde_json::json!({ "label": t.label, "floorArea": t.floor_area, "seats": t.seats,
-                        "active": t.active, "branchId": t.branch_id })
+                        "active": t.active, "branchId": t.branch_id, "x": t.x, "y": t.y,
+                        "width": t.width, "height": t.height, "shape": t.shape,
+                        "rotation": t.rotation })
 }
 
 pub async fn list(state: &AppState, who: &Principal, branch_id: Uuid) -> Result<Vec<DiningTable>> {
@@ -126,8 +155,7 @@ pub async fn update(
     let mut tx = state.db.begin(who.scope()).await?;
     let before = repo::table(&mut tx, id, true).await?;
     require_manager_of(who, before.branch_id)?;
-    let after = repo::update_table(&mut tx, id, &fields(input))
-        .await
+    let after = off_the_plan(repo::update_table(&mut tx, id, &fields(input)).await)
         .on_constraint("dining_tables_label_key", label_taken)?;
     audited(&mut tx, who, "dining_table.updated", &before, Some(&after)).await?;
     tx.commit().await?;

@@ -8,6 +8,8 @@ use platform::{
 use sqlx::FromRow;
 use uuid::Uuid;
 
+use super::model::TableShape;
+
 /// A dining table as staff see it (with its QR token).
 #[derive(Clone, Debug, FromRow, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -22,16 +24,36 @@ pub struct DiningTable {
     pub active: bool,
     pub archived_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Its place on the floor plan (0–1000 units, top-left corner), size and turn.
+    pub x: i32,
+    pub y: i32,
+    pub width: i32,
+    pub height: i32,
+    pub shape: TableShape,
+    pub rotation: i32,
 }
 
-const TABLE_COLS: &str =
-    "id, branch_id, label, floor_area, seats, qr_token, active, archived_at, created_at";
+const TABLE_COLS: &str = "id, branch_id, label, floor_area, seats, qr_token, active, archived_at, \
+    created_at, pos_x as x, pos_y as y, width, height, shape, rotation";
 
 pub struct TableFields<'a> {
     pub label: &'a str,
     pub floor_area: Option<&'a str>,
     pub seats: i32,
     pub active: bool,
+    pub layout: Layout,
+}
+
+/// A table's place on the plan as given; what is left out is defaulted (a new table) or kept
+/// (a change).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Layout {
+    pub x: Option<i32>,
+    pub y: Option<i32>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub shape: Option<TableShape>,
+    pub rotation: Option<i32>,
 }
 
 pub async fn insert_table(
@@ -41,10 +63,18 @@ pub async fn insert_table(
     f: &TableFields<'_>,
     qr_token: &str,
 ) -> Result<DiningTable> {
+    // Without a place, the table takes the next cell of an 8-wide grid (as the migration laid
+    // out the tables made before the plan), pulled in where its size would leave the plan.
     Ok(sqlx::query_as(&format!(
-        "insert into dining_tables (id, tenant_id, branch_id, label, floor_area, seats, qr_token, \
-                                    active) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8) returning {TABLE_COLS}"
+        "with slot as (select count(*)::int as n from dining_tables \
+                       where branch_id = $3 and archived_at is null) \
+         insert into dining_tables (id, tenant_id, branch_id, label, floor_area, seats, qr_token, \
+                                    active, pos_x, pos_y, width, height, shape, rotation) \
+         select $1, $2, $3, $4, $5, $6, $7, $8, \
+                coalesce($9, least(20 + n % 8 * 120, 1000 - coalesce($11, 80))), \
+                coalesce($10, least(20 + n / 8 % 8 * 120, 1000 - coalesce($12, 80))), \
+                coalesce($11, 80), coalesce($12, 80), coalesce($13, 'rect'), coalesce($14, 0) \
+         from slot returning {TABLE_COLS}"
     ))
     .bind(Uuid::now_v7())
     .bind(tenant_id)
@@ -54,6 +84,12 @@ pub async fn insert_table(
     .bind(f.seats)
     .bind(qr_token)
     .bind(f.active)
+    .bind(f.layout.x)
+    .bind(f.layout.y)
+    .bind(f.layout.width)
+    .bind(f.layout.height)
+    .bind(f.layout.shape)
+    .bind(f.layout.rotation)
     .fetch_one(&mut **tx)
     .await?)
 }
@@ -84,7 +120,10 @@ pub async fn table(tx: &mut Tx, id: Uuid, lock: bool) -> Result<DiningTable> {
 pub async fn update_table(tx: &mut Tx, id: Uuid, f: &TableFields<'_>) -> Result<DiningTable> {
     Ok(sqlx::query_as(&format!(
         "update dining_tables set label = $2, floor_area = $3, seats = $4, active = $5, \
-                                  updated_at = now() \
+                pos_x = coalesce($6, pos_x), pos_y = coalesce($7, pos_y), \
+                width = coalesce($8, width), height = coalesce($9, height), \
+                shape = coalesce($10, shape), rotation = coalesce($11, rotation), \
+                updated_at = now() \
          where id = $1 returning {TABLE_COLS}"
     ))
     .bind(id)
@@ -92,6 +131,12 @@ pub async fn update_table(tx: &mut Tx, id: Uuid, f: &TableFields<'_>) -> Result<
     .bind(f.floor_area)
     .bind(f.seats)
     .bind(f.active)
+    .bind(f.layout.x)
+    .bind(f.layout.y)
+    .bind(f.layout.width)
+    .bind(f.layout.height)
+    .bind(f.layout.shape)
+    .bind(f.layout.rotation)
     .fetch_one(&mut **tx)
     .await?)
 }
@@ -142,7 +187,8 @@ pub async fn table_by_token(tx: &mut Tx, token: &str) -> Result<DiningTable> {
     .ok_or(Error::NotFound)
 }
 
-/// Inserts the demo's tables of a branch; labels already there are left alone.
+/// Inserts the demo's tables of a branch at their places on the plan; labels already there are
+/// left alone, and so is where a manager put them.
 pub async fn seed_table(
     tx: &mut Tx,
     tenant_id: Uuid,
@@ -151,8 +197,10 @@ pub async fn seed_table(
     qr_token: &str,
 ) -> Result<()> {
     sqlx::query(
-        "insert into dining_tables (id, tenant_id, branch_id, label, floor_area, seats, qr_token) \
-         values ($1, $2, $3, $4, $5, $6, $7) \
+        "insert into dining_tables (id, tenant_id, branch_id, label, floor_area, seats, qr_token, \
+                                    pos_x, pos_y, width, height, shape, rotation) \
+         values ($1, $2, $3, $4, $5, $6, $7, coalesce($8, 20), coalesce($9, 20), \
+                 coalesce($10, 80), coalesce($11, 80), coalesce($12, 'rect'), coalesce($13, 0)) \
          on conflict (branch_id, lower(label)) where archived_at is null do nothing",
     )
     .bind(Uuid::now_v7())
@@ -162,6 +210,12 @@ pub async fn seed_table(
     .bind(f.floor_area)
     .bind(f.seats)
     .bind(qr_token)
+    .bind(f.layout.x)
+    .bind(f.layout.y)
+    .bind(f.layout.width)
+    .bind(f.layout.height)
+    .bind(f.layout.shape)
+    .bind(f.layout.rotation)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -23,7 +23,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(table_view))
 }
 
-/// Adds a table to the branch (its owner or managers); it gets a fresh QR token.
+/// Adds a table to the branch (its owner or managers); it gets a fresh QR token, and the next
+/// place of a grid on the floor plan unless it is given one.
 #[utoipa::path(post, path = "/api/branches/{branch_id}/dining-tables", tag = "tables", security(("bearer" = [])),
     params(("branch_id" = Uuid, Path)), request_body = TableInput,
     responses((status = 201, body = DiningTable), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -51,10 +52,12 @@ pub async fn list_tables(
     Ok(Json(super::list(&state, &auth, branch_id).await?))
 }
 
-/// Changes a table's label, floor area, seats or whether it is in service.
+/// Changes a table's label, floor area, seats or whether it is in service, and its place on the
+/// floor plan (a place left out stays as it is).
 #[utoipa::path(put, path = "/api/dining-tables/{id}", tag = "tables", security(("bearer" = [])),
     params(("id" = Uuid, Path)), request_body = TableInput,
-    responses((status = 200, body = DiningTable), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, body = DiningTable), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
+              (status = 422, body = Problem, description = "invalid, or a place that leaves the plan (`x + width` or `y + height` over 1000)")))]
 pub async fn update_table(
     State(state): State<AppState>,
     auth: Auth<policy::Managers>,

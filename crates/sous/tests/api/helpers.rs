@@ -1,10 +1,11 @@
 //! What the API tests share: [`TestApp`] (the server on a database of its own, and calls to it)
-//! here, and in `helpers/` the fixtures, the named endpoints, sign-ins, the event stream reader,
-//! the time clock's calls and the real `sous serve` processes. Test files import all of it from
+//! here, and in `helpers/` the fixtures, the named endpoints, the floor, sign-ins, the event
+//! stream reader, the time clock's calls and the real `sous serve` processes. Test files import all of it from
 //! `crate::helpers`.
 
 mod endpoints;
 mod fixtures;
+mod floor;
 mod processes;
 mod sign_in;
 mod sse;
@@ -19,6 +20,7 @@ use uuid::Uuid;
 
 pub use endpoints::*;
 pub use fixtures::*;
+pub use floor::placed_table;
 pub use processes::{ExternalSous, SousProcess};
 pub use sign_in::*;
 pub use sse::*;

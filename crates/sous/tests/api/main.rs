@@ -18,6 +18,7 @@ mod delivery;
 mod device_sessions;
 mod document_conformance;
 mod drivers;
+mod floor;
 mod guest_sessions;
 mod hardening;
 mod helpers;
