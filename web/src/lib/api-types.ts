@@ -3638,7 +3638,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Adds a table to the branch (its owner or managers); it gets a fresh QR token. */
+        /**
+         * Adds a table to the branch (its owner or managers); it gets a fresh QR token, and the next
+         *     place of a grid on the floor plan unless it is given one.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -3745,6 +3748,218 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/branches/{branch_id}/floor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The branch's floor for the POS: every table in service with its place on the plan and its
+         *     state — `free`, `seated`, `ordered`, `food_ready`, `check_printed` or `paid` — the party at
+         *     it and its orders (owner, manager, cashier, waiter of the branch).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    branch_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FloorTable"][];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description kitchen staff, drivers, or a branch outside the caller's scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description not a branch of the caller's brand */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unprocessable Entity */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/branches/{branch_id}/floor-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Places tables on the branch's floor plan (owner and managers): the layout editor's save.
+         *     All are placed in one transaction or none is; tables left out stay as they are. Answers the
+         *     branch's tables.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    branch_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FloorPlanInput"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DiningTable"][];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description not a branch of the caller's brand */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description invalid, a table off the plan (`x + width` or `y + height` over 1000), named twice, or not a table of this branch (`tables[i].id`); nothing is placed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4541,6 +4756,108 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["OpenTable"][];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unprocessable Entity */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/branches/{branch_id}/time-entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The branch's timesheet (owners, managers of the branch): the entries begun on the days
+         *     `from`–`to` in the branch's time zone (default today), and each person's totals. 422 on
+         *     `to` before `from` or more than 93 days.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First day (YYYY-MM-DD, the branch's own date); default today at the branch. */
+                    from?: string;
+                    /** @description Last day, included (default `from`); at most 93 days after `from`. */
+                    to?: string;
+                    /** @description Only this staff member's entries. */
+                    userId?: string;
+                };
+                header?: never;
+                path: {
+                    branch_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TimeSheet"];
                     };
                 };
                 /** @description Bad Request */
@@ -8277,7 +8594,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Changes a table's label, floor area, seats or whether it is in service. */
+        /**
+         * Changes a table's label, floor area, seats or whether it is in service, and its place on the
+         *     floor plan (a place left out stays as it is).
+         */
         put: {
             parameters: {
                 query?: never;
@@ -8364,7 +8684,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Unprocessable Entity */
+                /** @description invalid, or a place that leaves the plan (`x + width` or `y + height` over 1000) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -8459,6 +8779,131 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dining-tables/{id}/seat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Seats a party at a table: a table session opens, served by `serverId` or the caller, on the
+         *     caller's POS when they signed in on one.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SeatParty"];
+                };
+            };
+            responses: {
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TableSession"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description kitchen staff, drivers, or a table outside the caller's branch */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `table_occupied`: a party is seated there; `table_out_of_service` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description invalid, or `serverId` not front of house at the branch */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -13976,7 +14421,8 @@ export interface paths {
         put?: never;
         /**
          * Disable a member: their sessions end at once (access and refresh tokens, on every device),
-         *     and their password and PIN are refused until they are enabled again.
+         *     their password and PIN are refused until they are enabled again, and an open time-clock
+         *     entry of theirs closes now (unless another role of theirs in the brand is still enabled).
          */
         post: {
             parameters: {
@@ -14389,6 +14835,585 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/table-sessions/{id}/check-printed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The POS printed the party's check: the table shows `check_printed` until it is paid or
+         *     another order is placed.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TableSession"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `session_closed`: the party has left */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unprocessable Entity */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/table-sessions/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The party leaves: the session closes and the table is free again. Refused while an order of
+         *     theirs is open with something due.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TableSession"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `table_has_open_orders`: an open order at the table is not paid; `session_closed` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unprocessable Entity */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/table-sessions/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The party joins another table's party: its guests are added there, its open dine-in orders
+         *     move to that table, and its own session closes. Answers the joined session (its printed
+         *     check, if any, is out of date and cleared).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MergeParty"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TableSession"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `session_closed`; `too_many_guests`: more than 100 together */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description invalid, or `intoSessionId` not another open party of the branch */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/table-sessions/{id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Moves the party to a free table of the branch, with its open dine-in orders (each gets the
+         *     new table's label and an `order.moved` event).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MoveParty"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TableSession"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `table_occupied`: a party or orders at the table; `table_out_of_service`; `session_closed` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description invalid, or `tableId` not another table of the branch */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/table-sessions/{id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Another member of staff serves the party. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TransferParty"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TableSession"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `session_closed`: the party has left */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description invalid, or `serverId` not front of house at the branch */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tables/{token}": {
         parameters: {
             query?: never;
@@ -14772,6 +15797,575 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/time-clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the signed-in staff member stands: `off`, `on` the clock or `on_break`, with the open
+         *     entry and its seconds so far.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClockState"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/time-clock/break/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the break. 409 `not_clocked_in`, `not_on_break`. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TimeEntry"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/time-clock/break/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a break (unpaid unless `paid`). 409 `not_clocked_in`, `already_on_break`. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": null | components["schemas"]["StartBreak"];
+                };
+            };
+            responses: {
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TimeEntry"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unprocessable Entity */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/time-clock/in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clock in at a branch (any staff role): the body's `branchId`, or the session's branch. A PIN
+         *     session clocks in at its device's branch only (403 for another). 409 `already_clocked_in`
+         *     while an entry is open anywhere; 409 `branch_archived`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": null | components["schemas"]["ClockIn"];
+                };
+            };
+            responses: {
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TimeEntry"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unprocessable Entity */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/time-clock/out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Clock out, ending an open break first. 409 `not_clocked_in`. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TimeEntry"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/time-entries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Correct an entry (owners, managers of its branch; not a manager's own, 403 `own_entry`):
+         *     its clock-in and clock-out, closing it when open, and optionally its breaks. Audited
+         *     `time_entry.corrected` with the reason. 409 `overlapping_entry` when it would overlap
+         *     another entry of the person.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Correction"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TimeEntry"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unprocessable Entity */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -14866,6 +16460,14 @@ export interface components {
             name: string;
             nameAr?: string | null;
             slug: string;
+        };
+        /** @description A break as a correction gives it. */
+        BreakInput: {
+            /** Format: date-time */
+            endedAt: string;
+            paid?: boolean;
+            /** Format: date-time */
+            startedAt: string;
         };
         /**
          * @description A price change over many items: `percentBp` (basis points, -5000 = 50 % off… +1000 = 10 %
@@ -15077,6 +16679,32 @@ export interface components {
              */
             unsettled: number;
         };
+        /** @description `POST /api/time-clock/in`. */
+        ClockIn: {
+            /**
+             * Format: uuid
+             * @description The branch worked at; left out, the session's branch (a PIN session's is its device's).
+             */
+            branchId?: string | null;
+            note?: string | null;
+        };
+        /** @description `GET /api/time-clock`: where the caller stands. */
+        ClockState: {
+            /**
+             * Format: int64
+             * @description The open entry's breaks so far (0 when off).
+             */
+            breakSeconds: number;
+            entry?: null | components["schemas"]["TimeEntry"];
+            status: components["schemas"]["ClockStatus"];
+            /**
+             * Format: int64
+             * @description The open entry's worked time so far (0 when off).
+             */
+            workedSeconds: number;
+        };
+        /** @enum {string} */
+        ClockStatus: "off" | "on" | "on_break";
         CloseDrawer: {
             /**
              * Format: int64
@@ -15158,6 +16786,23 @@ export interface components {
             choices: components["schemas"]["ComboChoiceInput"][];
             name: string;
             nameAr?: string | null;
+        };
+        /** @description `PUT /api/time-entries/{id}`: a manager's correction (a forgotten clock-out, a wrong time). */
+        Correction: {
+            /**
+             * @description The entry's breaks as they should be, replacing those recorded; left out, they stay (an
+             *     open one ends at `clockOut`). Each inside the entry, none overlapping another.
+             */
+            breaks?: components["schemas"]["BreakInput"][] | null;
+            /** Format: date-time */
+            clockIn: string;
+            /**
+             * Format: date-time
+             * @description After `clockIn`, not in the future, at most 24 hours after `clockIn`.
+             */
+            clockOut: string;
+            /** @description Why (kept in the audit log). */
+            reason: string;
         };
         Created: {
             /** Format: uuid */
@@ -15282,13 +16927,27 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             floorArea?: string | null;
+            /** Format: int32 */
+            height: number;
             /** Format: uuid */
             id: string;
             label: string;
             /** @description What the table's QR code carries: the guest app opens `/t/{qrToken}`. */
             qrToken: string;
             /** Format: int32 */
+            rotation: number;
+            /** Format: int32 */
             seats: number;
+            shape: components["schemas"]["TableShape"];
+            /** Format: int32 */
+            width: number;
+            /**
+             * Format: int32
+             * @description Its place on the floor plan (0–1000 units, top-left corner), size and turn.
+             */
+            x: number;
+            /** Format: int32 */
+            y: number;
         };
         /** @description A discount: `percentBp` (basis points) or `amount` (minor units), with a label. */
         DiscountRequest: {
@@ -15406,6 +17065,77 @@ export interface components {
             /** Format: int32 */
             course: number;
             tickets: components["schemas"]["TicketDto"][];
+        };
+        /** @description An order at a table. */
+        FloorOrder: {
+            /** Format: int64 */
+            due: number;
+            /** Format: uuid */
+            id: string;
+            /** Format: int32 */
+            number: number;
+            status: components["schemas"]["Status"];
+            /** Format: int64 */
+            total: number;
+        };
+        /**
+         * @description `PUT /api/branches/{branch_id}/floor-plan`: the tables the layout editor moved, all placed
+         *     or none. Tables left out stay as they are.
+         */
+        FloorPlanInput: {
+            tables: components["schemas"]["PlacedTable"][];
+        };
+        /** @description The party at a table, as the floor shows it. */
+        FloorSession: {
+            /** Format: date-time */
+            checkPrintedAt?: string | null;
+            /** Format: uuid */
+            deviceId?: string | null;
+            /** Format: int32 */
+            guests: number;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: int32
+             * @description Whole minutes since the party sat down.
+             */
+            minutesSeated: number;
+            /** Format: date-time */
+            openedAt: string;
+            /** Format: uuid */
+            serverId: string;
+            serverName?: string | null;
+        };
+        /** @description A table of the floor: where it stands, and where it is in its meal. */
+        FloorTable: {
+            /** Format: int64 */
+            due: number;
+            floorArea?: string | null;
+            /** Format: int32 */
+            height: number;
+            /** Format: uuid */
+            id: string;
+            label: string;
+            /** @description The orders of the party at the table, oldest first. */
+            orders: components["schemas"]["FloorOrder"][];
+            /** Format: int32 */
+            rotation: number;
+            /** Format: int32 */
+            seats: number;
+            session?: null | components["schemas"]["FloorSession"];
+            shape: components["schemas"]["TableShape"];
+            state: components["schemas"]["TableState"];
+            /**
+             * Format: int64
+             * @description What those orders come to, and what is still due on them, in minor units.
+             */
+            total: number;
+            /** Format: int32 */
+            width: number;
+            /** Format: int32 */
+            x: number;
+            /** Format: int32 */
+            y: number;
         };
         GroupDoc: {
             key: string;
@@ -15683,6 +17413,14 @@ export interface components {
             nameAr?: string | null;
             schedule: components["schemas"]["DayPart"][];
         };
+        /** @description `POST /api/table-sessions/{id}/merge`. */
+        MergeParty: {
+            /**
+             * Format: uuid
+             * @description The open session of another table of the branch, which this party joins.
+             */
+            intoSessionId: string;
+        };
         /** @description `POST /api/orders/{id}/merge`: the other check joins this one. */
         MergeRequest: {
             /**
@@ -15745,6 +17483,14 @@ export interface components {
             nameAr?: string | null;
             /** Format: int64 */
             priceDelta?: number;
+        };
+        /** @description `POST /api/table-sessions/{id}/move`. */
+        MoveParty: {
+            /**
+             * Format: uuid
+             * @description A free table of the same branch.
+             */
+            tableId: string;
         };
         MoveTable: {
             table: string;
@@ -16010,6 +17756,28 @@ export interface components {
             tip?: number;
             type: components["schemas"]["OrderType"];
         };
+        /**
+         * @description One table of the plan: its place (top-left corner) and size in the 1000 × 1000 plan, and
+         *     the seats and floor area the editor shows beside it. `floorArea` left out or null: none.
+         */
+        PlacedTable: {
+            floorArea?: string | null;
+            /** Format: int32 */
+            height: number;
+            /** Format: uuid */
+            id: string;
+            /** Format: int32 */
+            rotation: number;
+            /** Format: int32 */
+            seats: number;
+            shape: components["schemas"]["TableShape"];
+            /** Format: int32 */
+            width: number;
+            /** Format: int32 */
+            x: number;
+            /** Format: int32 */
+            y: number;
+        };
         /** @description A driver's last known position (rounded to about 11 m). */
         Position: {
             /** Format: date-time */
@@ -16242,6 +18010,16 @@ export interface components {
             /** Format: float */
             rank: number;
         };
+        /** @description `POST /api/dining-tables/{id}/seat`. */
+        SeatParty: {
+            /** Format: int32 */
+            guests: number;
+            /**
+             * Format: uuid
+             * @description Who serves the party; left out, the caller.
+             */
+            serverId?: string | null;
+        };
         /** @description What a guest picked for one line. */
         Selection: {
             /** @description Modifier options of the item (or, for a combo, unused: options go with each choice). */
@@ -16414,6 +18192,23 @@ export interface components {
             /** Format: uuid */
             userId: string;
         };
+        /** @description One staff member's totals over a timesheet. */
+        StaffTime: {
+            /** Format: int64 */
+            breakSeconds: number;
+            displayName: string;
+            /** Format: int64 */
+            entries: number;
+            /** Format: uuid */
+            userId: string;
+            /** Format: int64 */
+            workedSeconds: number;
+        };
+        /** @description `POST /api/time-clock/break/start`. */
+        StartBreak: {
+            /** @description A paid break counts as worked time (default: unpaid). */
+            paid?: boolean;
+        };
         /** @description `POST /api/driver/shift`: the signed-in driver starts a shift at a branch. */
         StartShift: {
             /** Format: uuid */
@@ -16450,10 +18245,67 @@ export interface components {
             active?: boolean;
             /** @description "Terrace", "Family section", … */
             floorArea?: string | null;
+            /** Format: int32 */
+            height?: number | null;
             label: string;
             /** Format: int32 */
+            rotation?: number | null;
+            /** Format: int32 */
             seats: number;
+            shape?: null | components["schemas"]["TableShape"];
+            /** Format: int32 */
+            width?: number | null;
+            /**
+             * Format: int32
+             * @description Where the table stands on the floor plan. Left out: a new table takes the next free
+             *     place of a grid, and a change keeps the table where it is.
+             */
+            x?: number | null;
+            /** Format: int32 */
+            y?: number | null;
         };
+        /** @description A party at a table, as the session endpoints answer it. */
+        TableSession: {
+            /** Format: uuid */
+            branchId: string;
+            /** Format: date-time */
+            checkPrintedAt?: string | null;
+            /** Format: date-time */
+            closedAt?: string | null;
+            /**
+             * Format: uuid
+             * @description The POS the party was seated on, when the staff member signed in on one.
+             */
+            deviceId?: string | null;
+            /** Format: int32 */
+            guests: number;
+            /** Format: uuid */
+            id: string;
+            /** @description The table's label (what its dine-in orders carry as `table`). */
+            label: string;
+            /**
+             * Format: uuid
+             * @description The session this party joined, when it was merged into another table's.
+             */
+            mergedInto?: string | null;
+            /** Format: date-time */
+            openedAt: string;
+            /** Format: uuid */
+            serverId: string;
+            serverName?: string | null;
+            /** Format: uuid */
+            tableId: string;
+        };
+        /**
+         * @description How the POS draws a table.
+         * @enum {string}
+         */
+        TableShape: "rect" | "round";
+        /**
+         * @description Where a table is in its meal, from its session and the orders at it.
+         * @enum {string}
+         */
+        TableState: "free" | "seated" | "ordered" | "food_ready" | "check_printed" | "paid";
         /** @description What a table's QR code opens. */
         TableView: {
             /** Format: uuid */
@@ -16544,6 +18396,79 @@ export interface components {
             /** Format: int32 */
             seat?: number | null;
         };
+        TimeBreak: {
+            /** Format: date-time */
+            endedAt?: string | null;
+            /** Format: uuid */
+            id: string;
+            paid: boolean;
+            /** Format: date-time */
+            startedAt: string;
+        };
+        /** @description One stretch of work of one staff member at one branch. */
+        TimeEntry: {
+            /** Format: uuid */
+            branchId: string;
+            /**
+             * Format: int64
+             * @description Every break, paid or not.
+             */
+            breakSeconds: number;
+            breaks: components["schemas"]["TimeBreak"][];
+            /** Format: date-time */
+            clockIn: string;
+            /**
+             * Format: date-time
+             * @description Null while on the clock.
+             */
+            clockOut?: string | null;
+            /** Format: uuid */
+            clockedInBy: string;
+            /**
+             * Format: uuid
+             * @description The member, or the manager who closed the entry (a correction, disabling the member).
+             */
+            clockedOutBy?: string | null;
+            /**
+             * Format: uuid
+             * @description The POS the PIN session that clocked in was on; null for a password session.
+             */
+            deviceId?: string | null;
+            displayName: string;
+            /** Format: date-time */
+            editedAt?: string | null;
+            /**
+             * Format: uuid
+             * @description The latest correction's author and time; null when never corrected.
+             */
+            editedBy?: string | null;
+            /** Format: uuid */
+            id: string;
+            note?: string | null;
+            /** Format: uuid */
+            userId: string;
+            /**
+             * Format: int64
+             * @description Clock time less unpaid breaks; an open entry counts up to now.
+             */
+            workedSeconds: number;
+        };
+        /**
+         * @description `GET /api/branches/{branch_id}/time-entries`: the entries that began on the days asked
+         *     (in the branch's time zone), oldest first, and each person's totals.
+         */
+        TimeSheet: {
+            /** Format: uuid */
+            branchId: string;
+            entries: components["schemas"]["TimeEntry"][];
+            /** Format: date */
+            from: string;
+            /** @description By display name. */
+            summary: components["schemas"]["StaffTime"][];
+            timeZone: string;
+            /** Format: date */
+            to: string;
+        };
         /** @enum {string} */
         Timing: "held" | "on_time" | "warning" | "late";
         TokenPair: {
@@ -16570,6 +18495,14 @@ export interface components {
              */
             etaMinutes: number;
             handoverCode?: string | null;
+        };
+        /** @description `POST /api/table-sessions/{id}/transfer`. */
+        TransferParty: {
+            /**
+             * Format: uuid
+             * @description A front-of-house member of the branch (owner, manager, cashier or waiter).
+             */
+            serverId: string;
         };
         /** @description The price of one unit of a valid selection. */
         UnitPrice: {

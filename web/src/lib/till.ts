@@ -36,7 +36,7 @@ export interface Adjustments {
  *  manager approves; the server holds the same threshold. */
 export const APPROVAL_ABOVE = 5_000;
 
-export type OrderKind = 'dine_in' | 'takeaway' | 'pickup';
+export type OrderKind = 'dine_in' | 'takeaway' | 'pickup' | 'delivery';
 
 export const MAX_QUANTITY = 999;
 

@@ -143,3 +143,27 @@ test('a cashier gives a discount above the threshold with the manager’s PIN, a
   expect(order.lines[0].discount).toBeGreaterThan(0);
   await context.close();
 });
+
+test('a delivery taken by phone: the address checked against the zones, the fee on the check, cash on delivery', async ({ browser }) => {
+  const { context, page } = await openTill(browser, 'cashier', 'en', 'Phone till');
+  await page.getByRole('radio', { name: 'Delivery' }).click();
+  await page.getByLabel('Customer name').fill('Noura');
+  await page.getByLabel('Customer phone').fill('+966501234567');
+  await page.getByLabel('Street address').fill('Olaya Street 12');
+  await page.getByLabel('Latitude').fill('24.69');
+  await page.getByLabel('Longitude').fill('46.685');
+  await page.getByRole('button', { name: 'Check address' }).click();
+  await expect(page.getByText('We deliver here (Olaya)')).toBeVisible();
+  await page.getByTestId('till-items').getByRole('button', { name: 'Mixed Grill', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: /^Add/ }).click();
+  await expect(page.getByTestId('check-total')).toHaveText('SAR 89.00');
+  await page.getByRole('button', { name: 'Send (cash on delivery)' }).click();
+  await expect(page.getByTestId('till-notice')).toContainText('sent to the kitchen');
+  const manager = await login(state().baseURL, 'manager@demo.sous.test');
+  const [order] = await call<any[]>(`/api/orders?branchId=${state().branchId}&type=delivery&limit=1`, manager);
+  expect(order.contactPhone).toBe('+966501234567');
+  expect(order.total).toBe(8900);
+  expect(order.due).toBe(8900);
+  expect(order.status).toBe('accepted');
+  await context.close();
+});

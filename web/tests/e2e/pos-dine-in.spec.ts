@@ -66,6 +66,10 @@ test('a table of four in Arabic: seats, two courses, split by seat, cash and car
   await check.getByRole('button', { name: 'إطلاق الطبق التالي' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'أُطلق الطبق' })).toBeVisible();
   expect((await ticketsOf(order.id, manager)).flatMap((t) => t.items).every((i: any) => !i.held)).toBe(true);
+  // For a kitchen without a display, the tickets print from the till.
+  await check.getByRole('button', { name: 'تذكرة المطبخ' }).click();
+  await expect(page.getByTestId('kitchen-tickets')).toContainText('Umm Ali');
+  await page.getByRole('dialog').getByRole('button', { name: 'إغلاق' }).click();
 
   // The kitchen bumps everything; the till sees the food ready (live) and the waiter serves it.
   for (const t of await ticketsOf(order.id, manager)) if (t.status !== 'bumped') await call(`/api/kitchen/tickets/${t.id}/bump`, manager, {});

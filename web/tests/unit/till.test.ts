@@ -98,3 +98,29 @@ describe('discounts, promo codes and tips at the till', () => {
     expect(discountTotal(lines, { reason: 'x', amount: 999_999 })).toBe(10000);
   });
 });
+
+describe('the floor plan', () => {
+  it('lists the areas, sizes the plan to its tables and keeps a dragged table on it', async () => {
+    const { areasOf, planHeight, moved } = await import('../../src/components/react/pos/floor-plan');
+    expect(areasOf([{ floorArea: 'Hall' }, { floorArea: null }, { floorArea: 'Hall' }, { floorArea: 'Terrace' }])).toEqual(['Hall', '', 'Terrace']);
+    expect(planHeight([{ y: 100, height: 80 }])).toBe(500);
+    expect(planHeight([{ y: 600, height: 100 }])).toBe(740);
+    const t = { x: 900, y: 10, width: 80, height: 80 };
+    expect(moved(t, 50, -30)).toEqual({ x: 920, y: 0, width: 80, height: 80 });
+    expect(moved(t, -1000, 2000)).toEqual({ x: 0, y: 920, width: 80, height: 80 });
+  });
+
+  it('lets a till offline add only to tables it opened itself', async () => {
+    const { mayAddOffline } = await import('../../src/components/react/pos/floor-plan');
+    const floor = [
+      { label: 'T1', session: { deviceId: 'till-a' } as any },
+      { label: 'T2', session: { deviceId: null } as any },
+      { label: 'T3', session: null },
+    ];
+    expect(mayAddOffline(floor, 't1', 'till-a')).toBe(true);
+    expect(mayAddOffline(floor, 'T1', 'till-b')).toBe(false);
+    expect(mayAddOffline(floor, 'T2', 'till-b')).toBe(true);
+    expect(mayAddOffline(floor, 'T3', 'till-b')).toBe(true);
+    expect(mayAddOffline(floor, 'P9', 'till-b')).toBe(true);
+  });
+});

@@ -8,11 +8,13 @@ import { money } from './shell';
 
 const LINE_DISCOUNTS = [0, 1000, 2500, 5000, 10_000];
 
-export default function CheckPanel({ lang, currency, lines, adjustments, seats, courses, onChange }: {
+export default function CheckPanel({ lang, currency, lines, adjustments, fee = 0, seats, courses, onChange }: {
   lang: Lang;
   currency: string;
   lines: CheckLine[];
   adjustments: Adjustments;
+  /** A delivery fee the server adds. */
+  fee?: number;
   /** How many seats to offer (the table's guests); 0 for a counter order. */
   seats: number;
   courses: number;
@@ -66,7 +68,8 @@ export default function CheckPanel({ lang, currency, lines, adjustments, seats, 
         <p className="till-line-head"><span>{tr.adjust.discounts}</span> <span className="num" data-testid="check-discounts">−{fmt(discountTotal(lines, adjustments))}</span></p>
       )}
       {(adjustments.tip ?? 0) > 0 && <p className="till-line-head"><span>{tr.adjust.tip}</span> <span className="num">{fmt(adjustments.tip!)}</span></p>}
-      <p className="till-total"><span>{tr.total}</span> <strong data-testid="check-total">{fmt(checkTotal(lines, adjustments))}</strong></p>
+      {fee > 0 && <p className="till-line-head"><span>{tr.deliveryFee}</span> <span className="num">{fmt(fee)}</span></p>}
+      <p className="till-total"><span>{tr.total}</span> <strong data-testid="check-total">{fmt(checkTotal(lines, adjustments) + fee)}</strong></p>
     </>
   );
 }

@@ -17,6 +17,8 @@ import { followBranch, useMenu, type Staff, type View, type Opening } from './sh
 const Till = lazy(() => import('./Till'));
 const Orders = lazy(() => import('./Orders'));
 const Drawer = lazy(() => import('./Drawer'));
+const Floor = lazy(() => import('./Floor'));
+const TimeClock = lazy(() => import('./TimeClock'));
 
 const LOCK_KEY = 'sous:pos:lock-minutes';
 const CONTRAST_KEY = 'sous:pos:contrast';
@@ -50,7 +52,7 @@ function usePersistence() {
         const ready = await navigator.serviceWorker.ready;
         // Every screen's chunk, so each opens offline too, then what this page loaded before
         // the worker controlled it.
-        await Promise.all([import('./Till'), import('./Orders'), import('./Drawer')]).catch(() => {});
+        await Promise.all([import('./Till'), import('./Orders'), import('./Drawer'), import('./Floor'), import('./FloorEditor'), import('./TimeClock')]).catch(() => {});
         const urls = performance.getEntriesByType('resource').map((e) => e.name).filter((u) => new URL(u).pathname.startsWith('/_astro/'));
         ready.active?.postMessage({ type: 'keep', urls: [...urls, location.pathname] });
       })
@@ -121,7 +123,7 @@ function Shell({ lang, device, offline }: { lang: Lang; device: Device; offline:
     setView(v);
   };
 
-  const views: View[] = ['order', 'orders', 'drawer'];
+  const views: View[] = ['floor', 'order', 'orders', 'drawer', 'clock'];
   const other = lang === 'ar' ? 'en' : 'ar';
   return (
     <div className="till">
@@ -157,6 +159,8 @@ function Shell({ lang, device, offline }: { lang: Lang; device: Device; offline:
           {staff && view === 'order' && <Till lang={lang} device={device} staff={staff} menu={menu} menuError={menuError} opening={opening} onOpen={open} />}
           {staff && view === 'orders' && <Orders lang={lang} device={device} staff={staff} onOpen={open} />}
           {staff && view === 'drawer' && menu && <Drawer lang={lang} device={device} currency={menu.currency} />}
+          {staff && view === 'clock' && <TimeClock lang={lang} device={device} staff={staff} />}
+          {staff && view === 'floor' && menu && <Floor lang={lang} device={device} staff={staff} currency={menu.currency} onOpen={open} />}
         </Suspense>
       </div>
     </div>

@@ -11,6 +11,7 @@ import { pos } from './strings';
 import { money, useBranchEvents } from './shell';
 import Tender, { type CardOutcome } from './Tender';
 import Receipt from './Receipt';
+import KitchenTickets from './KitchenTickets';
 
 const OPEN = ['placed', 'accepted', 'preparing', 'ready', 'served'];
 /** The terminal at the counter, as the till names it to the card terminal adapter. */
@@ -58,6 +59,7 @@ export default function TableChecks({ lang, branchId, table, orderIds, reload }:
   const [notice, setNotice] = useState('');
   const [paying, setPaying] = useState<Order | null>(null);
   const [receipt, setReceipt] = useState<string | null>(null);
+  const [ticketsOf, setTicketsOf] = useState<string | null>(null);
   const [parts, setParts] = useState(2);
 
   const load = useCallback(async () => {
@@ -152,6 +154,7 @@ export default function TableChecks({ lang, branchId, table, orderIds, reload }:
                 </span>
               )}
               <button type="button" className="btn secondary" onClick={() => printCheck(o)}>{tr.floor.printCheck}</button>
+              {o.status !== 'placed' && <button type="button" className="btn secondary" onClick={() => setTicketsOf(o.id)}>{tr.kitchenTicket}</button>}
               {o.due > 0 && <button type="button" className="btn" onClick={() => setPaying(o)}>{tr.pay} · {fmt(o)(o.due)}</button>}
             </div>
           </article>
@@ -170,6 +173,7 @@ export default function TableChecks({ lang, branchId, table, orderIds, reload }:
           }} />
       )}
       {receipt && <Receipt lang={lang} orderId={receipt} onClose={() => setReceipt(null)} />}
+      {ticketsOf && <KitchenTickets lang={lang} orderId={ticketsOf} onClose={() => setTicketsOf(null)} />}
     </section>
   );
 }

@@ -3,11 +3,15 @@
 // kitchen" for a table or "Pay" at the counter. Every order goes through the outbox: written
 // on this till before it is shown as taken, then sent, so a dropped network loses nothing.
 import { useEffect, useMemo, useState } from 'react';
+import { useStore } from '@nanostores/react';
+import { delivery } from '../../../stores/cart';
+import DeliveryCheck from '../DeliveryCheck';
 import { api, ApiError, idempotencyKey, type Menu, type MenuItem, type Order } from '../../../lib/api';
 import type { Device } from '../../../lib/device';
 import { till } from '../../../stores/auth';
 import { addToCheck, adjustmentFields, checkTotal, needsApproval, orderLines, type Adjustments, type CheckLine, type OrderKind } from '../../../lib/till';
 import { verifyManager } from '../../../lib/offline-staff';
+import { keptFloor, mayAddOffline } from './floor-plan';
 import { offlineRef, save, send, take, unreachable, type Job } from '../../../lib/outbox';
 import { formatClock, formatNumber, type Lang } from '../../../i18n';
 import ItemDialog from '../ItemDialog';
@@ -50,6 +54,8 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
   const [notice, setNotice] = useState('');
   const [errors, setErrors] = useState<string[]>([]);
   const [reload, setReload] = useState(0);
+  // Each order taken starts the next one afresh (the delivery address step too).
+  const [taken, setTaken] = useState(0);
 
   useEffect(() => {
     setKind(opening.kind);
@@ -82,7 +88,10 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  const total = useMemo(() => checkTotal(lines, adj), [lines, adj]);
+  // A delivery taken by phone: the address checked against the zones (the fee is the zone's).
+  const quote = useStore(delivery);
+  const fee = kind === 'delivery' && quote?.ok ? (quote.fee ?? 0) : 0;
+  const total = useMemo(() => checkTotal(lines, adj) + fee, [lines, adj, fee]);
   const approval = needsApproval(lines, adj, staff.role);
   const n = (x: number) => formatNumber(lang, x);
 
@@ -94,7 +103,8 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
 
   function body(payment?: { tendered: number }): Job['body'] {
     const clientRef = crypto.randomUUID();
-    const note = kind === 'pickup' && customer.name.trim() ? customer.name.trim() : '';
+    const phoned = kind === 'pickup' || kind === 'delivery';
+    const note = phoned && customer.name.trim() ? customer.name.trim() : '';
     return {
       clientRef,
       branchId: device.branchId,
@@ -103,7 +113,8 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
       ...adjustmentFields(adj, approval ? managerPin : undefined),
       ...(kind === 'dine_in' ? { table: table.trim() } : {}),
       ...(note ? { notes: note } : {}),
-      ...(kind === 'pickup' && customer.phone.trim() ? { contactPhone: customer.phone.trim() } : {}),
+      ...(phoned && customer.phone.trim() ? { contactPhone: customer.phone.trim() } : {}),
+      ...(kind === 'delivery' && quote?.ok && quote.to ? { delivery: quote.to } : {}),
       ...(payment ? { payment: { method: 'cash', tendered: payment.tendered } } : {}),
     };
   }
@@ -124,6 +135,9 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
     // Offline, a manager who is here approves against the PIN kept on this till; the server
     // checks the same PIN again when the order syncs.
     if (approval && !navigator.onLine && !(await verifyManager(device.id, managerPin))) throw new Error(tr.adjust.wrongPin);
+    if (kind === 'dine_in' && !navigator.onLine && !mayAddOffline((await keptFloor(device.branchId).catch(() => null)) ?? [], table, device.id)) {
+      throw new Error(tr.offline.tableElsewhere);
+    }
     const b = body(payment);
     let job = await take({
       clientRef: b.clientRef,
@@ -138,6 +152,9 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
     setLines([]);
     setAdj({ reason: tr.adjust.reasons[0]! });
     setManagerPin('');
+    setCustomer({ name: '', phone: '' });
+    delivery.set(null);
+    setTaken((x) => x + 1);
     if (!navigator.onLine) return offline(job);
     try {
       job = await send(job, till);
@@ -206,14 +223,15 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
   if (error && !menu) return <div role="alert" className="error">{messages(error)}</div>;
   if (!menu) return <p aria-busy="true">…</p>;
   const dineIn = kind === 'dine_in';
-  const canSend = lines.length > 0 && (!dineIn || table.trim().length > 0) && (!approval || managerPin.length >= 4);
+  const deliveryReady = kind !== 'delivery' || (!!quote?.ok && customer.phone.trim().length > 0);
+  const canSend = lines.length > 0 && (!dineIn || table.trim().length > 0) && deliveryReady && (!approval || managerPin.length >= 4);
   return (
     <div className="till-order">
       <ItemGrid lang={lang} menu={menu} onTap={tap} />
       <section className="till-check-col" aria-labelledby="check-title">
         <h2 id="check-title">{tr.check}</h2>
         <div role="radiogroup" aria-label={tr.orderType} className="till-segment">
-          {(['dine_in', 'takeaway', 'pickup'] as const).map((k) => (
+          {(['dine_in', 'takeaway', 'pickup', 'delivery'] as const).map((k) => (
             <button key={k} type="button" role="radio" aria-checked={kind === k} className="btn secondary" onClick={() => setKind(k)}>{tr.types[k]}</button>
           ))}
         </div>
@@ -225,7 +243,7 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
               <input id="till-guests" type="number" min={1} max={100} inputMode="numeric" value={guests} onChange={(e) => setGuests(Math.max(1, Math.min(100, Number(e.target.value) || 1)))} /></span>
           </div>
         )}
-        {kind === 'pickup' && (
+        {(kind === 'pickup' || kind === 'delivery') && (
           <div className="till-row">
             <span><label htmlFor="till-name">{tr.customerName}</label>
               <input id="till-name" maxLength={80} value={customer.name} onChange={(e) => setCustomer({ ...customer, name: e.target.value })} /></span>
@@ -233,6 +251,7 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
               <input id="till-phone" type="tel" dir="ltr" maxLength={20} value={customer.phone} onChange={(e) => setCustomer({ ...customer, phone: e.target.value })} /></span>
           </div>
         )}
+        {kind === 'delivery' && <DeliveryCheck key={taken} lang={lang} branchId={device.branchId} currency={menu.currency} />}
         {dineIn && (
           <div className="till-row">
             <div role="radiogroup" aria-label={tr.seat} className="till-segment">
@@ -248,15 +267,18 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
             </div>
           </div>
         )}
-        <CheckPanel lang={lang} currency={menu.currency} lines={lines} adjustments={adj} seats={dineIn ? guests : 0} courses={dineIn ? COURSES : 0} onChange={setLines} />
+        <CheckPanel lang={lang} currency={menu.currency} lines={lines} adjustments={adj} fee={fee} seats={dineIn ? guests : 0} courses={dineIn ? COURSES : 0} onChange={setLines} />
         {lines.length > 0 && <Adjust lang={lang} value={adj} onChange={setAdj} approval={approval} pin={managerPin} onPin={setManagerPin} />}
         {notice && <p role="status" className="ok" data-testid="till-notice">{notice}</p>}
         {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
         <div className="till-actions">
-          {dineIn ? (
+          {dineIn || kind === 'delivery' ? (
             <>
-              <button type="button" className="btn till-primary" disabled={!canSend} onClick={() => sendToKitchen()} aria-keyshortcuts="F8">{tr.send}</button>
-              <button type="button" className="btn secondary" disabled={!canSend} onClick={() => sendToKitchen(false)}>{tr.hold}</button>
+              <button type="button" className="btn till-primary" disabled={!canSend} onClick={() => sendToKitchen()} aria-keyshortcuts="F8">
+                {dineIn ? tr.send : tr.sendPayOnDelivery}
+              </button>
+              {dineIn && <button type="button" className="btn secondary" disabled={!canSend} onClick={() => sendToKitchen(false)}>{tr.hold}</button>}
+              {!dineIn && <button type="button" className="btn secondary" disabled={!canSend} onClick={() => { setErrors([]); setTendering(true); }}>{tr.pay}</button>}
             </>
           ) : (
             <button type="button" className="btn till-primary" disabled={!canSend} onClick={() => { setErrors([]); setTendering(true); }} aria-keyshortcuts="F8">{tr.pay}</button>

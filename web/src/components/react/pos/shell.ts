@@ -17,7 +17,7 @@ export type View = 'floor' | 'order' | 'orders' | 'drawer' | 'clock';
 
 /** What the new-order screen starts with: a table of the floor plan, or a counter order. */
 export interface Opening {
-  kind: 'dine_in' | 'takeaway' | 'pickup';
+  kind: 'dine_in' | 'takeaway' | 'pickup' | 'delivery';
   table?: string;
   guests?: number;
 }
