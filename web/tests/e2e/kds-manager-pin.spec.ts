@@ -3,20 +3,11 @@
 // their PIN in a dialog (a cashier's PIN is refused next to the pad), the manager's PIN recalls
 // the ticket and closes the dialog, and the next late recall asks again.
 import { test, expect, type Page } from '@playwright/test';
-import { readState, login } from './server';
+import { readState, login, call } from './server';
 import { shoot } from './shots';
+import { openKitchenDisplay } from './till';
 
 const state = () => readState();
-
-async function call(path: string, token: string, body?: unknown, method = body === undefined ? 'GET' : 'POST', headers: Record<string, string> = {}) {
-  const res = await fetch(`${state().baseURL}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.status === 204 ? undefined : res.json();
-}
 
 /** An accepted takeaway order of fries at Riyadh: one fryer ticket on the kitchen screen. */
 async function friesOrder(cashier: string): Promise<number> {
@@ -57,18 +48,7 @@ test.describe.serial('a manager approves one action on the kitchen screen', () =
 
   test('a late recall takes a manager PIN in English and in Arabic, one recall at a time', async ({ browser }) => {
     const { baseURL } = state();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
-    const kds = await context.newPage();
-    await kds.goto(`${baseURL}/en/kds`);
-    await kds.locator('astro-island:not([ssr])').getByLabel('Email').waitFor();
-    await kds.getByLabel('Email').fill('manager@demo.sous.test');
-    await kds.getByLabel('Password').fill('sous-demo-2026');
-    await kds.getByRole('button', { name: 'Sign in' }).click();
-    await kds.getByRole('button', { name: 'Register this tablet' }).first().click();
-    await kds.getByTestId('staff-tiles').getByRole('button', { name: 'Demo Kitchen' }).click();
-    for (const d of '5555') await kds.getByRole('button', { name: d, exact: true }).click();
-    await kds.getByRole('button', { name: 'Sign in' }).click();
-    await expect(kds.getByRole('heading', { name: 'Kitchen display' })).toBeVisible();
+    const { context, kds } = await openKitchenDisplay(browser);
 
     const number = await friesOrder(cashier);
     const ticket = kds.getByTestId('tickets').locator(`[data-order-number="${number}"]`);

@@ -6,7 +6,7 @@ import { test, expect } from '@playwright/test';
 import { gzipSync } from 'node:zlib';
 import { readState } from './server';
 import { shoot } from './shots';
-import { budget, openTill, p95, signIn, clearKitchen } from './till';
+import { budget, openKitchenDisplay, openTill, p95, signIn, clearKitchen } from './till';
 
 const state = () => readState();
 
@@ -62,18 +62,7 @@ test('the first screen loads at most 150 KB of JavaScript and a tap puts its lin
 });
 
 test('"Send to kitchen" puts the ticket on a kitchen display in under 500 ms', async ({ browser }) => {
-  const kitchen = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const kds = await kitchen.newPage();
-  await kds.goto(`${state().baseURL}/en/kds`);
-  await kds.locator('astro-island:not([ssr])').getByLabel('Email').waitFor();
-  await kds.getByLabel('Email').fill('manager@demo.sous.test');
-  await kds.getByLabel('Password').fill('sous-demo-2026');
-  await kds.getByRole('button', { name: 'Sign in' }).click();
-  await kds.getByRole('button', { name: 'Register this tablet' }).first().click();
-  await kds.getByTestId('staff-tiles').getByRole('button', { name: 'Demo Kitchen' }).click();
-  for (const d of '5555') await kds.getByRole('button', { name: d, exact: true }).click();
-  await kds.getByRole('button', { name: 'Sign in' }).click();
-  await expect(kds.getByRole('heading', { name: 'Kitchen display' })).toBeVisible();
+  const { context: kitchen, kds } = await openKitchenDisplay(browser);
   // The kitchen screen notes when each ticket appears.
   await kds.evaluate(() => {
     const w = window as any;

@@ -1,5 +1,5 @@
-// Steps the till's browser tests share: registering a till the way a manager does it on the
-// screen, and a staff member's PIN sign-in on its tiles.
+// Steps the browser tests of registered screens share: registering a till or a kitchen display
+// the way a manager does it on the screen, and a staff member's PIN sign-in on its tiles.
 import { expect, type Browser, type Page } from '@playwright/test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,4 +67,22 @@ export async function clearKitchen() {
       await call(`/api/kitchen/tickets/${t.id}/bump`, token, {}).catch(() => {});
     }
   }
+}
+
+/** A new browser context with a kitchen display registered by the manager and the cook signed in
+ *  with their PIN (5555), on `/en/kds`. */
+export async function openKitchenDisplay(browser: Browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+  const kds = await context.newPage();
+  await kds.goto(`${readState().baseURL}/en/kds`);
+  await kds.locator('astro-island:not([ssr])').getByLabel('Email').waitFor();
+  await kds.getByLabel('Email').fill('manager@demo.sous.test');
+  await kds.getByLabel('Password').fill('sous-demo-2026');
+  await kds.getByRole('button', { name: 'Sign in' }).click();
+  await kds.getByRole('button', { name: 'Register this tablet' }).first().click();
+  await kds.getByTestId('staff-tiles').getByRole('button', { name: 'Demo Kitchen' }).click();
+  for (const d of '5555') await kds.getByRole('button', { name: d, exact: true }).click();
+  await kds.getByRole('button', { name: 'Sign in' }).click();
+  await expect(kds.getByRole('heading', { name: 'Kitchen display' })).toBeVisible();
+  return { context, kds };
 }
