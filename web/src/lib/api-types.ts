@@ -4233,6 +4233,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/branches/{branch_id}/reports/servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The branch's shift summary per server for a business day: orders, sales and tips each member of
+         *     staff placed, and the cash and card they took. Owners and managers see everyone; other staff
+         *     their own row.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description The branch's business day (YYYY-MM-DD). */
+                    date: string;
+                };
+                header?: never;
+                path: {
+                    branch_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ServerReport"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unprocessable Entity */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/branches/{branch_id}/reports/z": {
         parameters: {
             query?: never;
@@ -18026,6 +18124,39 @@ export interface components {
             options?: string[];
             /** @description For a combo: one choice per slot. */
             slots?: components["schemas"]["SlotSelection"][];
+        };
+        ServerReport: {
+            /** Format: uuid */
+            branchId: string;
+            /** Format: date */
+            businessDate: string;
+            /** @description One row per member of staff who placed an order or took a payment that day, by name. */
+            servers: components["schemas"]["ServerShift"][];
+        };
+        ServerShift: {
+            /** Format: int64 */
+            cardTaken: number;
+            /**
+             * Format: int64
+             * @description Cash taken in this member's name for the day's orders, less what was refunded of it: what
+             *     they hand in.
+             */
+            cashTaken: number;
+            name: string;
+            /**
+             * Format: int64
+             * @description Orders placed that stand (not cancelled, voided, split or merged).
+             */
+            orders: number;
+            /**
+             * Format: int64
+             * @description Their totals, tips included.
+             */
+            sales: number;
+            /** Format: uuid */
+            staffId: string;
+            /** Format: int64 */
+            tips: number;
         };
         /** @description `PUT /api/branches/{branch_id}/service-charge`, and what `GET` answers. */
         ServiceCharge: {

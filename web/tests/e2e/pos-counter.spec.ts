@@ -96,6 +96,9 @@ test('a QR order arrives with a chime; the drawer from float to Z report around 
   await expect(page.getByTestId('drawer-difference')).toHaveText('-SAR 10.00');
   await page.getByRole('button', { name: 'Z report' }).last().click();
   await expect(page.getByTestId('z-report')).toBeVisible();
+  // The shift summary: the manager took the cash for the karak tea.
+  await page.getByRole('button', { name: 'Shift summary per server' }).last().click();
+  await expect(page.getByTestId('server-report').getByRole('row', { name: /Demo Manager/ })).toContainText('SAR 16.00');
 
   // The same screens in Arabic.
   await page.goto(`${state().baseURL}/ar/pos`);

@@ -78,6 +78,7 @@ test.describe.serial('the till offline', () => {
     expect(refs.map((r) => r?.split('-')[1])).toEqual(['1', '2', '3']);
     for (const o of orders) {
       expect(o.status).toBe('accepted');
+      expect(o.notes).toContain('Demo Cashier');
       expect(o.due).toBe(0);
       const tickets = await (await fetch(`${server.baseURL}/api/orders/${o.id}/kitchen-tickets`, { headers: { authorization: `Bearer ${await token()}` } })).json();
       expect(tickets.length).toBeGreaterThan(0);

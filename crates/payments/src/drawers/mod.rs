@@ -8,6 +8,7 @@
 //! `cash_transfers`), so a closed drawer holds nothing.
 
 pub mod routes;
+pub mod servers;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use garde::Validate;

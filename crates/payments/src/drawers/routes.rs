@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(drawer_movement))
         .routes(routes!(close_drawer))
         .routes(routes!(z_report))
+        .routes(routes!(server_report))
 }
 
 /// Opens the drawer of the POS device the caller signed in on (by PIN), with a float.
@@ -108,5 +109,22 @@ pub async fn z_report(
 ) -> Result<Json<ZReport>> {
     Ok(Json(
         super::z_report(&state, &auth, branch_id, q.date).await?,
+    ))
+}
+
+/// The branch's shift summary per server for a business day: orders, sales and tips each member of
+/// staff placed, and the cash and card they took. Owners and managers see everyone; other staff
+/// their own row.
+#[utoipa::path(get, path = "/api/branches/{branch_id}/reports/servers", tag = "drawers", security(("bearer" = [])),
+    params(("branch_id" = Uuid, Path), DayQuery),
+    responses((status = 200, body = super::servers::ServerReport), (status = 403, body = Problem)))]
+pub async fn server_report(
+    State(state): State<AppState>,
+    auth: Auth<policy::Staff>,
+    ApiPath(branch_id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<DayQuery>,
+) -> Result<Json<super::servers::ServerReport>> {
+    Ok(Json(
+        super::servers::server_report(&state, &auth, branch_id, q.date).await?,
     ))
 }

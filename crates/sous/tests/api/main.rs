@@ -44,6 +44,7 @@ mod request_limits;
 mod search;
 mod seed;
 mod serve;
+mod server_report;
 mod service_charge;
 mod settlements;
 mod sse;

@@ -12,6 +12,7 @@ import { money } from './shell';
 
 type Report = Schemas['DrawerReport'];
 type Z = Schemas['ZReport'];
+type Servers = Schemas['ServerReport'];
 
 const minor = (s: string) => Math.round(Number(s.replace(',', '.')) * 100) || 0;
 
@@ -23,6 +24,7 @@ export default function Drawer({ lang, device, currency }: { lang: Lang; device:
   const [move, setMove] = useState({ kind: 'cash_out' as 'cash_in' | 'cash_out', amount: '', reason: '' });
   const [counts, setCounts] = useState<Record<number, number>>({});
   const [z, setZ] = useState<Z | null>(null);
+  const [servers, setServers] = useState<Servers | null>(null);
   const [errors, setErrors] = useState<string[]>([]);
 
   useEffect(() => {
@@ -41,12 +43,25 @@ export default function Drawer({ lang, device, currency }: { lang: Lang; device:
     }
   }
 
+  // The till's own calendar day: a till stands in its branch, so it is the branch's day too.
+  const today = () => {
+    const d = new Date();
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  };
+
   async function zReport() {
     setErrors([]);
-    const d = new Date();
-    const date = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
     try {
-      setZ(await api<Z>(`/api/branches/${device.branchId}/reports/z?date=${date}`, { tokens: till }));
+      setZ(await api<Z>(`/api/branches/${device.branchId}/reports/z?date=${today()}`, { tokens: till }));
+    } catch (e) {
+      setErrors(msgs(e));
+    }
+  }
+
+  async function serverReport() {
+    setErrors([]);
+    try {
+      setServers(await api<Servers>(`/api/branches/${device.branchId}/reports/servers?date=${today()}`, { tokens: till }));
     } catch (e) {
       setErrors(msgs(e));
     }
@@ -128,6 +143,27 @@ export default function Drawer({ lang, device, currency }: { lang: Lang; device:
           <p><button type="button" className="btn" onClick={() => act(() => api<Report>(`/api/drawers/${report.id}/close`, { body: { counted }, tokens: till }))}>{tr.close}</button></p>
         </section>
       )}
+      <section className="card" aria-labelledby="servers-title">
+        <h2 id="servers-title">{tr.servers}</h2>
+        <p><button type="button" className="btn secondary" onClick={serverReport}>{tr.servers}</button></p>
+        {servers && (
+          <table className="till-report" data-testid="server-report">
+            <thead><tr><th>{pos(lang).floor.server}</th><th>{pos(lang).offline.orders}</th><th>{tr.sales}</th><th>{pos(lang).adjust.tip}</th><th>{tr.cashOwed}</th><th>{pos(lang).tender.card}</th></tr></thead>
+            <tbody>
+              {servers.servers.map((s) => (
+                <tr key={s.staffId}>
+                  <td>{s.name}</td>
+                  <td className="num">{n(s.orders)}</td>
+                  <td className="num">{fmt(s.sales)}</td>
+                  <td className="num">{fmt(s.tips)}</td>
+                  <td className="num">{fmt(s.cashTaken)}</td>
+                  <td className="num">{fmt(s.cardTaken)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
       <section className="card" aria-labelledby="z-title">
         <h2 id="z-title">{tr.zReport}</h2>
         <p><button type="button" className="btn secondary" onClick={zReport}>{tr.zReport}</button></p>

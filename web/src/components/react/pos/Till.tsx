@@ -124,7 +124,8 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
   async function offline(job: Job): Promise<Job> {
     const ref = job.offlineRef ?? (await offlineRef(device.id));
     const at = formatClock('en', job.takenAt);
-    const notes = [job.body.notes, `Taken offline at ${at} · ${ref}`].filter(Boolean).join(' · ');
+    // Whoever is signed in when it syncs sends it: the note keeps who took it.
+    const notes = [job.body.notes, `Taken offline at ${at} · ${ref} · ${job.staffName}`].filter(Boolean).join(' · ');
     const marked = { ...job, offlineRef: ref, body: { ...job.body, notes } };
     await save(marked);
     return marked;

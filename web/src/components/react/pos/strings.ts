@@ -164,6 +164,9 @@ const en = {
     payOuts: 'Pay-outs',
     notes: 'Notes',
     coins: 'Coins',
+    servers: 'Shift summary per server',
+    sales: 'Sales',
+    cashOwed: 'Cash owed',
   },
   clock: {
     title: 'Time clock',
@@ -394,6 +397,9 @@ const ar: PosStrings = {
     payOuts: 'المصروفات',
     notes: 'الأوراق النقدية',
     coins: 'العملات المعدنية',
+    servers: 'ملخص المناوبة لكل موظف',
+    sales: 'المبيعات',
+    cashOwed: 'النقد المستحق',
   },
   clock: {
     title: 'تسجيل الدوام',
