@@ -19,6 +19,8 @@ export interface CheckLine {
   notes: string;
   /** A discount on this line, in basis points of its amount (0: none). */
   discountBp?: number;
+  /** A combo's choice per slot (the chosen item and its options). */
+  slots?: { slotId: string; itemId: string; options: string[] }[];
 }
 
 /** What is taken off or added to the whole order at the till. */
@@ -57,6 +59,7 @@ function sameLine(a: CheckLine, b: Omit<CheckLine, 'key' | 'quantity'>): boolean
     a.course === b.course &&
     a.notes === b.notes &&
     (a.discountBp ?? 0) === (b.discountBp ?? 0) &&
+    JSON.stringify(a.slots ?? []) === JSON.stringify(b.slots ?? []) &&
     a.options.length === b.options.length &&
     a.options.every((o) => b.options.includes(o))
   );
@@ -86,6 +89,49 @@ export function addToCheck(
   const i = lines.findIndex((l) => sameLine(l, line));
   if (i >= 0) return lines.map((l, j) => (j === i ? { ...l, quantity: Math.min(MAX_QUANTITY, l.quantity + quantity) } : l));
   return [...lines, { ...line, key: newKey(), quantity }];
+}
+
+type Combo = Menu['menus'][number]['categories'][number]['combos'][number];
+
+/** The options an item takes when nothing is chosen: the defaults of its groups that need one. */
+export function defaultOptions(menu: Menu, itemId: string): string[] {
+  const item = menu.menus.flatMap((m) => m.categories).flatMap((c) => c.items).find((i) => i.id === itemId);
+  return (item?.modifierGroupIds ?? []).flatMap((gid) => {
+    const g = menu.modifierGroups.find((x) => x.id === gid);
+    if (!g || g.minSelect === 0) return [];
+    return g.options.filter((o) => o.default && !o.soldOut).slice(0, g.maxSelect).map((o) => o.id);
+  });
+}
+
+/** Adds a combo with a choice for each slot (`choices`: slot id → item id). Its price is the
+ *  combo's, plus each choice's upcharge and the options the chosen items take. */
+export function addCombo(
+  lines: CheckLine[],
+  menu: Menu,
+  combo: Combo,
+  choices: Record<string, string>,
+  pick: { seat: number | null; course: number | null },
+): CheckLine[] {
+  const slots = combo.slots.map((s) => ({ slotId: s.id, itemId: choices[s.id]!, options: defaultOptions(menu, choices[s.id]!) }));
+  const chosen = combo.slots.map((s) => s.choices.find((c) => c.itemId === choices[s.id])!);
+  const optionDelta = slots
+    .flatMap((s) => s.options)
+    .reduce((sum, id) => sum + (menu.modifierGroups.flatMap((g) => g.options).find((o) => o.id === id)?.priceDelta ?? 0), 0);
+  const line = {
+    productId: combo.id,
+    name: combo.name,
+    nameAr: combo.nameAr,
+    options: [],
+    optionNames: chosen.map((c) => ({ name: c.name, nameAr: c.nameAr })),
+    unitPrice: combo.price + chosen.reduce((sum, c) => sum + c.priceDelta, 0) + optionDelta,
+    seat: pick.seat,
+    course: pick.course,
+    notes: '',
+    slots,
+  };
+  const i = lines.findIndex((l) => sameLine(l, line));
+  if (i >= 0) return lines.map((l, j) => (j === i ? { ...l, quantity: Math.min(MAX_QUANTITY, l.quantity + 1) } : l));
+  return [...lines, { ...line, key: newKey(), quantity: 1 }];
 }
 
 /** Changes a line's quantity by `delta`; a line that reaches zero leaves the check. */
@@ -185,6 +231,7 @@ export function orderLines(lines: CheckLine[], reason = 'Discount') {
     ...(l.seat ? { seat: l.seat } : {}),
     ...(l.course ? { course: l.course } : {}),
     ...(l.discountBp ? { discounts: [{ percentBp: l.discountBp, label: reason }] } : {}),
+    ...(l.slots ? { slots: l.slots } : {}),
   }));
 }
 

@@ -170,3 +170,26 @@ test('a delivery taken by phone: the address checked against the zones, the fee 
   expect(order.status).toBe('accepted');
   await context.close();
 });
+
+test('a combo with a choice for each slot goes on the check as one line and is sold as the combo', async ({ browser }) => {
+  const { context, page } = await openTill(browser, 'cashier', 'en', 'Combo till');
+  await page.getByRole('radio', { name: 'Takeaway' }).click();
+  await page.getByLabel('Search items').fill('burger meal');
+  await page.getByTestId('till-items').getByRole('button', { name: 'Burger Meal', exact: true }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByRole('group').first()).toBeVisible();
+  await dialog.getByRole('button', { name: /^Add/ }).click();
+  await expect(page.getByTestId('check-line')).toHaveCount(1);
+  await page.getByRole('button', { name: 'Pay', exact: true }).click();
+  const tender = page.getByTestId('tender');
+  await tender.getByRole('button', { name: /^Exact/ }).click();
+  await expect(tender.getByTestId('paid-in-full')).toBeVisible();
+  await tender.getByRole('button', { name: 'Close' }).click();
+  await expect(page.getByTestId('receipt')).toContainText('Burger Meal');
+  const manager = await login(state().baseURL, 'manager@demo.sous.test');
+  const [order] = await call<any[]>(`/api/orders?branchId=${state().branchId}&type=takeaway&limit=1`, manager);
+  expect(order.lines[0].productKind).toBe('combo');
+  expect(order.lines[0].selection.slots.length).toBeGreaterThan(1);
+  expect(order.due).toBe(0);
+  await context.close();
+});

@@ -8,7 +8,9 @@ import { pick, type Lang } from '../../../i18n';
 import { pos } from './strings';
 import { money } from './shell';
 
-export default function ItemGrid({ lang, menu, onTap }: { lang: Lang; menu: Menu; onTap: (item: MenuItem) => void }) {
+type Combo = Menu['menus'][number]['categories'][number]['combos'][number];
+
+export default function ItemGrid({ lang, menu, onTap, onCombo }: { lang: Lang; menu: Menu; onTap: (item: MenuItem) => void; onCombo: (combo: Combo) => void }) {
   const tr = pos(lang);
   const fmt = money(lang, menu.currency);
   const categories = useMemo(() => menu.menus.flatMap((m) => m.categories), [menu]);
@@ -21,6 +23,10 @@ export default function ItemGrid({ lang, menu, onTap }: { lang: Lang; menu: Menu
     return inCategory
       .flatMap((c) => c.items)
       .filter((i) => matches(i, query) && !seen.has(i.id) && (seen.add(i.id), true));
+  }, [categories, category, query]);
+  const combos = useMemo(() => {
+    const inCategory = category ? categories.filter((c) => c.id === category) : categories;
+    return inCategory.flatMap((c) => c.combos ?? []).filter((k) => matches(k, query));
   }, [categories, category, query]);
 
   return (
@@ -38,6 +44,17 @@ export default function ItemGrid({ lang, menu, onTap }: { lang: Lang; menu: Menu
         </div>
       </div>
       <ul className="till-items" data-testid="till-items">
+        {combos.map((k) => {
+          const name = pick(lang, k.name, k.nameAr);
+          return (
+            <li key={k.id}>
+              <button type="button" className="till-item till-combo" disabled={k.soldOut} aria-label={k.soldOut ? `${name} · ${tr.soldOut}` : name} onClick={() => onCombo(k)}>
+                <span className="till-item-name">{name}</span>
+                <span className="till-item-price">{k.soldOut ? tr.soldOut : `${tr.combo} · ${fmt(k.price)}`}</span>
+              </button>
+            </li>
+          );
+        })}
         {items.map((i) => {
           const name = pick(lang, i.name, i.nameAr);
           return (

@@ -9,13 +9,14 @@ import DeliveryCheck from '../DeliveryCheck';
 import { api, ApiError, idempotencyKey, type Menu, type MenuItem, type Order } from '../../../lib/api';
 import type { Device } from '../../../lib/device';
 import { till } from '../../../stores/auth';
-import { addToCheck, adjustmentFields, checkTotal, needsApproval, orderLines, type Adjustments, type CheckLine, type OrderKind } from '../../../lib/till';
+import { addCombo, addToCheck, adjustmentFields, checkTotal, needsApproval, orderLines, type Adjustments, type CheckLine, type OrderKind } from '../../../lib/till';
 import { verifyManager } from '../../../lib/offline-staff';
 import { keptFloor, mayAddOffline } from './floor-plan';
 import { offlineRef, save, send, take, unreachable, type Job } from '../../../lib/outbox';
 import { formatClock, formatNumber, type Lang } from '../../../i18n';
 import ItemDialog from '../ItemDialog';
 import ItemGrid from './ItemGrid';
+import ComboDialog from './ComboDialog';
 import CheckPanel from './CheckPanel';
 import TableChecks, { chargeCard, payCash } from './TableChecks';
 import Tender from './Tender';
@@ -47,6 +48,7 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
   const [adj, setAdj] = useState<Adjustments>({ reason: tr.adjust.reasons[0]! });
   const [managerPin, setManagerPin] = useState('');
   const [picking, setPicking] = useState<MenuItem | null>(null);
+  const [combo, setCombo] = useState<Menu['menus'][number]['categories'][number]['combos'][number] | null>(null);
   const [tendering, setTendering] = useState(false);
   // A counter order placed for a card (or part of the amount) and not yet paid in full.
   const [counterOrder, setCounterOrder] = useState<Order | null>(null);
@@ -228,7 +230,7 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
   const canSend = lines.length > 0 && (!dineIn || table.trim().length > 0) && deliveryReady && (!approval || managerPin.length >= 4);
   return (
     <div className="till-order">
-      <ItemGrid lang={lang} menu={menu} onTap={tap} />
+      <ItemGrid lang={lang} menu={menu} onTap={tap} onCombo={setCombo} />
       <section className="till-check-col" aria-labelledby="check-title">
         <h2 id="check-title">{tr.check}</h2>
         <div role="radiogroup" aria-label={tr.orderType} className="till-segment">
@@ -293,6 +295,13 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
           onAdd={async (options, quantity, notes) => {
             setLines((ls) => addToCheck(ls, menu, picking, { options, quantity, notes, seat, course }));
             setPicking(null);
+          }} />
+      )}
+      {combo && (
+        <ComboDialog lang={lang} menu={menu} combo={combo} onClose={() => setCombo(null)}
+          onAdd={(choices) => {
+            setLines((ls) => addCombo(ls, menu, combo, choices, { seat, course }));
+            setCombo(null);
           }} />
       )}
       {tendering && (
