@@ -37,11 +37,15 @@ test('a table seated and ordered on one till shows on the other within a second'
   await expect(a.page.getByLabel('Table', { exact: true })).toHaveValue(free.label);
   await a.page.getByTestId('till-items').getByRole('button', { name: 'Fattoush', exact: true }).click();
   await a.page.getByRole('button', { name: 'Send to kitchen' }).click();
-  const sent = Date.now();
+  // From the order placed (the till says so) to the other till's floor showing it.
   await expect(a.page.getByTestId('till-notice')).toContainText('sent to the kitchen');
-  await expect(onB).toHaveAttribute('data-state', 'ordered', { timeout: 1000 + (Date.now() - sent) });
-  console.log(`till floor: another till shows the order after ${Date.now() - sent} ms`);
-  expect(Date.now() - sent).toBeLessThan(1000 + 500);
+  const placed = Date.now();
+  await expect(onB).toHaveAttribute('data-state', 'ordered', { timeout: 5000 });
+  const live = Date.now() - placed;
+  console.log(`till floor: another till shows the order after ${live} ms`);
+  expect(live).toBeLessThan(1000);
+  await expect(a.page.getByTestId('table-check')).toHaveCount(1);
+  await shoot(a.page, 'pos-check-en');
 
   // Till B sees who has it, and that another till opened it.
   await onB.click();

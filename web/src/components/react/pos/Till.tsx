@@ -223,6 +223,14 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
     return r;
   }
 
+  /** A counter order placed for a card and left unpaid stays an open order of the day (in
+   *  Orders, to pay or void), not the next check's tender. */
+  function closeTender() {
+    setTendering(false);
+    if (counterOrder && counterOrder.due > 0) setNotice(tr.leftUnpaid(n(counterOrder.number)));
+    setCounterOrder(null);
+  }
+
   if (error && !menu) return <div role="alert" className="error">{messages(error)}</div>;
   if (!menu) return <p aria-busy="true">…</p>;
   const dineIn = kind === 'dine_in';
@@ -306,7 +314,7 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
       )}
       {tendering && (
         <Tender lang={lang} currency={menu.currency} title={tr.pay} due={counterOrder?.due ?? total} online={online}
-          onCash={onCash} onCard={onCard} onClose={() => setTendering(false)} />
+          onCash={onCash} onCard={onCard} onClose={closeTender} />
       )}
       {receipt && !tendering && <Receipt lang={lang} orderId={receipt} onClose={() => setReceipt(null)} />}
     </div>

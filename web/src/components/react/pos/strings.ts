@@ -68,6 +68,7 @@ const en = {
   options: (name: string) => `Options for ${name}`,
   addLine: 'Add',
   hold: 'Hold',
+  leftUnpaid: (n: string) => `Order #${n} is placed and not paid yet: pay or void it under Orders.`,
   kitchenTicket: 'Kitchen ticket',
   held: (n: string) => `Order #${n} held: the kitchen gets it when it is sent.`,
   adjust: {
@@ -302,6 +303,7 @@ const ar: PosStrings = {
   options: (name: string) => `خيارات ${name}`,
   addLine: 'إضافة',
   hold: 'تعليق',
+  leftUnpaid: (n: string) => `الطلب رقم ${n} مسجّل ولم يُدفع بعد: ادفعه أو ألغه من الطلبات.`,
   kitchenTicket: 'تذكرة المطبخ',
   held: (n: string) => `عُلّق الطلب رقم ${n}: يصل إلى المطبخ عند إرساله.`,
   adjust: {
