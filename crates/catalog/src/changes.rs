@@ -84,3 +84,33 @@ pub async fn commit(state: &AppState, tx: Tx, tenant_id: Uuid) -> Result<()> {
     state.public_cache.invalidate_tenant(tenant_id);
     Ok(())
 }
+
+/// Tells the branch's staff screens that an item was sold out or is back, on the branch's
+/// `orders` stream the tills already follow (stream `menu:<branch>`, addressed to no guest): a
+/// till greys the item at once instead of at its next menu read.
+pub async fn announce_stock(
+    tx: &mut Tx,
+    who: &Principal,
+    branch_id: Uuid,
+    item_id: Uuid,
+    sold_out: bool,
+) -> Result<()> {
+    events::append(
+        tx,
+        NewEvent {
+            tenant_id: who.tenant_id,
+            branch_id: Some(branch_id),
+            channel: Channel::Orders,
+            stream: &format!("menu:{branch_id}"),
+            kind: if sold_out {
+                "menu.item_sold_out"
+            } else {
+                "menu.item_back"
+            },
+            audience: None,
+            payload: json!({ "branchId": branch_id, "itemId": item_id, "soldOut": sold_out }),
+        },
+    )
+    .await?;
+    Ok(())
+}

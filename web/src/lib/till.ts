@@ -269,3 +269,18 @@ export function denominations(currency: string): { notes: number[]; coins: numbe
 export function countTotal(counts: Record<number, number>): number {
   return Object.entries(counts).reduce((sum, [value, n]) => sum + Number(value) * (Number.isFinite(n) ? Math.max(0, Math.floor(n)) : 0), 0);
 }
+
+/** The menu with one item sold out (or back) as the branch's stock event says, before the next
+ *  read of the menu confirms it. */
+export function withStock(menu: Menu, itemId: string, soldOut: boolean): Menu {
+  return {
+    ...menu,
+    menus: menu.menus.map((m) => ({
+      ...m,
+      categories: m.categories.map((c) => ({
+        ...c,
+        items: c.items.map((i) => (i.id === itemId ? { ...i, soldOut } : i)),
+      })),
+    })),
+  };
+}

@@ -193,3 +193,20 @@ test('a combo with a choice for each slot goes on the check as one line and is s
   expect(order.due).toBe(0);
   await context.close();
 });
+
+test('an item sold out greys on the till at once and comes back when it is in stock again', async ({ browser }) => {
+  const { context, page } = await openTill(browser, 'cashier', 'en', 'Stock till');
+  const manager = await login(state().baseURL, 'manager@demo.sous.test');
+  const menu = await (await fetch(`${state().baseURL}/api/branches/${state().branchId}/menu`)).json();
+  const tabbouleh = menu.menus.flatMap((m: any) => m.categories).flatMap((c: any) => c.items).find((i: any) => i.name === 'Tabbouleh');
+  const tile = page.getByTestId('till-items').getByRole('button', { name: /^Tabbouleh/ });
+  await expect(tile).toBeEnabled();
+  const path = `/api/branches/${state().branchId}/catalog/items/${tabbouleh.id}/sold-out`;
+  await call(path, manager, {});
+  // Well before the till's next menu read (15 s): the event brings it.
+  await expect(tile).toBeDisabled({ timeout: 3000 });
+  await expect(tile).toHaveAccessibleName('Tabbouleh · Sold out');
+  await call(path, manager, undefined, 'DELETE');
+  await expect(tile).toBeEnabled({ timeout: 3000 });
+  await context.close();
+});

@@ -124,3 +124,13 @@ describe('the floor plan', () => {
     expect(mayAddOffline(floor, 'P9', 'till-b')).toBe(true);
   });
 });
+
+describe('stock events', () => {
+  it('greys one item of the menu and leaves the rest as it was', async () => {
+    const { withStock } = await import('../../src/lib/till');
+    const m = { currency: 'SAR', modifierGroups: [], menus: [{ categories: [{ items: [{ id: 'a', soldOut: false }, { id: 'b', soldOut: false }] }] }] } as unknown as Menu;
+    const after = withStock(m, 'a', true);
+    expect(after.menus[0]!.categories[0]!.items.map((i) => i.soldOut)).toEqual([true, false]);
+    expect(m.menus[0]!.categories[0]!.items[0]!.soldOut).toBe(false);
+  });
+});

@@ -123,6 +123,7 @@ pub async fn sold_out(
         },
     )
     .await?;
+    changes::announce_stock(&mut tx, &auth, branch_id, item_id, true).await?;
     changes::commit(&state, tx, auth.tenant_id).await?;
     Ok(Json(row))
 }
@@ -156,6 +157,7 @@ pub async fn back_in_stock(
             },
         )
         .await?;
+        changes::announce_stock(&mut tx, &auth, branch_id, item_id, false).await?;
     } else if !repo::item_exists(&mut tx, item_id).await? {
         return Err(Error::NotFound);
     }

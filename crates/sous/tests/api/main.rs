@@ -50,6 +50,7 @@ mod settlements;
 mod sse;
 mod sse_limits;
 mod status_roles;
+mod stock_events;
 mod tasks;
 mod text_input;
 mod time_clock;

@@ -1,8 +1,9 @@
 // What the till's screens share: who is signed in, which screen is open and what it opens with,
 // the branch's menu kept fresh, and money in the page's language.
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { get, set } from 'idb-keyval';
 import { api, type Menu, type TokenStore } from '../../../lib/api';
+import { withStock } from '../../../lib/till';
 import { followLive } from '../../../stores/sse';
 import type { SousEvent } from '../../../lib/sse';
 import { formatPrice, type Lang } from '../../../i18n';
@@ -28,11 +29,23 @@ export type OpenView = (view: View, opening?: Opening) => void;
  *  half a second, so this costs the database nothing). */
 const MENU_REFRESH_MS = 15_000;
 
-/** The branch's menu, read again every few seconds and when the page comes back into view. The
+/** The branch's menu, read again when an item is sold out or back, every few seconds and when
+ *  the page comes back into view. The
  *  last one read is kept on the till, so a till that cannot reach the server still has it. */
 export function useMenu(branchId: string): { menu: Menu | null; error: unknown } {
   const [menu, setMenu] = useState<Menu | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const reload = useRef<() => void>(() => {});
+  // An item sold out or back at the branch: greyed (or not) at once from the event.
+  useBranchEvents(
+    useCallback((e?: SousEvent) => {
+      if (!e?.type.startsWith('menu.')) return;
+      const { itemId, soldOut } = e.payload ?? {};
+      if (typeof itemId === 'string' && typeof soldOut === 'boolean') setMenu((m) => (m ? withStock(m, itemId, soldOut) : m));
+      // The menu as rebuilt for the change confirms it a moment later.
+      setTimeout(() => reload.current(), 2000);
+    }, []),
+  );
   useEffect(() => {
     let live = true;
     const key = `sous:pos:menu:${branchId}`;
@@ -52,6 +65,7 @@ export function useMenu(branchId: string): { menu: Menu | null; error: unknown }
         },
       );
     get<Menu>(key).then((kept) => live && kept && setMenu((current) => current ?? kept), () => {});
+    reload.current = () => void load();
     load();
     const id = setInterval(load, MENU_REFRESH_MS);
     const onVisible = () => document.visibilityState === 'visible' && load();
