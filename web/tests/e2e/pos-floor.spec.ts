@@ -66,6 +66,10 @@ test('a table seated and ordered on one till shows on the other within a second'
   await b.page.getByRole('button', { name: 'الطاولات', exact: true }).click();
   await expect(b.page.getByTestId('floor-plan').locator(`[data-table="${free.label}"]`)).toHaveAttribute('data-state', 'food_ready');
   await shoot(b.page, 'pos-floor-ar');
+  await b.page.getByRole('button', { name: 'تعديل المخطط' }).click();
+  await expect(b.page.getByTestId('floor-editor')).toBeVisible();
+  await shoot(b.page, 'pos-floor-edit-ar');
+  await b.page.getByRole('button', { name: 'إلغاء' }).click();
   await b.page.goto(`${state().baseURL}/en/pos`);
 
   // The manager moves another table on the plan and saves it.
