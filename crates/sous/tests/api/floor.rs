@@ -288,23 +288,9 @@ async fn every_pos_of_the_branch_hears_of_a_session_change() {
     // A till: the waiter signed in by PIN on a registered POS.
     let till = app.till(riyadh, "4444").await;
     let cashier = app.cashier().await;
-    let mut stream = SseClient::open(
-        &app,
-        &format!("/api/sse/orders?branchId={riyadh}"),
-        Some(&cashier),
-        None,
-    )
-    .await
-    .unwrap_or_else(|r| panic!("stream refused: {}", r.status()));
+    let mut stream = SseClient::branch_orders(&app, riyadh, &cashier).await;
     let dubai_owner = app.owner().await;
-    let mut elsewhere = SseClient::open(
-        &app,
-        &format!("/api/sse/orders?branchId={}", app.demo.dubai),
-        Some(&dubai_owner),
-        None,
-    )
-    .await
-    .unwrap_or_else(|r| panic!("stream refused: {}", r.status()));
+    let mut elsewhere = SseClient::branch_orders(&app, app.demo.dubai, &dubai_owner).await;
 
     let t1 = app.table_id(riyadh, "T1").await;
     let session = app.seat(&till.token, t1, 2).await.expect(201);

@@ -16,23 +16,9 @@ async fn the_tills_of_the_branch_hear_an_item_sold_out_and_back() {
         .unwrap()
         .to_string();
     let cashier = app.cashier().await;
-    let mut till = SseClient::open(
-        &app,
-        &format!("/api/sse/orders?branchId={riyadh}"),
-        Some(&cashier),
-        None,
-    )
-    .await
-    .unwrap_or_else(|r| panic!("stream refused: {}", r.status()));
+    let mut till = SseClient::branch_orders(&app, riyadh, &cashier).await;
     let guest = app.guest_token(riyadh).await;
-    let mut guest_stream = SseClient::open(
-        &app,
-        &format!("/api/sse/orders?branchId={riyadh}"),
-        Some(&guest),
-        None,
-    )
-    .await
-    .unwrap_or_else(|r| panic!("stream refused: {}", r.status()));
+    let mut guest_stream = SseClient::branch_orders(&app, riyadh, &guest).await;
 
     let path = format!("/api/branches/{riyadh}/catalog/items/{item}/sold-out");
     app.post(&path, Some(&cashier), json!({})).await.expect(200);

@@ -50,6 +50,18 @@ impl SseClient {
         })
     }
 
+    /// The branch's `orders` stream as `token` follows it (a till, a guest), which must open.
+    pub async fn branch_orders(app: &TestApp, branch: Uuid, token: &str) -> Self {
+        Self::open(
+            app,
+            &format!("/api/sse/orders?branchId={branch}"),
+            Some(token),
+            None,
+        )
+        .await
+        .unwrap_or_else(|r| panic!("stream refused: {}", r.status()))
+    }
+
     /// The next event with data, or `None` when the stream ends or `wait` passes.
     pub async fn next(&mut self, wait: Duration) -> Option<(i64, Value)> {
         let deadline = tokio::time::Instant::now() + wait;

@@ -86,7 +86,7 @@ export default function Drawer({ lang, device, currency }: { lang: Lang; device:
         )}
         {report && (
           <>
-            <p>{open ? tr.opened(formatClock(lang, report.openedAt)) : tr.zReport}</p>
+            <p>{open ? tr.opened(formatClock(lang, report.openedAt)) : tr.closedAt(formatClock(lang, report.closedAt ?? report.openedAt))}</p>
             <dl className="till-figures" data-testid="drawer-report">
               <Fig label={tr.float} value={fmt(report.floatAmount)} />
               <Fig label={`${tr.cashSales} (${n(report.cashSalesCount)})`} value={fmt(report.cashSales)} />

@@ -104,7 +104,7 @@ export default function Tender({ lang, currency, title, due, online, onCash, onC
         <p role="status" className="ok" data-testid="paid-in-full">{tr.done}</p>
       ) : (
         <>
-          <div role="radiogroup" aria-label={tr.title('')} className="till-segment">
+          <div role="radiogroup" aria-label={tr.method} className="till-segment">
             {(['cash', 'card'] as const).map((m) => (
               <button key={m} type="button" role="radio" aria-checked={method === m} className="btn secondary" onClick={() => setMethod(m)}>
                 {tr[m]}

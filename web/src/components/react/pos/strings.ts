@@ -90,6 +90,7 @@ const en = {
   },
   tender: {
     title: (n: string) => `Pay order #${n}`,
+    method: 'Payment method',
     cash: 'Cash',
     card: 'Card',
     amountDue: 'Amount due',
@@ -148,6 +149,7 @@ const en = {
     float: 'Opening float',
     open: 'Open drawer',
     opened: (t: string) => `Open since ${t}`,
+    closedAt: (t: string) => `Closed at ${t}`,
     expected: 'Expected in the drawer',
     payIn: 'Pay in',
     payOut: 'Pay out',
@@ -325,6 +327,7 @@ const ar: PosStrings = {
   },
   tender: {
     title: (n: string) => `دفع الطلب رقم ${n}`,
+    method: 'طريقة الدفع',
     cash: 'نقدًا',
     card: 'بطاقة',
     amountDue: 'المبلغ المستحق',
@@ -383,6 +386,7 @@ const ar: PosStrings = {
     float: 'الرصيد الافتتاحي',
     open: 'فتح الدرج',
     opened: (t: string) => `مفتوح منذ ${t}`,
+    closedAt: (t: string) => `أُغلق الساعة ${t}`,
     expected: 'المتوقع في الدرج',
     payIn: 'إيداع',
     payOut: 'صرف',
