@@ -71,7 +71,7 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
     setCourse(dineIn ? 1 : null);
   }, [kind]);
 
-  // Keys on a till with a keyboard: "/" searches the menu, F8 sends or pays, Escape clears the
+  // Keys on a till with a keyboard: "/" searches the menu, F8 sends or pays, Escape leaves the
   // search.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
