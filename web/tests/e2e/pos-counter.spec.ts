@@ -210,3 +210,47 @@ test('an item sold out greys on the till at once and comes back when it is in st
   await expect(tile).toBeEnabled({ timeout: 3000 });
   await context.close();
 });
+
+test('a cashier finds the day’s order by its number and refunds it with the manager’s PIN, and voids another', async ({ browser }) => {
+  const { context, page } = await openTill(browser, 'cashier', 'en', 'Refund till');
+  const sell = async (dish: string) => {
+    await page.getByRole('button', { name: 'New order', exact: true }).click();
+    await page.getByRole('radio', { name: 'Takeaway' }).click();
+    await page.getByTestId('till-items').getByRole('button', { name: dish, exact: true }).click();
+    await page.getByRole('button', { name: 'Pay', exact: true }).click();
+    const tender = page.getByTestId('tender');
+    await tender.getByRole('button', { name: /^Exact/ }).click();
+    await tender.getByRole('button', { name: 'Close' }).click();
+    await expect(page.getByRole('dialog').getByRole('heading')).toContainText('#');
+    const title = await page.getByRole('dialog').getByRole('heading').textContent();
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    return Number(/#(\d+)/.exec(title!)![1]);
+  };
+  const refunded = await sell('Umm Ali');
+  const voided = await sell('Luqaimat');
+
+  await page.getByRole('button', { name: 'Orders', exact: true }).click();
+  await page.getByLabel('Search by number, table or amount').fill(String(refunded));
+  const row = page.getByTestId('orders').locator(`[data-order-number="${refunded}"]`);
+  await expect(page.getByTestId('orders').locator('li')).toHaveCount(1);
+  await row.getByRole('button', { name: 'Refund' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Reason').fill('Cold dessert');
+  await dialog.getByLabel("Manager's PIN").fill('2222');
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Refunded.' })).toBeVisible();
+
+  await page.getByLabel('Search by number, table or amount').fill(String(voided));
+  await page.getByTestId('orders').locator(`[data-order-number="${voided}"]`).getByRole('button', { name: 'Void' }).click();
+  await dialog.getByLabel('Reason').fill('Rang up twice');
+  await dialog.getByLabel("Manager's PIN").fill('2222');
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Voided.' })).toBeVisible();
+
+  const manager = await login(state().baseURL, 'manager@demo.sous.test');
+  const orders = await call<any[]>(`/api/orders?branchId=${state().branchId}&type=takeaway&limit=20`, manager);
+  const r = orders.find((o) => o.number === refunded)!;
+  expect(r.refunded).toBe(r.paid);
+  expect(orders.find((o) => o.number === voided)!.status).toBe('voided');
+  await context.close();
+});
