@@ -35,6 +35,14 @@ test('the first screen loads at most 150 KB of JavaScript and a tap puts its lin
 
   await signIn(page, 'cashier');
   await page.getByRole('radio', { name: 'Takeaway' }).click();
+  // No text on the tablet layout is smaller than 14 px.
+  const tiny = await page.evaluate(() =>
+    [...document.querySelectorAll('.till *')]
+      .filter((el) => [...el.childNodes].some((c) => c.nodeType === Node.TEXT_NODE && c.textContent!.trim()) && (el as HTMLElement).checkVisibility())
+      .map((el) => `${el.tagName}.${el.className} ${getComputedStyle(el).fontSize}`)
+      .filter((d) => parseFloat(d.split(' ').pop()!) < 14),
+  );
+  expect(tiny).toEqual([]);
   // 100 taps on an item without options: from the tap to the quantity on the check, in the page.
   const times = await page.evaluate(async () => {
     const tile = [...document.querySelectorAll<HTMLButtonElement>('[data-testid="till-items"] button')].find((b) => b.textContent?.includes('Hummus'))!;
