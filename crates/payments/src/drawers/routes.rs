@@ -117,10 +117,10 @@ pub async fn z_report(
 /// their own row.
 #[utoipa::path(get, path = "/api/branches/{branch_id}/reports/servers", tag = "drawers", security(("bearer" = [])),
     params(("branch_id" = Uuid, Path), DayQuery),
-    responses((status = 200, body = super::servers::ServerReport), (status = 403, body = Problem)))]
+    responses((status = 200, body = super::servers::ServerReport), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn server_report(
     State(state): State<AppState>,
-    auth: Auth<policy::Staff>,
+    auth: BranchAuth<policy::Staff>,
     ApiPath(branch_id): ApiPath<Uuid>,
     ApiQuery(q): ApiQuery<DayQuery>,
 ) -> Result<Json<super::servers::ServerReport>> {
