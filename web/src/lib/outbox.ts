@@ -4,7 +4,7 @@
 // time, with the same keys, also after the page was closed and opened again. The server places
 // an order once per `clientRef`, so a replay that races a lost answer cannot duplicate it. A
 // refusal (4xx) is kept with its reason for the staff to see; nothing is dropped silently.
-import { createStore, get, set, values } from 'idb-keyval';
+import { createStore, del, get, set, values } from 'idb-keyval';
 import { api, ApiError, unreachable, type Order, type TokenStore } from './api';
 
 export { unreachable };
@@ -110,7 +110,6 @@ export async function replay(tokens: TokenStore, progress?: (left: number) => vo
 
 /** Jobs of the last `days` days, for the offline report; older ones are forgotten. */
 export async function prune(days = 2): Promise<void> {
-  const { del } = await import('idb-keyval');
   const cutoff = Date.now() - days * 86_400_000;
   for (const j of await jobs()) if (j.state === 'sent' && Date.parse(j.takenAt) < cutoff) await del(j.clientRef, store());
 }

@@ -5,7 +5,7 @@
 // browser comes back online, and every few seconds while something waits.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { till, restore } from '../../../stores/auth';
-import { jobs, replay, save, type Job } from '../../../lib/outbox';
+import { jobs, prune, replay, save, type Job } from '../../../lib/outbox';
 import { formatClock, formatNumber, type Lang } from '../../../i18n';
 import { offlineReport } from '../../../lib/outbox';
 import { pos } from './strings';
@@ -31,12 +31,18 @@ export default function OutboxBar({ lang, currency, signedIn }: { lang: Lang; cu
       if (!list.some((j) => j.state === 'pending') || !navigator.onLine) return;
       // An offline sign-in has no server session: the cookie of the last one may bring it back.
       if (!signedIn && !(await restore(till).catch(() => null))) return;
-      await replay(till, setLeft).catch(() => {});
+      // Cut off again mid-way: what is left waits for the next attempt.
+      await replay(till, setLeft).catch(() => setLeft(0));
       setAll(await jobs());
     } finally {
       busy.current = false;
     }
   }, [signedIn]);
+
+  useEffect(() => {
+    // Orders sent days ago need not be kept on the till (the offline report is of the day).
+    prune().catch(() => {});
+  }, []);
 
   useEffect(() => {
     sync();
