@@ -254,3 +254,21 @@ test('a cashier finds the day’s order by its number and refunds it with the ma
   expect(orders.find((o) => o.number === voided)!.status).toBe('voided');
   await context.close();
 });
+
+test('a check is split by item: the chosen dishes go to a check of their own', async ({ browser }) => {
+  const { context, page } = await openTill(browser, 'cashier', 'en', 'Split till');
+  await page.getByRole('radio', { name: 'Dine-in' }).click();
+  await page.getByLabel('Table', { exact: true }).fill('P9');
+  await page.getByTestId('till-items').getByRole('button', { name: 'Hummus', exact: true }).click();
+  await page.getByTestId('till-items').getByRole('button', { name: 'Fattoush', exact: true }).click();
+  // Held, not sent: the check can be split before the kitchen has it.
+  await page.getByRole('button', { name: 'Hold', exact: true }).click();
+  const checks = page.getByTestId('table-check');
+  await expect(checks).toHaveCount(1);
+  await checks.getByLabel('Choose Fattoush for its own check').check();
+  await checks.getByRole('button', { name: 'Split the chosen items' }).click();
+  await expect(checks).toHaveCount(2);
+  await expect(checks.filter({ hasText: 'Fattoush' })).toHaveCount(1);
+  await expect(checks.filter({ hasText: 'Hummus' })).toHaveCount(1);
+  await context.close();
+});

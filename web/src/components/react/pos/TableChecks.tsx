@@ -61,6 +61,8 @@ export default function TableChecks({ lang, branchId, table, orderIds, reload }:
   const [receipt, setReceipt] = useState<string | null>(null);
   const [ticketsOf, setTicketsOf] = useState<string | null>(null);
   const [parts, setParts] = useState(2);
+  // Lines picked to go to a check of their own (split by item).
+  const [picked, setPicked] = useState<string[]>([]);
 
   const load = useCallback(async () => {
     if (orderIds?.length) {
@@ -130,6 +132,10 @@ export default function TableChecks({ lang, branchId, table, orderIds, reload }:
             <ul className="till-check-lines">
               {o.lines.map((l) => (
                 <li key={l.id}>
+                  {splittable(o) && o.lines.length > 1 && (
+                    <input type="checkbox" aria-label={tr.orders.pickLine(pick(lang, l.name, l.nameAr))} style={{ inlineSize: 'auto', minBlockSize: 'auto' }}
+                      checked={picked.includes(l.id)} onChange={(e) => setPicked((p) => (e.target.checked ? [...p, l.id] : p.filter((x) => x !== l.id)))} />
+                  )}
                   {n(l.quantity)}× {pick(lang, l.name, l.nameAr)}
                   <span className="muted">{l.seat ? ` · ${tr.seatN(n(l.seat))}` : ''}{l.course ? ` · ${tr.courseN(n(l.course))}` : ''}</span>
                   <span className="num"> {fmt(o)(l.net)}</span>
@@ -144,6 +150,12 @@ export default function TableChecks({ lang, branchId, table, orderIds, reload }:
               {o.status === 'ready' && <button type="button" className="btn secondary" onClick={() => step(o, 'served')}>{t(lang).status.served}</button>}
               {o.status === 'placed' && <button type="button" className="btn secondary" onClick={() => step(o, 'accepted')}>{tr.send}</button>}
               {splittable(o) && seats.length > 1 && <button type="button" className="btn secondary" onClick={() => split(o, { mode: 'seats' })}>{tr.orders.splitBySeat}</button>}
+              {splittable(o) && o.lines.length > 1 && (
+                <button type="button" className="btn secondary" disabled={!o.lines.some((l) => picked.includes(l.id)) || o.lines.every((l) => picked.includes(l.id))}
+                  onClick={() => split(o, { mode: 'items', lines: o.lines.filter((l) => picked.includes(l.id)).map((l) => l.id) }).then(() => setPicked([]))}>
+                  {tr.orders.splitItems}
+                </button>
+              )}
               {o.paid === 0 && o.due > 0 && (
                 <span className="till-split-even">
                   <label className="skip" htmlFor={`parts-${o.id}`}>{tr.orders.parts}</label>
