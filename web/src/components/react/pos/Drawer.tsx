@@ -9,6 +9,7 @@ import { countTotal, denominations } from '../../../lib/till';
 import { formatClock, formatNumber, type Lang } from '../../../i18n';
 import { pos } from './strings';
 import { money } from './shell';
+import { messages as msgs } from '../DeviceGate';
 
 type Report = Schemas['DrawerReport'];
 type Z = Schemas['ZReport'];
@@ -190,5 +191,3 @@ function Fig({ label, value, testId }: { label: string; value: string; testId?: 
     </div>
   );
 }
-
-const msgs = (e: unknown) => (e instanceof ApiError ? e.messages() : [String(e)]);

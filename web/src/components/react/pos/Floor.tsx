@@ -4,7 +4,7 @@
 // opens what can be done with it: add items, print the check, move, merge, transfer to another
 // server, clear. A manager edits the plan here (FloorEditor).
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
-import { api, ApiError, unreachable } from '../../../lib/api';
+import { api, unreachable } from '../../../lib/api';
 import type { Device } from '../../../lib/device';
 import { till } from '../../../stores/auth';
 import { keptTiles } from '../../../lib/offline-staff';
@@ -13,6 +13,7 @@ import { formatNumber, type Lang } from '../../../i18n';
 import { pos } from './strings';
 import { money, useBranchEvents, useOnline, type OpenView, type Staff } from './shell';
 import { areasOf, keepFloor, keptFloor, planHeight, type FloorTable } from './floor-plan';
+import { messages as msgs } from '../DeviceGate';
 
 const FloorEditor = lazy(() => import('./FloorEditor'));
 
@@ -202,5 +203,3 @@ function TablePanel({ lang, device, table, tables, online, currency, onOpen, onC
     </section>
   );
 }
-
-const msgs = (e: unknown) => (e instanceof ApiError ? e.messages() : [String(e)]);

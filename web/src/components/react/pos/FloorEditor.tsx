@@ -2,11 +2,12 @@
 // change its size, shape, rotation, seats and area, add a table, then save the whole plan at once
 // (`PUT /api/branches/{id}/floor-plan`: every table placed or none).
 import { useRef, useState } from 'react';
-import { api, ApiError } from '../../../lib/api';
+import { api } from '../../../lib/api';
 import { till } from '../../../stores/auth';
 import type { Lang } from '../../../i18n';
 import { pos } from './strings';
 import { moved, planHeight, type FloorTable } from './floor-plan';
+import { messages as msgs } from '../DeviceGate';
 
 type Placed = Pick<FloorTable, 'id' | 'label' | 'floorArea' | 'seats' | 'x' | 'y' | 'width' | 'height' | 'shape' | 'rotation'>;
 
@@ -105,5 +106,3 @@ export default function FloorEditor({ lang, branchId, tables, area, onDone }: { 
     </div>
   );
 }
-
-const msgs = (e: unknown) => (e instanceof ApiError ? e.messages() : [String(e)]);

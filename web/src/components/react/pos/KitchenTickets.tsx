@@ -2,10 +2,11 @@
 // with the order number, the table, every item in English and Arabic with its options, seat,
 // course and note, printed through the browser's print dialog on the 80 mm roll.
 import { useEffect, useRef, useState } from 'react';
-import { api, ApiError, type Ticket } from '../../../lib/api';
+import { api, type Ticket } from '../../../lib/api';
 import { till } from '../../../stores/auth';
 import { formatClock, type Lang } from '../../../i18n';
 import { pos } from './strings';
+import { messages } from '../DeviceGate';
 
 export default function KitchenTickets({ lang, orderId, onClose }: { lang: Lang; orderId: string; onClose: () => void }) {
   const tr = pos(lang);
@@ -16,7 +17,7 @@ export default function KitchenTickets({ lang, orderId, onClose }: { lang: Lang;
   useEffect(() => {
     ref.current?.showModal();
     api<Ticket[]>(`/api/orders/${orderId}/kitchen-tickets`, { tokens: till }).then(setTickets, (e) =>
-      setErrors(e instanceof ApiError ? e.messages() : [String(e)]),
+      setErrors(messages(e)),
     );
   }, [orderId]);
 

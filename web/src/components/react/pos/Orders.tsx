@@ -3,7 +3,7 @@
 // table or amount, to open, take payment, reprint, refund or void — a refund or a void with
 // the manager's PIN when the server asks for one.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, ApiError, idempotencyKey, type Order } from '../../../lib/api';
+import { api, idempotencyKey, type Order } from '../../../lib/api';
 import type { Device } from '../../../lib/device';
 import { till } from '../../../stores/auth';
 import { chime } from '../../../lib/chime';
@@ -11,6 +11,7 @@ import { formatClock, formatNumber, t, type Lang } from '../../../i18n';
 import TableChecks from './TableChecks';
 import { pos } from './strings';
 import { money, useBranchEvents, type OpenView, type Staff } from './shell';
+import { messages as msgs } from '../DeviceGate';
 
 /** Orders of the last `hours` hours (the branch's day, with the night shift's tail). */
 const HOURS = 20;
@@ -165,5 +166,3 @@ function Approve({ lang, order, kind, onClose, onDone }: { lang: Lang; order: Or
     </dialog>
   );
 }
-
-const msgs = (e: unknown) => (e instanceof ApiError ? e.messages() : [String(e)]);

@@ -3,10 +3,11 @@
 // prints: the print style sheet hides the till around it.
 import { useEffect, useRef, useState } from 'react';
 import { encode } from 'uqr';
-import { api, ApiError, type Schemas } from '../../../lib/api';
+import { api, type Schemas } from '../../../lib/api';
 import { till } from '../../../stores/auth';
 import { formatPrice, type Lang } from '../../../i18n';
 import { pos } from './strings';
+import { messages } from '../DeviceGate';
 
 type ReceiptDoc = Schemas['Receipt'];
 
@@ -33,7 +34,7 @@ export default function Receipt({ lang, orderId, onClose }: { lang: Lang; orderI
   useEffect(() => {
     ref.current?.showModal();
     api<ReceiptDoc>(`/api/orders/${orderId}/receipt`, { tokens: till }).then(setDoc, (e) =>
-      setErrors(e instanceof ApiError ? e.messages() : [String(e)]),
+      setErrors(messages(e)),
     );
   }, [orderId]);
 

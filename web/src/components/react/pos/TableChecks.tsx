@@ -12,6 +12,7 @@ import { money, useBranchEvents } from './shell';
 import Tender, { type CardOutcome } from './Tender';
 import Receipt from './Receipt';
 import KitchenTickets from './KitchenTickets';
+import { messages as msgs } from '../DeviceGate';
 
 const OPEN = ['placed', 'accepted', 'preparing', 'ready', 'served'];
 /** The terminal at the counter, as the till names it to the card terminal adapter. */
@@ -189,5 +190,3 @@ export default function TableChecks({ lang, branchId, table, orderIds, reload }:
     </section>
   );
 }
-
-const msgs = (e: unknown) => (e instanceof ApiError ? e.messages() : [String(e)]);

@@ -3,11 +3,11 @@
 // must not be charged again). A part of the amount may be paid, and the rest with another
 // tender: the dialog stays open until nothing is due or it is closed.
 import { useEffect, useRef, useState } from 'react';
-import { ApiError } from '../../../lib/api';
 import { quickAmounts } from '../../../lib/till';
 import type { Lang } from '../../../i18n';
 import { pos } from './strings';
 import { money } from './shell';
+import { messages } from '../DeviceGate';
 
 export type CardOutcome = 'approved' | 'declined' | 'unknown';
 
@@ -58,7 +58,7 @@ export default function Tender({ lang, currency, title, due, online, onCash, onC
       setAmount(rest);
       setTendered(rest);
     } catch (e) {
-      setErrors(e instanceof ApiError ? e.messages() : [String(e)]);
+      setErrors(messages(e));
     } finally {
       setBusy(false);
     }
@@ -78,7 +78,7 @@ export default function Tender({ lang, currency, title, due, online, onCash, onC
       setTendered(r.due);
     } catch (e) {
       setStatus('idle');
-      setErrors(e instanceof ApiError ? e.messages() : [String(e)]);
+      setErrors(messages(e));
     } finally {
       setBusy(false);
     }

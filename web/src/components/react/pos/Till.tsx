@@ -24,6 +24,7 @@ import Receipt from './Receipt';
 import Adjust from './Adjust';
 import { pos } from './strings';
 import { useOnline, type OpenView, type Opening, type Staff } from './shell';
+import { messages } from '../DeviceGate';
 
 const COURSES = 3;
 
@@ -320,5 +321,3 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
     </div>
   );
 }
-
-const messages = (e: unknown) => (e instanceof ApiError ? e.messages() : [String(e)]);

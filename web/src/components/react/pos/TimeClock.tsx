@@ -7,6 +7,7 @@ import { till } from '../../../stores/auth';
 import { formatClock, formatNumber, type Lang } from '../../../i18n';
 import { pos } from './strings';
 import type { Staff } from './shell';
+import { messages as msgs } from '../DeviceGate';
 
 interface Entry {
   id: string;
@@ -109,5 +110,3 @@ export default function TimeClock({ lang, device, staff }: { lang: Lang; device:
     </div>
   );
 }
-
-const msgs = (e: unknown) => (e instanceof ApiError ? e.messages() : [String(e)]);
