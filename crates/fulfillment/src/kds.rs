@@ -111,6 +111,7 @@ pub fn dto(t: &TicketRow, items: &[ItemRow]) -> TicketDto {
                 course: i.course,
                 held: i.held,
                 done: i.done_at.is_some(),
+                voided: i.voided_at.is_some(),
             })
             .collect(),
     }

@@ -23,6 +23,8 @@ pub struct TicketItemDto {
     /// Waiting for its course to be fired.
     pub held: bool,
     pub done: bool,
+    /// Taken off the order at the till: not to be made.
+    pub voided: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

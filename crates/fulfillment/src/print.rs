@@ -28,7 +28,7 @@ pub fn html(t: &TicketDto, branch: &str, branch_ar: Option<&str>) -> String {
          <style>body{font-family:sans-serif;width:72mm;margin:0 auto;font-size:14px}\
          h1{font-size:20px;margin:4px 0}.ar{direction:rtl;text-align:right;font-family:'Noto Naskh Arabic',sans-serif}\
          .row{display:flex;justify-content:space-between;gap:8px}.mods{margin-left:16px;font-size:12px}\
-         .held{color:#777;font-style:italic}.rush{font-weight:bold;border:2px solid #000;text-align:center}\
+         .held{color:#777;font-style:italic}.void{text-decoration:line-through}.rush{font-weight:bold;border:2px solid #000;text-align:center}\
          hr{border:0;border-top:1px dashed #000}</style></head><body>",
     );
     out.push_str(&format!(
@@ -74,9 +74,16 @@ pub fn html(t: &TicketDto, branch: &str, branch_ar: Option<&str>) -> String {
         if i.held {
             tags.push("HELD".to_string());
         }
+        if i.voided {
+            tags.push("VOID · ملغى".to_string());
+        }
         out.push_str(&format!(
             "<div class=\"{}\"><div class=\"row\"><span>{} × {}</span>{}</div>",
-            if i.held { "held" } else { "" },
+            match (i.voided, i.held) {
+                (true, _) => "void",
+                (false, true) => "held",
+                _ => "",
+            },
             i.quantity,
             esc(&i.name),
             i.name_ar

@@ -48,6 +48,7 @@ pub struct ItemRow {
     pub prep_seconds: Option<i32>,
     pub held: bool,
     pub done_at: Option<DateTime<Utc>>,
+    pub voided_at: Option<DateTime<Utc>>,
 }
 
 /// One ticket; `lock` takes its row lock (after the order's: every writer locks the order
@@ -123,7 +124,7 @@ pub async fn order_tickets(tx: &mut Tx, order_id: Uuid) -> Result<Vec<TicketRow>
 pub async fn items(tx: &mut Tx, ticket_ids: &[Uuid]) -> Result<Vec<ItemRow>> {
     Ok(sqlx::query_as(
         "select id, ticket_id, name, name_ar, quantity, selection, notes, seat, course, \
-                prep_seconds, held, done_at \
+                prep_seconds, held, done_at, voided_at \
          from kitchen_ticket_items where ticket_id = any($1) \
          order by course nulls first, seat nulls first, name, id",
     )
@@ -321,7 +322,7 @@ pub async fn all_day(
          join kitchen_stations s on s.id = k.station_id \
          join order_facts o on o.id = k.order_id \
          where k.branch_id = $1 and k.status <> 'bumped' and not ti.held and ti.done_at is null \
-           and o.status not in ('cancelled', 'voided') \
+           and ti.voided_at is null and o.status not in ('cancelled', 'voided') \
            and ($2::text is null or s.code = $2) \
          group by ti.name order by quantity desc, ti.name",
     )

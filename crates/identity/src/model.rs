@@ -272,6 +272,9 @@ pub struct DeviceDto {
     pub branch_id: Uuid,
     pub kind: String,
     pub name: String,
+    /// The device's number at its branch, from 1 in registration order; a till prints offline
+    /// orders with it.
+    pub number: i32,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,

@@ -414,7 +414,7 @@ pub async fn update_branch(tx: &mut Tx, id: Uuid, b: &BranchInput) -> Result<Bra
 
 // ---- devices ----
 
-const DEVICE_COLS: &str = "id, branch_id, kind, name, created_at, last_seen_at, revoked_at, \
+const DEVICE_COLS: &str = "id, branch_id, kind, name, number, created_at, last_seen_at, revoked_at, \
      (select a.locked_until from pin_attempts a where a.tenant_id = devices.tenant_id \
         and a.scope = 'device' and a.subject_id = devices.id and a.locked_until > now()) as locked_until";
 

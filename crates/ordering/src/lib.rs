@@ -17,6 +17,7 @@ pub mod receipts;
 pub mod seed;
 pub mod service_charge;
 pub mod tables;
+pub mod voids;
 
 use platform::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -32,6 +33,7 @@ pub fn router(tenders: std::sync::Arc<dyn orders::tenders::Tenders>) -> OpenApiR
         .merge(carts::routes::routes())
         .merge(receipts::routes::routes())
         .merge(checks::routes::routes())
+        .merge(voids::routes::routes())
         .layer(axum::Extension(tenders))
         .layer(axum::middleware::from_fn(
             platform::card_data::refuse_card_data,

@@ -320,30 +320,13 @@ async fn replace(
         .join(", ");
     let mut priced = Vec::with_capacity(groups.len());
     for (i, group) in groups.iter().enumerate() {
-        let input = PricingInput {
-            lines: group
-                .iter()
-                .map(|l| LineInput {
-                    unit_price: l.unit_price,
-                    quantity: l.quantity as u32,
-                    // The line's share of the old discounts, to the halala.
-                    discounts: if l.discount > 0 {
-                        vec![Discount::fixed(l.discount).labelled("carried over")]
-                    } else {
-                        vec![]
-                    },
-                })
-                .collect(),
-            order_discounts: vec![],
-            service_charge_bp: 0,
-            delivery_fee: delivery[i],
-            tip: tips[i],
-            vat_rate_bp,
-            vat_inclusive,
-        };
-        let pricing = pricing::price_with_service_charge(&input, service[i])
-            .map_err(|e| Error::invalid("body", e.to_string()))?;
-        priced.push(pricing);
+        priced.push(price_as_sold(
+            group,
+            service[i],
+            delivery[i],
+            tips[i],
+            (vat_rate_bp, vat_inclusive),
+        )?);
     }
 
     // Who the new checks belong to: whoever placed the old ones, or the staff member who
@@ -458,6 +441,40 @@ async fn replace(
         checks,
         shares: vec![],
     })
+}
+
+/// Lines priced again as they were sold: each keeps its unit price, quantity and its share of
+/// the old discounts as a fixed discount, so its net does not move; the service charge, delivery
+/// fee and tip are given, and VAT is computed once on the whole invoice.
+pub(crate) fn price_as_sold(
+    lines: &[SoldLine],
+    service_charge: i64,
+    delivery_fee: i64,
+    tip: i64,
+    (vat_rate_bp, vat_inclusive): (u32, bool),
+) -> Result<Pricing> {
+    let input = PricingInput {
+        lines: lines
+            .iter()
+            .map(|l| LineInput {
+                unit_price: l.unit_price,
+                quantity: l.quantity as u32,
+                discounts: if l.discount > 0 {
+                    vec![Discount::fixed(l.discount).labelled("carried over")]
+                } else {
+                    vec![]
+                },
+            })
+            .collect(),
+        order_discounts: vec![],
+        service_charge_bp: 0,
+        delivery_fee,
+        tip,
+        vat_rate_bp,
+        vat_inclusive,
+    };
+    pricing::price_with_service_charge(&input, service_charge)
+        .map_err(|e| Error::invalid("body", e.to_string()))
 }
 
 /// One new check: the order row, its copied lines, and the status the old check had.

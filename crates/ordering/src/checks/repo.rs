@@ -26,11 +26,14 @@ pub struct SoldLine {
     pub course: Option<i32>,
 }
 
+/// The order's lines still on it: a voided line is no longer sold.
 pub async fn sold_lines(tx: &mut Tx, order_id: Uuid) -> Result<Vec<SoldLine>> {
     Ok(sqlx::query_as(
         "select id, product_id, product_kind, name, name_ar, selection, quantity, unit_price, \
                 gross, discount, net, notes, seat, course \
-         from order_lines where order_id = $1 order by position",
+         from order_lines l where order_id = $1 \
+           and not exists (select 1 from order_line_voids v where v.line_id = l.id) \
+         order by position",
     )
     .bind(order_id)
     .fetch_all(&mut **tx)

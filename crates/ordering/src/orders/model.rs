@@ -190,6 +190,17 @@ pub struct OrderLine {
     pub notes: Option<String>,
     pub seat: Option<i32>,
     pub course: Option<i32>,
+    /// Set once the line was taken off the order; its figures stay as sold and the order's
+    /// totals no longer count it.
+    pub voided: Option<VoidedLine>,
+}
+
+/// Why and when a line was taken off its order.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VoidedLine {
+    pub reason: String,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

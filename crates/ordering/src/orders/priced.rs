@@ -158,6 +158,7 @@ fn placed(
                 notes: l.notes.clone(),
                 seat: l.seat,
                 course: l.course,
+                voided: None,
             })
             .collect(),
         totals: o.pricing.totals.clone(),

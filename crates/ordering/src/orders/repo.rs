@@ -13,7 +13,7 @@ use platform::{
 use sqlx::{FromRow, types::Json};
 use uuid::Uuid;
 
-use super::model::{OrderDto, OrderLine, PaymentDto, StatusChange};
+use super::model::{OrderDto, OrderLine, PaymentDto, StatusChange, VoidedLine};
 use crate::{
     lifecycle::{Channel, OrderType, Status},
     pricing::Pricing,
@@ -241,6 +241,8 @@ struct LineRow {
     notes: Option<String>,
     seat: Option<i32>,
     course: Option<i32>,
+    void_reason: Option<String>,
+    voided_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, FromRow)]
@@ -261,9 +263,11 @@ struct PaymentRow {
 /// The order as the API shows it.
 pub async fn order_dto(tx: &mut Tx, row: OrderRow) -> Result<OrderDto> {
     let lines: Vec<LineRow> = sqlx::query_as(
-        "select id, product_id, product_kind, name, name_ar, selection, quantity, unit_price, \
-                gross, discount, net, vat, notes, seat, course \
-         from order_lines where order_id = $1 order by position",
+        "select l.id, product_id, product_kind, name, name_ar, selection, quantity, unit_price, \
+                gross, discount, net, vat, notes, seat, course, \
+                v.reason as void_reason, v.created_at as voided_at \
+         from order_lines l left join order_line_voids v on v.line_id = l.id \
+         where l.order_id = $1 order by position",
     )
     .bind(row.id)
     .fetch_all(&mut **tx)
@@ -308,6 +312,10 @@ pub async fn order_dto(tx: &mut Tx, row: OrderRow) -> Result<OrderDto> {
                 notes: l.notes,
                 seat: l.seat,
                 course: l.course,
+                voided: l
+                    .void_reason
+                    .zip(l.voided_at)
+                    .map(|(reason, at)| VoidedLine { reason, at }),
             })
             .collect(),
         totals: row.pricing.0.totals,

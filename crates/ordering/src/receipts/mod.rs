@@ -96,9 +96,11 @@ pub async fn build(tx: &mut Tx, order: &OrderDto) -> Result<Receipt> {
             .format("%Y-%m-%d %H:%M")
             .to_string(),
         currency: order.currency.clone(),
+        // A voided line is not sold: the invoice does not list it.
         lines: order
             .lines
             .iter()
+            .filter(|l| l.voided.is_none())
             .map(|l| ReceiptLine {
                 name: l.name.clone(),
                 name_ar: l.name_ar.clone(),

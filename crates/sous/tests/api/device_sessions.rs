@@ -94,3 +94,41 @@ async fn two_tabs_refreshing_at_once_both_stay_signed_in() {
         (401, "refresh_token_reused")
     );
 }
+
+#[tokio::test]
+async fn each_device_of_a_branch_has_its_own_number_never_reused() {
+    let app = spawn_app().await;
+    let owner = app.owner().await;
+    let (riyadh, dubai) = (app.demo.riyadh, app.demo.dubai);
+    let (first, _) = app.device(riyadh, "pos").await;
+    app.device(riyadh, "kds").await;
+    // Another branch counts on its own.
+    app.device(dubai, "pos").await;
+    app.post(
+        &format!("/api/devices/{first}/revoke"),
+        Some(&owner),
+        json!({}),
+    )
+    .await
+    .expect(200);
+    app.device(riyadh, "pos").await;
+    let numbers = |v: serde_json::Value| -> Vec<i64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["number"].as_i64().unwrap())
+            .collect()
+    };
+    let at_riyadh = numbers(
+        app.get(&format!("/api/branches/{riyadh}/devices"), &owner)
+            .await
+            .expect(200),
+    );
+    assert_eq!(at_riyadh, [1, 2, 3], "a revoked till keeps its number");
+    let at_dubai = numbers(
+        app.get(&format!("/api/branches/{dubai}/devices"), &owner)
+            .await
+            .expect(200),
+    );
+    assert_eq!(at_dubai, [1]);
+}

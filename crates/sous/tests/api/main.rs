@@ -27,6 +27,7 @@ mod items_csv;
 mod kds_approval;
 mod kitchen;
 mod line_discounts;
+mod line_voids;
 mod login_limits;
 mod menu_cache;
 mod offboarding;
