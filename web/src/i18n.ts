@@ -52,6 +52,12 @@ export function formatDuration(lang: Lang, seconds: number): string {
 }
 
 /** The name in the page's language, falling back to English when there is no Arabic. */
+/** What separates the parts of a line of text. A middle dot beside Arabic-Indic digits reads
+ *  as a zero (٠), so "#٢ · ١٨٫٠٠" would read "#٢٠ ١٨٫٠٠": Arabic takes its own comma. */
+export function sep(lang: Lang): string {
+  return lang === 'ar' ? '، ' : ' · ';
+}
+
 export function pick(lang: Lang, en: string, ar?: string | null): string {
   return lang === 'ar' && ar ? ar : en;
 }
@@ -182,6 +188,7 @@ const en = {
     bump: 'Bump',
     recall: 'Recall last',
     rush: 'Rush',
+    voided: 'VOID — do not make',
     unrush: 'Unrush',
     start: 'Start',
     noTickets: 'No open tickets.',
@@ -334,6 +341,7 @@ const ar: Strings = {
     bump: 'تم',
     recall: 'استرجاع الأخير',
     rush: 'مستعجل',
+    voided: 'ملغى — لا يُحضَّر',
     unrush: 'إلغاء الاستعجال',
     start: 'ابدأ',
     noTickets: 'لا توجد تذاكر مفتوحة.',

@@ -11805,6 +11805,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders/{id}/lines/{lineId}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Takes a whole line off an order after it was sent, with a reason (and a manager's PIN when
+         *     the line comes to more than the approval threshold). The order is priced again without it,
+         *     the books follow, and the kitchen's tickets strike the line's items through.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    lineId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["VoidLineRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OrderDto"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unprocessable Entity */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description too many manager PIN attempts */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders/{id}/merge": {
         parameters: {
             query?: never;
@@ -17007,6 +17143,12 @@ export interface components {
             /** Format: date-time */
             lockedUntil?: string | null;
             name: string;
+            /**
+             * Format: int32
+             * @description The device's number at its branch, from 1 in registration order; a till prints offline
+             *     orders with it.
+             */
+            number: number;
             /** Format: date-time */
             revokedAt?: string | null;
         };
@@ -17760,6 +17902,7 @@ export interface components {
             unitPrice: number;
             /** Format: int64 */
             vat: number;
+            voided?: null | components["schemas"]["VoidedLine"];
         };
         /** @enum {string} */
         OrderType: "dine_in" | "takeaway" | "pickup" | "delivery";
@@ -18526,6 +18669,8 @@ export interface components {
             quantity: number;
             /** Format: int32 */
             seat?: number | null;
+            /** @description Taken off the order at the till: not to be made. */
+            voided: boolean;
         };
         TimeBreak: {
             /** Format: date-time */
@@ -18661,6 +18806,22 @@ export interface components {
             branchId?: string | null;
             /** @enum {string} */
             role: "manager" | "cashier" | "waiter" | "kitchen" | "driver";
+        };
+        /** @description `POST /api/orders/{id}/lines/{lineId}/void`: the whole line comes off the order. */
+        VoidLineRequest: {
+            /**
+             * @description Needed when the line comes to more than the approval threshold, unless a manager is
+             *     signed in.
+             */
+            managerPin?: string | null;
+            /** @description Why: "guest changed their mind", "wrong item", "quality"… kept with the void. */
+            reason: string;
+        };
+        /** @description Why and when a line was taken off its order. */
+        VoidedLine: {
+            /** Format: date-time */
+            at: string;
+            reason: string;
         };
         WebhookAnswer: {
             /** @description The event was acted on before; nothing changed. */

@@ -12,6 +12,8 @@ export interface Device {
   branchId: string;
   name: string;
   key: CryptoKey;
+  /** The device's number at its branch (till 1, till 2…); kept since registration. */
+  number?: number;
 }
 
 /** What a device is: a kitchen screen or a till. It also names its browser session slot. */
@@ -74,11 +76,11 @@ export async function registerDevice(
   branchId: string,
   name: string,
 ): Promise<Device> {
-  const answer = await api<{ device: { id: string; branchId?: string }; secret: string }>(`/api/branches/${branchId}/devices`, {
+  const answer = await api<{ device: { id: string; number: number }; secret: string }>(`/api/branches/${branchId}/devices`, {
     body: { kind, name },
     tokens: managerToken,
   });
-  const device: Device = { id: answer.device.id, branchId, name, key: await importKey(answer.secret) };
+  const device: Device = { id: answer.device.id, branchId, name, number: answer.device.number, key: await importKey(answer.secret) };
   await set(storeKey(kind), device);
   return device;
 }

@@ -114,13 +114,18 @@ export async function prune(days = 2): Promise<void> {
   for (const j of await jobs()) if (j.state === 'sent' && Date.parse(j.takenAt) < cutoff) await del(j.clientRef, store());
 }
 
-/** The next number of this till's offline range: the till's own prefix, so two tills offline
- *  at once never print the same number. */
-export async function offlineRef(deviceId: string): Promise<string> {
-  const key = `sous:pos:offline-n:${deviceId}`;
+/** The next number of this till's offline range: `T<till number>-<n>`, the till's number at
+ *  its branch being its own, so two tills offline at once never print the same number. A till
+ *  registered before devices were numbered uses the random end of its id instead. */
+export async function offlineRef(device: { id: string; number?: number }): Promise<string> {
+  const key = `sous:pos:offline-n:${device.id}`;
   const n = ((await get<number>(key)) ?? 0) + 1;
   await set(key, n);
-  return `${deviceId.replace(/-/g, '').slice(0, 4).toUpperCase()}-${n}`;
+  return `${offlinePrefix(device)}-${n}`;
+}
+
+export function offlinePrefix(device: { id: string; number?: number }): string {
+  return device.number ? `T${device.number}` : device.id.replace(/-/g, '').slice(-4).toUpperCase();
 }
 
 export interface ServerSummary {

@@ -4,7 +4,7 @@
 // closes it with the difference and reads the day's Z report; then the same screens in Arabic.
 import { test, expect } from '@playwright/test';
 import { readState, login, call } from './server';
-import { openTill, clearKitchen } from './till';
+import { openTill, clearKitchen, openKitchenDisplay } from './till';
 import { shoot } from './shots';
 
 const state = () => readState();
@@ -277,4 +277,59 @@ test('a check is split by item: the chosen dishes go to a check of their own', a
   await expect(checks.filter({ hasText: 'Fattoush' })).toHaveCount(1);
   await expect(checks.filter({ hasText: 'Hummus' })).toHaveCount(1);
   await context.close();
+});
+
+test('a line sent to the kitchen is voided with a reason: struck through on the check and on the kitchen display', async ({ browser }) => {
+  const { context, page } = await openTill(browser, 'cashier', 'en', 'Void till');
+  const { context: kitchen, kds } = await openKitchenDisplay(browser);
+  await page.getByRole('radio', { name: 'Dine-in' }).click();
+  await page.getByLabel('Table', { exact: true }).fill('P10');
+  await page.getByTestId('till-items').getByRole('button', { name: 'Hummus', exact: true }).click();
+  await page.getByTestId('till-items').getByRole('button', { name: 'Fattoush', exact: true }).click();
+  await page.getByRole('button', { name: 'Send to kitchen', exact: true }).click();
+  const check = page.getByTestId('table-check');
+  await expect(check).toHaveCount(1);
+  const number = await check.getAttribute('data-order-number');
+  const ticket = kds.locator(`[data-order-number="${number}"]`);
+  await expect(ticket.filter({ hasText: 'Fattoush' })).toBeVisible();
+  const totalBefore = await check.locator('.till-check-sum strong').first().textContent();
+
+  await check.getByRole('button', { name: 'Void Fattoush' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Wrong item' }).click();
+  await expect(dialog.getByLabel('Reason', { exact: true })).toHaveValue('Wrong item');
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByText('The line was voided; the kitchen was told.')).toBeVisible();
+  await expect(check).toContainText('Voided: Wrong item');
+  await expect(check.locator('.till-check-sum strong').first()).not.toHaveText(totalBefore!);
+  // Only the hummus is left to void: the last line stays (the order is voided instead).
+  await expect(check.getByRole('button', { name: /^Void / })).toHaveCount(0);
+
+  // The kitchen strikes it through at once.
+  const voided = ticket.locator('[data-voided="true"]');
+  await expect(voided).toContainText('Fattoush');
+  await expect(voided).toContainText('VOID');
+  await shoot(page, 'pos-void-en');
+  await shoot(kds, 'kds-void-en');
+  await context.close();
+
+  // The same in Arabic, on a till and a kitchen display in Arabic.
+  const ar = await openTill(browser, 'cashier', 'ar', 'Void till AR');
+  await kds.goto(`${state().baseURL}/ar/kds`);
+  await ar.page.getByRole('radio', { name: 'محلي' }).click();
+  await ar.page.getByLabel('الطاولة', { exact: true }).fill('P11');
+  await ar.page.getByTestId('till-items').getByRole('button', { name: 'حمص بالطحينة', exact: true }).click();
+  await ar.page.getByTestId('till-items').getByRole('button', { name: 'فتوش', exact: true }).click();
+  await ar.page.getByRole('button', { name: 'إرسال إلى المطبخ', exact: true }).click();
+  const arCheck = ar.page.getByTestId('table-check');
+  await arCheck.getByRole('button', { name: 'إلغاء فتوش' }).click();
+  await ar.page.getByRole('dialog').getByRole('button', { name: 'صنف خاطئ' }).click();
+  await shoot(ar.page, 'pos-void-ar');
+  await ar.page.getByRole('dialog').getByRole('button', { name: 'تأكيد' }).click();
+  await expect(arCheck).toContainText('ملغى: صنف خاطئ');
+  const arNumber = await arCheck.getAttribute('data-order-number');
+  await expect(kds.locator(`[data-order-number="${arNumber}"] [data-voided="true"]`)).toContainText('ملغى');
+  await shoot(kds, 'kds-void-ar');
+  await kitchen.close();
+  await ar.context.close();
 });

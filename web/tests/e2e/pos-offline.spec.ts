@@ -12,6 +12,8 @@ import { budget, openTill, signIn } from './till';
 import { shoot } from './shots';
 
 let server: Launched;
+// The offline range of the first test's till, which the second till must not share.
+let firstPrefix = '';
 
 async function token(): Promise<string> {
   const res = await fetch(`${server.baseURL}/api/auth/login`, {
@@ -30,17 +32,26 @@ async function offlineOrders(): Promise<any[]> {
   return ((await res.json()) as any[]).filter((o) => (o.notes ?? '').includes('Taken offline at'));
 }
 
+const WORDS = {
+  en: { takeaway: 'Takeaway', pay: 'Pay', exact: /^Exact/, close: 'Close', saved: 'saved on this till' },
+  ar: { takeaway: 'سفري', pay: 'دفع', exact: /^المبلغ بالضبط/, close: 'إغلاق', saved: 'حُفظ الطلب' },
+};
+
 /** A takeaway of one dish, paid with the exact cash. */
-async function cashOrder(page: Page, dish: string) {
-  await page.getByRole('radio', { name: 'Takeaway' }).click();
+async function cashOrder(page: Page, dish: string, lang: 'en' | 'ar' = 'en') {
+  const w = WORDS[lang];
+  await page.getByRole('radio', { name: w.takeaway }).click();
   await page.getByTestId('till-items').getByRole('button', { name: dish, exact: true }).click();
-  await page.getByRole('button', { name: 'Pay', exact: true }).click();
+  await page.getByRole('button', { name: w.pay, exact: true }).click();
   const tender = page.getByTestId('tender');
-  await tender.getByRole('button', { name: /^Exact/ }).click();
+  await tender.getByRole('button', { name: w.exact }).click();
   await expect(tender.getByTestId('paid-in-full')).toBeVisible();
-  await tender.getByRole('button', { name: 'Close' }).click();
-  await expect(page.getByTestId('till-notice')).toContainText('saved on this till');
+  await tender.getByRole('button', { name: w.close, exact: true }).click();
+  await expect(page.getByTestId('till-notice')).toContainText(w.saved);
 }
+
+/** The offline numbers (`T<till>-<n>`) the orders were printed with. */
+const refsOf = (orders: any[]) => orders.map((o) => /· (T\d+-\d+)/.exec(o.notes)?.[1] ?? '').sort();
 
 /** After a reload without the server: the PIN screen from the till's own copy, the PIN checked
  *  here, the check screen. */
@@ -74,8 +85,10 @@ test.describe.serial('the till offline', () => {
     const orders = await offlineOrders();
     expect(orders).toHaveLength(3);
     expect(new Set(orders.map((o) => o.clientRef)).size).toBe(3);
-    const refs = orders.map((o) => /· ([0-9A-F]{4}-\d+)/.exec(o.notes)?.[1]).sort();
-    expect(refs.map((r) => r?.split('-')[1])).toEqual(['1', '2', '3']);
+    const refs = refsOf(orders);
+    expect(refs.map((r) => r.split('-')[1])).toEqual(['1', '2', '3']);
+    firstPrefix = refs[0]!.split('-')[0]!;
+    expect(new Set(refs.map((r) => r.split('-')[0]))).toEqual(new Set([firstPrefix]));
     for (const o of orders) {
       expect(o.status).toBe('accepted');
       expect(o.notes).toContain('Demo Cashier');
@@ -128,6 +141,23 @@ test.describe.serial('the till offline', () => {
     const orders = await offlineOrders();
     expect(orders).toHaveLength(6);
     expect(new Set(orders.map((o) => o.clientRef)).size).toBe(6);
+    // Two tills offline print from ranges of their own.
+    const prefixes = new Set(refsOf(orders).map((r) => r.split('-')[0]));
+    expect(prefixes.size).toBe(2);
+    expect(prefixes.has(firstPrefix)).toBe(true);
+    await context.close();
+  });
+
+  test('in Arabic: the banner counts the order kept on the till, and it is sent once back online', async ({ browser }) => {
+    const { context, page } = await openTill(browser, 'cashier', 'ar', 'Third counter', server.baseURL);
+    await expect(page.evaluate(() => navigator.serviceWorker.ready.then(() => true))).resolves.toBe(true);
+    await context.setOffline(true);
+    await cashOrder(page, 'فتوش', 'ar');
+    await expect(page.getByTestId('offline-banner')).toContainText('لم يُرسل بعد: ١');
+    await shoot(page, 'pos-offline-ar');
+    await context.setOffline(false);
+    await expect(page.getByTestId('offline-banner')).toHaveCount(0, { timeout: 20_000 });
+    expect(await offlineOrders()).toHaveLength(7);
     await context.close();
   });
 });

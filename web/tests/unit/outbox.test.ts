@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { offlineReport, type Job } from '../../src/lib/outbox';
+import { offlinePrefix, offlineReport, type Job } from '../../src/lib/outbox';
 import { ApiError, unreachable } from '../../src/lib/api';
 
 const job = (over: Partial<Job>): Job => ({
@@ -28,5 +28,16 @@ describe('the till outbox', () => {
       ['Aisha', 1, 300, 0],
       ['Demo Cashier', 3, 3500, 1],
     ]);
+  });
+});
+
+describe('offline numbers', () => {
+  it('carry the till number of the branch, so two tills never share a prefix', () => {
+    // Devices registered the same month share the start of a time-ordered id, not a number.
+    const a = { id: '019afc2e-1111-7000-8000-00000000a1b2', number: 1 };
+    const b = { id: '019afc2e-2222-7000-8000-00000000c3d4', number: 2 };
+    expect(offlinePrefix(a)).toBe('T1');
+    expect(offlinePrefix(b)).toBe('T2');
+    expect(offlinePrefix({ id: a.id })).toBe('A1B2');
   });
 });

@@ -8,7 +8,7 @@ import { restore, type Session } from '../../stores/auth';
 import { api, ApiError, claims, unreachable, type Schemas, type TokenPair, type TokenStore } from '../../lib/api';
 import { loadDevice, registerDevice, pinLogin, staffTiles, forgetDevice, type Device, type DeviceKind, type StaffTile } from '../../lib/device';
 import { keepTiles, keptTiles, remember, verify } from '../../lib/offline-staff';
-import { t, pick, type Lang } from '../../i18n';
+import { t, pick, sep, type Lang } from '../../i18n';
 import { Keypad, PIN_MAX, PIN_MIN } from './ManagerPin';
 
 /** The words of the gate, which differ between a kitchen screen and a till. */
@@ -226,7 +226,7 @@ function PinEntry({ lang, kind, session, texts, device, who, onBack, offline, on
   return (
     <section className="card" style={{ maxInlineSize: '22rem', marginInline: 'auto', textAlign: 'center' }} aria-labelledby="pin-title">
       <h1 id="pin-title">{texts.pinTitle}</h1>
-      <p className="muted">{who.displayName} · {device.name}</p>
+      <p className="muted">{who.displayName}{sep(lang)}{device.name}</p>
       <form onSubmit={submit}>
         <label htmlFor="pin" className="skip">{texts.pinFor(who.displayName)}</label>
         <input id="pin" type="password" inputMode="numeric" autoComplete="off" pattern="[0-9]*" maxLength={PIN_MAX} value={pin}

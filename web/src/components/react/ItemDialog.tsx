@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { selectionProblems, unitPrice } from '../../stores/cart';
 import { ApiError, type Menu, type MenuItem } from '../../lib/api';
-import { t, pick, formatPrice, type Lang } from '../../i18n';
+import { t, pick, formatPrice, sep, type Lang } from '../../i18n';
 
 export default function ItemDialog(props: {
   lang: Lang;
@@ -71,7 +71,7 @@ export default function ItemDialog(props: {
         {groups.map((g) => (
           <fieldset key={g.id} style={{ border: '1px solid var(--line)', borderRadius: '.5rem', marginBlock: '.5rem' }} data-group={g.id}>
             <legend style={{ fontWeight: 600 }}>
-              {pick(props.lang, g.name, g.nameAr)} · <span className={g.required ? 'error' : 'muted'}>{g.required ? tr.required : tr.optional}</span>
+              {pick(props.lang, g.name, g.nameAr)}{sep(props.lang)}<span className={g.required ? 'error' : 'muted'}>{g.required ? tr.required : tr.optional}</span>
               {g.maxSelect > 1 && <span className="muted"> ({tr.upTo(g.maxSelect)})</span>}
             </legend>
             {g.options.map((o) => (
@@ -79,7 +79,7 @@ export default function ItemDialog(props: {
                 <input type={g.maxSelect === 1 ? 'radio' : 'checkbox'} name={g.id} style={{ inlineSize: 'auto', minBlockSize: 'auto' }}
                   checked={chosen.includes(o.id)} disabled={o.soldOut} onChange={() => toggle(g.id, o.id)}
                   onClick={() => { if (g.maxSelect === 1 && chosen.includes(o.id) && !g.required) toggle(g.id, o.id); }} />
-                <span style={{ flex: 1 }}>{pick(props.lang, o.name, o.nameAr)}{o.soldOut ? ` · ${tr.soldOut}` : ''}</span>
+                <span style={{ flex: 1 }}>{pick(props.lang, o.name, o.nameAr)}{o.soldOut ? `${sep(props.lang)}${tr.soldOut}` : ''}</span>
                 {o.priceDelta !== 0 && <span className="muted">+{money(o.priceDelta)}</span>}
               </label>
             ))}
@@ -95,7 +95,7 @@ export default function ItemDialog(props: {
         )}
         <div style={{ display: 'flex', gap: '.5rem', marginBlockStart: '1rem' }}>
           <button type="submit" className="btn" disabled={busy} style={{ flex: 1 }}>
-            {props.addLabel ?? tr.addToCart} · {money(unitPrice(props.item, props.menu.modifierGroups, chosen) * quantity)}
+            {props.addLabel ?? tr.addToCart}{sep(props.lang)}{money(unitPrice(props.item, props.menu.modifierGroups, chosen) * quantity)}
           </button>
           <button type="button" className="btn secondary" onClick={() => ref.current?.close()}>{tr.cancel}</button>
         </div>

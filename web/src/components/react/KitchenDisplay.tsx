@@ -8,7 +8,7 @@ import { link, followLive } from '../../stores/sse';
 import { api, ApiError, type Schemas, type Ticket } from '../../lib/api';
 import { type Device } from '../../lib/device';
 import DeviceGate, { messages } from './DeviceGate';
-import { t, pick, formatDuration, formatNumber, type Lang } from '../../i18n';
+import { t, pick, formatDuration, formatNumber, sep, type Lang } from '../../i18n';
 import { ManagerPinDialog } from './ManagerPin';
 import { chime } from '../../lib/chime';
 
@@ -163,16 +163,20 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
                     <strong style={{ fontSize: '1.4rem' }}>#{formatNumber(lang, tk.orderNumber)}</strong>
                     <span style={{ color: COLOURS[colour], fontWeight: 700, fontSize: '1.2rem' }} dir="ltr">{formatDuration(lang, age)}</span>
                   </div>
-                  <div className="muted">{tk.table ? tr.table(tk.table) : tr.status[tk.orderType] ?? tk.orderType} · {stationName(tk.station)}{tk.rush ? ` · ${tr.kds.rush}` : ''}{tk.status === 'held' ? ` · ${tr.kds.held}` : ''}</div>
+                  <div className="muted">{tk.table ? tr.table(tk.table) : tr.status[tk.orderType] ?? tk.orderType}{sep(lang)}{stationName(tk.station)}{tk.rush ? `${sep(lang)}${tr.kds.rush}` : ''}{tk.status === 'held' ? `${sep(lang)}${tr.kds.held}` : ''}</div>
                   <ul style={{ paddingInlineStart: '1.25rem' }}>
                     {tk.items.map((it) => (
-                      <li key={it.id} data-item={it.id} data-done={String(it.done)} style={{ textDecoration: it.done ? 'line-through' : undefined, opacity: it.held ? 0.5 : 1 }}>
-                        {/* Tapping a fired item marks it done (one item of the ticket ready). */}
-                        <button type="button" disabled={it.done || it.held} aria-pressed={it.done}
+                      <li key={it.id} data-item={it.id} data-done={String(it.done)} data-voided={String(it.voided)}
+                        style={{ opacity: it.held ? 0.5 : 1 }}>
+                        {/* Tapping a fired item marks it done (one item of the ticket ready); a voided
+                            item is not to be made. */}
+                        <button type="button" disabled={it.done || it.held || it.voided} aria-pressed={it.done}
                           onClick={() => act(`/api/kitchen/tickets/${tk.id}/items/${it.id}/done`)}
-                          style={{ all: 'unset', cursor: it.done || it.held ? 'default' : 'pointer', display: 'block', minBlockSize: '2.5rem', fontWeight: 700 }}>
+                          style={{ all: 'unset', cursor: it.done || it.held || it.voided ? 'default' : 'pointer', display: 'block', minBlockSize: '2.5rem', fontWeight: 700,
+                            textDecoration: it.done || it.voided ? 'line-through' : undefined }}>
                           {formatNumber(lang, it.quantity)} × {pick(lang, it.name, it.nameAr)}
                         </button>
+                        {it.voided && <div className="error" style={{ fontWeight: 700 }}>{tr.kds.voided}</div>}
                         {it.modifiers.length > 0 && <div className="muted">{it.modifiers.join(', ')}</div>}
                         {it.notes && <div className="error">{it.notes}</div>}
                       </li>
@@ -212,7 +216,7 @@ function Board({ lang, device, onSignOut }: { lang: Lang; device: Device; onSign
                 <li key={tk.id} data-ticket={tk.id} data-order-number={tk.orderNumber} style={{ display: 'flex', alignItems: 'center', gap: '.75rem' }}>
                   <strong style={{ fontSize: '1.2rem' }}>#{formatNumber(lang, tk.orderNumber)}</strong>
                   <span className="muted" style={{ marginInlineEnd: 'auto' }}>
-                    {stationName(tk.station)} · {tr.kds.bumpedAgo(formatDuration(lang, Math.max(0, (now - Date.parse(tk.bumpedAt!)) / 1000)))}
+                    {stationName(tk.station)}{sep(lang)}{tr.kds.bumpedAgo(formatDuration(lang, Math.max(0, (now - Date.parse(tk.bumpedAt!)) / 1000)))}
                   </span>
                   <button type="button" className="btn secondary" style={{ minBlockSize: '3rem' }} onClick={() => recallOne(tk)}
                     aria-label={tr.kds.recallTicket(formatNumber(lang, tk.orderNumber))}>{tr.kds.recallShort}</button>

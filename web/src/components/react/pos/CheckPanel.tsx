@@ -2,7 +2,7 @@
 // (the same dish for the next seat), a note and remove; the total as the till prices it.
 import type { Adjustments, CheckLine } from '../../../lib/till';
 import { changeQuantity, checkTotal, discountTotal, editLine, repeatLine } from '../../../lib/till';
-import { formatNumber, pick, type Lang } from '../../../i18n';
+import { formatNumber, pick, sep, type Lang } from '../../../i18n';
 import { pos } from './strings';
 import { money } from './shell';
 
@@ -35,7 +35,7 @@ export default function CheckPanel({ lang, currency, lines, adjustments, fee = 0
                 <span className="till-line-name">{name}</span>
                 <span className="num">{fmt(l.unitPrice * l.quantity)}</span>
               </div>
-              {l.optionNames.length > 0 && <p className="muted till-line-opts">{l.optionNames.map((o) => pick(lang, o.name, o.nameAr)).join(' · ')}</p>}
+              {l.optionNames.length > 0 && <p className="muted till-line-opts">{l.optionNames.map((o) => pick(lang, o.name, o.nameAr)).join(sep(lang))}</p>}
               <div className="till-line-tools">
                 <button type="button" className="btn secondary" aria-label={tr.less(name)} onClick={() => onChange(changeQuantity(lines, l.key, -1))}>−</button>
                 <output aria-label={tr.quantity(name)} className="till-qty">{n(l.quantity)}</output>

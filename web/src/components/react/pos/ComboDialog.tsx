@@ -2,7 +2,7 @@
 // disabled, each upcharge shown), then it goes on the check as one line.
 import { useEffect, useRef, useState } from 'react';
 import type { Menu } from '../../../lib/api';
-import { pick, type Lang } from '../../../i18n';
+import { pick, sep, type Lang } from '../../../i18n';
 import { pos } from './strings';
 import { money } from './shell';
 
@@ -36,14 +36,14 @@ export default function ComboDialog({ lang, menu, combo, onAdd, onClose }: {
               <label key={c.itemId} className="till-choice">
                 <input type="radio" name={s.id} checked={choices[s.id] === c.itemId} disabled={c.soldOut} style={{ inlineSize: 'auto', minBlockSize: 'auto' }}
                   onChange={() => setChoices({ ...choices, [s.id]: c.itemId })} />
-                <span>{pick(lang, c.name, c.nameAr)}{c.soldOut ? ` · ${tr.soldOut}` : ''}</span>
+                <span>{pick(lang, c.name, c.nameAr)}{c.soldOut ? `${sep(lang)}${tr.soldOut}` : ''}</span>
                 {c.priceDelta !== 0 && <span className="muted">+{fmt(c.priceDelta)}</span>}
               </label>
             ))}
           </fieldset>
         ))}
         <p className="till-actions">
-          <button type="submit" className="btn" disabled={!complete}>{tr.addLine} · {fmt(price)}</button>
+          <button type="submit" className="btn" disabled={!complete}>{tr.addLine}{sep(lang)}{fmt(price)}</button>
           <button type="button" className="btn secondary" onClick={() => ref.current?.close()}>{tr.tender.close}</button>
         </p>
       </form>

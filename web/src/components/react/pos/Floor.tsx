@@ -9,7 +9,7 @@ import type { Device } from '../../../lib/device';
 import { till } from '../../../stores/auth';
 import { keptTiles } from '../../../lib/offline-staff';
 import type { StaffTile } from '../../../lib/device';
-import { formatNumber, type Lang } from '../../../i18n';
+import { formatNumber, sep, type Lang } from '../../../i18n';
 import { pos } from './strings';
 import { money, useBranchEvents, useOnline, type OpenView, type Staff } from './shell';
 import { areasOf, keepFloor, keptFloor, planHeight, type FloorTable } from './floor-plan';
@@ -88,7 +88,7 @@ export default function Floor({ lang, device, staff, currency, onOpen }: { lang:
                 }}>
                 <strong>{t.label}</strong>
                 <span>{tr.floor.states[t.state]}</span>
-                {t.session && <span>{n(t.session.guests)} · {t.session.serverName} · {tr.floor.since(n(t.session.minutesSeated))}</span>}
+                {t.session && <span>{n(t.session.guests)}{sep(lang)}{t.session.serverName}{sep(lang)}{tr.floor.since(n(t.session.minutesSeated))}</span>}
               </button>
             ))}
           </div>
@@ -146,7 +146,7 @@ function TablePanel({ lang, device, table, tables, online, currency, onOpen, onC
   const taken = tables.filter((t) => t.session && t.id !== table.id);
   return (
     <section className="card till-table-panel" aria-labelledby="table-title" data-testid="table-panel">
-      <h2 id="table-title">{tr.tableN(table.label)} · {tr.floor.states[table.state]}</h2>
+      <h2 id="table-title">{tr.tableN(table.label)}{sep(lang)}{tr.floor.states[table.state]}</h2>
       {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
       {!s ? (
         <form onSubmit={(e) => { e.preventDefault(); act(() => api(`/api/dining-tables/${table.id}/seat`, { body: { guests }, tokens: till }), open); }}>
@@ -159,10 +159,10 @@ function TablePanel({ lang, device, table, tables, online, currency, onOpen, onC
         </form>
       ) : (
         <>
-          <p>{tr.guests}: {n(s.guests)} · {tr.floor.server}: {s.serverName} · {tr.floor.since(n(s.minutesSeated))}</p>
+          <p>{tr.guests}: {n(s.guests)}{sep(lang)}{tr.floor.server}: {s.serverName}{sep(lang)}{tr.floor.since(n(s.minutesSeated))}</p>
           {elsewhere && <p className="muted" data-testid="locked-elsewhere">{online ? tr.floor.lockedTo(tr.floor.otherTill) : tr.offline.tableElsewhere}</p>}
           {table.orders.length > 0 && (
-            <p>{table.orders.map((o) => `#${n(o.number)}`).join(' · ')} · {tr.total} {money(lang, currency)(table.total)} · {tr.due} {money(lang, currency)(table.due)}</p>
+            <p>{table.orders.map((o) => `#${n(o.number)}`).join(sep(lang))}{sep(lang)}{tr.total} {money(lang, currency)(table.total)}{sep(lang)}{tr.due} {money(lang, currency)(table.due)}</p>
           )}
           <p className="till-actions">
             <button type="button" className="btn" disabled={!online && elsewhere} onClick={open}>{tr.floor.takeOrder}</button>

@@ -50,7 +50,7 @@ export default function ItemGrid({ lang, menu, onTap, onCombo }: { lang: Lang; m
             <li key={k.id}>
               <button type="button" className="till-item till-combo" disabled={k.soldOut} aria-label={k.soldOut ? `${name} · ${tr.soldOut}` : name} onClick={() => onCombo(k)}>
                 <span className="till-item-name">{name}</span>
-                <span className="till-item-price">{k.soldOut ? tr.soldOut : `${tr.combo} · ${fmt(k.price)}`}</span>
+                <span className="till-item-price">{k.soldOut ? tr.soldOut : `${tr.combo} – ${fmt(k.price)}`}</span>
               </button>
             </li>
           );

@@ -7,8 +7,9 @@ import { api, idempotencyKey, type Order } from '../../../lib/api';
 import type { Device } from '../../../lib/device';
 import { till } from '../../../stores/auth';
 import { chime } from '../../../lib/chime';
-import { formatClock, formatNumber, t, type Lang } from '../../../i18n';
+import { formatClock, formatNumber, t, sep, type Lang } from '../../../i18n';
 import TableChecks from './TableChecks';
+import Approve from './Approve';
 import { pos } from './strings';
 import { money, useBranchEvents, type OpenView, type Staff } from './shell';
 import { messages as msgs } from '../DeviceGate';
@@ -23,6 +24,22 @@ export function matchesOrder(o: Pick<Order, 'number' | 'table' | 'total'>, query
   if (o.table && o.table.toLowerCase().includes(q.toLowerCase())) return true;
   const amount = Number(q.replace(',', '.'));
   return !Number.isNaN(amount) && Math.round(amount * 100) === o.total;
+}
+
+/** Voids the whole order; answers the notice to show. */
+async function voidOrder(lang: Lang, order: Order, reason: string, managerPin?: string): Promise<string> {
+  await api(`/api/orders/${order.id}/status`, { body: { status: 'voided', reason, managerPin }, tokens: till });
+  return pos(lang).orders.voided;
+}
+
+/** Gives back what is left of each of the order's payments; answers the notice to show. */
+async function refundAll(lang: Lang, order: Order, reason: string, managerPin?: string): Promise<string> {
+  for (const p of order.payments) {
+    const amount = p.amount - p.refunded;
+    if (amount <= 0) continue;
+    await api(`/api/orders/${order.id}/refunds`, { body: { paymentId: p.id, amount, reason, managerPin }, tokens: till, headers: { 'idempotency-key': idempotencyKey() } });
+  }
+  return pos(lang).orders.refunded;
 }
 
 export default function Orders({ lang, device }: { lang: Lang; device: Device; staff: Staff; onOpen: OpenView }) {
@@ -74,7 +91,7 @@ export default function Orders({ lang, device }: { lang: Lang; device: Device; s
         <ul className="till-list" data-testid="incoming">
           {incoming.map((o) => (
             <li key={o.id} data-order-number={o.number}>
-              <span>#{n(o.number)} · {tr.types[o.type] ?? o.type} · {o.channel.toUpperCase()} · {formatClock(lang, o.createdAt)}</span>
+              <span>#{n(o.number)}{sep(lang)}{tr.types[o.type] ?? o.type}{sep(lang)}{o.channel.toUpperCase()}{sep(lang)}{formatClock(lang, o.createdAt)}</span>
               <span className="num">{money(lang, o.currency)(o.total)}</span>
               <button type="button" className="btn" onClick={() => act(() => api(`/api/orders/${o.id}/status`, { body: { status: 'accepted' }, tokens: till }))}>{tr.orders.accept}</button>
               <button type="button" className="btn secondary"
@@ -93,7 +110,7 @@ export default function Orders({ lang, device }: { lang: Lang; device: Device; s
         <ul className="till-list" data-testid="orders">
           {shown.map((o) => (
             <li key={o.id} data-order-number={o.number}>
-              <span>#{n(o.number)} · {o.table ? tr.tableN(o.table) : tr.types[o.type]} · {formatClock(lang, o.createdAt)}</span>
+              <span>#{n(o.number)}{sep(lang)}{o.table ? tr.tableN(o.table) : tr.types[o.type]}{sep(lang)}{formatClock(lang, o.createdAt)}</span>
               <span className="pill">{t(lang).status[o.status] ?? o.status}</span>
               <span className="num">{money(lang, o.currency)(o.total)}</span>
               <button type="button" className="btn secondary" aria-expanded={open === o.id} onClick={() => setOpen(open === o.id ? null : o.id)}>{tr.orders.open}</button>
@@ -107,62 +124,12 @@ export default function Orders({ lang, device }: { lang: Lang; device: Device; s
         </ul>
       </section>
       {acting && (
-        <Approve lang={lang} order={acting.order} kind={acting.kind} onClose={() => setActing(null)}
+        <Approve lang={lang} title={acting.kind === 'void' ? tr.orders.void : tr.orders.refund} number={acting.order.number}
+          amount={acting.kind === 'void' ? acting.order.total : acting.order.paid - acting.order.refunded} currency={acting.order.currency}
+          run={(reason, pin) => (acting.kind === 'void' ? voidOrder : refundAll)(lang, acting.order, reason, pin)}
+          onClose={() => setActing(null)}
           onDone={(done) => { setActing(null); setNotice(done); load().catch(() => {}); }} />
       )}
     </div>
-  );
-}
-
-/** A refund of the order's payments or a void, with a reason and, when the server asks for it,
- *  a manager's PIN typed on this till. */
-function Approve({ lang, order, kind, onClose, onDone }: { lang: Lang; order: Order; kind: 'refund' | 'void'; onClose: () => void; onDone: (notice: string) => void }) {
-  const tr = pos(lang).orders;
-  const ref = useRef<HTMLDialogElement>(null);
-  const [reason, setReason] = useState('');
-  const [pin, setPin] = useState('');
-  const [errors, setErrors] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
-  useEffect(() => ref.current?.showModal(), []);
-
-  async function confirm(e: React.FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setErrors([]);
-    const managerPin = pin ? { managerPin: pin } : {};
-    try {
-      if (kind === 'void') {
-        await api(`/api/orders/${order.id}/status`, { body: { status: 'voided', reason, ...managerPin }, tokens: till });
-        onDone(tr.voided);
-      } else {
-        for (const p of order.payments.filter((x) => x.amount - x.refunded > 0)) {
-          const amount = p.amount - p.refunded;
-          if (amount <= 0) continue;
-          await api(`/api/orders/${order.id}/refunds`, { body: { paymentId: p.id, amount, reason, ...managerPin }, tokens: till, headers: { 'idempotency-key': idempotencyKey() } });
-        }
-        onDone(tr.refunded);
-      }
-    } catch (err) {
-      setErrors(msgs(err));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <dialog ref={ref} className="till-dialog" aria-labelledby="approve-title" onClose={onClose} onCancel={onClose}>
-      <form onSubmit={confirm}>
-        <h2 id="approve-title">{kind === 'void' ? tr.void : tr.refund} · #{formatNumber(lang, order.number)} · {money(lang, order.currency)(kind === 'void' ? order.total : order.paid - order.refunded)}</h2>
-        <label htmlFor="approve-reason">{tr.reason}</label>
-        <input id="approve-reason" required maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
-        <label htmlFor="approve-pin">{tr.managerPin}</label>
-        <input id="approve-pin" type="password" inputMode="numeric" autoComplete="off" dir="ltr" maxLength={12} value={pin} onChange={(e) => setPin(e.target.value.replace(/\D/g, ''))} />
-        {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
-        <p className="till-actions">
-          <button type="submit" className="btn" disabled={busy || !reason.trim()}>{tr.confirm}</button>
-          <button type="button" className="btn secondary" onClick={() => ref.current?.close()}>{pos(lang).tender.close}</button>
-        </p>
-      </form>
-    </dialog>
   );
 }

@@ -1,17 +1,19 @@
 // The checks already sent for a table (or one counter order): each with its lines by seat and
 // course, its status and what is due, and what a waiter does with it — fire the next course,
 // mark it served, split it by seat or evenly, merge the table's checks into one, take payment
-// and print the receipt. Live: any change to an order of the branch reloads them.
+// and print the receipt; a line already sent is voided with a reason (and a manager's PIN
+// above the approval threshold). Live: any change to an order of the branch reloads them.
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, idempotencyKey, type Order } from '../../../lib/api';
 import { till } from '../../../stores/auth';
-import { seatsOf } from '../../../lib/till';
-import { formatNumber, pick, t, type Lang } from '../../../i18n';
+import { APPROVAL_ABOVE, seatsOf } from '../../../lib/till';
+import { formatNumber, pick, t, sep, type Lang } from '../../../i18n';
 import { pos } from './strings';
 import { money, useBranchEvents } from './shell';
 import Tender, { type CardOutcome } from './Tender';
 import Receipt from './Receipt';
 import KitchenTickets from './KitchenTickets';
+import Approve from './Approve';
 import { messages as msgs } from '../DeviceGate';
 
 const OPEN = ['placed', 'accepted', 'preparing', 'ready', 'served'];
@@ -64,6 +66,8 @@ export default function TableChecks({ lang, branchId, table, orderIds, reload }:
   const [parts, setParts] = useState(2);
   // Lines picked to go to a check of their own (split by item).
   const [picked, setPicked] = useState<string[]>([]);
+  // The line being voided, while its dialog is open.
+  const [voiding, setVoiding] = useState<{ order: Order; line: Order['lines'][number] } | null>(null);
 
   const load = useCallback(async () => {
     if (orderIds?.length) {
@@ -119,41 +123,47 @@ export default function TableChecks({ lang, branchId, table, orderIds, reload }:
       {notice && <p role="status" className="ok">{notice}</p>}
       {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
       {orders.length > 1 && orders.every(splittable) && (
-        <p><button type="button" className="btn secondary" onClick={mergeAll}>{tr.floor.mergeInto} · {orders.map((o) => `#${n(o.number)}`).join(' + ')}</button></p>
+        <p><button type="button" className="btn secondary" onClick={mergeAll}>{tr.floor.mergeInto}{sep(lang)}{orders.map((o) => `#${n(o.number)}`).join(' + ')}</button></p>
       )}
       {orders.map((o) => {
-        const seats = seatsOf(o.lines);
-        const held = o.lines.some((l) => (l.course ?? 0) > Math.min(...o.lines.map((x) => x.course ?? 99)));
+        // A voided line stays on the check, struck through, and counts for nothing else.
+        const live = o.lines.filter((l) => !l.voided);
+        const seats = seatsOf(live);
+        const held = live.some((l) => (l.course ?? 0) > Math.min(...live.map((x) => x.course ?? 99)));
         return (
           <article key={o.id} className="card till-check" data-testid="table-check" data-order-number={o.number}>
             <h3>
-              #{n(o.number)} · <span className="pill">{t(lang).status[o.status] ?? o.status}</span>
-              {seats.length === 1 && <> · {tr.seatN(n(seats[0]!))}</>}
+              #{n(o.number)}{sep(lang)}<span className="pill">{t(lang).status[o.status] ?? o.status}</span>
+              {seats.length === 1 && <>{sep(lang)}{tr.seatN(n(seats[0]!))}</>}
             </h3>
             <ul className="till-check-lines">
               {o.lines.map((l) => (
-                <li key={l.id}>
-                  {splittable(o) && o.lines.length > 1 && (
+                <li key={l.id} className={l.voided ? 'till-voided' : undefined}>
+                  {!l.voided && splittable(o) && live.length > 1 && (
                     <input type="checkbox" aria-label={tr.orders.pickLine(pick(lang, l.name, l.nameAr))} style={{ inlineSize: 'auto', minBlockSize: 'auto' }}
                       checked={picked.includes(l.id)} onChange={(e) => setPicked((p) => (e.target.checked ? [...p, l.id] : p.filter((x) => x !== l.id)))} />
                   )}
-                  {n(l.quantity)}× {pick(lang, l.name, l.nameAr)}
-                  <span className="muted">{l.seat ? ` · ${tr.seatN(n(l.seat))}` : ''}{l.course ? ` · ${tr.courseN(n(l.course))}` : ''}</span>
-                  <span className="num"> {fmt(o)(l.net)}</span>
+                  {l.voided ? <s>{n(l.quantity)}× {pick(lang, l.name, l.nameAr)}</s> : <>{n(l.quantity)}× {pick(lang, l.name, l.nameAr)}</>}
+                  <span className="muted">{l.seat ? `${sep(lang)}${tr.seatN(n(l.seat))}` : ''}{l.course ? `${sep(lang)}${tr.courseN(n(l.course))}` : ''}</span>
+                  {l.voided ? <span className="muted">{sep(lang)}{tr.orders.voidedBecause(l.voided.reason)}</span> : <span className="num"> {fmt(o)(l.net)}</span>}
+                  {!l.voided && live.length > 1 && o.paid === 0 && (
+                    <button type="button" className="btn secondary till-line-void" aria-label={tr.orders.voidLine(pick(lang, l.name, l.nameAr))}
+                      onClick={() => setVoiding({ order: o, line: l })}>{tr.orders.void}</button>
+                  )}
                 </li>
               ))}
             </ul>
             <p className="till-check-sum">
-              {tr.total} <strong>{fmt(o)(o.total)}</strong> · {tr.due} <strong data-testid="check-due">{fmt(o)(o.due)}</strong>
+              {tr.total} <strong>{fmt(o)(o.total)}</strong>{sep(lang)}{tr.due} <strong data-testid="check-due">{fmt(o)(o.due)}</strong>
             </p>
             <div className="till-actions">
               {['accepted', 'preparing'].includes(o.status) && held && <button type="button" className="btn secondary" onClick={() => fire(o)}>{tr.fireNext}</button>}
               {o.status === 'ready' && <button type="button" className="btn secondary" onClick={() => step(o, 'served')}>{t(lang).status.served}</button>}
               {o.status === 'placed' && <button type="button" className="btn secondary" onClick={() => step(o, 'accepted')}>{tr.send}</button>}
               {splittable(o) && seats.length > 1 && <button type="button" className="btn secondary" onClick={() => split(o, { mode: 'seats' })}>{tr.orders.splitBySeat}</button>}
-              {splittable(o) && o.lines.length > 1 && (
-                <button type="button" className="btn secondary" disabled={!o.lines.some((l) => picked.includes(l.id)) || o.lines.every((l) => picked.includes(l.id))}
-                  onClick={() => split(o, { mode: 'items', lines: o.lines.filter((l) => picked.includes(l.id)).map((l) => l.id) }).then(() => setPicked([]))}>
+              {splittable(o) && live.length > 1 && (
+                <button type="button" className="btn secondary" disabled={!live.some((l) => picked.includes(l.id)) || live.every((l) => picked.includes(l.id))}
+                  onClick={() => split(o, { mode: 'items', lines: live.filter((l) => picked.includes(l.id)).map((l) => l.id) }).then(() => setPicked([]))}>
                   {tr.orders.splitItems}
                 </button>
               )}
@@ -168,7 +178,7 @@ export default function TableChecks({ lang, branchId, table, orderIds, reload }:
               )}
               <button type="button" className="btn secondary" onClick={() => printCheck(o)}>{tr.floor.printCheck}</button>
               {o.status !== 'placed' && <button type="button" className="btn secondary" onClick={() => setTicketsOf(o.id)}>{tr.kitchenTicket}</button>}
-              {o.due > 0 && <button type="button" className="btn" onClick={() => setPaying(o)}>{tr.pay} · {fmt(o)(o.due)}</button>}
+              {o.due > 0 && <button type="button" className="btn" onClick={() => setPaying(o)}>{tr.pay}{sep(lang)}{fmt(o)(o.due)}</button>}
             </div>
           </article>
         );
@@ -184,6 +194,16 @@ export default function TableChecks({ lang, branchId, table, orderIds, reload }:
             // Paid in full: the receipt comes up to print.
             api<Order>(`/api/orders/${id}`, { tokens: till }).then((o) => o.due === 0 && o.paid > 0 && setReceipt(o.id), () => {});
           }} />
+      )}
+      {voiding && (
+        <Approve lang={lang} title={tr.orders.voidLineTitle} number={voiding.order.number} amount={voiding.line.net} currency={voiding.order.currency}
+          reasons={tr.orders.voidReasons} askPin={voiding.line.net > APPROVAL_ABOVE}
+          run={async (reason, managerPin) => {
+            await api(`/api/orders/${voiding.order.id}/lines/${voiding.line.id}/void`, { body: { reason, managerPin }, tokens: till });
+            return tr.orders.lineVoided;
+          }}
+          onClose={() => setVoiding(null)}
+          onDone={(done) => { setVoiding(null); setNotice(done); load().catch(() => {}); }} />
       )}
       {receipt && <Receipt lang={lang} orderId={receipt} onClose={() => setReceipt(null)} />}
       {ticketsOf && <KitchenTickets lang={lang} orderId={ticketsOf} onClose={() => setTicketsOf(null)} />}

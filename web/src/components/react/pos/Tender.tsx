@@ -4,7 +4,7 @@
 // tender: the dialog stays open until nothing is due or it is closed.
 import { useEffect, useRef, useState } from 'react';
 import { quickAmounts } from '../../../lib/till';
-import type { Lang } from '../../../i18n';
+import { sep, type Lang } from '../../../i18n';
 import { pos } from './strings';
 import { money } from './shell';
 import { messages } from '../DeviceGate';
@@ -119,7 +119,7 @@ export default function Tender({ lang, currency, title, due, online, onCash, onC
               <div className="till-quick" role="group" aria-label={tr.quick}>
                 {quickAmounts(amount).map((q) => (
                   <button key={q} type="button" className="btn secondary" disabled={busy} onClick={() => takeCash(q)}>
-                    {q === amount ? `${tr.exact} · ${fmt(q)}` : fmt(q)}
+                    {q === amount ? `${tr.exact}${sep(lang)}${fmt(q)}` : fmt(q)}
                   </button>
                 ))}
               </div>
@@ -128,7 +128,7 @@ export default function Tender({ lang, currency, title, due, online, onCash, onC
               <p><button type="button" className="btn" disabled={busy} onClick={() => takeCash(tendered)}>{tr.takeCash}</button></p>
             </>
           ) : online ? (
-            <p><button type="button" className="btn" disabled={busy} onClick={chargeCard}>{tr.chargeCard} · {fmt(amount)}</button></p>
+            <p><button type="button" className="btn" disabled={busy} onClick={chargeCard}>{tr.chargeCard}{sep(lang)}{fmt(amount)}</button></p>
           ) : (
             <p role="alert" className="error">{tr.cardOffline}</p>
           )}

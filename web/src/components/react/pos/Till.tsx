@@ -125,7 +125,7 @@ export default function Till({ lang, device, staff, menu, menuError: error, open
   /** Marks a job as taken offline: its number from this till's range, and a note the kitchen
    *  sees when it syncs. */
   async function offline(job: Job): Promise<Job> {
-    const ref = job.offlineRef ?? (await offlineRef(device.id));
+    const ref = job.offlineRef ?? (await offlineRef(device));
     const at = formatClock('en', job.takenAt);
     // Whoever is signed in when it syncs sends it: the note keeps who took it.
     const notes = [job.body.notes, `Taken offline at ${at} · ${ref} · ${job.staffName}`].filter(Boolean).join(' · ');

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../../../lib/api';
 import type { Device } from '../../../lib/device';
 import { till } from '../../../stores/auth';
-import { formatClock, formatNumber, type Lang } from '../../../i18n';
+import { formatClock, formatNumber, sep, type Lang } from '../../../i18n';
 import { pos } from './strings';
 import type { Staff } from './shell';
 import { messages as msgs } from '../DeviceGate';
@@ -67,14 +67,14 @@ export default function TimeClock({ lang, device, staff }: { lang: Lang; device:
   return (
     <div className="till-drawer">
       <section className="card" aria-labelledby="clock-title">
-        <h2 id="clock-title">{tr.title} · {staff.name}</h2>
+        <h2 id="clock-title">{tr.title}{sep(lang)}{staff.name}</h2>
         {state === null && errors.length === 0 && <p aria-busy="true">…</p>}
         {state && (
           <p role="status" data-testid="clock-status" data-status={state.status}>
             {state.status === 'off' && tr.off}
             {state.status === 'on' && tr.on(formatClock(lang, state.entry!.clockIn))}
             {state.status === 'on_break' && tr.onBreak(formatClock(lang, openBreak?.startedAt ?? state.entry!.clockIn))}
-            {state.status !== 'off' && <> · {tr.worked(hours(lang, state.workedSeconds))}</>}
+            {state.status !== 'off' && <>{sep(lang)}{tr.worked(hours(lang, state.workedSeconds))}</>}
           </p>
         )}
         {errors.length > 0 && <div role="alert" className="error">{errors.map((m) => <p key={m}>{m}</p>)}</div>}
