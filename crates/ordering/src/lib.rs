@@ -1,6 +1,7 @@
 //! Ordering: pricing and VAT, checkout, the order lifecycle and receipts, dining tables and the
 //! floor.
 
+pub mod acceptance;
 pub mod api;
 pub mod carts;
 pub mod checks;
@@ -34,8 +35,14 @@ pub fn router(tenders: std::sync::Arc<dyn orders::tenders::Tenders>) -> OpenApiR
         .merge(receipts::routes::routes())
         .merge(checks::routes::routes())
         .merge(voids::routes::routes())
+        .merge(acceptance::routes::routes())
         .layer(axum::Extension(tenders))
         .layer(axum::middleware::from_fn(
             platform::card_data::refuse_card_data,
         ))
+}
+
+/// Registers ordering's task handlers.
+pub fn register(registry: &mut platform::queue::Registry) {
+    acceptance::register(registry);
 }

@@ -23,6 +23,7 @@ use crate::shutdown::Deadline;
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     catalog::register(&mut registry);
+    ordering::register(&mut registry);
     payments::register(&mut registry);
     subscribers().install(&mut registry);
     registry

@@ -4,11 +4,9 @@
 //! that go back to the card. The simulator picks its outcome from the amount's last two digits:
 //! `…51` declined, `…52` the answer is lost after the terminal acted.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
-use platform::queue::{Worker, WorkerConfig};
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::helpers::{JWT_KEYS, TestApp, assert_books, card, key, pay_at, spawn_app};
@@ -250,23 +248,7 @@ async fn the_background_task_settles_attempts_left_open() {
 
 /// Runs a task worker until no attempt is open.
 async fn run_tasks_until_settled(app: &TestApp) {
-    let owner_pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(3)
-        .connect_with(app.db.owner_options())
-        .await
-        .unwrap();
-    let worker = Worker::new(
-        owner_pool,
-        app.state.db.clone(),
-        Arc::new(sous::background::registry()),
-        WorkerConfig {
-            concurrency: 2,
-            ..WorkerConfig::default()
-        },
-    )
-    .unwrap();
-    let stop = CancellationToken::new();
-    let running = tokio::spawn(worker.run(stop.clone()));
+    let worker = app.start_worker().await;
     let started = tokio::time::Instant::now();
     loop {
         let open = app
@@ -281,8 +263,7 @@ async fn run_tasks_until_settled(app: &TestApp) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    stop.cancel();
-    running.await.unwrap().unwrap();
+    worker.stop().await;
 }
 
 /// The process is killed (SIGKILL) after the terminal captured and before the books were

@@ -9,6 +9,7 @@ mod floor;
 mod processes;
 mod sign_in;
 mod sse;
+mod tasks;
 mod time_clock;
 
 use std::net::SocketAddr;

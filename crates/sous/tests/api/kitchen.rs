@@ -201,6 +201,7 @@ async fn bumps_make_the_order_ready_and_recall_respects_the_window() {
         app.token(Role::Kitchen).await,
         app.manager().await,
     );
+    app.qr_orders_wait_for_staff(riyadh).await;
     let guest = app.guest_token(riyadh).await;
     let guest_id = claims(&guest)["sub"].as_str().unwrap().to_string();
     let id = app
@@ -647,6 +648,7 @@ async fn the_guest_sees_when_their_order_should_be_ready() {
         app.token(Role::Waiter).await,
         app.token(Role::Kitchen).await,
     );
+    app.qr_orders_wait_for_staff(riyadh).await;
     let guest = app.guest_token(riyadh).await;
     let order = app
         .order()

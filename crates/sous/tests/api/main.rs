@@ -33,6 +33,7 @@ mod menu_cache;
 mod offboarding;
 mod online_payments;
 mod openapi;
+mod order_acceptance;
 mod orders;
 mod pin_policy;
 mod production;

@@ -2,18 +2,13 @@
 //! without a reader, ETags that change exactly when the content does, and an emptied table
 //! (what a crash does to an UNLOGGED table) rebuilt by the next read.
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
-use platform::{
-    AppState,
-    db::Db,
-    queue::{Worker, WorkerConfig},
-};
+use platform::{AppState, db::Db};
 use reqwest::Method;
 use serde_json::json;
 use sqlx::Connection;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 use crate::helpers::{TestApp, find_item, id_of, menu, settings, spawn_app};
 
@@ -83,23 +78,7 @@ async fn a_price_change_on_one_instance_shows_on_another_within_a_second() {
 #[tokio::test]
 async fn the_queue_rebuilds_changed_menus_without_a_reader() {
     let app = spawn_app().await;
-    let owner_pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(3)
-        .connect_with(app.db.owner_options())
-        .await
-        .unwrap();
-    let worker = Worker::new(
-        owner_pool,
-        app.state.db.clone(),
-        Arc::new(sous::background::registry()),
-        WorkerConfig {
-            concurrency: 2,
-            ..WorkerConfig::default()
-        },
-    )
-    .unwrap();
-    let stop = CancellationToken::new();
-    let running = tokio::spawn(worker.run(stop.clone()));
+    let worker = app.start_worker().await;
 
     let owner = app.owner().await;
     let m = menu(&app, app.demo.dubai).await;
@@ -151,8 +130,7 @@ async fn the_queue_rebuilds_changed_menus_without_a_reader() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    stop.cancel();
-    running.await.unwrap().unwrap();
+    worker.stop().await;
 }
 
 #[tokio::test]

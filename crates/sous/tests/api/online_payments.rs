@@ -32,46 +32,6 @@ async fn guest_order(app: &TestApp, guest: &str) -> Value {
     order
 }
 
-async fn open_session(app: &TestApp, token: &str, order: &str, body: Value) -> Res {
-    let res = app
-        .client
-        .post(format!("{}/api/orders/{order}/payment-sessions", app.base))
-        .bearer_auth(token)
-        .header("idempotency-key", key())
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let text = res.text().await.unwrap();
-    Res {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    }
-}
-
-/// Answers the simulator's page as a browser would; returns the status and `Location`.
-async fn answer_page(app: &TestApp, session_id: &str, outcome: &str) -> (u16, String) {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let res = client
-        .post(format!("{}/api/payments/simulator/pay", app.base))
-        .form(&[("sessionId", session_id), ("outcome", outcome)])
-        .send()
-        .await
-        .unwrap();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (res.status().as_u16(), location)
-}
-
 async fn deliver(app: &TestApp, body: &[u8], signature: &str) -> Res {
     let res = app
         .client
@@ -100,7 +60,10 @@ async fn an_online_payment_goes_from_the_test_page_to_the_books_once() {
     let id = order["id"].as_str().unwrap();
     let total = order["total"].as_i64().unwrap();
 
-    let session = open_session(&app, &guest, id, json!({})).await.expect(201);
+    let session = app
+        .open_payment_session(&guest, id, json!({}))
+        .await
+        .expect(201);
     assert_eq!(session["status"], "pending");
     assert_eq!(session["amount"], total);
     assert_eq!(session["returnUrl"], format!("/orders/{id}"));
@@ -130,7 +93,7 @@ async fn an_online_payment_goes_from_the_test_page_to_the_books_once() {
         "only the hidden session id"
     );
 
-    let (status, location) = answer_page(&app, session_id, "approve").await;
+    let (status, location) = app.answer_simulator_page(session_id, "approve").await;
     assert_eq!(status, 303);
     assert_eq!(location, format!("/orders/{id}"));
     let paid = app
@@ -207,7 +170,7 @@ async fn an_online_payment_goes_from_the_test_page_to_the_books_once() {
     );
 
     // Nothing is due now.
-    let res = open_session(&app, &guest, id, json!({})).await;
+    let res = app.open_payment_session(&guest, id, json!({})).await;
     assert_eq!(res.status, 409, "{}", res.body);
 
     // A refund goes back through the provider.
@@ -238,19 +201,23 @@ async fn a_lost_webhook_is_found_by_asking_and_a_decline_books_nothing() {
     let order = guest_order(&app, &guest).await;
     let id = order["id"].as_str().unwrap();
     for bad in ["https://evil.example/", "//evil.example/x", "orders"] {
-        let res = open_session(&app, &guest, id, json!({ "returnUrl": bad })).await;
+        let res = app
+            .open_payment_session(&guest, id, json!({ "returnUrl": bad }))
+            .await;
         assert_eq!(res.status, 422, "{bad}: {}", res.body);
     }
     let stranger = app.guest_token(app.demo.riyadh).await;
-    let res = open_session(&app, &stranger, id, json!({})).await;
+    let res = app.open_payment_session(&stranger, id, json!({})).await;
     assert_eq!(res.status, 404, "{}", res.body);
 
     // Paid, but the webhook was lost: the status poll asks the provider and books it.
-    let session = open_session(&app, &guest, id, json!({ "returnUrl": "/thanks" }))
+    let session = app
+        .open_payment_session(&guest, id, json!({ "returnUrl": "/thanks" }))
         .await
         .expect(201);
-    let (status, location) =
-        answer_page(&app, session["sessionId"].as_str().unwrap(), "timeout").await;
+    let (status, location) = app
+        .answer_simulator_page(session["sessionId"].as_str().unwrap(), "timeout")
+        .await;
     assert_eq!((status, location.as_str()), (303, "/thanks"));
     assert_eq!(
         app.get(&format!("/api/orders/{id}"), &guest)
@@ -281,8 +248,13 @@ async fn a_lost_webhook_is_found_by_asking_and_a_decline_books_nothing() {
     let other = guest_order(&app, &guest).await;
     let oid = other["id"].as_str().unwrap();
     let entries = app.scalar("select count(*) from journal_entries").await;
-    let session = open_session(&app, &guest, oid, json!({})).await.expect(201);
-    let (status, _) = answer_page(&app, session["sessionId"].as_str().unwrap(), "decline").await;
+    let session = app
+        .open_payment_session(&guest, oid, json!({}))
+        .await
+        .expect(201);
+    let (status, _) = app
+        .answer_simulator_page(session["sessionId"].as_str().unwrap(), "decline")
+        .await;
     assert_eq!(status, 303);
     let polled = app
         .get(
@@ -304,7 +276,9 @@ async fn a_lost_webhook_is_found_by_asking_and_a_decline_books_nothing() {
         0
     );
     // A second answer to a settled session is refused.
-    let (status, _) = answer_page(&app, session["sessionId"].as_str().unwrap(), "approve").await;
+    let (status, _) = app
+        .answer_simulator_page(session["sessionId"].as_str().unwrap(), "approve")
+        .await;
     assert_eq!(status, 409);
     assert_books(&app).await;
 }

@@ -1,5 +1,5 @@
 //! Named calls of the endpoints many tests use: an order's status, payments and refunds, and
-//! the kitchen's tickets.
+//! the kitchen's tickets, online payments through the simulated provider.
 
 use serde_json::{Value, json};
 
@@ -56,6 +56,40 @@ impl TestApp {
                     "managerPin": pin }),
         )
         .await
+    }
+
+    /// `POST /api/orders/{order}/payment-sessions`: opens a hosted online payment session.
+    pub async fn open_payment_session(&self, token: &str, order: &str, body: Value) -> Res {
+        let res = self
+            .client
+            .post(format!("{}/api/orders/{order}/payment-sessions", self.base))
+            .bearer_auth(token)
+            .header("idempotency-key", key())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        unchecked(res).await
+    }
+
+    /// Answers the payment simulator's page as a browser would; the status and `Location`.
+    pub async fn answer_simulator_page(&self, session_id: &str, outcome: &str) -> (u16, String) {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let res = client
+            .post(format!("{}/api/payments/simulator/pay", self.base))
+            .form(&[("sessionId", session_id), ("outcome", outcome)])
+            .send()
+            .await
+            .unwrap();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (res.status().as_u16(), location)
     }
 
     /// The kitchen tickets of order `id`.

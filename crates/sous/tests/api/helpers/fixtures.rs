@@ -154,6 +154,20 @@ impl TestApp {
         }
     }
 
+    /// Guests' QR orders at `branch` wait for staff to accept them (the default accepts them
+    /// as they are placed), for tests of what happens before the kitchen has an order.
+    pub async fn qr_orders_wait_for_staff(&self, branch: Uuid) {
+        let owner = self.owner().await;
+        self.call(
+            reqwest::Method::PUT,
+            &format!("/api/branches/{branch}/order-acceptance"),
+            Some(&owner),
+            Some(json!({ "rules": [{ "channel": "qr", "mode": "staff", "timeoutMinutes": 120 }] })),
+        )
+        .await
+        .expect(200);
+    }
+
     /// The whole number a query of one row and one column answers, such as a count.
     pub async fn scalar(&self, sql: &str) -> i64 {
         let mut conn = self.db.owner_conn().await;
