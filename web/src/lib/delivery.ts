@@ -1,5 +1,6 @@
 // Delivery on the website: what a refused delivery quote or checkout means for the guest.
 import { ApiError } from './api';
+import { problemMessage } from './problems';
 import { t, formatPrice, type Lang } from '../i18n';
 
 /** The message for a refused quote or checkout, in the page's language. */
@@ -9,9 +10,8 @@ export function deliveryProblem(lang: Lang, err: unknown, currency: string, mini
     if (err.code === 'outside_delivery_zone') return tr.outsideZone;
     if (err.code === 'branch_closed') return tr.branchClosed;
     if (err.code === 'below_delivery_minimum')
-      return minimumOrder != null ? tr.belowMinimum(formatPrice(lang, currency, minimumOrder)) : err.messages().join(' ');
+      return minimumOrder != null ? tr.belowMinimum(formatPrice(lang, currency, minimumOrder)) : problemMessage(lang, err);
     if (err.status === 404 || err.status === 405) return tr.deliveryUnavailable;
-    return err.messages().join(' ');
   }
-  return String(err);
+  return problemMessage(lang, err);
 }

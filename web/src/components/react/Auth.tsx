@@ -2,7 +2,8 @@
 import { useEffect, useState } from 'react';
 import { useStore } from '@nanostores/react';
 import { customer, logIn, signUp, logOut, restore } from '../../stores/auth';
-import { api, ApiError, claims } from '../../lib/api';
+import { api, claims } from '../../lib/api';
+import { problemMessage } from '../../lib/problems';
 import { t, type Lang } from '../../i18n';
 
 export default function Auth({ lang, brand }: { lang: Lang; brand: string }) {
@@ -36,7 +37,7 @@ export default function Auth({ lang, brand }: { lang: Lang; brand: string }) {
       else await signUp(customer, email, password, name, brand);
       setPassword('');
     } catch (err) {
-      setErrors(err instanceof ApiError ? err.messages() : [String(err)]);
+      setErrors([problemMessage(lang, err)]);
     }
   }
 

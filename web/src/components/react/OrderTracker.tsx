@@ -10,6 +10,7 @@ import { link, followLive } from '../../stores/sse';
 import { follow } from '../../lib/sse';
 import { api, ApiError, type Order, type Schemas } from '../../lib/api';
 import { startPayment, pendingPayment, settle } from '../../lib/payment';
+import { problemMessage } from '../../lib/problems';
 import { t, pick, formatPrice, formatNumber, formatClock, numberFormat, locale, type Lang } from '../../i18n';
 
 type Tracking = Schemas['Tracking'];
@@ -65,7 +66,7 @@ export default function OrderTracker(props: Props) {
           loadEstimate();
           if (o.type === 'delivery') loadTracking();
         })
-        .catch((e) => alive && setError(e instanceof ApiError ? e.messages().join(' ') : String(e)));
+        .catch((e) => alive && setError(problemMessage(props.lang, e)));
     load();
     // Back from the payment page: the provider's webhook books the payment; ask until it has.
     const sessionId = pendingPayment(props.orderId);
