@@ -39,12 +39,25 @@ export function formatNumber(lang: Lang, n: number): string {
   return numberFormat(locale(lang)).format(n);
 }
 
-/** "m:ss" with the language's digits. */
+const plurals = new Map<string, Intl.PluralRules>();
+
+/** The plural category of a count in a language (Arabic has six: zero, one, two, few, many,
+ *  other), so each sentence can pick its own form. */
+export function plural(lang: Lang, n: number): Intl.LDMLPluralRule {
+  let r = plurals.get(lang);
+  if (!r) {
+    r = new Intl.PluralRules(locale(lang));
+    plurals.set(lang, r);
+  }
+  return r.select(n);
+}
+
 /** A time of day in the page's language (the guest's own time zone). */
 export function formatClock(lang: Lang, iso: string): string {
   return new Intl.DateTimeFormat(locale(lang), { hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
 }
 
+/** "m:ss" with the language's digits. */
 export function formatDuration(lang: Lang, seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
   const two = numberFormat(locale(lang), { minimumIntegerDigits: 2 });
@@ -76,8 +89,18 @@ const en = {
   searchPlaceholder: 'Search dishes, e.g. shawarma',
   noResults: 'Nothing matches your search.',
   searching: 'Searching…',
-  results: (n: number) => `${n} result${n === 1 ? '' : 's'}`,
+  results: (n: number) => `${formatNumber('en', n)} ${plural('en', n) === 'one' ? 'result' : 'results'}`,
   add: 'Add',
+  close: 'Close',
+  items: (n: number) => `${formatNumber('en', n)} ${plural('en', n) === 'one' ? 'item' : 'items'}`,
+  viewCart: 'View order',
+  more: (name: string) => `One more: ${name}`,
+  less: (name: string) => `One less: ${name}`,
+  quantityOf: (name: string) => `Quantity of ${name}`,
+  belowMinimumBy: (missing: string, minimum: string) => `Add ${missing} more to reach the delivery minimum of ${minimum}.`,
+  servedAt: (menu: string, spans: string) => `${menu} ${spans}`,
+  notServedNow: 'Not served now',
+  photoOf: (name: string) => name,
   addToCart: 'Add to order',
   cancel: 'Cancel',
   required: 'Required',
@@ -229,8 +252,23 @@ const ar: Strings = {
   searchPlaceholder: 'ابحث عن طبق، مثل شاورما',
   noResults: 'لا توجد نتائج مطابقة.',
   searching: 'جارٍ البحث…',
-  results: (n: number) => `${numberFormat('ar-SA').format(n)} نتيجة`,
+  // Arabic counts take six forms: نتيجة واحدة، نتيجتان، ٦ نتائج، ١١ نتيجة، ١٠٠ نتيجة.
+  results: (n: number) =>
+    ({ zero: 'لا نتائج', one: 'نتيجة واحدة', two: 'نتيجتان' } as Record<string, string>)[plural('ar', n)] ??
+    `${formatNumber('ar', n)} ${plural('ar', n) === 'few' ? 'نتائج' : 'نتيجة'}`,
   add: 'أضف',
+  close: 'إغلاق',
+  items: (n: number) =>
+    ({ zero: 'لا أصناف', one: 'صنف واحد', two: 'صنفان' } as Record<string, string>)[plural('ar', n)] ??
+    `${formatNumber('ar', n)} ${({ few: 'أصناف', many: 'صنفًا' } as Record<string, string>)[plural('ar', n)] ?? 'صنف'}`,
+  viewCart: 'عرض الطلب',
+  more: (name: string) => `واحد آخر: ${name}`,
+  less: (name: string) => `واحد أقل: ${name}`,
+  quantityOf: (name: string) => `كمية ${name}`,
+  belowMinimumBy: (missing: string, minimum: string) => `أضف ${missing} لتبلغ الحد الأدنى لطلب التوصيل ${minimum}.`,
+  servedAt: (menu: string, spans: string) => `${menu} ${spans}`,
+  notServedNow: 'لا يُقدَّم الآن',
+  photoOf: (name: string) => name,
   addToCart: 'أضف إلى الطلب',
   cancel: 'إلغاء',
   required: 'إلزامي',

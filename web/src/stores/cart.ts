@@ -3,7 +3,7 @@
 // is persisted so a reload finds the same cart.
 import { atom } from 'nanostores';
 import { persistentAtom } from '@nanostores/persistent';
-import { api, idempotencyKey, type Cart, type MenuItem, type ModifierGroup, type Order, type TokenStore } from '../lib/api';
+import { api, idempotencyKey, type Cart, type CartLine, type MenuItem, type ModifierGroup, type Order, type TokenStore } from '../lib/api';
 import type { SousEvent } from '../lib/sse';
 import { t, pick, type Lang } from '../i18n';
 
@@ -12,6 +12,25 @@ export const cart = atom<Cart | null>(null);
 export const picked = atom<string | null>(null);
 /** The open web cart per branch and type (`branchId:type` → cart id). */
 export const webCartIds = persistentAtom<Record<string, string>>('sous:carts', {}, {
+  encode: JSON.stringify,
+  decode: (s) => {
+    try {
+      return JSON.parse(s);
+    } catch {
+      return {};
+    }
+  },
+});
+
+/** What the guest's website cart of each branch holds (branch id → count, items total, type), so
+ *  the browse menu, which loads no cart, can show the cart bar. Nothing secret: no ids. */
+export interface CartSummary {
+  count: number;
+  total: number;
+  currency: string;
+  type: 'pickup' | 'delivery';
+}
+export const cartSummaries = persistentAtom<Record<string, CartSummary>>('sous:cart-summary', {}, {
   encode: JSON.stringify,
   decode: (s) => {
     try {
@@ -45,6 +64,18 @@ export function selectionProblems(lang: Lang, item: MenuItem, groups: ModifierGr
   return out;
 }
 
+/** The same problems by modifier group (group id → message), to show each next to its group. */
+export function groupProblems(lang: Lang, item: MenuItem, groups: ModifierGroup[], chosen: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const gid of item.modifierGroupIds ?? []) {
+    const g = groups.find((x) => x.id === gid);
+    if (!g) continue;
+    const [problem] = selectionProblems(lang, { ...item, modifierGroupIds: [gid] }, [g], chosen);
+    if (problem) out.set(gid, problem);
+  }
+  return out;
+}
+
 /** The price of one unit with the chosen options. */
 export function unitPrice(item: MenuItem, groups: ModifierGroup[], chosen: string[]): number {
   let total = item.price;
@@ -74,6 +105,58 @@ export async function addLine(tokens: TokenStore, line: LineInput): Promise<Cart
   const c = cart.get()!;
   const fresh = await api<Cart>(`/api/carts/${c.id}/lines`, { body: line, tokens });
   cart.set(fresh);
+  return fresh;
+}
+
+/** A line with a new quantity (the API replaces a line whole: same item, options and note). */
+export async function setQuantity(tokens: TokenStore, line: CartLine, quantity: number): Promise<Cart> {
+  const c = cart.get()!;
+  const fresh = await api<Cart>(`/api/carts/${c.id}/lines/${line.id}`, {
+    method: 'PUT',
+    body: { ...lineRequest(line), quantity },
+    tokens,
+  });
+  cart.set(fresh);
+  return fresh;
+}
+
+/** What a line was ordered as, to send it again (to another cart, or with a new quantity). */
+export function lineRequest(line: CartLine): LineInput & { slots?: unknown[] } {
+  const sel = (line.selection ?? {}) as { options?: string[]; slots?: unknown[] };
+  return {
+    productId: line.productId,
+    options: sel.options ?? [],
+    ...(sel.slots?.length ? { slots: sel.slots } : {}),
+    quantity: line.quantity,
+    ...(line.notes ? { notes: line.notes } : {}),
+  };
+}
+
+/** The chosen options of a line by name (the cart's description of its selection), combo
+ *  choices included. */
+export function lineOptions(lang: Lang, line: CartLine): string[] {
+  const d = (line.details ?? null) as null | {
+    options?: { name: string; nameAr?: string | null }[];
+    slots?: { itemName: string; itemNameAr?: string | null; options?: { name: string; nameAr?: string | null }[] }[];
+  };
+  if (!d) return [];
+  const out = (d.options ?? []).map((o) => pick(lang, o.name, o.nameAr));
+  for (const s of d.slots ?? []) {
+    out.push(pick(lang, s.itemName, s.itemNameAr));
+    for (const o of s.options ?? []) out.push(pick(lang, o.name, o.nameAr));
+  }
+  return out;
+}
+
+/** Moves the open lines of one of the caller's carts into another (switching between pickup
+ *  and delivery keeps what was chosen: a cart's type is fixed when it is opened). Each line is
+ *  added to the new cart before it leaves the old one, so a failure halfway loses nothing. */
+export async function moveLines(tokens: TokenStore, from: Cart, to: Cart): Promise<Cart> {
+  let fresh = to;
+  for (const line of from.lines.filter((l) => !l.orderId)) {
+    fresh = await api<Cart>(`/api/carts/${to.id}/lines`, { body: lineRequest(line), tokens });
+    await api<Cart>(`/api/carts/${from.id}/lines/${line.id}`, { method: 'DELETE', tokens });
+  }
   return fresh;
 }
 

@@ -4,14 +4,16 @@
 // the menu opens its options; the order goes to the counter or to the online payment page.
 import { useEffect, useRef, useState } from 'react';
 import { useStore } from '@nanostores/react';
-import { cart, delivery, picked, webCartIds, isNewer, reload, addLine, removeLine, checkout } from '../../stores/cart';
+import { cart, cartSummaries, delivery, picked, webCartIds, isNewer, reload, addLine, removeLine, setQuantity, moveLines, lineOptions, checkout } from '../../stores/cart';
 import { guest, customer, subject, restore, adopt, cookieMode, type Session } from '../../stores/auth';
 import { link, followLive } from '../../stores/sse';
 import { startPayment } from '../../lib/payment';
 import { deliveryProblem } from '../../lib/delivery';
+import { problemMessage } from '../../lib/problems';
 import { api, ApiError, type Cart as CartDto, type Menu, type MenuItem, type TokenPair } from '../../lib/api';
 import ItemDialog from './ItemDialog';
 import { t, pick, formatPrice, formatNumber, numberFormat, type Lang } from '../../i18n';
+import CartBar from './CartBar';
 
 interface Props {
   lang: Lang;
@@ -22,6 +24,8 @@ interface Props {
   /** Website ordering: the branch and how the order is handed over. */
   branchId?: string;
   type?: 'pickup' | 'delivery';
+  /** An item to open at once (the browse menu's "Add" links here with it). */
+  addItem?: string;
 }
 
 interface Joined {
@@ -86,11 +90,26 @@ export default function Cart(props: Props) {
             found = await api<CartDto>('/api/carts', { body: { branchId: props.branchId, type: props.type }, tokens: s });
             webCartIds.set({ ...webCartIds.get(), [key]: found.id });
           }
+          // Switching between pickup and delivery keeps the order: the lines of the other
+          // type's cart move into this one (a cart's type is fixed when it is opened).
+          const otherKey = `${props.branchId}:${props.type === 'delivery' ? 'pickup' : 'delivery'}:${subject(s)}`;
+          const otherId = webCartIds.get()[otherKey];
+          if (otherId && !found.lines.some((l) => !l.orderId)) {
+            const other = await api<CartDto>(`/api/carts/${otherId}`, { tokens: s }).catch(() => null);
+            if (other?.status === 'open' && other.lines.some((l) => !l.orderId)) found = await moveLines(s, other, found);
+          }
           c = found;
         }
         if (cancelled) return;
         cart.set(c);
         setMe(subject(sessionRef.current));
+        if (props.addItem && findItem(props.menu, props.addItem)) {
+          picked.set(props.addItem);
+          // A reload should not open the item again.
+          const url = new URL(location.href);
+          url.searchParams.delete('add');
+          history.replaceState(history.state, '', url);
+        }
         stop = followLive({
           channel: 'orders',
           params: { cartId: c.id },
@@ -101,7 +120,7 @@ export default function Cart(props: Props) {
           onReset: () => reload(sessionRef.current).catch(() => {}),
         });
       } catch (e) {
-        setError(e instanceof ApiError ? e.messages() : [String(e)]);
+        setError([problemMessage(props.lang, e)]);
       }
     })();
     return () => {
@@ -119,6 +138,31 @@ export default function Cart(props: Props) {
   const fee = props.type === 'delivery' && quote?.ok ? quote.fee ?? 0 : 0;
   const currency = props.menu.currency;
   const money = (n: number) => formatPrice(props.lang, currency, n);
+  // A delivery cart under the zone's minimum cannot be sent; the guest sees what is missing.
+  const minimum = props.type === 'delivery' && quote?.ok ? quote.minimumOrder ?? 0 : 0;
+  const missing = open.length > 0 && minimum > itemsTotal ? minimum - itemsTotal : 0;
+  const count = open.reduce((n, l) => n + l.quantity, 0);
+  const [stepping, setStepping] = useState<string | null>(null);
+  // The browse menu shows the website cart's bar from this summary.
+  useEffect(() => {
+    if (props.tableToken || !props.branchId || !props.type || !current || current.status !== 'open') return;
+    const all = { ...cartSummaries.get() };
+    if (count > 0) all[props.branchId] = { count, total: itemsTotal, currency, type: props.type };
+    else delete all[props.branchId];
+    cartSummaries.set(all);
+  }, [current?.id, current?.version, count, itemsTotal]);
+  async function step(line: (typeof open)[number], quantity: number) {
+    setStepping(line.id);
+    setError([]);
+    try {
+      if (quantity < 1) await removeLine(sessionRef.current, line.id);
+      else await setQuantity(sessionRef.current, line, quantity);
+    } catch (e) {
+      setError([problemMessage(props.lang, e)]);
+    } finally {
+      setStepping(null);
+    }
+  }
 
   async function place(online: boolean) {
     setBusy(true);
@@ -140,18 +184,18 @@ export default function Cart(props: Props) {
         location.assign(back);
       }
     } catch (e) {
-      setError(props.type === 'delivery' ? [deliveryProblem(props.lang, e, currency, quote?.minimumOrder)] : e instanceof ApiError ? e.messages() : [String(e)]);
+      setError([props.type === 'delivery' ? deliveryProblem(props.lang, e, currency, quote?.minimumOrder) : problemMessage(props.lang, e)]);
       setBusy(false);
     }
   }
 
   const chosen = chosenId ? findItem(props.menu, chosenId) : undefined;
-  const canOrder = !!current && open.length > 0 && !busy && (props.type !== 'delivery' || !!quote?.ok);
+  const canOrder = !!current && open.length > 0 && !busy && missing === 0 && (props.type !== 'delivery' || !!quote?.ok);
 
   return (
-    <aside aria-labelledby="cart-title" className="card" data-cart={current?.id ?? ''}>
+    <aside aria-labelledby="cart-title" className="card cart" id="cart" data-cart={current?.id ?? ''}>
       <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', gap: '.5rem' }}>
-        <h2 id="cart-title" style={{ margin: 0 }}>{props.tableToken ? tr.cart : tr.webCart}</h2>
+        <h2 id="cart-title" tabIndex={-1} style={{ margin: 0 }}>{props.tableToken ? tr.cart : tr.webCart}</h2>
         <span className={`pill ${linkState}`} role="status" data-link={linkState}>
           {linkState === 'live' ? tr.live : linkState === 'closed' ? tr.offline : tr.reconnecting}
         </span>
@@ -165,25 +209,34 @@ export default function Cart(props: Props) {
       ) : (
         <ul style={{ listStyle: 'none', padding: 0, margin: '.5rem 0' }} data-testid="cart-lines">
           {open.map((l) => {
-            const opts = ((l.selection as any)?.options ?? []) as { name: string; nameAr?: string }[];
+            const opts = lineOptions(props.lang, l);
             const mine = l.addedBy.id === me;
+            const name = pick(props.lang, l.name, l.nameAr);
             return (
               <li key={l.id} data-line={l.id} data-product={l.productId} style={{ borderBlockEnd: '1px solid var(--line)', paddingBlock: '.5rem' }}>
                 <div style={{ display: 'flex', justifyContent: 'space-between', gap: '.5rem' }}>
-                  <span>{formatNumber(props.lang, l.quantity)} × {pick(props.lang, l.name, l.nameAr)}</span>
-                  <span>{money(l.unitPrice * l.quantity)}</span>
+                  <span><span data-testid="line-qty">{formatNumber(props.lang, l.quantity)}</span> × {name}</span>
+                  <span data-testid="line-total">{money(l.unitPrice * l.quantity)}</span>
                 </div>
-                {opts.length > 0 && <div className="muted">{opts.map((o) => pick(props.lang, o.name, o.nameAr)).join('، ')}</div>}
-                {l.notes && <div className="muted">“{l.notes}”</div>}
-                {l.problem && <div className="error">{l.problem}</div>}
-                <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center' }}>
+                {opts.length > 0 && <div className="muted" data-testid="line-options">{opts.join(props.lang === 'ar' ? '، ' : ', ')}</div>}
+                {l.notes && <div className="muted" data-testid="line-notes">“{l.notes}”</div>}
+                {l.problem && <div className="error">{problemMessage(props.lang, new ApiError(409, 'line_unavailable', l.problem, undefined))}</div>}
+                <div style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', gap: '.5rem', flexWrap: 'wrap' }}>
                   <small className="muted">{tr.addedBy(mine ? tr.you : l.addedBy.name)}</small>
                   {mine && (
-                    <button type="button" className="btn secondary" style={{ minBlockSize: '2.25rem' }}
-                      onClick={() => removeLine(sessionRef.current, l.id).catch((e) => setError(e instanceof ApiError ? e.messages() : [String(e)]))}
-                      aria-label={`${tr.remove}: ${pick(props.lang, l.name, l.nameAr)}`}>
-                      {tr.remove}
-                    </button>
+                    <div style={{ display: 'flex', alignItems: 'center', gap: '.25rem' }}>
+                      <div className="stepper" role="group" aria-label={tr.quantityOf(name)}>
+                        <button type="button" className="btn secondary" disabled={stepping === l.id || l.quantity <= 1}
+                          onClick={() => step(l, l.quantity - 1)} aria-label={tr.less(name)}>−</button>
+                        <output aria-live="polite">{formatNumber(props.lang, l.quantity)}</output>
+                        <button type="button" className="btn secondary" disabled={stepping === l.id || l.quantity >= 99}
+                          onClick={() => step(l, l.quantity + 1)} aria-label={tr.more(name)}>+</button>
+                      </div>
+                      <button type="button" className="btn secondary" disabled={stepping === l.id}
+                        onClick={() => step(l, 0)} aria-label={`${tr.remove}: ${name}`}>
+                        {tr.remove}
+                      </button>
+                    </div>
                   )}
                 </div>
               </li>
@@ -224,12 +277,14 @@ export default function Cart(props: Props) {
             <dt><strong>{tr.total}</strong></dt><dd style={{ margin: 0 }} data-testid="cart-total"><strong>{money(itemsTotal + fee + tip)}</strong></dd>
           </dl>
           {props.type === 'delivery' && !quote?.ok && <p className="muted" data-testid="check-first">{tr.checkFirst}</p>}
+          {missing > 0 && <p className="error" data-testid="below-minimum">{tr.belowMinimumBy(money(missing), money(minimum))}</p>}
           <div style={{ display: 'grid', gap: '.5rem' }}>
             <button type="button" className="btn" disabled={!canOrder} onClick={() => place(false)}>{busy ? tr.placing : tr.payAtCounter}</button>
             <button type="button" className="btn secondary" disabled={!canOrder} onClick={() => place(true)}>{tr.payOnline}</button>
           </div>
         </>
       )}
+      {count > 0 && <CartBar lang={props.lang} count={count} total={money(itemsTotal + fee + tip)} />}
       {chosen && current && (
         <ItemDialog
           key={chosen.id}

@@ -1,10 +1,14 @@
 // An item's options before it goes on an order: each modifier group with its rule (required or
 // optional, how many), sold-out options disabled, quantity and a note, and the price as chosen.
-// The website's cart and the till both use it; the problems of a choice show next to it.
+// The website's cart and the till both use it; the problems of a choice show next to its group.
+// On a phone it is a sheet from the bottom of the screen whose Add button (with the price) stays
+// in reach while the options scroll.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { selectionProblems, unitPrice } from '../../stores/cart';
-import { ApiError, type Menu, type MenuItem } from '../../lib/api';
-import { t, pick, formatPrice, sep, type Lang } from '../../i18n';
+import { groupProblems, unitPrice } from '../../stores/cart';
+import { problemMessage } from '../../lib/problems';
+import ItemPhoto from './ItemPhoto';
+import type { Menu, MenuItem } from '../../lib/api';
+import { t, pick, formatPrice, formatNumber, sep, type Lang } from '../../i18n';
 
 export default function ItemDialog(props: {
   lang: Lang;
@@ -28,7 +32,8 @@ export default function ItemDialog(props: {
   );
   const [quantity, setQuantity] = useState(1);
   const [notes, setNotes] = useState('');
-  const [problems, setProblems] = useState<string[]>([]);
+  const [problems, setProblems] = useState<Map<string, string>>(new Map());
+  const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
@@ -42,21 +47,24 @@ export default function ItemDialog(props: {
       if (g.maxSelect === 1) return [...prev.filter((o) => !g.options.some((x) => x.id === o)), optionId];
       return [...prev, optionId];
     });
-    setProblems([]);
+    setProblems(new Map());
+    setFailure(null);
   }
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
-    const p = selectionProblems(props.lang, props.item, props.menu.modifierGroups, chosen);
-    if (p.length) {
-      setProblems(p);
+    const p = groupProblems(props.lang, props.item, props.menu.modifierGroups, chosen);
+    setProblems(p);
+    if (p.size) {
+      // The first group with a problem scrolls into view, its message beside it.
+      ref.current?.querySelector(`[data-group="${[...p.keys()][0]}"]`)?.scrollIntoView({ block: 'nearest' });
       return;
     }
     setBusy(true);
     try {
       await props.onAdd(chosen, quantity, notes.trim());
     } catch (err) {
-      setProblems(err instanceof ApiError ? err.messages() : [String(err)]);
+      setFailure(problemMessage(props.lang, err));
       setBusy(false);
     }
   }
@@ -64,40 +72,53 @@ export default function ItemDialog(props: {
   const money = (n: number) => formatPrice(props.lang, props.menu.currency, n);
   const name = pick(props.lang, props.item.name, props.item.nameAr);
   return (
-    <dialog ref={ref} aria-labelledby="item-title" onClose={props.onClose} onCancel={props.onClose}
-      style={{ maxInlineSize: '32rem', inlineSize: '100%', border: 0, borderRadius: 'var(--radius)', padding: '1rem' }}>
+    <dialog ref={ref} aria-labelledby="item-title" className="sheet" onClose={props.onClose} onCancel={props.onClose}>
       <form onSubmit={submit} noValidate>
-        <h2 id="item-title" style={{ marginBlockStart: 0 }}>{name}</h2>
-        {groups.map((g) => (
-          <fieldset key={g.id} style={{ border: '1px solid var(--line)', borderRadius: '.5rem', marginBlock: '.5rem' }} data-group={g.id}>
-            <legend style={{ fontWeight: 600 }}>
-              {pick(props.lang, g.name, g.nameAr)}{sep(props.lang)}<span className={g.required ? 'error' : 'muted'}>{g.required ? tr.required : tr.optional}</span>
-              {g.maxSelect > 1 && <span className="muted"> ({tr.upTo(g.maxSelect)})</span>}
-            </legend>
-            {g.options.map((o) => (
-              <label key={o.id} style={{ display: 'flex', alignItems: 'center', gap: '.5rem', fontWeight: 400, minBlockSize: '2.5rem' }}>
-                <input type={g.maxSelect === 1 ? 'radio' : 'checkbox'} name={g.id} style={{ inlineSize: 'auto', minBlockSize: 'auto' }}
-                  checked={chosen.includes(o.id)} disabled={o.soldOut} onChange={() => toggle(g.id, o.id)}
-                  onClick={() => { if (g.maxSelect === 1 && chosen.includes(o.id) && !g.required) toggle(g.id, o.id); }} />
-                <span style={{ flex: 1 }}>{pick(props.lang, o.name, o.nameAr)}{o.soldOut ? `${sep(props.lang)}${tr.soldOut}` : ''}</span>
-                {o.priceDelta !== 0 && <span className="muted">+{money(o.priceDelta)}</span>}
-              </label>
-            ))}
-          </fieldset>
-        ))}
-        <label htmlFor="line-qty">{tr.quantity}</label>
-        <input id="line-qty" type="number" min={1} max={99} inputMode="numeric" value={quantity}
-          onChange={(e) => setQuantity(Math.max(1, Math.min(99, Number(e.target.value) || 1)))} />
-        <label htmlFor="line-notes">{tr.notes}</label>
-        <input id="line-notes" maxLength={200} value={notes} onChange={(e) => setNotes(e.target.value)} />
-        {problems.length > 0 && (
-          <div role="alert" className="error" data-testid="item-problems">{problems.map((m) => <p key={m} style={{ margin: '.25rem 0' }}>{m}</p>)}</div>
-        )}
-        <div style={{ display: 'flex', gap: '.5rem', marginBlockStart: '1rem' }}>
+        <div className="sheet-head">
+          <h2 id="item-title">{name}</h2>
+          <button type="button" className="btn secondary close" aria-label={tr.close} onClick={() => ref.current?.close()}>×</button>
+        </div>
+        <div className="sheet-body">
+          {props.item.imageUrl && <ItemPhoto src={props.item.imageUrl} alt={name} eager />}
+          {(props.lang === 'ar' ? props.item.descriptionAr ?? props.item.description : props.item.description) && (
+            <p className="muted" style={{ marginBlock: '.25rem .5rem' }}>{props.lang === 'ar' ? props.item.descriptionAr ?? props.item.description : props.item.description}</p>
+          )}
+          {groups.map((g) => {
+            const problem = problems.get(g.id);
+            return (
+              <fieldset key={g.id} className="group" data-group={g.id} aria-invalid={problem ? true : undefined}
+                aria-describedby={problem ? `problem-${g.id}` : undefined}>
+                <legend style={{ fontWeight: 600 }}>
+                  {pick(props.lang, g.name, g.nameAr)}{sep(props.lang)}<span className={g.required ? 'error' : 'muted'}>{g.required ? tr.required : tr.optional}</span>
+                  {g.maxSelect > 1 && <span className="muted"> ({tr.upTo(g.maxSelect)})</span>}
+                </legend>
+                {problem && <p id={`problem-${g.id}`} role="alert" className="error" data-testid="item-problems" style={{ margin: '0 0 .25rem' }}>{problem}</p>}
+                {g.options.map((o) => (
+                  <label key={o.id} style={{ display: 'flex', alignItems: 'center', gap: '.5rem', fontWeight: 400, minBlockSize: '2.75rem', margin: 0 }}>
+                    <input type={g.maxSelect === 1 ? 'radio' : 'checkbox'} name={g.id} style={{ inlineSize: '1.25rem', blockSize: '1.25rem', minBlockSize: 'auto' }}
+                      checked={chosen.includes(o.id)} disabled={o.soldOut} onChange={() => toggle(g.id, o.id)}
+                      onClick={() => { if (g.maxSelect === 1 && chosen.includes(o.id) && !g.required) toggle(g.id, o.id); }} />
+                    <span style={{ flex: 1 }}>{pick(props.lang, o.name, o.nameAr)}{o.soldOut ? `${sep(props.lang)}${tr.soldOut}` : ''}</span>
+                    {o.priceDelta !== 0 && <span className="muted">+{money(o.priceDelta)}</span>}
+                  </label>
+                ))}
+              </fieldset>
+            );
+          })}
+          <label htmlFor="line-notes">{tr.notes}</label>
+          <input id="line-notes" maxLength={200} value={notes} onChange={(e) => setNotes(e.target.value)} />
+          {failure && <p role="alert" className="error" data-testid="item-failure">{failure}</p>}
+        </div>
+        <div className="sheet-foot">
+          {/* The quantity in the page's digits (a number input would show Latin digits). */}
+          <div className="stepper" role="group" aria-label={tr.quantity}>
+            <button type="button" className="btn secondary" disabled={quantity <= 1} onClick={() => setQuantity(quantity - 1)} aria-label={tr.less(name)}>−</button>
+            <output id="line-qty" aria-live="polite" data-value={quantity}>{formatNumber(props.lang, quantity)}</output>
+            <button type="button" className="btn secondary" disabled={quantity >= 99} onClick={() => setQuantity(quantity + 1)} aria-label={tr.more(name)}>+</button>
+          </div>
           <button type="submit" className="btn" disabled={busy} style={{ flex: 1 }}>
             {props.addLabel ?? tr.addToCart}{sep(props.lang)}{money(unitPrice(props.item, props.menu.modifierGroups, chosen) * quantity)}
           </button>
-          <button type="button" className="btn secondary" onClick={() => ref.current?.close()}>{tr.cancel}</button>
         </div>
       </form>
     </dialog>
