@@ -2,7 +2,8 @@
 // Search as you type over the branch's menu (the catalog search API), in English or Arabic.
 // Results carry the server's <mark> highlighting, rendered as text nodes and <mark> elements
 // (lib/highlight.ts), never parsed as HTML.
-// On an ordering page each result has an "Add" button that hands the item to the Cart island.
+// On an ordering page each result has an "Add" button that hands the item to the Cart island;
+// on the browse menu, a link to the order page that opens the item's options there.
 import { createSignal, createEffect, onCleanup, onMount, For, Show } from 'solid-js';
 import { picked } from '../../stores/cart';
 import { t, formatPrice, type Lang } from '../../i18n';
@@ -91,6 +92,12 @@ export default function MenuBrowser(props: Props) {
                   <span class="muted">
                     <Highlighted html={r.highlight.description!} />
                   </span>
+                </Show>
+                <Show when={!props.orderable}>
+                  <a class="btn secondary" href={`/${props.lang}/order?branch=${props.branchId}&add=${r.id}`}
+                    aria-label={`${tr.add}: ${props.lang === 'ar' && r.nameAr ? r.nameAr : r.name}`}>
+                    {tr.add}
+                  </a>
                 </Show>
                 <Show when={props.orderable}>
                   <button
