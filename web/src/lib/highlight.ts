@@ -39,3 +39,32 @@ export function highlightParts(html: string): Part[] {
   }
   return parts;
 }
+
+/** A text cut to at most `max` characters at the end of a word, with an ellipsis when cut (a
+ *  card or a search result shows the start of a long description, never half a word). */
+export function snippet(text: string, max: number): string {
+  const t = text.trim();
+  if (t.length <= max) return t;
+  const cut = t.slice(0, max);
+  const space = cut.search(/\s\S*$/);
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s,.;:،؛]+$/, '')}…`;
+}
+
+/** The same cut over a highlight's runs, keeping the marks. */
+export function snippetParts(parts: Part[], max: number): Part[] {
+  const whole = parts.map((p) => p.text).join('');
+  const cut = snippet(whole, max);
+  if (cut === whole.trim()) return parts;
+  const keep = cut.length - 1; // without the ellipsis
+  const out: Part[] = [];
+  let used = 0;
+  for (const p of parts) {
+    if (used >= keep) break;
+    const text = p.text.slice(0, keep - used);
+    used += p.text.length;
+    if (text) out.push({ text, mark: p.mark });
+  }
+  // Leading spaces of the first run were trimmed by `snippet`: keep the runs as they are.
+  out.push({ text: '…', mark: false });
+  return out;
+}

@@ -67,3 +67,18 @@ describe('cart lines', () => {
     expect(lineRequest(line)).toEqual({ productId: 'p1', options: ['o1'], quantity: 2, notes: 'less sugar' });
   });
 });
+
+describe('snippets', async () => {
+  const { snippet, snippetParts, highlightParts } = await import('../../src/lib/highlight');
+  it('cuts at the end of a word, with an ellipsis, and leaves a short text alone', () => {
+    expect(snippet('Eggs poached in a spiced tomato and pepper sauce, served with warm bread.', 40)).toBe('Eggs poached in a spiced tomato and…');
+    expect(snippet('بيض مطهو في صلصة الطماطم والفلفل المتبلة، يقدم مع خبز ساخن.', 30)).toBe('بيض مطهو في صلصة الطماطم…');
+    expect(snippet('Short.', 40)).toBe('Short.');
+  });
+
+  it('keeps the marks of a highlight it cuts', () => {
+    const parts = snippetParts(highlightParts('Grilled <mark>chicken</mark> with garlic sauce and pickles in bread'), 30);
+    expect(parts.map((p) => p.text).join('')).toBe('Grilled chicken with garlic…');
+    expect(parts.filter((p) => p.mark).map((p) => p.text)).toEqual(['chicken']);
+  });
+});

@@ -8,11 +8,12 @@ import { createSignal, createEffect, onCleanup, onMount, For, Show } from 'solid
 import { picked } from '../../stores/cart';
 import { t, formatPrice, type Lang } from '../../i18n';
 import type { SearchResult } from '../../lib/api';
-import { highlightParts } from '../../lib/highlight';
+import { highlightParts, snippetParts } from '../../lib/highlight';
 
 /** A highlight as text and <mark> elements. */
-function Highlighted(props: { html: string }) {
-  return <For each={highlightParts(props.html)}>{(p) => (p.mark ? <mark>{p.text}</mark> : p.text)}</For>;
+function Highlighted(props: { html: string; max?: number }) {
+  const parts = () => (props.max ? snippetParts(highlightParts(props.html), props.max) : highlightParts(props.html));
+  return <For each={parts()}>{(p) => (p.mark ? <mark>{p.text}</mark> : p.text)}</For>;
 }
 
 interface Props {
@@ -90,7 +91,7 @@ export default function MenuBrowser(props: Props) {
                 </div>
                 <Show when={r.highlight.description}>
                   <span class="muted">
-                    <Highlighted html={r.highlight.description!} />
+                    <Highlighted html={r.highlight.description!} max={110} />
                   </span>
                 </Show>
                 <Show when={!props.orderable}>
