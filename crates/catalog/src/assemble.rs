@@ -11,11 +11,28 @@ use uuid::Uuid;
 use crate::{
     daypart, media,
     menu::{
-        BranchMenu, CategoryEntry, ComboChoiceEntry, ComboEntry, ComboSlotEntry, ItemEntry,
-        MenuSection, ModifierGroupEntry, ModifierOptionEntry,
+        BranchMenu, CategoryEntry, ComboChoiceEntry, ComboEntry, ComboSlotEntry, ImageSource,
+        ItemEntry, MenuSection, ModifierGroupEntry, ModifierOptionEntry,
     },
     repo,
 };
+
+/// Each image with its smaller copies, narrowest first: the sizes `srcset` offers.
+fn srcsets(sizes: Vec<repo::MediaSize>) -> HashMap<String, Vec<ImageSource>> {
+    let mut out: HashMap<String, Vec<ImageSource>> = HashMap::new();
+    for m in sizes {
+        let of = m.variant_of.clone().unwrap_or_else(|| m.sha256.clone());
+        out.entry(of).or_default().push(ImageSource {
+            url: media::url(&m.sha256),
+            width: m.width,
+            height: m.height,
+        });
+    }
+    for v in out.values_mut() {
+        v.sort_by_key(|s| s.width);
+    }
+    out
+}
 
 /// A built menu and until when it stays true by itself.
 pub struct Built {
@@ -42,6 +59,14 @@ pub async fn branch_menu(
     let options = repo::options(tx, branch).await?;
     let combos = repo::combos(tx).await?;
     let choices = repo::choices(tx, branch).await?;
+    let srcsets = srcsets(repo::media_sizes(tx).await?);
+    let srcset = |image: &Option<String>| {
+        image
+            .as_ref()
+            .and_then(|i| srcsets.get(i))
+            .cloned()
+            .unwrap_or_default()
+    };
 
     let mut options_by_group: HashMap<Uuid, Vec<ModifierOptionEntry>> = HashMap::new();
     for o in options {
@@ -109,6 +134,7 @@ pub async fn branch_menu(
                 description: c.description,
                 description_ar: c.description_ar,
                 price: c.price,
+                image_srcset: srcset(&c.image),
                 image_url: c.image.as_deref().map(media::url),
                 sold_out,
                 slots,
@@ -128,6 +154,7 @@ pub async fn branch_menu(
                 description: i.description,
                 description_ar: i.description_ar,
                 price: i.branch_price.unwrap_or(i.price),
+                image_srcset: srcset(&i.image),
                 image_url: i.image.as_deref().map(media::url),
                 calories: i.calories,
                 allergens: i.allergens,

@@ -64,6 +64,9 @@ pub struct ItemEntry {
     /// Minor units, after the branch's override.
     pub price: i64,
     pub image_url: Option<String>,
+    /// The image and its smaller copies, narrowest first (for `srcset`; empty without an image).
+    #[serde(default)]
+    pub image_srcset: Vec<ImageSource>,
     pub calories: Option<i32>,
     pub allergens: Vec<String>,
     pub dietary: Vec<String>,
@@ -71,6 +74,15 @@ pub struct ItemEntry {
     pub prep_seconds: Option<i32>,
     pub sold_out: bool,
     pub modifier_group_ids: Vec<Uuid>,
+}
+
+/// One width of an image: `url` for that many pixels across (`srcset`'s `w` descriptor).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageSource {
+    pub url: String,
+    pub width: i32,
+    pub height: i32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -109,6 +121,9 @@ pub struct ComboEntry {
     pub description_ar: Option<String>,
     pub price: i64,
     pub image_url: Option<String>,
+    /// The image and its smaller copies, narrowest first (for `srcset`; empty without an image).
+    #[serde(default)]
+    pub image_srcset: Vec<ImageSource>,
     /// Some slot has no choice left that is not sold out.
     pub sold_out: bool,
     pub slots: Vec<ComboSlotEntry>,
@@ -491,6 +506,7 @@ mod tests {
             description_ar: None,
             price,
             image_url: None,
+            image_srcset: vec![],
             calories: Some(500),
             allergens: vec![],
             dietary: vec![],
@@ -561,6 +577,7 @@ mod tests {
                         description_ar: None,
                         price: 4200,
                         image_url: None,
+                        image_srcset: vec![],
                         sold_out: false,
                         slots: vec![
                             ComboSlotEntry {

@@ -20,6 +20,7 @@ pub(crate) fn references(e: sqlx::Error) -> Error {
     if let sqlx::Error::Database(db) = &e {
         let field = |c: &str| {
             [
+                ("variant", "variantOf"),
                 ("menu", "menuId"),
                 ("category", "categoryId"),
                 ("image", "image"),
@@ -927,15 +928,17 @@ pub async fn choices(tx: &mut Tx, branch: Option<Uuid>) -> Result<Vec<ChoiceRow>
 
 // ---- media ------------------------------------------------------------------------------------
 
+/// Stores an image; `variant_of` names the image it is a smaller copy of (for `srcset`).
 pub async fn insert_media(
     tx: &mut Tx,
     tenant_id: Uuid,
     image: &crate::media::Image,
     bytes: &[u8],
+    variant_of: Option<&str>,
 ) -> Result<()> {
     sqlx::query(
-        "insert into media (tenant_id, sha256, content_type, size, width, height, bytes) \
-         values ($1, $2, $3, $4, $5, $6, $7) on conflict (tenant_id, sha256) do nothing",
+        "insert into media (tenant_id, sha256, content_type, size, width, height, bytes, variant_of) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (tenant_id, sha256) do nothing",
     )
     .bind(tenant_id)
     .bind(&image.sha256)
@@ -944,9 +947,27 @@ pub async fn insert_media(
     .bind(image.width as i32)
     .bind(image.height as i32)
     .bind(bytes)
+    .bind(variant_of)
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Every image of the brand with its width and, for a variant, the image it is a copy of.
+#[derive(sqlx::FromRow)]
+pub struct MediaSize {
+    pub sha256: String,
+    pub width: i32,
+    pub height: i32,
+    pub variant_of: Option<String>,
+}
+
+pub async fn media_sizes(tx: &mut Tx) -> Result<Vec<MediaSize>> {
+    Ok(
+        sqlx::query_as("select sha256, width, height, variant_of from media order by width")
+            .fetch_all(&mut **tx)
+            .await?,
+    )
 }
 
 /// An image by hash, from any brand: menu images are public, and a hash names its content.
@@ -959,13 +980,14 @@ pub async fn public_media(tx: &mut Tx, sha256: &str) -> Result<Option<(String, V
     )
 }
 
-/// The brand's images with their bytes (export).
-pub async fn all_media(tx: &mut Tx) -> Result<Vec<(String, String, Vec<u8>)>> {
-    Ok(
-        sqlx::query_as("select sha256, content_type, bytes from media order by sha256")
-            .fetch_all(&mut **tx)
-            .await?,
+/// The brand's images with their bytes (export); originals before the variants made of them.
+pub async fn all_media(tx: &mut Tx) -> Result<Vec<(String, String, Vec<u8>, Option<String>)>> {
+    Ok(sqlx::query_as(
+        "select sha256, content_type, bytes, variant_of from media \
+             order by variant_of is not null, sha256",
     )
+    .fetch_all(&mut **tx)
+    .await?)
 }
 
 pub async fn catalog_is_empty(tx: &mut Tx) -> Result<bool> {

@@ -7166,7 +7166,13 @@ export interface paths {
          */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /**
+                     * @description The sha256 of an uploaded image this one is a smaller copy of: the menu lists it with
+                     *     that image's sizes (`imageSrcset`), so a phone loads the width it needs.
+                     */
+                    variantOf?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -7230,7 +7236,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description an empty body, an undecodable header or dimensions outside 1 to 10000 pixels */
+                /** @description an empty body, an undecodable header, dimensions outside 1 to 10000 pixels, or a `variantOf` that names no image of this brand */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -16984,6 +16990,8 @@ export interface components {
             descriptionAr?: string | null;
             /** Format: uuid */
             id: string;
+            /** @description The image and its smaller copies, narrowest first (for `srcset`; empty without an image). */
+            imageSrcset?: components["schemas"]["ImageSource"][];
             imageUrl?: string | null;
             name: string;
             nameAr?: string | null;
@@ -17412,6 +17420,14 @@ export interface components {
             name: string;
             nameAr?: string | null;
         };
+        /** @description One width of an image: `url` for that many pixels across (`srcset`'s `w` descriptor). */
+        ImageSource: {
+            /** Format: int32 */
+            height: number;
+            url: string;
+            /** Format: int32 */
+            width: number;
+        };
         /** @description What an import made. */
         Imported: {
             categories: number;
@@ -17451,6 +17467,8 @@ export interface components {
             dietary: string[];
             /** Format: uuid */
             id: string;
+            /** @description The image and its smaller copies, narrowest first (for `srcset`; empty without an image). */
+            imageSrcset?: components["schemas"]["ImageSource"][];
             imageUrl?: string | null;
             modifierGroupIds: string[];
             name: string;
@@ -17610,6 +17628,8 @@ export interface components {
             /** @description The image bytes, base64. */
             data: string;
             sha256: string;
+            /** @description The image this one is a smaller copy of (its sha256, listed before it), for `srcset`. */
+            variantOf?: string | null;
         };
         MediaRef: {
             contentType: string;

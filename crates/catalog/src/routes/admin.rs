@@ -11,9 +11,11 @@ use platform::{
     AppState,
     auth::{Auth, Principal, policy},
     error::{Error, Problem, Result},
-    http::{ApiPath, RawBody, ValidJson},
+    http::{ApiPath, ApiQuery, RawBody, ValidJson},
 };
+use serde::Deserialize;
 use serde_json::json;
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::{
@@ -459,25 +461,59 @@ pub async fn bulk_price(
     Ok(Json(Changed { changed: count }))
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadQuery {
+    /// The sha256 of an uploaded image this one is a smaller copy of: the menu lists it with
+    /// that image's sizes (`imageSrcset`), so a phone loads the width it needs.
+    #[param(pattern = "^[0-9a-f]{64}$")]
+    variant_of: Option<String>,
+}
+
 /// Uploads an image (PNG, JPEG or WebP, at most 2 MiB; the body is the image, with its
 /// Content-Type). Answers its sha256, which items and categories refer to.
 #[utoipa::path(post, path = "/api/catalog/media", tag = "catalog", security(("bearer" = [])),
+    params(UploadQuery),
     request_body(content = Vec<u8>, content_type = "image/png"),
     responses((status = 201, body = crate::routes::public::MediaRef), (status = 413, body = Problem),
               (status = 415, body = Problem, description = "the bytes are not a PNG, JPEG or WebP image, or not the declared one"),
-              (status = 422, body = Problem, description = "an empty body, an undecodable header or dimensions outside 1 to 10000 pixels")))]
+              (status = 422, body = Problem, description = "an empty body, an undecodable header, dimensions outside 1 to 10000 pixels, or a `variantOf` that names no image of this brand")))]
 pub async fn upload_media(
     State(state): State<AppState>,
     auth: Auth<policy::Managers>,
     headers: HeaderMap,
+    ApiQuery(query): ApiQuery<UploadQuery>,
     RawBody(body): RawBody,
 ) -> Result<(StatusCode, Json<crate::routes::public::MediaRef>)> {
+    if let Some(of) = &query.variant_of
+        && !media::is_sha256(of)
+    {
+        return Err(Error::invalid(
+            "variantOf",
+            "must be the sha256 of an uploaded image",
+        ));
+    }
     let declared = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let image = media::inspect(declared, &body)?;
     let mut tx = state.db.begin(auth.scope()).await?;
-    repo::insert_media(&mut tx, auth.tenant_id, &image, &body).await?;
+    if query.variant_of.as_deref() == Some(image.sha256.as_str()) {
+        return Err(Error::invalid("variantOf", "names this image itself"));
+    }
+    repo::insert_media(
+        &mut tx,
+        auth.tenant_id,
+        &image,
+        &body,
+        query.variant_of.as_deref(),
+    )
+    .await
+    .map_err(|e| match e {
+        Error::Sqlx(e) => repo::references(e),
+        e => e,
+    })?;
     platform::audit::record(
         &mut tx,
         auth.tenant_id,

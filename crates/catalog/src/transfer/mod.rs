@@ -51,6 +51,9 @@ pub struct MediaDoc {
     pub content_type: String,
     /// The image bytes, base64.
     pub data: String,
+    /// The image this one is a smaller copy of (its sha256, listed before it), for `srcset`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant_of: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -175,10 +178,11 @@ pub async fn export(tx: &mut Tx) -> Result<MenuDocument> {
     let media = repo::all_media(tx)
         .await?
         .into_iter()
-        .map(|(sha256, content_type, bytes)| MediaDoc {
+        .map(|(sha256, content_type, bytes, variant_of)| MediaDoc {
             sha256,
             content_type,
             data: BASE64.encode(bytes),
+            variant_of,
         })
         .collect();
     let mut options: HashMap<Uuid, Vec<OptionDoc>> = HashMap::new();
@@ -365,7 +369,15 @@ pub async fn import(tx: &mut Tx, tenant_id: Uuid, doc: &MenuDocument) -> Result<
                 "does not match the data",
             ));
         }
-        repo::insert_media(tx, tenant_id, &image, &bytes).await?;
+        if let Some(of) = &m.variant_of
+            && !doc.media[..n].iter().any(|earlier| &earlier.sha256 == of)
+        {
+            return Err(Error::invalid(
+                &format!("{at}.variantOf"),
+                "must name an image listed before it",
+            ));
+        }
+        repo::insert_media(tx, tenant_id, &image, &bytes, m.variant_of.as_deref()).await?;
         done.media += 1;
     }
     let mut menus = Keys::default();

@@ -638,6 +638,11 @@ async fn images_are_checked_stored_by_hash_and_cached_forever() {
     );
 
     // Wrong type, a lie about the type, too big: refused with problems, nothing stored.
+    let mut conn = app.db.owner_conn().await;
+    let before: i64 = sqlx::query_scalar("select count(*) from media")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
     for (ct, bytes, status) in [
         ("image/svg+xml", b"<svg/>".to_vec(), 415),
         ("image/jpeg", PNG_1X1.to_vec(), 415),
@@ -648,12 +653,11 @@ async fn images_are_checked_stored_by_hash_and_cached_forever() {
         assert_eq!(res.status(), status, "{ct}");
         assert_eq!(res.headers()["content-type"], "application/problem+json");
     }
-    let mut conn = app.db.owner_conn().await;
     let stored: i64 = sqlx::query_scalar("select count(*) from media")
         .fetch_one(&mut conn)
         .await
         .unwrap();
-    assert_eq!(stored, 1);
+    assert_eq!(stored, before);
     let cashier = app.cashier().await;
     assert_eq!(
         upload(&app, &cashier, "image/png", PNG_1X1.to_vec())
@@ -669,6 +673,94 @@ async fn images_are_checked_stored_by_hash_and_cached_forever() {
         .unwrap();
     assert_eq!(res.status(), 404);
 }
+
+/// A real 2×1 PNG (another image than [`PNG_1X1`]).
+const PNG_2X1: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0xD1, 0x49, 0x20,
+    0x56, 0x00, 0x00, 0x00, 0x0B, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x68, 0x68, 0x00, 0x00,
+    0x01, 0x83, 0x01, 0x01, 0x18, 0x35, 0x22, 0x15, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44,
+    0xAE, 0x42, 0x60, 0x82,
+];
+
+#[tokio::test]
+async fn demo_items_have_photos_and_a_smaller_copy_is_listed_for_srcset() {
+    let app = spawn_app().await;
+    // Every demo item comes with its drawing, 320 and 640 pixels wide, narrowest first.
+    for item in all_items(&menu(&app, app.demo.riyadh).await) {
+        let sizes = item["imageSrcset"].as_array().unwrap();
+        let widths: Vec<i64> = sizes.iter().map(|s| s["width"].as_i64().unwrap()).collect();
+        assert_eq!(widths, [320, 640], "{}", item["name"]);
+        assert_eq!(sizes[1]["url"], item["imageUrl"], "{}", item["name"]);
+    }
+
+    // An uploaded image and a smaller copy of it: the menu lists both for the item.
+    let owner = app.owner().await;
+    let large: Value = upload(&app, &owner, "image/png", PNG_2X1.to_vec())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let large = large["sha256"].as_str().unwrap().to_string();
+    let small = app
+        .client
+        .post(format!("{}/api/catalog/media?variantOf={large}", app.base))
+        .bearer_auth(&owner)
+        .header("content-type", "image/png")
+        .body(PNG_1X1.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(small.status(), 201);
+    let small: Value = small.json().await.unwrap();
+    let burgers = category(&app, &owner, "Burgers").await;
+    let mut body = item_body(burgers, "Two-size burger", 100);
+    body["image"] = json!(large);
+    app.post("/api/catalog/items", Some(&owner), body)
+        .await
+        .expect(201);
+    let m = menu(&app, app.demo.riyadh).await;
+    assert_eq!(
+        find_item(&m, "Two-size burger").unwrap()["imageSrcset"],
+        json!([
+            { "url": small["url"], "width": 1, "height": 1 },
+            { "url": format!("/api/media/{large}"), "width": 2, "height": 1 },
+        ])
+    );
+
+    // A copy of an image the brand does not have, or not a hash: refused on `variantOf`, and
+    // nothing stored.
+    for of in ["0".repeat(64), "not-a-hash".to_string()] {
+        let res = app
+            .client
+            .post(format!("{}/api/catalog/media?variantOf={of}", app.base))
+            .bearer_auth(&owner)
+            .header("content-type", "image/png")
+            .body(PNG_1X2.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{of}");
+        let problem: Value = res.json().await.unwrap();
+        assert!(problem["errors"]["variantOf"].is_array(), "{problem}");
+    }
+    let mut conn = app.db.owner_conn().await;
+    let copies: i64 =
+        sqlx::query_scalar("select count(*) from media where width = 1 and height = 2")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(copies, 0);
+}
+
+/// A real 1×2 PNG (a third image).
+const PNG_1X2: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0xBC, 0xEA, 0xE9,
+    0xFB, 0x00, 0x00, 0x00, 0x0C, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x70, 0x60, 0x38, 0x00,
+    0x00, 0x01, 0x84, 0x01, 0x01, 0x0A, 0x7F, 0x90, 0x50, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
+    0x44, 0xAE, 0x42, 0x60, 0x82,
+];
 
 /// Replaces every UUID in `v` by its order of first appearance, so two exports of the same
 /// menu under different ids compare equal.
@@ -736,6 +828,17 @@ async fn an_exported_menu_imports_into_an_empty_brand_identically() {
         .await
         .expect(422);
     assert!(res["errors"].to_string().contains("no-such-group"), "{res}");
+    // The demo's photos travel with their smaller copies, each listed after its image; a copy
+    // listed before its image is refused.
+    let media = exported["media"].as_array().unwrap();
+    assert!(media.iter().any(|m| m["variantOf"].is_string()));
+    let mut misordered = exported.clone();
+    misordered["media"].as_array_mut().unwrap().reverse();
+    let res = app
+        .post("/api/catalog/import", Some(&third), misordered)
+        .await
+        .expect(422);
+    assert!(res["errors"].to_string().contains("variantOf"), "{res}");
     let empty = app.get("/api/catalog", &third).await.expect(200);
     assert_eq!(empty["menus"], json!([]));
 }
