@@ -9,6 +9,7 @@ pub mod daypart;
 pub mod media;
 pub mod menu;
 pub mod model;
+mod photos;
 pub mod repo;
 pub mod routes;
 pub mod seed;

@@ -79,7 +79,7 @@ export default function ItemDialog(props: {
           <button type="button" className="btn secondary close" aria-label={tr.close} onClick={() => ref.current?.close()}>×</button>
         </div>
         <div className="sheet-body">
-          {props.item.imageUrl && <ItemPhoto src={props.item.imageUrl} alt={name} eager />}
+          {props.item.imageUrl && <ItemPhoto src={props.item.imageUrl} srcset={props.item.imageSrcset} alt="" />}
           {(props.lang === 'ar' ? props.item.descriptionAr ?? props.item.description : props.item.description) && (
             <p className="muted" style={{ marginBlock: '.25rem .5rem' }}>{props.lang === 'ar' ? props.item.descriptionAr ?? props.item.description : props.item.description}</p>
           )}

@@ -1,8 +1,11 @@
-// An item's photo (the media API's image), lazy unless the dialog opens on it, with a 4:3 box
-// reserved so the sheet does not jump when it arrives.
-export default function ItemPhoto(props: { src: string; alt: string; eager?: boolean }) {
+// An item's photo in the item dialog: the sizes the media API keeps (`srcset`), the dialog's
+// width as `sizes`, and its box reserved so the sheet does not jump when the picture arrives.
+import { photo, type ImageSource } from '../../lib/photos';
+
+export default function ItemPhoto(props: { src: string; srcset?: ImageSource[] | null; alt: string }) {
+  const p = photo(props.src, props.srcset);
   return (
-    <img className="photo" src={props.src} alt={props.alt} width={640} height={480}
-      loading={props.eager ? 'eager' : 'lazy'} decoding="async" />
+    <img className="photo" src={p.src} srcSet={p.srcset} sizes="(min-width: 34rem) 32rem, 100vw" alt={props.alt}
+      width={p.width} height={p.height} decoding="async" />
   );
 }
