@@ -265,7 +265,8 @@ const ar: Strings = {
   more: (name: string) => `واحد آخر: ${name}`,
   less: (name: string) => `واحد أقل: ${name}`,
   quantityOf: (name: string) => `كمية ${name}`,
-  belowMinimumBy: (missing: string, minimum: string) => `أضف ${missing} لتبلغ الحد الأدنى لطلب التوصيل ${minimum}.`,
+  // An Arabic amount ends in «ر.س.»: a sentence never ends on one, or it would end in two dots.
+  belowMinimumBy: (missing: string, minimum: string) => `الحد الأدنى لطلب التوصيل ${minimum}، أضف ${missing} لبلوغه.`,
   servedAt: (menu: string, spans: string) => `${menu} ${spans}`,
   notServedNow: 'لا يُقدَّم الآن',
   photoOf: (name: string) => name,
@@ -341,7 +342,7 @@ const ar: Strings = {
   locating: 'جارٍ تحديد موقعك…',
   locationDenied: 'موقعك غير متاح؛ أدخل خط العرض وخط الطول بدلًا منه.',
   branchClosed: 'هذا الفرع مغلق الآن ولا يستقبل طلبات التوصيل.',
-  belowMinimum: (minimum: string) => `الحد الأدنى لطلب التوصيل هنا ${minimum}.`,
+  belowMinimum: (minimum: string) => `لا يُقبل طلب التوصيل هنا بأقل من ${minimum}`,
   checkFirst: 'تحقق من عنوان التوصيل أولًا.',
   deliveryFee: 'التوصيل',
   eta: (m: string) => `الوقت المتوقع نحو ${m} دقيقة`,
