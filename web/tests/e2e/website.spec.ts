@@ -68,6 +68,8 @@ test('scenario 3: a signed-in customer orders for pickup in English', async ({ p
   await expect(page.locator('[data-step]')).toHaveText(['Placed', 'Accepted', 'Preparing', 'Ready', 'Picked up']);
   await expect(page.locator('[data-link="live"]')).toBeVisible();
   await expect(page.getByTestId('queue-position')).toHaveCount(0);
+  // The browse menu's cart bar is gone with the order.
+  expect(await page.evaluate(() => localStorage.getItem('sous:cart-summary'))).toBe('{}');
 
   // The counter puts the order in the pickup line: its place shows up live, and leaves when
   // the order is handed over.

@@ -175,6 +175,11 @@ export default function Cart(props: Props) {
         contactPhone: props.tableToken ? undefined : phone.trim() || undefined,
         delivery: to,
       });
+      // The order is placed: the browse menu's bar must not show these lines any more.
+      if (props.branchId && !props.tableToken) {
+        const { [props.branchId]: _sent, ...rest } = cartSummaries.get();
+        cartSummaries.set(rest);
+      }
       const who = sessionRef.current === customer ? '?as=customer' : '';
       const back = `/${props.lang}/order/${order.id}${who}`;
       if (online) {
