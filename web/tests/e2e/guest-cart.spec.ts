@@ -162,7 +162,7 @@ test('the browse menu adds to the order and shows its cart bar; a menu not serve
     await page.goto(`${baseURL}/ar/menu/breakfast-plates?branch=${branchId}`);
     const digits = (s: string) => s.replace(/[0-9]/g, (d) => '٠١٢٣٤٥٦٧٨٩'[Number(d)]!);
     await expect(page.locator('[data-item]').first().locator('[data-served-at]')).toHaveText(
-      `لا يُقدَّم الآن · الفطور ${digits(`${hh(from)}:00–${hh(from + 1)}:00`)}`,
+      `لا يُقدَّم الآن، الفطور ${digits(`${hh(from)}:00–${hh(from + 1)}:00`)}`,
     );
   } finally {
     await put(breakfast.schedule);
