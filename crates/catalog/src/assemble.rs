@@ -44,13 +44,13 @@ pub struct Built {
 /// Reads the catalog as the branch sees it at `at`, in the caller's transaction.
 pub async fn branch_menu(
     tx: &mut Tx,
-    tenant_id: Uuid,
     branch_id: Uuid,
     at: DateTime<Utc>,
 ) -> Result<Built> {
     let tz_name = repo::branch_time_zone(tx, branch_id).await?;
     let tz: Tz = tz_name.parse().unwrap_or(chrono_tz::UTC);
-    let brand = repo::brand(tx, tenant_id).await?;
+    // The branch's own currency and VAT: a Dubai branch prices in AED at 5 %.
+    let country = platform::country::of_branch(tx, branch_id).await?;
     let branch = Some(branch_id);
     let menus = repo::menus(tx).await?;
     let categories = repo::categories(tx, branch).await?;
@@ -208,9 +208,10 @@ pub async fn branch_menu(
     Ok(Built {
         menu: BranchMenu {
             branch_id,
-            currency: brand.currency,
-            vat_rate_bp: brand.vat_rate_bp,
-            vat_inclusive: brand.vat_inclusive,
+            currency: country.currency,
+            minor_units: country.minor_units,
+            vat_rate_bp: country.vat_rate_bp,
+            vat_inclusive: country.vat_inclusive,
             time_zone: tz_name,
             menus: sections,
             modifier_groups,

@@ -116,7 +116,7 @@ pub async fn rebuild(tx: &mut Tx, tenant_id: Uuid, branch_id: Uuid) -> Result<Se
     // Read before the catalog: a change committed in between makes this build look older than
     // it is (and be rebuilt), never newer.
     let version = repo::version(tx, tenant_id).await?;
-    let built = assemble::branch_menu(tx, tenant_id, branch_id, Utc::now()).await?;
+    let built = assemble::branch_menu(tx, branch_id, Utc::now()).await?;
     let body = serde_json::to_string(&built.menu).map_err(anyhow::Error::from)?;
     let etag = etag_of(body.as_bytes());
     let item_ids = built.menu.orderable_item_ids();

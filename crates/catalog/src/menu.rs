@@ -17,7 +17,10 @@ use crate::daypart::DayPart;
 #[serde(rename_all = "camelCase")]
 pub struct BranchMenu {
     pub branch_id: Uuid,
+    /// The branch's currency (ISO 4217); every price here is in its minor units.
     pub currency: String,
+    /// Decimals of the currency: 2 for SAR and AED, 3 for BHD, KWD and OMR.
+    pub minor_units: i16,
     pub vat_rate_bp: i32,
     pub vat_inclusive: bool,
     pub time_zone: String,
@@ -554,6 +557,7 @@ mod tests {
         BranchMenu {
             branch_id: id(999),
             currency: "SAR".into(),
+            minor_units: 2,
             vat_rate_bp: 1500,
             vat_inclusive: true,
             time_zone: "Asia/Riyadh".into(),

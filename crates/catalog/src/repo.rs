@@ -713,22 +713,6 @@ pub async fn item_exists(tx: &mut Tx, item_id: Uuid) -> Result<bool> {
 
 // ---- reading the catalog (menu building and export) ------------------------------------------
 
-#[derive(Debug, FromRow)]
-pub struct BrandRow {
-    pub currency: String,
-    pub vat_rate_bp: i32,
-    pub vat_inclusive: bool,
-}
-
-pub async fn brand(tx: &mut Tx, tenant_id: Uuid) -> Result<BrandRow> {
-    Ok(sqlx::query_as(
-        "select currency::text as currency, vat_rate_bp, vat_inclusive from tenants where id = $1",
-    )
-    .bind(tenant_id)
-    .fetch_one(&mut **tx)
-    .await?)
-}
-
 pub async fn branch_time_zone(tx: &mut Tx, branch_id: Uuid) -> Result<String> {
     sqlx::query_scalar("select time_zone from branches where id = $1 and status <> 'archived'")
         .bind(branch_id)

@@ -163,6 +163,13 @@ pub struct BranchDto {
     #[schema(value_type = Object)]
     pub opening_hours: serde_json::Value,
     pub status: String,
+    /// ISO 3166-1 alpha-2; the branch's currency, VAT and receipts follow it
+    /// (`GET /api/branches/{branchId}/country`).
+    pub country: String,
+    /// ISO 4217: what the branch's prices and orders are in.
+    pub currency: String,
+    /// Decimals of the currency (2 for SAR and AED, 3 for BHD, KWD and OMR).
+    pub minor_units: i16,
 }
 
 fn valid_time_zone(tz: &str, _: &()) -> garde::Result {

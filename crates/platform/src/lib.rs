@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod card_data;
 pub mod config;
+pub mod country;
 pub mod db;
 pub mod domain_events;
 pub mod embedded_pg;
