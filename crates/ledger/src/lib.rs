@@ -4,7 +4,10 @@
 //! commit an entry that does not balance and never lets one be changed afterwards.
 //!
 //! Accounts are made on first use, per brand (revenue, VAT, tips…) or per branch (the cash
-//! drawer, card and online clearing), under stable codes.
+//! drawer, card and online clearing), under stable codes, and per currency: an entry is in one
+//! currency, its lines go to that currency's accounts, and the database refuses an entry whose
+//! lines are in another currency or do not balance in its own. No figure here adds two
+//! currencies.
 
 use platform::{db::Tx, error::Result};
 use serde::Serialize;
@@ -142,6 +145,9 @@ pub struct NewEntry<'a> {
     pub reference_id: Uuid,
     pub memo: Option<&'a str>,
     pub created_by: Option<Uuid>,
+    /// The ISO 4217 code every posting is in (the order's, or the branch's for a drawer or a
+    /// payout).
+    pub currency: &'a str,
     pub postings: Vec<Posting>,
 }
 
@@ -205,32 +211,51 @@ pub fn entry(e: &NewEntry<'_>) -> Result<Option<(Uuid, serde_json::Value)>> {
         "referenceId": e.reference_id,
         "memo": e.memo,
         "createdBy": e.created_by,
+        "currency": e.currency,
         "postings": postings,
     });
     Ok(Some((id, entry)))
 }
 
-/// An account's balance (debits minus credits) for the brand, or one branch's part of it.
-pub async fn balance(tx: &mut Tx, account: Account, branch_id: Option<Uuid>) -> Result<i64> {
+/// An account's balance in one currency (debits minus credits) for the brand, or one branch's
+/// part of it.
+pub async fn balance(
+    tx: &mut Tx,
+    account: Account,
+    branch_id: Option<Uuid>,
+    currency: &str,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "select coalesce(sum(l.amount), 0)::bigint from journal_lines l \
          join ledger_accounts a on a.id = l.account_id \
          join journal_entries e on e.id = l.entry_id \
-         where a.code = $1 and ($2::uuid is null or e.branch_id = $2)",
+         where a.code = $1 and ($2::uuid is null or e.branch_id = $2) and a.currency = $3",
     )
     .bind(account.code())
     .bind(branch_id)
+    .bind(currency)
     .fetch_one(&mut **tx)
     .await?)
 }
 
-/// The sum of every line of the brand's journal: zero when the books balance.
-pub async fn trial_balance(tx: &mut Tx) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("select coalesce(sum(amount), 0)::bigint from journal_lines")
-            .fetch_one(&mut **tx)
-            .await?,
+/// The sum of every line of the brand's journal in one currency: zero when the books balance.
+pub async fn trial_balance(tx: &mut Tx, currency: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "select coalesce(sum(l.amount), 0)::bigint from journal_lines l \
+         join journal_entries e on e.id = l.entry_id where e.currency = $1",
     )
+    .bind(currency)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// The currencies the brand's books are kept in, in code order.
+pub async fn currencies(tx: &mut Tx) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "select distinct currency from ledger_accounts order by currency",
+    )
+    .fetch_all(&mut **tx)
+    .await?)
 }
 
 #[cfg(test)]

@@ -37,6 +37,7 @@ fn entry(tenant: Uuid, branch: Uuid, postings: Vec<ledger::Posting>) -> NewEntry
         reference_id: Uuid::now_v7(),
         memo: None,
         created_by: None,
+        currency: "SAR",
         postings,
     }
 }
@@ -78,21 +79,21 @@ async fn balanced_entries_post_and_the_books_sum_to_zero() {
     tx.commit().await.unwrap();
 
     let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
-    assert_eq!(ledger::trial_balance(&mut tx).await.unwrap(), 0);
+    assert_eq!(ledger::trial_balance(&mut tx, "SAR").await.unwrap(), 0);
     assert_eq!(
-        ledger::balance(&mut tx, Account::CashDrawer, Some(branch))
+        ledger::balance(&mut tx, Account::CashDrawer, Some(branch), "SAR")
             .await
             .unwrap(),
         2300
     );
     assert_eq!(
-        ledger::balance(&mut tx, Account::Receivable, None)
+        ledger::balance(&mut tx, Account::Receivable, None, "SAR")
             .await
             .unwrap(),
         0
     );
     assert_eq!(
-        ledger::balance(&mut tx, Account::VatPayable, None)
+        ledger::balance(&mut tx, Account::VatPayable, None, "SAR")
             .await
             .unwrap(),
         -300
@@ -172,7 +173,10 @@ async fn an_unbalanced_entry_cannot_be_written() {
     zero["postings"][1]["amount"] = 0.into();
     let mut foreign = good.clone();
     foreign["tenantId"] = other.to_string().into();
+    let mut no_currency = good.clone();
+    no_currency.as_object_mut().unwrap().remove("currency");
     for (bad, says) in [
+        (no_currency, "has no currency"),
         (lopsided, "does not balance"),
         (single, "does not balance"),
         (zero, "does not balance"),
@@ -194,6 +198,45 @@ async fn an_unbalanced_entry_cannot_be_written() {
         .await
         .unwrap();
     assert_eq!(entries, 1, "only the first balanced entry was kept");
+}
+
+#[tokio::test]
+async fn each_currency_has_its_own_accounts_and_balances_on_its_own() {
+    let db = TestDb::new().await;
+    let app = Db::connect_with(db.app_options(), 2).await.unwrap();
+    let (tenant, branch) = brand(&db).await;
+    let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
+    for (currency, amount) in [("SAR", 2300), ("AED", 500)] {
+        ledger::post(
+            &mut tx,
+            NewEntry {
+                currency,
+                ..entry(
+                    tenant,
+                    branch,
+                    vec![
+                        debit(Account::CashDrawer, amount),
+                        credit(Account::SalesRevenue, amount),
+                    ],
+                )
+            },
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut tx = app.begin(TenantScope::tenant(tenant)).await.unwrap();
+    assert_eq!(ledger::currencies(&mut tx).await.unwrap(), ["AED", "SAR"]);
+    for (currency, amount) in [("SAR", 2300), ("AED", 500)] {
+        assert_eq!(ledger::trial_balance(&mut tx, currency).await.unwrap(), 0);
+        assert_eq!(
+            ledger::balance(&mut tx, Account::CashDrawer, Some(branch), currency)
+                .await
+                .unwrap(),
+            amount
+        );
+    }
+    tx.commit().await.unwrap();
 }
 
 #[tokio::test]

@@ -43,13 +43,14 @@ pub fn sale_reversal(t: &Totals) -> Vec<Posting> {
         .collect()
 }
 
-/// Cash into the drawer, settling what the guest owes.
-pub fn cash_payment(
+/// Cash into the drawer, settling what the guest owes, in the order's currency.
+pub fn cash_payment<'a>(
     who: &Principal,
     branch_id: Uuid,
     payment_id: Uuid,
     amount: i64,
-) -> NewEntry<'static> {
+    currency: &'a str,
+) -> NewEntry<'a> {
     NewEntry {
         tenant_id: who.tenant_id,
         branch_id,
@@ -58,6 +59,7 @@ pub fn cash_payment(
         reference_id: payment_id,
         memo: Some("cash"),
         created_by: Some(who.id),
+        currency,
         postings: vec![
             debit(Account::CashDrawer, amount),
             credit(Account::Receivable, amount),

@@ -358,6 +358,7 @@ async fn replace(
             reference_id: id,
             memo: Some(&memo),
             created_by: Some(who.id),
+            currency: &first.currency,
             postings: postings::sale(&pricing.totals),
         })?
         .map(|(_, entry)| entry);
@@ -395,6 +396,7 @@ async fn replace(
                 reference_id: o.id,
                 memo: Some(&reason),
                 created_by: Some(who.id),
+                currency: &o.currency,
                 postings: sale_reversal(&o.pricing.0.totals),
             },
         )

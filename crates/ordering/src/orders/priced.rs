@@ -75,6 +75,7 @@ pub(crate) fn write_up<'a>(
             reference_id: order.id,
             memo: None,
             created_by: Some(who.id),
+            currency: &menu.currency,
             postings: postings::sale(&pricing.totals),
         })?
         .map(|(_, entry)| entry),
@@ -97,6 +98,7 @@ pub(crate) fn write_up<'a>(
                     req.branch_id,
                     cash.id,
                     cash.amount,
+                    &menu.currency,
                 ))?
                 .map(|(_, entry)| entry),
             );

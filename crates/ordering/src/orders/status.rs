@@ -98,6 +98,7 @@ pub async fn change_status(
                     reference_id: order.id,
                     memo: req.reason.as_deref(),
                     created_by: Some(who.id),
+                    currency: &order.currency,
                     postings: reversal,
                 },
             )

@@ -392,6 +392,7 @@ async fn finish_charge(
             reference_id: a.id,
             memo: Some("card"),
             created_by: Some(a.created_by),
+            currency: &a.currency,
             postings: vec![
                 debit(Account::CardClearing, a.amount),
                 credit(Account::Receivable, a.amount),

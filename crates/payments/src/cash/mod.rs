@@ -18,7 +18,7 @@ async fn take_cash(
     who: &Principal,
     order_id: Uuid,
     branch_id: Uuid,
-    due: i64,
+    (due, currency): (i64, &str),
     payment: &PaymentRequest,
 ) -> Result<Uuid> {
     let CashTender { amount, tendered } = cash_tender(payment, due)?;
@@ -39,7 +39,7 @@ async fn take_cash(
         },
     )
     .await?;
-    ledger::post(tx, cash_payment(who, branch_id, id, amount)).await?;
+    ledger::post(tx, cash_payment(who, branch_id, id, amount, currency)).await?;
     Ok(id)
 }
 
@@ -64,7 +64,15 @@ pub async fn pay(
     }
     // Refunds reduce the sale, not the debt: what is due is the total less what was paid.
     let due = order.total - order.paid;
-    take_cash(&mut tx, who, order.id, order.branch_id, due, req).await?;
+    take_cash(
+        &mut tx,
+        who,
+        order.id,
+        order.branch_id,
+        (due, &order.currency),
+        req,
+    )
+    .await?;
     let dto = ordering::api::order_dto(&mut tx, order.id).await?;
     tx.commit().await?;
     Ok(dto)

@@ -7,6 +7,7 @@
 //! `cash_over_short`, and the counted cash leaves the drawer for the safe (back to
 //! `cash_transfers`), so a closed drawer holds nothing.
 
+pub mod brand;
 pub mod routes;
 pub mod servers;
 
@@ -85,6 +86,9 @@ pub struct DrawerReport {
     pub status: String,
     pub opened_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// The branch's currency, which every amount here is in, and its decimals.
+    pub currency: String,
+    pub minor_units: i16,
     pub float_amount: i64,
     /// Cash payments taken at this drawer.
     pub cash_sales: i64,
@@ -119,6 +123,8 @@ async fn post(
     memo: Option<&str>,
     postings: Vec<Posting>,
 ) -> Result<()> {
+    // A drawer holds its branch's currency: the branch's currency is fixed once it has books.
+    let currency = platform::country::of_branch(tx, branch_id).await?.currency;
     ledger::post(
         tx,
         NewEntry {
@@ -129,6 +135,7 @@ async fn post(
             reference_id: session,
             memo,
             created_by: Some(who.id),
+            currency: &currency,
             postings,
         },
     )
@@ -348,14 +355,16 @@ async fn report_in(tx: &mut Tx, id: Uuid) -> Result<DrawerReport> {
          moves as (select coalesce(sum(amount) filter (where kind = 'cash_in'), 0)::bigint as cash_in, \
                           coalesce(sum(amount) filter (where kind = 'cash_out'), 0)::bigint as cash_out \
                    from drawer_movements where session_id = $1) \
-         select s.id, s.branch_id, s.device_id, s.status, s.opened_at, s.closed_at, s.float_amount, \
+         select s.id, s.branch_id, s.device_id, s.status, s.opened_at, s.closed_at, \
+                b.currency, c.minor_units, s.float_amount, \
                 sales.amount as cash_sales, sales.n as cash_sales_count, \
                 back.amount as cash_refunds, moves.cash_in, moves.cash_out, \
                 coalesce(s.expected, \
                          s.float_amount + sales.amount - back.amount + moves.cash_in - moves.cash_out) \
                     as expected, \
                 s.counted, s.over_short \
-         from s, sales, back, moves",
+         from s join branches b on b.id = s.branch_id join currencies c on c.code = b.currency, \
+              sales, back, moves",
     )
     .bind(id)
     .fetch_optional(&mut **tx)
@@ -369,6 +378,9 @@ async fn report_in(tx: &mut Tx, id: Uuid) -> Result<DrawerReport> {
 pub struct ZReport {
     pub branch_id: Uuid,
     pub business_date: NaiveDate,
+    /// The branch's currency, which every amount here is in, and its decimals.
+    pub currency: String,
+    pub minor_units: i16,
     pub orders: i64,
     pub items_gross: i64,
     pub discounts: i64,
@@ -397,10 +409,19 @@ pub async fn z_report(
     }
     who.require_branch(branch_id)?;
     let mut tx = state.db.begin(who.scope()).await?;
-    let report = sqlx::query_as(
+    let report = z_in(&mut tx, branch_id, day).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// The Z report of one branch's day, in the caller's transaction. Another brand's branch is
+/// not found.
+pub(crate) async fn z_in(tx: &mut Tx, branch_id: Uuid, day: NaiveDate) -> Result<ZReport> {
+    sqlx::query_as(
         "with o as (select * from order_facts where branch_id = $1 and business_date = $2), \
          live as (select * from o where status not in ('cancelled', 'voided', 'split', 'merged')) \
-         select $1::uuid as branch_id, $2::date as business_date, \
+         select $1::uuid as branch_id, $2::date as business_date, b.currency, \
+                (select minor_units from currencies where code = b.currency) as minor_units, \
                 (select count(*) from live) as orders, \
                 coalesce((select sum(items_gross) from live), 0)::bigint as items_gross, \
                 coalesce((select sum(discount_total) from live), 0)::bigint as discounts, \
@@ -424,9 +445,7 @@ pub async fn z_report(
     )
     .bind(branch_id)
     .bind(day)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?
-    .ok_or(Error::NotFound)?;
-    tx.commit().await?;
-    Ok(report)
+    .ok_or(Error::NotFound)
 }

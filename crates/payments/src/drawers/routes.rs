@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(drawer_movement))
         .routes(routes!(close_drawer))
         .routes(routes!(z_report))
+        .routes(routes!(brand_z_report))
         .routes(routes!(server_report))
 }
 
@@ -110,6 +111,20 @@ pub async fn z_report(
     Ok(Json(
         super::z_report(&state, &auth, branch_id, q.date).await?,
     ))
+}
+
+/// The brand's end-of-day report, per currency: every branch's Z figures of the day summed
+/// with the other branches that sell in the same currency (the owner, or a manager of every
+/// branch).
+#[utoipa::path(get, path = "/api/reports/z", tag = "drawers", security(("bearer" = [])),
+    params(DayQuery),
+    responses((status = 200, body = super::brand::BrandZReport), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn brand_z_report(
+    State(state): State<AppState>,
+    auth: Auth<policy::Managers>,
+    ApiQuery(q): ApiQuery<DayQuery>,
+) -> Result<Json<super::brand::BrandZReport>> {
+    Ok(Json(super::brand::brand_z(&state, &auth, q.date).await?))
 }
 
 /// The branch's shift summary per server for a business day: orders, sales and tips each member of

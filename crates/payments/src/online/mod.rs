@@ -450,6 +450,7 @@ async fn settle(
             reference_id: a.id,
             memo: Some("online"),
             created_by: Some(a.created_by),
+            currency: &a.currency,
             postings: vec![
                 debit(Account::OnlineClearing, a.amount),
                 credit(Account::Receivable, a.amount),

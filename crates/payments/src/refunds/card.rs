@@ -199,6 +199,7 @@ pub(crate) async fn resolve_refund(db: &Db, scope: TenantScope, a: &AttemptRow) 
             reference_id: a.id,
             memo: Some(reason),
             created_by: Some(a.created_by),
+            currency: &a.currency,
             postings: vec![
                 debit(Account::Refunds, a.amount - vat),
                 debit(Account::VatPayable, vat),

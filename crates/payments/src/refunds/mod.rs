@@ -122,6 +122,7 @@ pub async fn refund(
             reference_id: id,
             memo: Some(&req.reason),
             created_by: Some(who.id),
+            currency: &order.currency,
             postings: vec![
                 debit(Account::Refunds, req.amount - vat),
                 debit(Account::VatPayable, vat),
@@ -176,6 +177,7 @@ pub async fn void_paid(
             reference_id: order.id,
             memo: Some("voided after payment: sale reversed, payments given back"),
             created_by: Some(who.id),
+            currency: &order.currency,
             postings,
         },
     )

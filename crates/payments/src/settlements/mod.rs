@@ -71,6 +71,8 @@ pub struct Settlement {
     pub branch_id: Uuid,
     pub method: SettledMethod,
     pub reference: String,
+    /// The branch's currency, which the payout is in.
+    pub currency: String,
     pub gross: i64,
     pub fees: i64,
     /// `gross − fees`: what reached the bank.
@@ -93,6 +95,9 @@ pub struct Clearing {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SettlementsView {
+    /// The branch's currency, which every amount here is in, and its decimals.
+    pub currency: String,
+    pub minor_units: i16,
     pub clearing: Vec<Clearing>,
     /// Newest payout first.
     pub settlements: Vec<Settlement>,
@@ -114,6 +119,10 @@ pub async fn record(
     }
     let mut tx = state.db.begin(who.scope()).await?;
     catalog::repo::branch_time_zone(&mut tx, branch_id).await?;
+    // A payout is in the branch's currency, as its clearing account is.
+    let currency = platform::country::of_branch(&mut tx, branch_id)
+        .await?
+        .currency;
     // Settlements of a branch take turns, so the clearing account cannot be settled twice over.
     repo::lock_settlements(&mut tx, branch_id).await?;
     if let Some(existing) =
@@ -133,7 +142,7 @@ pub async fn record(
         return Ok((false, existing));
     }
     let clearing = req.method.clearing();
-    let held = ledger::balance(&mut tx, clearing, Some(branch_id)).await?;
+    let held = ledger::balance(&mut tx, clearing, Some(branch_id), &currency).await?;
     if req.gross > held {
         return Err(Error::invalid(
             "gross",
@@ -141,7 +150,14 @@ pub async fn record(
         ));
     }
     let id = Uuid::now_v7();
-    repo::insert_settlement(&mut tx, who.tenant_id, branch_id, id, req, who.id).await?;
+    repo::insert_settlement(
+        &mut tx,
+        (who.tenant_id, branch_id, &currency),
+        id,
+        req,
+        who.id,
+    )
+    .await?;
     ledger::post(
         &mut tx,
         NewEntry {
@@ -152,6 +168,7 @@ pub async fn record(
             reference_id: id,
             memo: Some(&req.reference),
             created_by: Some(who.id),
+            currency: &currency,
             postings: vec![
                 debit(Account::Bank, req.gross - req.fees),
                 debit(Account::PaymentFees, req.fees),
@@ -184,17 +201,26 @@ pub async fn list(state: &AppState, who: &Principal, branch_id: Uuid) -> Result<
     who.require_branch(branch_id)?;
     let mut tx = state.db.begin(who.scope()).await?;
     catalog::repo::branch_time_zone(&mut tx, branch_id).await?;
+    let country = platform::country::of_branch(&mut tx, branch_id).await?;
     let mut clearing = Vec::with_capacity(2);
     for method in [SettledMethod::Card, SettledMethod::Online] {
         clearing.push(Clearing {
             method,
-            books: ledger::balance(&mut tx, method.clearing(), Some(branch_id)).await?,
+            books: ledger::balance(
+                &mut tx,
+                method.clearing(),
+                Some(branch_id),
+                &country.currency,
+            )
+            .await?,
             unsettled: repo::unsettled(&mut tx, branch_id, method).await?,
         });
     }
     let settlements = repo::settlements(&mut tx, branch_id).await?;
     tx.commit().await?;
     Ok(SettlementsView {
+        currency: country.currency,
+        minor_units: country.minor_units,
         clearing,
         settlements,
     })

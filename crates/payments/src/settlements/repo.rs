@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{NewSettlement, SettledMethod, Settlement};
 
 const SETTLEMENT_COLS: &str =
-    "id, branch_id, method, reference, gross, fees, net, settled_on, created_at";
+    "id, branch_id, method, reference, currency, gross, fees, net, settled_on, created_at";
 
 /// Settlements of one branch take turns (until commit).
 pub async fn lock_settlements(tx: &mut Tx, branch_id: Uuid) -> Result<()> {
@@ -56,16 +56,15 @@ pub async fn settlements(tx: &mut Tx, branch_id: Uuid) -> Result<Vec<Settlement>
 
 pub async fn insert_settlement(
     tx: &mut Tx,
-    tenant_id: Uuid,
-    branch_id: Uuid,
+    (tenant_id, branch_id, currency): (Uuid, Uuid, &str),
     id: Uuid,
     s: &NewSettlement,
     by: Uuid,
 ) -> Result<()> {
     sqlx::query(
         "insert into settlements (id, tenant_id, branch_id, method, reference, gross, fees, \
-                                  settled_on, created_by) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                  settled_on, created_by, currency) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(id)
     .bind(tenant_id)
@@ -76,6 +75,7 @@ pub async fn insert_settlement(
     .bind(s.fees)
     .bind(s.settled_on)
     .bind(by)
+    .bind(currency)
     .execute(&mut **tx)
     .await
     .map_err(|e| match e {

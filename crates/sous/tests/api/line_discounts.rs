@@ -67,7 +67,7 @@ async fn staff_discount_single_lines_within_what_they_cost() {
         .begin(TenantScope::tenant(app.demo.tenant_id))
         .await
         .unwrap();
-    let booked = ledger::balance(&mut tx, Account::Discounts, None)
+    let booked = ledger::balance(&mut tx, Account::Discounts, None, "SAR")
         .await
         .unwrap();
     tx.commit().await.unwrap();
