@@ -5,6 +5,7 @@
 pub mod assemble;
 pub mod cache;
 mod changes;
+pub mod country;
 pub mod daypart;
 pub mod media;
 pub mod menu;

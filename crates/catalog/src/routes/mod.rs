@@ -50,6 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(branch::set_item))
         .routes(routes!(branch::sold_out, branch::back_in_stock))
         .routes(routes!(branch::set_category))
+        .merge(crate::country::routes::router())
         .merge(uploads)
         .merge(imports)
 }
