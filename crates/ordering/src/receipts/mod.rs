@@ -1,5 +1,8 @@
 //! Receipts: the simplified tax invoice of an order, as JSON and as printable HTML for an
-//! 80 mm roll, in English and Arabic, with the ZATCA (Saudi e-invoicing phase 1) QR code.
+//! 80 mm roll, in English and Arabic, by the rules of the branch's country: amounts in the
+//! order's currency with its decimals (three for BHD, KWD and OMR), the seller the branch names
+//! (or the brand), and the ZATCA (Saudi e-invoicing phase 1) QR code for Saudi branches only.
+//! Where the order carries no VAT (Qatar and Kuwait today) it is a receipt, not a tax invoice.
 //!
 //! The invoice is what VAT applies to: the order total without the tip. Its VAT is the order's
 //! invoice-level VAT (see `pricing`), so the QR code, the VAT line and the per-line figures
@@ -17,7 +20,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::orders::model::OrderDto;
-use zatca::{SAR_DECIMALS, format_minor_units};
+use zatca::format_minor_units;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -35,6 +38,8 @@ pub struct Receipt {
     /// The branch's local time, as printed.
     pub issued_local: String,
     pub currency: String,
+    /// Decimals of the currency: amounts are in 10^-minorUnits of it.
+    pub minor_units: i16,
     pub lines: Vec<ReceiptLine>,
     pub discount_total: i64,
     pub service_charge: i64,
@@ -50,7 +55,8 @@ pub struct Receipt {
     pub total: i64,
     pub paid: i64,
     pub change_given: i64,
-    /// Base64 TLV payload of the ZATCA QR code; absent when the brand has no VAT number.
+    /// Base64 TLV payload of the ZATCA QR code; present for a Saudi branch whose seller has a
+    /// VAT number, absent elsewhere.
     pub qr_payload: Option<String>,
 }
 
@@ -72,9 +78,13 @@ pub async fn build(tx: &mut Tx, order: &OrderDto) -> Result<Receipt> {
     let tz: Tz = s.time_zone.parse().unwrap_or(chrono_tz::UTC);
     let t = &order.totals;
     let invoice_total = order.total - order.tip;
+    let minor_units = platform::country::minor_units(tx, &order.currency).await?;
+    // The QR code is ZATCA's: Saudi branches only, in SAR (its amounts have two decimals).
+    let zatca = s.e_invoicing.as_deref() == Some("zatca") && order.currency == "SAR";
     let qr_payload = s
         .vat_number
         .as_deref()
+        .filter(|_| zatca)
         .map(|vat| {
             zatca::qr_payload(
                 s.name_ar.as_deref().unwrap_or(&s.name),
@@ -96,6 +106,7 @@ pub async fn build(tx: &mut Tx, order: &OrderDto) -> Result<Receipt> {
             .format("%Y-%m-%d %H:%M")
             .to_string(),
         currency: order.currency.clone(),
+        minor_units,
         // A voided line is not sold: the invoice does not list it.
         lines: order
             .lines
@@ -157,8 +168,9 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn money(amount: i64) -> String {
-    format_minor_units(amount, SAR_DECIMALS)
+/// An amount with the currency's decimals: 12.50 SAR, 1.250 BHD.
+fn money(amount: i64, minor_units: i16) -> String {
+    format_minor_units(amount, u8::try_from(minor_units).unwrap_or(2))
 }
 
 /// The receipt as a self-contained HTML page sized for an 80 mm printer: English on the left,
@@ -179,7 +191,7 @@ pub fn html(r: &Receipt) -> Result<String> {
              <td class=\"ar\" dir=\"rtl\">{name_ar}</td></tr>",
             qty = l.quantity,
             name = esc(&l.name),
-            amount = money(l.amount),
+            amount = money(l.amount, r.minor_units),
             name_ar = esc(l.name_ar.as_deref().unwrap_or("")),
         ));
     }
@@ -188,35 +200,41 @@ pub fn html(r: &Receipt) -> Result<String> {
         if always || amount != 0 {
             sums.push(format!(
                 "<tr><td>{en}</td><td class=\"num\">{}</td><td class=\"ar\" dir=\"rtl\">{ar}</td></tr>",
-                money(amount)
+                money(amount, r.minor_units)
             ));
         }
     };
     sum("Discount", "الخصم", -r.discount_total, false);
     sum("Service charge", "رسوم الخدمة", r.service_charge, false);
     sum("Delivery", "التوصيل", r.delivery_fee, false);
-    sum(
-        "Total excl. VAT",
-        "الإجمالي غير شامل الضريبة",
-        r.net_of_vat,
-        true,
-    );
-    let rate = format!(
-        "{}%",
-        format_minor_units(i64::from(r.vat_rate_bp), 2).trim_end_matches(".00")
-    );
-    sum(
-        &format!("VAT {rate}"),
-        &format!("ضريبة القيمة المضافة {rate}"),
-        r.vat,
-        true,
-    );
-    sum(
-        "Total incl. VAT",
-        "الإجمالي شامل الضريبة",
-        r.invoice_total,
-        true,
-    );
+    // No VAT (a country without it): no VAT lines, and the total is just the total.
+    let taxed = r.vat_rate_bp > 0;
+    if taxed {
+        sum(
+            "Total excl. VAT",
+            "الإجمالي غير شامل الضريبة",
+            r.net_of_vat,
+            true,
+        );
+        let rate = format!(
+            "{}%",
+            format_minor_units(i64::from(r.vat_rate_bp), 2).trim_end_matches(".00")
+        );
+        sum(
+            &format!("VAT {rate}"),
+            &format!("ضريبة القيمة المضافة {rate}"),
+            r.vat,
+            true,
+        );
+        sum(
+            "Total incl. VAT",
+            "الإجمالي شامل الضريبة",
+            r.invoice_total,
+            true,
+        );
+    } else {
+        sum("Total", "الإجمالي", r.invoice_total, true);
+    }
     sum("Tip", "إكرامية", r.tip, false);
     sum("Paid", "المدفوع", r.paid, true);
     sum("Change", "الباقي", r.change_given, false);
@@ -255,8 +273,8 @@ pub fn html(r: &Receipt) -> Result<String> {
 <p>{branch} · <span dir="rtl">{branch_ar}</span></p>
 <p>{address}</p>
 {vat_number}
-<p>Simplified tax invoice · <span dir="rtl">فاتورة ضريبية مبسطة</span></p>
-<p>#{number} · {issued}</p>
+<p>{title}</p>
+<p>#{number} · {issued} · {currency}</p>
 <table>{rows}</table>
 <table class="sums">{sums}</table>
 <div class="qr">{qr}</div>
@@ -270,6 +288,12 @@ pub fn html(r: &Receipt) -> Result<String> {
         branch_ar = esc(r.branch_name_ar.as_deref().unwrap_or("")),
         address = esc(r.address.as_deref().unwrap_or("")),
         issued = esc(&r.issued_local),
+        currency = esc(&r.currency),
+        title = if taxed {
+            "Simplified tax invoice · <span dir=\"rtl\">فاتورة ضريبية مبسطة</span>"
+        } else {
+            "Receipt · <span dir=\"rtl\">إيصال</span>"
+        },
         sums = sums.join(""),
     ))
 }
