@@ -30,9 +30,32 @@ export function numberFormat(loc: string, options: Intl.NumberFormatOptions = {}
   return f;
 }
 
-/** Money is integer minor units; the currency has two decimals (SAR, AED). */
-export function formatPrice(lang: Lang, currency: string, minor: number): string {
-  return numberFormat(locale(lang), { style: 'currency', currency }).format(minor / 100);
+/** Decimals of a currency, as ISO 4217 has them (and the API's `minorUnits`): 2 for SAR, AED
+ *  and QAR, 3 for BHD, KWD and OMR. */
+export function minorUnits(currency: string): number {
+  try {
+    return numberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+/** Money is integer minor units of its currency: 1250 is SAR 12.50 but BHD 1.250. */
+export function formatPrice(lang: Lang, currency: string, minor: number, digits = minorUnits(currency)): string {
+  return numberFormat(locale(lang), {
+    style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits,
+  }).format(minor / 10 ** digits);
+}
+
+/** An amount typed at a till ("12.5") in minor units of the currency (0 when it is not one). */
+export function toMinor(currency: string, typed: string): number {
+  return Math.round(Number(typed.replace(',', '.')) * 10 ** minorUnits(currency)) || 0;
+}
+
+/** Minor units as a till's input shows them: "12.50", "1.250". */
+export function toMajor(currency: string, minor: number): string {
+  const digits = minorUnits(currency);
+  return (minor / 10 ** digits).toFixed(digits);
 }
 
 export function formatNumber(lang: Lang, n: number): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dir, formatPrice, formatDuration, isLang, pick, t } from '../../src/i18n';
+import { dir, formatPrice, formatDuration, isLang, minorUnits, pick, t, toMajor, toMinor } from '../../src/i18n';
 import { isOpen, localTime } from '../../src/lib/hours';
 
 describe('i18n', () => {
@@ -15,6 +15,17 @@ describe('i18n', () => {
     const ar = formatPrice('ar', 'SAR', 1350);
     expect(ar).toContain('١٣٫٥٠');
     expect(ar).not.toContain('13.50');
+  });
+
+  it('minor units follow the currency: 1000 fils to the Bahraini dinar, 100 to the dirham', () => {
+    expect(minorUnits('SAR')).toBe(2);
+    expect(minorUnits('AED')).toBe(2);
+    for (const c of ['BHD', 'KWD', 'OMR']) expect(minorUnits(c)).toBe(3);
+    expect(formatPrice('en', 'BHD', 1250)).toMatch(/1\.250/);
+    expect(formatPrice('en', 'AED', 1250)).toMatch(/12\.50/);
+    expect(toMinor('KWD', '2.5')).toBe(2500);
+    expect(toMinor('SAR', '2.5')).toBe(250);
+    expect(toMajor('OMR', 2500)).toBe('2.500');
   });
 
   it('durations use the language digits', () => {

@@ -6,7 +6,7 @@ import { api, ApiError, type Schemas } from '../../../lib/api';
 import type { Device } from '../../../lib/device';
 import { till } from '../../../stores/auth';
 import { countTotal, denominations } from '../../../lib/till';
-import { formatClock, formatNumber, type Lang } from '../../../i18n';
+import { formatClock, formatNumber, toMinor, type Lang } from '../../../i18n';
 import { pos } from './strings';
 import { money } from './shell';
 import { messages as msgs } from '../DeviceGate';
@@ -15,11 +15,10 @@ type Report = Schemas['DrawerReport'];
 type Z = Schemas['ZReport'];
 type Servers = Schemas['ServerReport'];
 
-const minor = (s: string) => Math.round(Number(s.replace(',', '.')) * 100) || 0;
-
 export default function Drawer({ lang, device, currency }: { lang: Lang; device: Device; currency: string }) {
   const tr = pos(lang).drawer;
   const fmt = money(lang, currency);
+  const minor = (s: string) => toMinor(currency, s);
   const [report, setReport] = useState<Report | null | undefined>(undefined);
   const [float, setFloat] = useState('500.00');
   const [move, setMove] = useState({ kind: 'cash_out' as 'cash_in' | 'cash_out', amount: '', reason: '' });

@@ -7,7 +7,7 @@ import { api, idempotencyKey, type Order } from '../../../lib/api';
 import type { Device } from '../../../lib/device';
 import { till } from '../../../stores/auth';
 import { chime } from '../../../lib/chime';
-import { formatClock, formatNumber, t, sep, type Lang } from '../../../i18n';
+import { formatClock, formatNumber, t, sep, toMinor, type Lang } from '../../../i18n';
 import TableChecks from './TableChecks';
 import Approve from './Approve';
 import { pos } from './strings';
@@ -17,13 +17,13 @@ import { messages as msgs } from '../DeviceGate';
 /** Orders of the last `hours` hours (the branch's day, with the night shift's tail). */
 const HOURS = 20;
 
-export function matchesOrder(o: Pick<Order, 'number' | 'table' | 'total'>, query: string): boolean {
+export function matchesOrder(o: Pick<Order, 'number' | 'table' | 'total'> & { currency?: string }, query: string): boolean {
   const q = query.trim().replace(/^#/, '');
   if (!q) return true;
   if (String(o.number) === q) return true;
   if (o.table && o.table.toLowerCase().includes(q.toLowerCase())) return true;
   const amount = Number(q.replace(',', '.'));
-  return !Number.isNaN(amount) && Math.round(amount * 100) === o.total;
+  return !Number.isNaN(amount) && toMinor(o.currency ?? 'SAR', q) === o.total;
 }
 
 /** Voids the whole order; answers the notice to show. */

@@ -4,7 +4,7 @@
 // tender: the dialog stays open until nothing is due or it is closed.
 import { useEffect, useRef, useState } from 'react';
 import { quickAmounts } from '../../../lib/till';
-import { sep, type Lang } from '../../../i18n';
+import { sep, toMajor, toMinor, type Lang } from '../../../i18n';
 import { pos } from './strings';
 import { money } from './shell';
 import { messages } from '../DeviceGate';
@@ -41,8 +41,8 @@ export default function Tender({ lang, currency, title, due, online, onCash, onC
     ref.current?.showModal();
   }, []);
 
-  const major = (minor: number) => (minor / 100).toFixed(2);
-  const minor = (s: string) => Math.round(Number(s.replace(',', '.')) * 100) || 0;
+  const major = (n: number) => toMajor(currency, n);
+  const minor = (s: string) => toMinor(currency, s);
 
   async function takeCash(given: number) {
     setErrors([]);
