@@ -13,6 +13,7 @@ mod catalog;
 mod checks;
 mod contact_phone;
 mod contract;
+mod country;
 mod customer_accounts;
 mod definer_scope;
 mod delivery;
