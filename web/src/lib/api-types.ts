@@ -3354,6 +3354,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/branches/{branch_id}/country": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The branch's country, currency (with its decimals), VAT and legal seller. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    branch_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BranchCountry"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unprocessable Entity */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /**
+         * Sets the branch's country and tax settings (owner). The branch's menu is rebuilt in them;
+         *     its currency cannot change once it has taken money (409).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    branch_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BranchCountryInput"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BranchCountry"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Payload Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unprocessable Entity */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/branches/{branch_id}/devices": {
         parameters: {
             query?: never;
@@ -7927,6 +8127,68 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/countries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The countries a branch may be in, with their currency and VAT defaults. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Country"][];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -14189,6 +14451,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/z": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The brand's end-of-day report, per currency: every branch's Z figures of the day summed
+         *     with the other branches that sell in the same currency (the owner, or a manager of every
+         *     branch).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description The branch's business day (YYYY-MM-DD). */
+                    date: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BrandZReport"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unprocessable Entity */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sse/tickets": {
         parameters: {
             query?: never;
@@ -16641,15 +16990,76 @@ export interface components {
          * @enum {string}
          */
         Basis: "kitchen" | "recent" | "done" | "unknown";
+        /** @description How a branch prices, taxes and invoices. */
+        BranchCountry: {
+            /** Format: uuid */
+            branchId: string;
+            /** @description ISO 3166-1 alpha-2 (SA, AE, BH, OM, QA, KW). */
+            country: string;
+            /** @description ISO 4217: what the branch's prices, orders and books are in. */
+            currency: string;
+            /** @description `zatca` for branches whose receipts carry the ZATCA QR code; absent elsewhere. */
+            eInvoicing?: string | null;
+            legalName?: string | null;
+            legalNameAr?: string | null;
+            /**
+             * Format: int32
+             * @description Minor units per major unit are 10^minorUnits: 2 for SAR and AED, 3 for BHD, KWD, OMR.
+             */
+            minorUnits: number;
+            vatInclusive: boolean;
+            /** @description The seller on the branch's invoices when it is not the brand (absent: the brand's). */
+            vatNumber?: string | null;
+            /**
+             * Format: int32
+             * @description Basis points: 1500 is 15 %.
+             */
+            vatRateBp: number;
+        };
+        /**
+         * @description `PUT /api/branches/{branchId}/country`. The currency and VAT default to the country's; the
+         *     legal seller (name and VAT number) to the brand when `legalName` is left out.
+         */
+        BranchCountryInput: {
+            /** @description ISO 3166-1 alpha-2 of a country in `GET /api/countries`. */
+            country: string;
+            /** @description ISO 4217; the country's currency when left out. */
+            currency?: string | null;
+            /** @description The legal entity selling at this branch, when it is not the brand. */
+            legalName?: string | null;
+            /** @description Needs `legalName`. */
+            legalNameAr?: string | null;
+            /** @description Whether menu prices include VAT; the country's rule when left out. */
+            vatInclusive?: boolean | null;
+            /** @description The legal entity's VAT registration number; needs `legalName`. */
+            vatNumber?: string | null;
+            /**
+             * Format: int32
+             * @description Basis points (1500 = 15 %); the country's standard rate when left out.
+             */
+            vatRateBp?: number | null;
+        };
         BranchDto: {
             address?: string | null;
             addressAr?: string | null;
+            /**
+             * @description ISO 3166-1 alpha-2; the branch's currency, VAT and receipts follow it
+             *     (`GET /api/branches/{branchId}/country`).
+             */
+            country: string;
+            /** @description ISO 4217: what the branch's prices and orders are in. */
+            currency: string;
             /** Format: uuid */
             id: string;
             /** Format: double */
             lat?: number | null;
             /** Format: double */
             lng?: number | null;
+            /**
+             * Format: int32
+             * @description Decimals of the currency (2 for SAR and AED, 3 for BHD, KWD and OMR).
+             */
+            minorUnits: number;
             name: string;
             nameAr?: string | null;
             openingHours: Record<string, never>;
@@ -16684,8 +17094,14 @@ export interface components {
         BranchMenu: {
             /** Format: uuid */
             branchId: string;
+            /** @description The branch's currency (ISO 4217); every price here is in its minor units. */
             currency: string;
             menus: components["schemas"]["MenuSection"][];
+            /**
+             * Format: int32
+             * @description Decimals of the currency: 2 for SAR and AED, 3 for BHD, KWD and OMR.
+             */
+            minorUnits: number;
             /** @description Referenced by `ItemEntry::modifier_group_ids`. */
             modifierGroups: components["schemas"]["ModifierGroupEntry"][];
             timeZone: string;
@@ -16700,6 +17116,12 @@ export interface components {
             name: string;
             nameAr?: string | null;
             slug: string;
+        };
+        BrandZReport: {
+            /** Format: date */
+            businessDate: string;
+            /** @description One set of figures per currency, in code order. */
+            currencies: components["schemas"]["CurrencyZ"][];
         };
         /** @description A break as a correction gives it. */
         BreakInput: {
@@ -17046,6 +17468,21 @@ export interface components {
             /** @description Why (kept in the audit log). */
             reason: string;
         };
+        /** @description A country sous knows, with the defaults a branch there starts from. */
+        Country: {
+            /** @description ISO 3166-1 alpha-2. */
+            code: string;
+            currency: string;
+            /** @description `zatca` where receipts carry the ZATCA QR code. */
+            eInvoicing?: string | null;
+            /** Format: int32 */
+            minorUnits: number;
+            name: string;
+            nameAr: string;
+            vatInclusive: boolean;
+            /** Format: int32 */
+            vatRateBp: number;
+        };
         Created: {
             /** Format: uuid */
             id: string;
@@ -17055,6 +17492,43 @@ export interface components {
             /** @description Ids of the items the rows created or updated, in row order. */
             ids: string[];
             updated: number;
+        };
+        /** @description The Z figures of the branches that sell in one currency (as [`ZReport`]'s, summed). */
+        CurrencyZ: {
+            branchIds: string[];
+            /** Format: int64 */
+            cancelled: number;
+            /** Format: int64 */
+            cashTaken: number;
+            currency: string;
+            /** Format: int64 */
+            discounts: number;
+            /** Format: int64 */
+            drawersClosed: number;
+            /** Format: int64 */
+            itemsGross: number;
+            /** Format: int32 */
+            minorUnits: number;
+            /** Format: int64 */
+            netOfVat: number;
+            /** Format: int64 */
+            orders: number;
+            /** Format: int64 */
+            overShort: number;
+            /** Format: int64 */
+            refunds: number;
+            /** Format: int64 */
+            refundsVat: number;
+            /** Format: int64 */
+            tips: number;
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            vat: number;
+            /** Format: int64 */
+            voided: number;
+            /** Format: int64 */
+            voidedAmount: number;
         };
         CustomerSignUp: {
             displayName: string;
@@ -17229,6 +17703,8 @@ export interface components {
             closedAt?: string | null;
             /** Format: int64 */
             counted?: number | null;
+            /** @description The branch's currency, which every amount here is in, and its decimals. */
+            currency: string;
             /** Format: uuid */
             deviceId: string;
             /**
@@ -17240,6 +17716,8 @@ export interface components {
             floatAmount: number;
             /** Format: uuid */
             id: string;
+            /** Format: int32 */
+            minorUnits: number;
             /** Format: date-time */
             openedAt: string;
             /** Format: int64 */
@@ -18176,6 +18654,11 @@ export interface components {
             issuedLocal: string;
             lines: components["schemas"]["ReceiptLine"][];
             /**
+             * Format: int32
+             * @description Decimals of the currency: amounts are in 10^-minorUnits of it.
+             */
+            minorUnits: number;
+            /**
              * Format: int64
              * @description Before VAT.
              */
@@ -18186,7 +18669,10 @@ export interface components {
             orderId: string;
             /** Format: int64 */
             paid: number;
-            /** @description Base64 TLV payload of the ZATCA QR code; absent when the brand has no VAT number. */
+            /**
+             * @description Base64 TLV payload of the ZATCA QR code; present for a Saudi branch whose seller has a
+             *     VAT number, absent elsewhere.
+             */
             qrPayload?: string | null;
             sellerName: string;
             sellerNameAr?: string | null;
@@ -18374,6 +18860,8 @@ export interface components {
             branchId: string;
             /** Format: date-time */
             createdAt: string;
+            /** @description The branch's currency, which the payout is in. */
+            currency: string;
             /** Format: int64 */
             fees: number;
             /** Format: int64 */
@@ -18392,6 +18880,10 @@ export interface components {
         };
         SettlementsView: {
             clearing: components["schemas"]["Clearing"][];
+            /** @description The branch's currency, which every amount here is in, and its decimals. */
+            currency: string;
+            /** Format: int32 */
+            minorUnits: number;
             /** @description Newest payout first. */
             settlements: components["schemas"]["Settlement"][];
         };
@@ -18863,12 +19355,16 @@ export interface components {
             cancelled: number;
             /** Format: int64 */
             cashTaken: number;
+            /** @description The branch's currency, which every amount here is in, and its decimals. */
+            currency: string;
             /** Format: int64 */
             discounts: number;
             /** Format: int64 */
             drawersClosed: number;
             /** Format: int64 */
             itemsGross: number;
+            /** Format: int32 */
+            minorUnits: number;
             /** Format: int64 */
             netOfVat: number;
             /** Format: int64 */
