@@ -14,10 +14,11 @@ use super::{
     model::{BranchCountry, BranchCountryInput, Country},
     repo,
 };
-use crate::{
-    changes::{self, Change},
-    routes::to_json,
-};
+use crate::changes::{self, Change};
+
+fn to_json(c: &BranchCountry) -> Result<serde_json::Value> {
+    Ok(serde_json::to_value(c).map_err(anyhow::Error::from)?)
+}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
