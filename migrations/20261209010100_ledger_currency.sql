@@ -58,12 +58,12 @@ create trigger journal_lines_balanced
     for each statement execute function ledger_check_lines();
 
 -- ---- ledger_post: entries in their currency, each written whole in one statement ------------
--- As migration 29's, with each entry's `currency` (required) choosing the accounts its lines go
--- to. An entry and all its lines are written by one statement — when an account is missing,
--- none of the batch is written until the accounts are made, then all of it — so the trigger
--- above sees every entry complete.
+-- As migration 29's (with the search path 20261207000301 gave it), with each entry's
+-- `currency` (required) choosing the accounts its lines go to. An entry and all its lines are
+-- written by one statement — when an account is missing, none of the batch is written until the
+-- accounts are made, then all of it — so the trigger above sees every entry complete.
 create or replace function ledger_post(p_entries jsonb) returns void
-    language plpgsql security definer set search_path = pg_catalog, public as $$
+    language plpgsql security definer set search_path = pg_catalog, public, pg_temp as $$
 declare
     v_tenant uuid := app_tenant_id();
     v_batch record;

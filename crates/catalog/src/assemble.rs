@@ -42,11 +42,7 @@ pub struct Built {
 }
 
 /// Reads the catalog as the branch sees it at `at`, in the caller's transaction.
-pub async fn branch_menu(
-    tx: &mut Tx,
-    branch_id: Uuid,
-    at: DateTime<Utc>,
-) -> Result<Built> {
+pub async fn branch_menu(tx: &mut Tx, branch_id: Uuid, at: DateTime<Utc>) -> Result<Built> {
     let tz_name = repo::branch_time_zone(tx, branch_id).await?;
     let tz: Tz = tz_name.parse().unwrap_or(chrono_tz::UTC);
     // The branch's own currency and VAT: a Dubai branch prices in AED at 5 %.

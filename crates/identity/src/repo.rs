@@ -341,9 +341,9 @@ pub async fn lock_guest_session(
 
 // ---- branches ----
 
-const BRANCH_COLS: &str =
-    "id, name, name_ar, address, address_ar, time_zone, lat, lng, opening_hours, status, country, \
-     currency, (select c.minor_units from currencies c where c.code = branches.currency) as minor_units";
+const BRANCH_COLS: &str = "id, name, name_ar, address, address_ar, time_zone, lat, lng, \
+     opening_hours, status, country, currency, \
+     (select c.minor_units from currencies c where c.code = branches.currency) as minor_units";
 
 pub async fn list_branches(
     tx: &mut Tx,

@@ -251,11 +251,11 @@ pub async fn trial_balance(tx: &mut Tx, currency: &str) -> Result<i64> {
 
 /// The currencies the brand's books are kept in, in code order.
 pub async fn currencies(tx: &mut Tx) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "select distinct currency from ledger_accounts order by currency",
+    Ok(
+        sqlx::query_scalar("select distinct currency from ledger_accounts order by currency")
+            .fetch_all(&mut **tx)
+            .await?,
     )
-    .fetch_all(&mut **tx)
-    .await?)
 }
 
 #[cfg(test)]

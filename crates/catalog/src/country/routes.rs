@@ -67,8 +67,7 @@ pub async fn set_branch_country(
     ApiPath(branch_id): ApiPath<Uuid>,
     ValidJson(input): ValidJson<BranchCountryInput>,
 ) -> Result<Json<BranchCountry>> {
-    if input.legal_name.is_none() && (input.legal_name_ar.is_some() || input.vat_number.is_some())
-    {
+    if input.legal_name.is_none() && (input.legal_name_ar.is_some() || input.vat_number.is_some()) {
         return Err(Error::invalid(
             "legalName",
             "a VAT number or Arabic legal name is the branch's legal entity's: give its legalName",

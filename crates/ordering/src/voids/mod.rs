@@ -137,6 +137,7 @@ pub async fn void_line(
             reference_id: order.id,
             memo: Some(&memo),
             created_by: Some(who.id),
+            currency: &order.currency,
             postings,
         },
     )

@@ -782,7 +782,9 @@ async fn each_guest_pays_their_own_lines_and_the_cart_closes_when_all_are_ordere
         .begin(platform::db::TenantScope::tenant(app.demo.tenant_id))
         .await
         .unwrap();
-    let r = payments::reconcile::reconcile(&mut tx, "SAR").await.unwrap();
+    let r = payments::reconcile::reconcile(&mut tx, "SAR")
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(r["books"]["trialBalance"], 0);
     assert_eq!(r["books"]["receivable"], r["orders"]["receivable"]);

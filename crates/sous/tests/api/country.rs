@@ -41,7 +41,12 @@ async fn a_dubai_order_is_in_aed_at_5_percent_and_a_riyadh_order_in_sar_at_15() 
 
     let md = menu(&app, dubai).await;
     assert_eq!(
-        (&md["currency"], &md["minorUnits"], &md["vatRateBp"], &md["vatInclusive"]),
+        (
+            &md["currency"],
+            &md["minorUnits"],
+            &md["vatRateBp"],
+            &md["vatInclusive"]
+        ),
         (&json!("AED"), &json!(2), &json!(500), &json!(true))
     );
     let mr = menu(&app, riyadh).await;
@@ -55,7 +60,10 @@ async fn a_dubai_order_is_in_aed_at_5_percent_and_a_riyadh_order_in_sar_at_15() 
             .as_i64()
             .unwrap()
     };
-    assert_eq!(price(&md, "Classic Beef Burger"), catalog::seed::DUBAI_PRICE);
+    assert_eq!(
+        price(&md, "Classic Beef Burger"),
+        catalog::seed::DUBAI_PRICE
+    );
     assert_eq!(
         price(&md, "Shakshuka"),
         catalog::seed::dubai_price(price(&mr, "Shakshuka"))
@@ -97,10 +105,16 @@ async fn a_dubai_order_is_in_aed_at_5_percent_and_a_riyadh_order_in_sar_at_15() 
     // The Z report: each branch in its currency, the brand's per currency.
     let day = at_dubai["businessDate"].as_str().unwrap();
     let z = app
-        .get(&format!("/api/branches/{dubai}/reports/z?date={day}"), &owner)
+        .get(
+            &format!("/api/branches/{dubai}/reports/z?date={day}"),
+            &owner,
+        )
         .await
         .expect(200);
-    assert_eq!((&z["currency"], &z["minorUnits"]), (&json!("AED"), &json!(2)));
+    assert_eq!(
+        (&z["currency"], &z["minorUnits"]),
+        (&json!("AED"), &json!(2))
+    );
     assert_eq!(z["total"], at_dubai["total"]);
     assert_eq!(z["vat"], at_dubai["vat"]);
     let brand = app
@@ -135,7 +149,10 @@ async fn a_dubai_order_is_in_aed_at_5_percent_and_a_riyadh_order_in_sar_at_15() 
     // Receipts: the ZATCA QR code in Riyadh only.
     let receipt = |o: &Value| format!("/api/orders/{}/receipt", o["id"].as_str().unwrap());
     let r = app.get(&receipt(&at_dubai), &owner).await.expect(200);
-    assert_eq!((&r["currency"], &r["minorUnits"]), (&json!("AED"), &json!(2)));
+    assert_eq!(
+        (&r["currency"], &r["minorUnits"]),
+        (&json!("AED"), &json!(2))
+    );
     assert_eq!(r["vatRateBp"], 500);
     assert!(r["qrPayload"].is_null(), "{r}");
     let r = app.get(&receipt(&at_riyadh), &owner).await.expect(200);
@@ -186,16 +203,31 @@ async fn the_journal_refuses_an_entry_that_mixes_currencies() {
         )
     };
     // SAR 1.00 against AED 1.00: zero as numbers, but two currencies.
-    refused(&app, post("SAR", &[(account("SAR"), 100), (account("AED"), -100)])).await;
+    refused(
+        &app,
+        post("SAR", &[(account("SAR"), 100), (account("AED"), -100)]),
+    )
+    .await;
     // Both lines AED in an entry that says SAR.
-    refused(&app, post("SAR", &[(account("AED"), 100), (account("AED"), -100)])).await;
+    refused(
+        &app,
+        post("SAR", &[(account("AED"), 100), (account("AED"), -100)]),
+    )
+    .await;
     // One currency, not balanced.
-    refused(&app, post("AED", &[(account("AED"), 100), (account("AED"), -99)])).await;
+    refused(
+        &app,
+        post("AED", &[(account("AED"), 100), (account("AED"), -99)]),
+    )
+    .await;
     // One currency, balanced: written.
-    sqlx::query(&post("AED", &[(account("AED"), 100), (account("AED"), -100)]))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    sqlx::query(&post(
+        "AED",
+        &[(account("AED"), 100), (account("AED"), -100)],
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
     assert_books(&app).await;
 }
 
@@ -214,7 +246,11 @@ async fn the_owner_sets_a_branch_country_and_tax_settings() {
     // A new branch starts as the brand's branches do.
     let before = app.get(&path(manama), &owner).await.expect(200);
     assert_eq!(
-        (&before["country"], &before["currency"], &before["vatRateBp"]),
+        (
+            &before["country"],
+            &before["currency"],
+            &before["vatRateBp"]
+        ),
         (&json!("SA"), &json!("SAR"), &json!(1500))
     );
     let countries = app.get("/api/countries", &owner).await.expect(200);
@@ -229,7 +265,11 @@ async fn the_owner_sets_a_branch_country_and_tax_settings() {
         (&owner, json!({ "country": "bh" }), 422),
         (&owner, json!({ "country": "BH", "currency": "XYZ" }), 422),
         (&owner, json!({ "country": "BH", "vatRateBp": 10_001 }), 422),
-        (&owner, json!({ "country": "BH", "vatNumber": "200000000000003" }), 422),
+        (
+            &owner,
+            json!({ "country": "BH", "vatNumber": "200000000000003" }),
+            422,
+        ),
         (&owner, json!({ "country": "BH", "colour": "red" }), 422),
     ] {
         let res = app.put(&path(manama), token, body.clone()).await;
@@ -247,7 +287,12 @@ async fn the_owner_sets_a_branch_country_and_tax_settings() {
         .await
         .expect(200);
     assert_eq!(
-        (&set["currency"], &set["minorUnits"], &set["vatRateBp"], &set["eInvoicing"]),
+        (
+            &set["currency"],
+            &set["minorUnits"],
+            &set["vatRateBp"],
+            &set["eInvoicing"]
+        ),
         (&json!("BHD"), &json!(3), &json!(1000), &Value::Null)
     );
     assert_eq!(app.scalar(audits).await, 1);
@@ -256,7 +301,11 @@ async fn the_owner_sets_a_branch_country_and_tax_settings() {
         .await
         .expect(200);
     assert_eq!(
-        (&branch["country"], &branch["currency"], &branch["minorUnits"]),
+        (
+            &branch["country"],
+            &branch["currency"],
+            &branch["minorUnits"]
+        ),
         (&json!("BH"), &json!("BHD"), &json!(3))
     );
 
@@ -264,7 +313,10 @@ async fn the_owner_sets_a_branch_country_and_tax_settings() {
     // the branch's own legal entity, and no ZATCA QR code.
     always_open(&app).await;
     let m = menu(&app, manama).await;
-    assert_eq!((&m["currency"], &m["minorUnits"]), (&json!("BHD"), &json!(3)));
+    assert_eq!(
+        (&m["currency"], &m["minorUnits"]),
+        (&json!("BHD"), &json!(3))
+    );
     let order = app
         .order()
         .branch(manama)
@@ -298,13 +350,22 @@ async fn the_owner_sets_a_branch_country_and_tax_settings() {
     assert_books(&app).await;
 
     // A branch that has taken money keeps its currency; its VAT may still change.
-    let res = app.put(&path(manama), &owner, json!({ "country": "AE" })).await;
+    let res = app
+        .put(&path(manama), &owner, json!({ "country": "AE" }))
+        .await;
     assert_eq!(res.status, 409, "{}", res.body);
     assert_eq!(res.code(), "branch_currency_in_use");
     let kept = app
-        .put(&path(riyadh), &owner, json!({ "country": "SA", "vatRateBp": 500 }))
+        .put(
+            &path(riyadh),
+            &owner,
+            json!({ "country": "SA", "vatRateBp": 500 }),
+        )
         .await
         .expect(200);
-    assert_eq!((&kept["currency"], &kept["vatRateBp"]), (&json!("SAR"), &json!(500)));
+    assert_eq!(
+        (&kept["currency"], &kept["vatRateBp"]),
+        (&json!("SAR"), &json!(500))
+    );
     assert_eq!(menu(&app, riyadh).await["vatRateBp"], 500);
 }

@@ -110,18 +110,20 @@ async fn the_queue_rebuilds_changed_menus_without_a_reader() {
     )
     .await
     .expect(204);
-    // Every branch's cached row is rebuilt by the worker, no GET involved.
+    // Every branch's cached row is rebuilt by the worker, no GET involved: both at the new
+    // version, Riyadh with the new price (Dubai keeps its own AED price).
     let mut conn = app.db.owner_conn().await;
     loop {
-        let fresh: i64 = sqlx::query_scalar(
-            "select count(*) from menu_cache c join catalog_state s using (tenant_id) \
-             where c.tenant_id = $1 and c.version = s.version and c.body like '%\"price\":444%'",
+        let (fresh, repriced): (i64, i64) = sqlx::query_as(
+            "select count(*), count(*) filter (where c.body like '%\"price\":444%') \
+             from menu_cache c join catalog_state s using (tenant_id) \
+             where c.tenant_id = $1 and c.version = s.version",
         )
         .bind(app.demo.tenant_id)
         .fetch_one(&mut conn)
         .await
         .unwrap();
-        if fresh == 2 {
+        if (fresh, repriced) == (2, 1) {
             break;
         }
         assert!(

@@ -20,7 +20,9 @@ async fn balance(app: &TestApp, account: Account) -> i64 {
         .begin(TenantScope::tenant(app.demo.tenant_id))
         .await
         .unwrap();
-    let b = ledger::balance(&mut tx, account, None, "SAR").await.unwrap();
+    let b = ledger::balance(&mut tx, account, None, "SAR")
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     b
 }
