@@ -132,6 +132,7 @@ pub async fn expire_task(ctx: TaskCtx, payload: ExpirePayload) -> anyhow::Result
             NewEntry {
                 tenant_id,
                 branch_id: order.branch_id,
+                currency: &order.currency,
                 kind: Status::Cancelled.as_str(),
                 reference_type: "order",
                 reference_id: order.id,
