@@ -169,16 +169,6 @@ pub async fn branch_location(tx: &mut Tx, branch_id: Uuid) -> Result<Option<(f64
     })
 }
 
-/// The brand's currency (fees are in it).
-pub async fn currency(tx: &mut Tx, tenant_id: Uuid) -> Result<String> {
-    Ok(
-        sqlx::query_scalar("select currency::text from tenants where id = $1")
-            .bind(tenant_id)
-            .fetch_one(&mut **tx)
-            .await?,
-    )
-}
-
 // ---- drivers and deliveries ---------------------------------------------------------------
 
 #[derive(Debug, Clone, FromRow)]

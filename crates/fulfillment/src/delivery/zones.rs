@@ -155,7 +155,10 @@ pub async fn quote(state: &AppState, branch_id: Uuid, at: LatLng) -> Result<Quot
         .ok_or(Error::NotFound)?;
     db::set_scope(&mut tx, TenantScope::tenant(tenant_id)).await?;
     let zone = ordering::api::zone_at(&mut tx, branch_id, at.lat, at.lng).await?;
-    let currency = repo::currency(&mut tx, tenant_id).await?;
+    // The branch's own currency: a zone's fee and minimum are in it.
+    let currency = platform::country::of_branch(&mut tx, branch_id)
+        .await?
+        .currency;
     tx.commit().await?;
     Ok(Quote {
         branch_id,
