@@ -9,7 +9,7 @@
 // (closed every day, then no hours = open around the clock), so the result never depends on the
 // time the tests run at.
 import { test, expect, type Page } from '@playwright/test';
-import { readState, login } from './server';
+import { readState, login, updatable } from './server';
 import { shoot } from './shots';
 
 /** Inside the demo's Dubai Marina zone (3 km around the Dubai branch), and well outside it.
@@ -41,7 +41,7 @@ async function setHours(hours: Record<string, unknown>) {
   const { baseURL } = readState();
   const branchId = await dubai();
   const owner = await login(baseURL, 'owner@demo.sous.test');
-  const { id: _id, ...branch } = await call('GET', `/api/branches/${branchId}`, owner);
+  const branch = updatable(await call('GET', `/api/branches/${branchId}`, owner));
   await call('PUT', `/api/branches/${branchId}`, owner, { ...branch, openingHours: hours });
 }
 const CLOSED_ALL_WEEK = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, []]));
@@ -51,14 +51,14 @@ const STRINGS = {
   ar: {
     street: 'عنوان الشارع', lat: 'خط العرض', lng: 'خط الطول', check: 'تحقق من العنوان',
     address: 'ممشى المارينا ٤، دبي مارينا', inside: 'نوصل إلى هنا (دبي مارينا)',
-    add: 'أضف: شاورما الدجاج', addToOrder: /أضف إلى الطلب/, fee: '٨٫٠٠ ر.س.', order: 'اطلب وادفع عند الكاشير',
+    add: 'أضف: شاورما الدجاج', addToOrder: /أضف إلى الطلب/, fee: '٨٫٠٠ د.إ.', order: 'اطلب وادفع عند الكاشير',
     status: { placed: 'تم الطلب', ready: 'جاهز', out: 'في الطريق', delivered: 'تم التوصيل' },
     driver: 'سائقك: Demo Driver Dubai', driverAt: 'السائق عند ٢٥٫٠٨٢١، ٥٥٫١٤٢٢', eta: 'الوقت المتوقع نحو',
   },
   en: {
     street: 'Street address', lat: 'Latitude', lng: 'Longitude', check: 'Check address',
     address: 'Marina Walk 4, Dubai Marina', inside: 'We deliver here (Dubai Marina)',
-    add: 'Add: Chicken Shawarma', addToOrder: /Add to order/, fee: 'SAR 8.00', order: 'Order and pay at the counter',
+    add: 'Add: Chicken Shawarma', addToOrder: /Add to order/, fee: 'AED 8.00', order: 'Order and pay at the counter',
     status: { placed: 'Placed', ready: 'Ready', out: 'Out for delivery', delivered: 'Delivered' },
     driver: 'Your driver: Demo Driver Dubai', driverAt: 'Driver at 25.0821, 55.1422', eta: 'Estimated in about',
   },
@@ -115,25 +115,25 @@ test.describe('website delivery', () => {
     await expect(page.getByLabel('Latitude')).toHaveValue('25.081200');
     await page.getByRole('button', { name: 'Check address' }).click();
     await expect(page.getByTestId('delivery-result')).toHaveText(
-      'We deliver here (Dubai Marina). Delivery fee SAR 8.00, minimum order SAR 25.00, about 30 min.',
+      'We deliver here (Dubai Marina). Delivery fee AED 8.00, minimum order AED 25.00, about 30 min.',
     );
-    await expect(page.getByTestId('cart-delivery-fee')).toHaveText('SAR 8.00');
-    await expect(page.getByTestId('cart-total')).toHaveText('SAR 21.00');
+    await expect(page.getByTestId('cart-delivery-fee')).toHaveText('AED 8.00');
+    await expect(page.getByTestId('cart-total')).toHaveText('AED 20.50');
 
-    // One shawarma (SAR 13) is below the zone's minimum: the cart says what is missing and
+    // One shawarma (AED 12.50 in Dubai) is below the zone's minimum: the cart says what is missing and
     // cannot be sent.
-    await expect(page.getByTestId('below-minimum')).toHaveText('Add SAR 12.00 more to reach the delivery minimum of SAR 25.00.');
+    await expect(page.getByTestId('below-minimum')).toHaveText('Add AED 12.50 more to reach the delivery minimum of AED 25.00.');
     await expect(page.getByRole('button', { name: 'Order and pay at the counter' })).toBeDisabled();
 
-    // Two more: SAR 39 of items and the SAR 8 fee.
+    // Two more: AED 37.50 of items and the AED 8 fee.
     await addShawarma(page, 'Add: Chicken Shawarma', /Add to order/, 2);
-    await expect(page.getByTestId('cart-total')).toHaveText('SAR 47.00');
+    await expect(page.getByTestId('cart-total')).toHaveText('AED 45.50');
     await page.getByRole('button', { name: 'Order and pay at the counter' }).click();
     await page.waitForURL(/\/en\/order\/[0-9a-f-]{36}$/);
     await expect(page.getByTestId('order-status')).toHaveText('Placed');
     await expect(page.locator('[data-step]')).toHaveText(['Placed', 'Accepted', 'Preparing', 'Ready', 'Out for delivery', 'Delivered']);
     // The order carries the address and the zone's fee.
-    await expect(page.getByTestId('order-due')).toHaveText('SAR 47.00');
+    await expect(page.getByTestId('order-due')).toHaveText('AED 45.50');
     await expect(page.getByTestId('delivery')).toContainText('Marina Walk 4, Dubai Marina — Gate 3');
     await expect(page.getByTestId('delivery-eta')).toContainText('Estimated in about');
     await expect(page.getByTestId('driver')).toHaveText('A driver will be assigned soon.');

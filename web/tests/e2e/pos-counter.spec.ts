@@ -24,7 +24,12 @@ test('a QR order arrives with a chime; the drawer from float to Z report around 
     };
   });
 
-  // The incoming orders: a guest at a QR table orders; the till shows it and chimes.
+  // The incoming orders: this branch leaves QR orders to staff (the default accepts them as
+  // they are placed); a guest at a QR table orders; the till shows it and chimes.
+  const manager = await login(state().baseURL, 'manager@demo.sous.test');
+  const acceptance = (mode: string) =>
+    call(`/api/branches/${state().branchId}/order-acceptance`, manager, { rules: [{ channel: 'qr', mode, timeoutMinutes: 10 }] }, 'PUT');
+  await acceptance('staff');
   await page.getByRole('button', { name: 'Orders', exact: true }).click();
   await expect(page.getByRole('heading', { name: /Incoming orders/ })).toBeVisible();
   const table = state().tables[1]!;
@@ -41,8 +46,8 @@ test('a QR order arrives with a chime; the drawer from float to Z report around 
   await shoot(page, 'pos-orders-en');
   await incoming.getByRole('button', { name: 'Accept' }).click();
   await expect(incoming).toHaveCount(0);
-  const manager = await login(state().baseURL, 'manager@demo.sous.test');
   expect((await call(`/api/orders/${order.id}`, manager)).status).toBe('accepted');
+  await acceptance('auto');
 
   // The drawer: open with a float of 500.00.
   await page.getByRole('button', { name: 'Drawer', exact: true }).click();

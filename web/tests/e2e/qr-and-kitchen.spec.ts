@@ -1,17 +1,46 @@
 // Scenarios 1 and 2 of the web app: two guests share an Arabic QR table cart and order; the
-// kitchen display (the cook's tile, then PIN 5555, on a screen registered by the manager) shows the ticket within a
-// second of the order's acceptance; the cook bumps it and the guest's page turns "ready".
-import { test, expect, type Page } from '@playwright/test';
-import { readState, login } from './server';
+// branch accepts QR orders as they are placed, so the kitchen display (the cook's tile, then PIN
+// 5555, on a screen registered by the manager) shows the ticket within a second of the guest's
+// order, with nobody at a till; the cook bumps it and the guest's page turns "ready".
+import { test, expect, type Browser, type Page } from '@playwright/test';
+import { readState } from './server';
 import { shoot } from './shots';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const state = () => readState();
 
+/** The kitchen display, registered by the manager, the cook signed in, no ticket yet. */
+async function openKitchen(browser: Browser): Promise<Page> {
+  const { baseURL } = state();
+  const kds = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' })).newPage();
+  await kds.goto(`${baseURL}/en/kds`);
+  // Register the screen once, as the manager — once the island has hydrated (see website.spec.ts).
+  await kds.locator('astro-island:not([ssr])').getByLabel('Email').waitFor();
+  await kds.getByLabel('Email').fill('manager@demo.sous.test');
+  await kds.getByLabel('Password').fill('sous-demo-2026');
+  await kds.getByRole('button', { name: 'Sign in' }).click();
+  await kds.getByRole('button', { name: 'Register this tablet' }).first().click();
+  // The cook picks their tile (the screen lists its branch's staff, signed by its key), then
+  // types their PIN.
+  await expect(kds.getByRole('heading', { name: 'Who is signing in?' })).toBeVisible();
+  const tiles = kds.getByTestId('staff-tiles');
+  await expect(tiles.getByRole('button', { name: 'Demo Cashier' })).toBeVisible();
+  await shoot(kds, 'kds-sign-in-en');
+  await tiles.getByRole('button', { name: 'Demo Kitchen' }).click();
+  await expect(kds.getByLabel('PIN for Demo Kitchen')).toBeVisible();
+  for (const d of '5555') await kds.getByRole('button', { name: d, exact: true }).click();
+  await kds.getByRole('button', { name: 'Sign in' }).click();
+  await expect(kds.getByRole('heading', { name: 'Kitchen display' })).toBeVisible();
+  await expect(kds.locator('[data-link="live"]')).toBeVisible();
+  await expect(kds.getByTestId('no-tickets')).toBeVisible();
+  return kds;
+}
+
 test.describe.serial('QR table ordering and the kitchen display', () => {
   let orderId = '';
   let guestPage: Page;
+  let kds: Page;
 
   test('scenario 1: Arabic QR guests share a cart and order', async ({ browser }) => {
     const { baseURL, tables } = state();
@@ -62,10 +91,21 @@ test.describe.serial('QR table ordering and the kitchen display', () => {
     }
     await shoot(first, 'qr-table-ar');
 
+    // The kitchen is watching when the guest orders: nobody at a till accepts it.
+    kds = await openKitchen(browser);
+    const t0 = Date.now();
     await second.getByRole('button', { name: 'اطلب وادفع عند الكاشير' }).click();
+    await expect(kds.getByTestId('tickets').locator('[data-ticket]').first()).toBeVisible({ timeout: 5_000 });
+    const latency = Date.now() - t0;
+    console.log(`QR order → ticket on the KDS: ${latency} ms`);
+    test.info().annotations.push({ type: 'kds_new_ticket_ms', description: String(latency) });
+    // `make bench` reports the latest figure (crates/bench/src/web_scenarios.rs).
+    const budgets = join(import.meta.dirname, '../../.budgets');
+    mkdirSync(budgets, { recursive: true });
+    writeFileSync(join(budgets, 'kds-new-ticket.json'), JSON.stringify({ ms: latency, at: new Date().toISOString() }));
+    expect(latency).toBeLessThanOrEqual(1000);
     await second.waitForURL(/\/ar\/order\/[0-9a-f-]{36}/);
-    await expect(second.getByTestId('order-status')).toHaveText('تم الطلب');
-    await expect(second.locator('[data-status="placed"]')).toBeVisible();
+    await expect(second.getByTestId('order-status')).toHaveText('تم القبول');
     orderId = second.url().match(/order\/([0-9a-f-]{36})/)![1]!;
     await shoot(second, 'order-tracking-ar');
     guestPage = second;
@@ -73,49 +113,11 @@ test.describe.serial('QR table ordering and the kitchen display', () => {
     await expect(first.getByText('لا شيء في الطلب بعد.')).toBeVisible();
   });
 
-  test('scenario 2: the kitchen display shows the ticket within 1 s, bump turns the order ready', async ({ browser }) => {
+  test('scenario 2: the kitchen display has the ticket at once, bump turns the order ready', async () => {
     const { baseURL } = state();
-    const kds = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' })).newPage();
-    await kds.goto(`${baseURL}/en/kds`);
-    // Register the screen once, as the manager — once the island has hydrated (see website.spec.ts).
-    await kds.locator('astro-island:not([ssr])').getByLabel('Email').waitFor();
-    await kds.getByLabel('Email').fill('manager@demo.sous.test');
-    await kds.getByLabel('Password').fill('sous-demo-2026');
-    await kds.getByRole('button', { name: 'Sign in' }).click();
-    await kds.getByRole('button', { name: 'Register this tablet' }).first().click();
-    // The cook picks their tile (the screen lists its branch's staff, signed by its key), then
-    // types their PIN.
-    await expect(kds.getByRole('heading', { name: 'Who is signing in?' })).toBeVisible();
-    const tiles = kds.getByTestId('staff-tiles');
-    await expect(tiles.getByRole('button', { name: 'Demo Cashier' })).toBeVisible();
-    await shoot(kds, 'kds-sign-in-en');
-    await tiles.getByRole('button', { name: 'Demo Kitchen' }).click();
-    await expect(kds.getByLabel('PIN for Demo Kitchen')).toBeVisible();
-    for (const d of '5555') await kds.getByRole('button', { name: d, exact: true }).click();
-    await kds.getByRole('button', { name: 'Sign in' }).click();
-    await expect(kds.getByRole('heading', { name: 'Kitchen display' })).toBeVisible();
-    await expect(kds.locator('[data-link="live"]')).toBeVisible();
-    await expect(kds.getByTestId('no-tickets')).toBeVisible();
-
-    // The counter accepts the order; the kitchen's tickets are made with the acceptance.
-    const cashier = await login(baseURL, 'cashier@demo.sous.test');
-    const accepted = await fetch(`${baseURL}/api/orders/${orderId}/status`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${cashier}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ status: 'accepted' }),
-    });
-    expect(accepted.status).toBe(200);
-    const t0 = Date.now();
+    expect(orderId).not.toBe('');
     const tickets = kds.getByTestId('tickets').locator('[data-ticket]');
-    await expect(tickets.first()).toBeVisible({ timeout: 5_000 });
-    const latency = Date.now() - t0;
-    console.log(`KDS new-ticket latency: ${latency} ms`);
-    test.info().annotations.push({ type: 'kds_new_ticket_ms', description: String(latency) });
-    // `make bench` reports the latest figure (crates/bench/src/web_scenarios.rs).
-    const budgets = join(import.meta.dirname, '../../.budgets');
-    mkdirSync(budgets, { recursive: true });
-    writeFileSync(join(budgets, 'kds-new-ticket.json'), JSON.stringify({ ms: latency, at: new Date().toISOString() }));
-    expect(latency).toBeLessThanOrEqual(1000);
+    await expect(tickets.first()).toBeVisible();
     await expect(kds.getByTestId('all-day')).toContainText('Chicken Shawarma');
     await expect(guestPage.getByTestId('order-status')).toHaveText('تم القبول');
     // The guest sees when it should be ready, from the kitchen's prep-time targets.
