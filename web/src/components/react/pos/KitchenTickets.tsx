@@ -33,8 +33,9 @@ export default function KitchenTickets({ lang, orderId, onClose }: { lang: Lang;
             <ul>
               {t.items.map((i) => (
                 <li key={i.id}>
-                  <strong>{i.quantity}× {i.name}</strong>{i.nameAr ? <> · <span lang="ar" dir="rtl">{i.nameAr}</span></> : null}
+                  {i.voided ? <s><strong>{i.quantity}× {i.name}</strong></s> : <strong>{i.quantity}× {i.name}</strong>}{i.nameAr ? <> · <span lang="ar" dir="rtl">{i.nameAr}</span></> : null}
                   {i.held && ' · HELD'}
+                  {i.voided && ' · VOID · ملغى'}
                   {(i.seat || i.course) && <small> · {i.seat ? `S${i.seat}` : ''}{i.course ? ` C${i.course}` : ''}</small>}
                   {i.modifiers.length > 0 && <div><small>{i.modifiers.join(', ')}</small></div>}
                   {i.notes && <div><small>“{i.notes}”</small></div>}
