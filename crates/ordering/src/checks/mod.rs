@@ -18,9 +18,12 @@
 //! payment shares (the halalas that do not divide go one each to the first shares), each paid
 //! like any payment; the invoice, the kitchen and the books stay as they are.
 
+mod as_sold;
 pub mod model;
 pub mod repo;
 pub mod routes;
+
+pub(crate) use as_sold::price_as_sold;
 
 use chrono::{SubsecRound, Utc};
 use ledger::{self, NewEntry};
@@ -42,7 +45,7 @@ use crate::{
     },
     policy,
     postings::{self, sale_reversal},
-    pricing::{self, Discount, LineInput, Pricing, PricingInput},
+    pricing::{self, Pricing},
 };
 use model::{CheckView, ChecksAnswer, MergeRequest, Share, SplitMode, SplitRequest};
 use repo::SoldLine;
@@ -443,40 +446,6 @@ async fn replace(
         checks,
         shares: vec![],
     })
-}
-
-/// Lines priced again as they were sold: each keeps its unit price, quantity and its share of
-/// the old discounts as a fixed discount, so its net does not move; the service charge, delivery
-/// fee and tip are given, and VAT is computed once on the whole invoice.
-pub(crate) fn price_as_sold(
-    lines: &[SoldLine],
-    service_charge: i64,
-    delivery_fee: i64,
-    tip: i64,
-    (vat_rate_bp, vat_inclusive): (u32, bool),
-) -> Result<Pricing> {
-    let input = PricingInput {
-        lines: lines
-            .iter()
-            .map(|l| LineInput {
-                unit_price: l.unit_price,
-                quantity: l.quantity as u32,
-                discounts: if l.discount > 0 {
-                    vec![Discount::fixed(l.discount).labelled("carried over")]
-                } else {
-                    vec![]
-                },
-            })
-            .collect(),
-        order_discounts: vec![],
-        service_charge_bp: 0,
-        delivery_fee,
-        tip,
-        vat_rate_bp,
-        vat_inclusive,
-    };
-    pricing::price_with_service_charge(&input, service_charge)
-        .map_err(|e| Error::invalid("body", e.to_string()))
 }
 
 /// One new check: the order row, its copied lines, and the status the old check had.
